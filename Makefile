@@ -1,0 +1,85 @@
+# sigil - build, test, install. See README.md.
+CC      ?= cc
+PKGS    := libuv libcjson sqlite3 libxxhash
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter $(PKG_CFLAGS)
+LDLIBS  += $(PKG_LIBS) -lm -lpthread
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+
+LIB_SRCS := $(wildcard checker/*.c) $(wildcard cache/*.c)
+CLI_SRCS := $(wildcard server/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_SRCS := $(wildcard tests/unit/*.c)
+TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/obj/%.o)
+
+.PHONY: all deps test unit conformance asan fuzz fuzz-smoke bench install clean
+
+all: $(BUILD)/sigil
+
+$(BUILD)/sigil: $(LIB_OBJS) $(CLI_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: %.c $(wildcard checker/*.h cache/*.h server/*.h include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iinclude -c -o $@ $<
+
+$(BUILD)/unit-tests: $(LIB_OBJS) $(TEST_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Debian/Ubuntu packages: libraries, and what the tests need.
+DEB_PKGS := build-essential pkg-config libuv1-dev libcjson-dev libsqlite3-dev libxxhash-dev python3 clang
+deps:
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	else echo "all build and test dependencies are installed"; fi
+
+# Every suite; the last line is "N passed, N failed[, N skipped]".
+test: $(BUILD)/sigil $(BUILD)/unit-tests
+	@python3 tests/run_all.py --build $(BUILD)
+
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+conformance: $(BUILD)/sigil
+	python3 tests/conformance.py --sigil $(BUILD)/sigil
+
+# All suites again under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan:
+	$(MAKE) BUILD=build/asan CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" test
+
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+$(BUILD)/fuzz-check: tests/fuzz/fuzz_check.c $(LIB_SRCS)
+	@mkdir -p $(BUILD)
+	clang -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter $(PKG_CFLAGS) $(FUZZ_CFLAGS) -Iinclude \
+	  -o $@ $^ $(PKG_LIBS) -lm -lpthread
+
+fuzz: $(BUILD)/fuzz-check
+
+# 60 seconds of fuzzing from the conformance sources; any crash fails.
+fuzz-smoke: $(BUILD)/fuzz-check
+	@rm -rf $(BUILD)/fuzz-corpus && mkdir -p $(BUILD)/fuzz-corpus
+	@find tests/conformance std -name '*.sg' | while read f; do cp "$$f" $(BUILD)/fuzz-corpus/$$(echo "$$f" | tr / _); done
+	SIGIL_STD=$(CURDIR)/std $(BUILD)/fuzz-check -max_total_time=60 -max_len=8192 -timeout=10 \
+	  -print_final_stats=1 $(BUILD)/fuzz-corpus
+
+bench: $(BUILD)/sigil
+	bash bench/run.sh
+
+install: $(BUILD)/sigil
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/sigil/std $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/sigil $(DESTDIR)$(PREFIX)/bin/sigil
+	install -m 644 std/*.sg $(DESTDIR)$(PREFIX)/share/sigil/std/
+	install -m 644 docs/sigil.1 $(DESTDIR)$(PREFIX)/share/man/man1/sigil.1
+
+clean:
+	rm -rf build

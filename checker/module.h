@@ -1,0 +1,79 @@
+/* module.h - modules and the program (workspace + standard library).
+ *
+ * Ownership: a module owns two arenas. `sig_arena` holds what other modules
+ * may point at (type definitions, item tables, signature types) and lives as
+ * long as the module. `tree_arena` holds the syntax tree and everything the
+ * body checker allocates, and is freed as a whole when the module's check is
+ * over. Diagnostic messages live in `diag_arena`. */
+#ifndef SG_MODULE_H
+#define SG_MODULE_H
+
+#include "types.h"
+
+struct SgModule {
+    char *name;             /* "geo.point"; "std.list" for the standard library */
+    SgName mname;
+    char *path;             /* path to open */
+    char *rel;              /* path relative to the workspace root, '/'-separated */
+    bool is_std;
+    char *src;              /* source bytes (NUL-terminated), malloc-owned */
+    uint32_t len;
+    bool read_failed;
+    uint32_t index;
+
+    SgArena sig_arena;
+    SgArena tree_arena;
+    SgArena diag_arena;
+    SgAst ast;
+    bool parsed;
+    SgDiags diags;
+
+    /* item tables: own items and import bindings */
+    SgMap values;           /* SgName -> SgValue* */
+    SgMap types;            /* SgName -> SgTypeEntry* */
+    SgImport *imports;
+    uint32_t nimports;
+    bool resolved;
+
+    /* import graph */
+    uint32_t scc;           /* strongly connected component id */
+    bool cyclic;            /* in an SCC of more than one module, or imports itself */
+};
+
+typedef struct SgProgram {
+    SgModule **mods;        /* every module, workspace and std, sorted by name */
+    uint32_t n;
+    SgMap by_name;          /* module name -> SgModule* */
+    SgModule *prelude;
+    SgArena arena;
+} SgProgram;
+
+SgModule *sg_program_find(SgProgram *p, SgName name);
+
+/* resolve.c */
+/* Builds the module's item tables and resolves declared types. The modules
+ * it imports must already be resolved (call in import order). */
+void sg_resolve_module(SgProgram *p, SgModule *m);
+
+typedef struct SgResolveCtx {
+    SgProgram *prog;
+    SgModule *m;
+    SgArena *a;
+    SgDiags *diags;
+    SgTypeParam *tparams;
+    uint32_t ntparams;
+} SgResolveCtx;
+
+SgType *sg_resolve_type(SgResolveCtx *r, SgTypeExpr *te);
+/* Looks a value name up in the module's tables, then the prelude. */
+SgValue *sg_lookup_value(SgProgram *p, SgModule *m, SgName name);
+SgTypeEntry *sg_lookup_type(SgProgram *p, SgModule *m, SgName name);
+
+/* check.c: checks the bodies of a resolved module. Thread-safe across
+ * modules: writes only to m's tree arena, diagnostics and imports. */
+void sg_check_module(SgProgram *p, SgModule *m);
+
+/* Renders a type as the module `m` would write it. */
+void sg_type_print(SgBuf *b, SgProgram *p, SgModule *m, SgType *t);
+
+#endif

@@ -1,0 +1,944 @@
+/* parse.c - recursive-descent parser for Sigil.
+ *
+ * Error recovery (LANGUAGE.md section 6): the first error in a statement or
+ * item reports one E010 and sets `panic`; until the statement or item is
+ * resynchronised every further error is silent and every loop stops. A
+ * statement with an error is dropped from the tree, so it produces no other
+ * diagnostics (no W002 for a half-parsed `let`). Resynchronising skips to the
+ * next statement end at the statement's bracket depth, or to the `}` that
+ * closes its block; at top level, also to an item keyword. */
+#include "ast.h"
+
+#include <stdlib.h>
+
+typedef struct Parser {
+    SgArena *a;
+    const char *src;
+    SgToken *t;         /* tokens */
+    uint32_t n, i;      /* count, cursor */
+    SgTokens *toks;
+    SgDiags *diags;
+    bool panic;
+    bool no_struct;     /* `{` after a name opens a block, not a struct literal */
+} Parser;
+
+/* ---- small helpers ---- */
+static SgToken *cur(Parser *p) { return &p->t[p->i]; }
+static int kind(Parser *p) { return p->t[p->i].kind; }
+static int peek_kind(Parser *p, uint32_t k) { return p->i + k < p->n ? p->t[p->i + k].kind : TK_EOF; }
+static uint32_t prev_end(Parser *p) { return p->i ? p->t[p->i - 1].off + p->t[p->i - 1].len : 0; }
+static SgToken *advance(Parser *p) {
+    SgToken *t = &p->t[p->i];
+    if (p->i + 1 < p->n) p->i++;
+    return t;
+}
+static bool accept(Parser *p, int k) {
+    if (kind(p) != k) return false;
+    advance(p);
+    return true;
+}
+
+static void error_at(Parser *p, SgToken *t, const char *expected) {
+    if (p->panic) return;
+    p->panic = true;
+    if (t->kind == TK_EOF || t->kind == TK_NEWLINE)
+        sg_diag(p->diags, t->off, t->off, "E010", "syntax error: expected %s, found %s", expected,
+                sg_tok_name(t->kind));
+    else
+        sg_diag(p->diags, t->off, t->off + t->len, "E010", "syntax error: expected %s, found `%.*s`",
+                expected, (int)t->len, p->src + t->off);
+}
+
+static bool expect(Parser *p, int k, const char *what) {
+    if (kind(p) == k) {
+        advance(p);
+        return true;
+    }
+    error_at(p, cur(p), what ? what : sg_tok_name(k));
+    return false;
+}
+
+static SgName tok_name(Parser *p, SgToken *t) { return sg_name(p->src + t->off, t->len); }
+static SgSpan tok_span(SgToken *t) { return (SgSpan){t->off, t->off + t->len}; }
+
+static void skip_newlines(Parser *p) {
+    while (kind(p) == TK_NEWLINE || kind(p) == TK_SEMI) advance(p);
+}
+
+/* Growable list of pointers built on the heap, then moved to the arena. */
+typedef struct List {
+    void **v;
+    uint32_t n, cap;
+} List;
+static void list_push(List *l, void *x) {
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 8;
+        l->v = sg_xrealloc(l->v, sizeof(void *) * l->cap);
+    }
+    l->v[l->n++] = x;
+}
+static void *list_done(Parser *p, List *l, uint32_t *n) {
+    *n = l->n;
+    void *r = l->n ? sg_arena_dup(p->a, l->v, sizeof(void *) * l->n) : NULL;
+    free(l->v);
+    return r;
+}
+
+/* Generic helper for arrays of structs. */
+typedef struct SList {
+    char *v;
+    uint32_t n, cap, size;
+} SList;
+static void *slist_add(SList *l) {
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 8;
+        l->v = sg_xrealloc(l->v, (size_t)l->size * l->cap);
+    }
+    void *r = l->v + (size_t)l->size * l->n++;
+    memset(r, 0, l->size);
+    return r;
+}
+static void *slist_done(Parser *p, SList *l, uint32_t *n) {
+    *n = l->n;
+    void *r = l->n ? sg_arena_dup(p->a, l->v, (size_t)l->size * l->n) : NULL;
+    free(l->v);
+    return r;
+}
+
+/* Before a closing bracket a statement end is dropped (section 2). */
+static void skip_nl_before(Parser *p, int closer) {
+    uint32_t j = p->i;
+    while (j < p->n && (p->t[j].kind == TK_NEWLINE || p->t[j].kind == TK_SEMI)) j++;
+    if (j < p->n && p->t[j].kind == closer) p->i = j;
+}
+
+/* Parses `open item, item, ... close` with an optional trailing comma.
+ * `item` returns false on a hard error. */
+typedef bool (*ItemFn)(Parser *p, void *ctx);
+static bool comma_list(Parser *p, int close, ItemFn item, void *ctx, const char *what) {
+    for (;;) {
+        skip_nl_before(p, close);
+        if (accept(p, close)) return true;
+        if (p->panic) return false;
+        if (!item(p, ctx)) return false;
+        skip_nl_before(p, close);
+        if (accept(p, close)) return true;
+        if (!accept(p, TK_COMMA)) {
+            error_at(p, cur(p), what);
+            return false;
+        }
+    }
+}
+
+/* ---- types ---- */
+static SgTypeExpr *parse_type(Parser *p);
+
+static bool type_item(Parser *p, void *ctx) {
+    list_push(ctx, parse_type(p));
+    return !p->panic;
+}
+
+static SgTypeExpr *parse_type(Parser *p) {
+    SgTypeExpr *te = SG_NEW(p->a, SgTypeExpr);
+    SgToken *start = cur(p);
+    te->span.start = start->off;
+    if (accept(p, TK_FN)) {
+        te->kind = TE_FN;
+        List args = {0};
+        if (expect(p, TK_LPAREN, NULL)) comma_list(p, TK_RPAREN, type_item, &args, "`,` or `)`");
+        te->args = list_done(p, &args, &te->nargs);
+        if (!p->panic && accept(p, TK_ARROW)) te->ret = parse_type(p);
+    } else if (kind(p) == TK_IDENT) {
+        te->kind = TE_NAME;
+        SgToken *t = advance(p);
+        te->name = tok_name(p, t);
+        te->name_span = tok_span(t);
+        if (kind(p) == TK_DOT && peek_kind(p, 1) == TK_IDENT) {
+            advance(p);
+            SgToken *t2 = advance(p);
+            te->qual = te->name;
+            te->name = tok_name(p, t2);
+            te->name_span.end = t2->off + t2->len;
+        }
+        if (kind(p) == TK_LBRACKET) {
+            advance(p);
+            te->has_args = true;
+            List args = {0};
+            comma_list(p, TK_RBRACKET, type_item, &args, "`,` or `]`");
+            te->args = list_done(p, &args, &te->nargs);
+        }
+    } else {
+        error_at(p, cur(p), "a type");
+        te->kind = TE_ERROR;
+    }
+    te->span.end = prev_end(p);
+    if (p->panic) te->kind = TE_ERROR;
+    return te;
+}
+
+/* ---- expressions ---- */
+static SgExpr *parse_expr(Parser *p);
+static SgBlock *parse_block(Parser *p);
+static SgPattern *parse_pattern(Parser *p);
+
+static SgExpr *new_expr(Parser *p, int k, uint32_t start) {
+    SgExpr *e = SG_NEW(p->a, SgExpr);
+    e->kind = (uint8_t)k;
+    e->span.start = start;
+    e->span.end = prev_end(p);
+    return e;
+}
+
+/* Expressions inside brackets may contain struct literals again. */
+static SgExpr *parse_expr_nested(Parser *p) {
+    bool ns = p->no_struct;
+    p->no_struct = false;
+    SgExpr *e = parse_expr(p);
+    p->no_struct = ns;
+    return e;
+}
+static bool expr_item_nested(Parser *p, void *ctx) {
+    list_push(ctx, parse_expr_nested(p));
+    return !p->panic;
+}
+
+static bool field_init_item(Parser *p, void *ctx) {
+    SgFieldInit *f = slist_add(ctx);
+    if (kind(p) != TK_IDENT) {
+        error_at(p, cur(p), "a field name");
+        return false;
+    }
+    SgToken *t = advance(p);
+    f->name = tok_name(p, t);
+    f->name_span = tok_span(t);
+    if (!expect(p, TK_COLON, NULL)) return false;
+    f->value = parse_expr_nested(p);
+    return !p->panic;
+}
+
+static SgExpr *parse_struct_lit(Parser *p, SgExpr *path) {
+    SgExpr *e = SG_NEW(p->a, SgExpr);
+    e->kind = EX_STRUCT;
+    e->span.start = path->span.start;
+    if (path->kind == EX_NAME) {
+        e->u.lit.name = path->u.name;
+    } else {
+        e->u.lit.qual = path->u.member.lhs->u.name;
+        e->u.lit.name = path->u.member.name;
+    }
+    e->u.lit.name_span = path->span;
+    advance(p); /* { */
+    SList fields = {.size = sizeof(SgFieldInit)};
+    bool ns = p->no_struct;
+    p->no_struct = false;
+    comma_list(p, TK_RBRACE, field_init_item, &fields, "`,` or `}`");
+    p->no_struct = ns;
+    e->u.lit.fields = slist_done(p, &fields, &e->u.lit.nfields);
+    e->span.end = prev_end(p);
+    return e;
+}
+
+static bool param_item(Parser *p, void *ctx) {
+    SgParam *prm = slist_add(ctx);
+    if (kind(p) != TK_IDENT) {
+        error_at(p, cur(p), "a parameter name");
+        return false;
+    }
+    SgToken *t = advance(p);
+    prm->name = tok_name(p, t);
+    prm->name_span = tok_span(t);
+    if (!expect(p, TK_COLON, NULL)) return false;
+    prm->type = parse_type(p);
+    return !p->panic;
+}
+
+static SgExpr *parse_if(Parser *p) {
+    uint32_t start = advance(p)->off;
+    bool ns = p->no_struct;
+    p->no_struct = true;
+    SgExpr *cond = parse_expr(p);
+    p->no_struct = ns;
+    SgBlock *then = parse_block(p);
+    SgExpr *els = NULL;
+    if (!p->panic && accept(p, TK_ELSE)) {
+        if (kind(p) == TK_IF) {
+            els = parse_if(p);
+        } else {
+            uint32_t bs = cur(p)->off;
+            SgBlock *b = parse_block(p);
+            els = new_expr(p, EX_BLOCK, bs);
+            els->u.block = b;
+        }
+    }
+    SgExpr *e = new_expr(p, EX_IF, start);
+    e->u.if_.cond = cond;
+    e->u.if_.then = then;
+    e->u.if_.els = els;
+    return e;
+}
+
+static bool arm_item(Parser *p, void *ctx) {
+    SgArm *arm = slist_add(ctx);
+    arm->pat = parse_pattern(p);
+    if (p->panic) return false;
+    if (!expect(p, TK_FATARROW, NULL)) return false;
+    arm->body = parse_expr_nested(p);
+    return !p->panic;
+}
+
+static SgExpr *parse_match(Parser *p) {
+    uint32_t start = advance(p)->off;
+    bool ns = p->no_struct;
+    p->no_struct = true;
+    SgExpr *scrut = parse_expr(p);
+    p->no_struct = ns;
+    SList arms = {.size = sizeof(SgArm)};
+    if (expect(p, TK_LBRACE, NULL)) comma_list(p, TK_RBRACE, arm_item, &arms, "`,` or `}`");
+    SgExpr *e = new_expr(p, EX_MATCH, start);
+    e->u.match.scrut = scrut;
+    e->u.match.arms = slist_done(p, &arms, &e->u.match.narms);
+    return e;
+}
+
+static SgExpr *parse_lambda(Parser *p) {
+    uint32_t start = advance(p)->off;
+    SList params = {.size = sizeof(SgParam)};
+    if (expect(p, TK_LPAREN, NULL)) comma_list(p, TK_RPAREN, param_item, &params, "`,` or `)`");
+    SgExpr *e = SG_NEW(p->a, SgExpr);
+    e->kind = EX_LAMBDA;
+    e->u.lambda.params = slist_done(p, &params, &e->u.lambda.nparams);
+    if (!p->panic && accept(p, TK_ARROW)) e->u.lambda.ret = parse_type(p);
+    e->u.lambda.body = parse_block(p);
+    e->span.start = start;
+    e->span.end = prev_end(p);
+    return e;
+}
+
+static SgExpr *parse_primary(Parser *p) {
+    SgToken *t = cur(p);
+    uint32_t start = t->off;
+    switch (t->kind) {
+    case TK_INT: {
+        advance(p);
+        SgExpr *e = new_expr(p, EX_INT, start);
+        if (t->flags & SG_TOKF_BAD) {
+            e->kind = EX_ERROR;
+        } else if (t->flags & (SG_TOKF_INT_BIG | SG_TOKF_INT_HUGE)) {
+            sg_diag(p->diags, t->off, t->off + t->len, "E003", "integer literal `%.*s` does not fit in Int",
+                    (int)t->len, p->src + t->off);
+            e->kind = EX_ERROR;
+        } else {
+            e->u.ival = (int64_t)sg_lex_int_value(p->src, t);
+        }
+        return e;
+    }
+    case TK_FLOAT: {
+        advance(p);
+        SgExpr *e = new_expr(p, t->flags & SG_TOKF_BAD ? EX_ERROR : EX_FLOAT, start);
+        return e;
+    }
+    case TK_STRING: {
+        advance(p);
+        SgExpr *e = new_expr(p, EX_STRING, start);
+        /* a literal with a lexical error is still a String: no cascade */
+        return e;
+    }
+    case TK_TRUE: case TK_FALSE: {
+        advance(p);
+        SgExpr *e = new_expr(p, EX_BOOL, start);
+        e->bval = t->kind == TK_TRUE;
+        return e;
+    }
+    case TK_IDENT: {
+        advance(p);
+        SgExpr *e = new_expr(p, EX_NAME, start);
+        e->u.name = tok_name(p, t);
+        return e;
+    }
+    case TK_LPAREN: {
+        advance(p);
+        SgExpr *e = parse_expr_nested(p);
+        expect(p, TK_RPAREN, "`)`");
+        e->paren = true;
+        return e;
+    }
+    case TK_LBRACKET: {
+        advance(p);
+        List items = {0};
+        comma_list(p, TK_RBRACKET, expr_item_nested, &items, "`,` or `]`");
+        SgExpr *e = new_expr(p, EX_LIST, start);
+        e->u.list.items = list_done(p, &items, &e->u.list.n);
+        return e;
+    }
+    case TK_LBRACE: {
+        SgBlock *b = parse_block(p);
+        SgExpr *e = new_expr(p, EX_BLOCK, start);
+        e->u.block = b;
+        return e;
+    }
+    case TK_IF: return parse_if(p);
+    case TK_MATCH: return parse_match(p);
+    case TK_FN: return parse_lambda(p);
+    case TK_RETURN: {
+        advance(p);
+        SgExpr *val = NULL;
+        switch (kind(p)) {
+        case TK_NEWLINE: case TK_SEMI: case TK_RBRACE: case TK_RPAREN: case TK_RBRACKET:
+        case TK_COMMA: case TK_EOF:
+            break;
+        default:
+            val = parse_expr(p);
+        }
+        SgExpr *e = new_expr(p, EX_RETURN, start);
+        e->u.ret = val;
+        return e;
+    }
+    case TK_BREAK: advance(p); return new_expr(p, EX_BREAK, start);
+    case TK_CONTINUE: advance(p); return new_expr(p, EX_CONTINUE, start);
+    default:
+        error_at(p, t, "an expression");
+        return new_expr(p, EX_ERROR, start);
+    }
+}
+
+static SgExpr *parse_postfix(Parser *p) {
+    SgExpr *e = parse_primary(p);
+    while (!p->panic) {
+        int k = kind(p);
+        if (k == TK_LPAREN) {
+            advance(p);
+            List args = {0};
+            comma_list(p, TK_RPAREN, expr_item_nested, &args, "`,` or `)`");
+            SgExpr *c = new_expr(p, EX_CALL, e->span.start);
+            c->u.call.callee = e;
+            c->u.call.args = list_done(p, &args, &c->u.call.nargs);
+            e = c;
+        } else if (k == TK_LBRACKET) {
+            advance(p);
+            SgExpr *idx = parse_expr_nested(p);
+            expect(p, TK_RBRACKET, "`]`");
+            SgExpr *c = new_expr(p, EX_INDEX, e->span.start);
+            c->u.index.lhs = e;
+            c->u.index.index = idx;
+            e = c;
+        } else if (k == TK_DOT) {
+            advance(p);
+            if (kind(p) != TK_IDENT) {
+                error_at(p, cur(p), "a field or member name");
+                break;
+            }
+            SgToken *t = advance(p);
+            SgExpr *c = new_expr(p, EX_MEMBER, e->span.start);
+            c->u.member.lhs = e;
+            c->u.member.name = tok_name(p, t);
+            c->u.member.name_span = tok_span(t);
+            e = c;
+        } else if (k == TK_LBRACE && !p->no_struct && !e->paren &&
+                   (e->kind == EX_NAME ||
+                    (e->kind == EX_MEMBER && e->u.member.lhs->kind == EX_NAME && !e->u.member.lhs->paren))) {
+            e = parse_struct_lit(p, e);
+        } else {
+            break;
+        }
+    }
+    return e;
+}
+
+static SgExpr *parse_unary(Parser *p) {
+    int k = kind(p);
+    if (k == TK_MINUS || k == TK_BANG) {
+        SgToken *op = advance(p);
+        /* `-` directly before an Int literal is folded into it (section 2) */
+        if (k == TK_MINUS && kind(p) == TK_INT && !(cur(p)->flags & SG_TOKF_BAD)) {
+            SgToken *t = cur(p);
+            SgToken *after = p->i + 1 < p->n ? &p->t[p->i + 1] : NULL;
+            bool postfix = after && (after->kind == TK_LPAREN || after->kind == TK_LBRACKET || after->kind == TK_DOT);
+            if (!postfix) {
+                advance(p);
+                SgExpr *e = new_expr(p, EX_INT, op->off);
+                if (t->flags & SG_TOKF_INT_HUGE) {
+                    sg_diag(p->diags, op->off, t->off + t->len, "E003",
+                            "integer literal `-%.*s` does not fit in Int", (int)t->len, p->src + t->off);
+                    e->kind = EX_ERROR;
+                } else {
+                    e->u.ival = (int64_t)(0 - sg_lex_int_value(p->src, t));
+                }
+                return e;
+            }
+        }
+        SgExpr *operand = parse_unary(p);
+        SgExpr *e = new_expr(p, EX_UNARY, op->off);
+        e->op = (uint8_t)k;
+        e->u.bin.lhs = operand;
+        return e;
+    }
+    return parse_postfix(p);
+}
+
+/* Binary precedence levels, loosest first. */
+static int prec_of(int k) {
+    switch (k) {
+    case TK_OROR: return 1;
+    case TK_ANDAND: return 2;
+    case TK_EQ: case TK_NE: return 3;
+    case TK_LT: case TK_LE: case TK_GT: case TK_GE: return 4;
+    case TK_PLUS: case TK_MINUS: return 5;
+    case TK_STAR: case TK_SLASH: case TK_PERCENT: return 6;
+    default: return 0;
+    }
+}
+
+static SgExpr *parse_binary(Parser *p, int min_prec) {
+    SgExpr *lhs = parse_unary(p);
+    for (;;) {
+        if (p->panic) return lhs;
+        int k = kind(p);
+        int prec = prec_of(k);
+        if (!prec || prec < min_prec) return lhs;
+        SgToken *op = advance(p);
+        SgExpr *rhs = parse_binary(p, prec + 1);
+        SgExpr *e = new_expr(p, EX_BINARY, lhs->span.start);
+        e->op = (uint8_t)k;
+        e->u.bin.lhs = lhs;
+        e->u.bin.rhs = rhs;
+        lhs = e;
+        /* comparison and equality operators do not chain (section 5) */
+        if ((prec == 3 || prec == 4) && prec_of(kind(p)) == prec && !p->panic) {
+            SgToken *t = cur(p);
+            if (!p->panic) {
+                p->panic = true;
+                sg_diag(p->diags, t->off, t->off + t->len, "E010",
+                        "syntax error: comparison operators cannot be chained; found `%.*s` after `%.*s`",
+                        (int)t->len, p->src + t->off, (int)op->len, p->src + op->off);
+            }
+            return lhs;
+        }
+    }
+}
+
+static SgExpr *parse_expr(Parser *p) { return parse_binary(p, 1); }
+
+/* ---- patterns ---- */
+static bool pattern_item(Parser *p, void *ctx) {
+    list_push(ctx, parse_pattern(p));
+    return !p->panic;
+}
+
+static SgPattern *parse_pattern(Parser *p) {
+    SgPattern *pt = SG_NEW(p->a, SgPattern);
+    SgToken *t = cur(p);
+    pt->span.start = t->off;
+    switch (t->kind) {
+    case TK_IDENT: {
+        advance(p);
+        SgName n = tok_name(p, t);
+        if (sg_name_is(n, "_")) {
+            pt->kind = PT_WILD;
+            break;
+        }
+        pt->name = n;
+        pt->kind = PT_BIND;
+        if (kind(p) == TK_DOT && peek_kind(p, 1) == TK_IDENT) {
+            advance(p);
+            pt->qual = n;
+            pt->name = tok_name(p, advance(p));
+            pt->kind = PT_CTOR;
+        }
+        if (kind(p) == TK_LPAREN) {
+            advance(p);
+            pt->kind = PT_CTOR;
+            pt->has_parens = true;
+            List args = {0};
+            comma_list(p, TK_RPAREN, pattern_item, &args, "`,` or `)`");
+            pt->args = list_done(p, &args, &pt->nargs);
+        }
+        break;
+    }
+    case TK_INT: case TK_MINUS: {
+        bool neg = accept(p, TK_MINUS);
+        SgToken *it = cur(p);
+        if (!expect(p, TK_INT, "an integer literal")) {
+            pt->kind = PT_ERROR;
+            break;
+        }
+        pt->kind = PT_INT;
+        uint64_t v = sg_lex_int_value(p->src, it);
+        if (it->flags & SG_TOKF_BAD) pt->kind = PT_ERROR;
+        else if ((it->flags & SG_TOKF_INT_HUGE) || ((it->flags & SG_TOKF_INT_BIG) && !neg)) {
+            sg_diag(p->diags, t->off, it->off + it->len, "E003", "integer literal does not fit in Int");
+            pt->kind = PT_ERROR;
+        }
+        pt->ival = neg ? (int64_t)(0 - v) : (int64_t)v;
+        break;
+    }
+    case TK_STRING:
+        advance(p);
+        pt->kind = PT_STRING;
+        if (t->flags & SG_TOKF_BAD) pt->kind = PT_ERROR;
+        else pt->sval = sg_lex_string_value(p->a, p->src, t, &pt->slen);
+        break;
+    case TK_TRUE: case TK_FALSE:
+        advance(p);
+        pt->kind = PT_BOOL;
+        pt->bval = t->kind == TK_TRUE;
+        break;
+    default:
+        error_at(p, t, "a pattern");
+        pt->kind = PT_ERROR;
+        break;
+    }
+    pt->span.end = prev_end(p);
+    return pt;
+}
+
+/* ---- statements and blocks ---- */
+
+/* Skips to the end of the statement that started at bracket depth `depth`:
+ * a statement end at that depth (consumed), or the `}` closing the block
+ * (left for the caller), or end of file. */
+static void sync_statement(Parser *p, uint32_t depth) {
+    for (;;) {
+        SgToken *t = cur(p);
+        if (t->kind == TK_EOF) break;
+        if ((t->kind == TK_NEWLINE || t->kind == TK_SEMI) && t->depth <= depth) {
+            advance(p);
+            break;
+        }
+        if (t->kind == TK_RBRACE && t->depth < depth) break;
+        advance(p);
+    }
+    p->panic = false;
+}
+
+static SgStmt *parse_stmt(Parser *p) {
+    SgStmt *s = SG_NEW(p->a, SgStmt);
+    SgToken *t = cur(p);
+    s->span.start = t->off;
+    if (t->kind == TK_LET) {
+        advance(p);
+        s->kind = ST_LET;
+        s->mut = accept(p, TK_MUT);
+        if (kind(p) != TK_IDENT) {
+            error_at(p, cur(p), "a variable name");
+            return s;
+        }
+        SgToken *n = advance(p);
+        s->name = tok_name(p, n);
+        s->name_span = tok_span(n);
+        s->wildcard = sg_name_is(s->name, "_");
+        if (accept(p, TK_COLON)) s->type = parse_type(p);
+        if (expect(p, TK_ASSIGN, "`=`")) s->expr = parse_expr(p);
+    } else if (t->kind == TK_WHILE) {
+        advance(p);
+        s->kind = ST_WHILE;
+        bool ns = p->no_struct;
+        p->no_struct = true;
+        s->expr = parse_expr(p);
+        p->no_struct = ns;
+        s->body = parse_block(p);
+    } else if (t->kind == TK_FOR) {
+        advance(p);
+        s->kind = ST_FOR;
+        if (kind(p) != TK_IDENT) {
+            error_at(p, cur(p), "a loop variable");
+            return s;
+        }
+        SgToken *n = advance(p);
+        s->name = tok_name(p, n);
+        s->name_span = tok_span(n);
+        if (expect(p, TK_IN, NULL)) {
+            bool ns = p->no_struct;
+            p->no_struct = true;
+            s->expr = parse_expr(p);
+            p->no_struct = ns;
+            s->body = parse_block(p);
+        }
+    } else {
+        s->kind = ST_EXPR;
+        s->expr = parse_expr(p);
+        if (!p->panic && kind(p) == TK_ASSIGN) {
+            advance(p);
+            s->kind = ST_ASSIGN;
+            s->target = s->expr;
+            s->expr = parse_expr(p);
+        }
+    }
+    s->span.end = prev_end(p);
+    return s;
+}
+
+static SgBlock *parse_block(Parser *p) {
+    SgBlock *b = SG_NEW(p->a, SgBlock);
+    b->span.start = cur(p)->off;
+    if (!expect(p, TK_LBRACE, "`{`")) {
+        b->span.end = b->span.start;
+        return b;
+    }
+    bool ns = p->no_struct;
+    p->no_struct = false;
+    uint32_t depth = cur(p)->depth;   /* inside the braces */
+    List stmts = {0};
+    for (;;) {
+        skip_newlines(p);
+        int k = kind(p);
+        if (k == TK_RBRACE || k == TK_EOF) break;
+        uint32_t before = p->i;
+        SgStmt *s = parse_stmt(p);
+        if (p->panic) {
+            sync_statement(p, depth);
+            continue;     /* the broken statement is dropped */
+        }
+        list_push(&stmts, s);
+        k = kind(p);
+        if (k == TK_NEWLINE || k == TK_SEMI) {
+            advance(p);
+        } else if (k != TK_RBRACE) {
+            error_at(p, cur(p), "end of statement");
+            sync_statement(p, depth);
+        }
+        if (p->i == before) advance(p);   /* always make progress */
+    }
+    p->no_struct = ns;
+    expect(p, TK_RBRACE, "`}`");
+    b->stmts = list_done(p, &stmts, &b->n);
+    b->span.end = prev_end(p);
+    return b;
+}
+
+/* ---- items ---- */
+static bool tparam_item(Parser *p, void *ctx) {
+    if (kind(p) != TK_IDENT) {
+        error_at(p, cur(p), "a type parameter name");
+        return false;
+    }
+    SgToken *t = advance(p);
+    SgTypeParam *tp = slist_add(ctx);
+    tp->name = tok_name(p, t);
+    tp->span = tok_span(t);
+    return true;
+}
+
+static void parse_tparams(Parser *p, SgItem *it) {
+    if (kind(p) != TK_LBRACKET) return;
+    advance(p);
+    SList tps = {.size = sizeof(SgTypeParam)};
+    comma_list(p, TK_RBRACKET, tparam_item, &tps, "`,` or `]`");
+    it->tparams = slist_done(p, &tps, &it->ntparams);
+}
+
+static bool variant_item(Parser *p, void *ctx) {
+    if (kind(p) != TK_IDENT) {
+        error_at(p, cur(p), "a constructor name");
+        return false;
+    }
+    SgToken *t = advance(p);
+    SgVariant *v = slist_add(ctx);
+    v->name = tok_name(p, t);
+    v->span = tok_span(t);
+    if (accept(p, TK_LPAREN)) {
+        List ps = {0};
+        comma_list(p, TK_RPAREN, type_item, &ps, "`,` or `)`");
+        v->payload = (SgTypeExpr **)list_done(p, &ps, &v->npayload);
+    }
+    return !p->panic;
+}
+
+static bool import_name_item(Parser *p, void *ctx) {
+    if (kind(p) != TK_IDENT) {
+        error_at(p, cur(p), "a name to import");
+        return false;
+    }
+    SgToken *t = advance(p);
+    SgImportName *n = slist_add(ctx);
+    n->name = tok_name(p, t);
+    n->span = tok_span(t);
+    return true;
+}
+
+static void parse_import(Parser *p, SgItem *it) {
+    it->kind = IT_IMPORT;
+    SgBuf path = {0};
+    SgToken *last = NULL;
+    it->path_span.start = cur(p)->off;
+    for (;;) {
+        if (kind(p) != TK_IDENT) {
+            error_at(p, cur(p), "a module name");
+            break;
+        }
+        last = advance(p);
+        if (path.len) sg_buf_putc(&path, '.');
+        sg_buf_put(&path, p->src + last->off, last->len);
+        it->path_span.end = last->off + last->len;
+        if (kind(p) == TK_DOT && peek_kind(p, 1) == TK_IDENT) {
+            advance(p);
+            continue;
+        }
+        if (kind(p) == TK_DOT && peek_kind(p, 1) == TK_LBRACE) {
+            advance(p);
+            advance(p);
+            it->selective = true;
+            SList names = {.size = sizeof(SgImportName)};
+            comma_list(p, TK_RBRACE, import_name_item, &names, "`,` or `}`");
+            it->names = slist_done(p, &names, &it->nnames);
+        }
+        break;
+    }
+    if (path.len) {
+        char *s = sg_arena_strndup(p->a, path.data, path.len);
+        it->path = sg_name(s, path.len);
+    }
+    sg_buf_free(&path);
+    if (last && !it->selective) {
+        it->name = tok_name(p, last);
+        it->name_span = tok_span(last);
+        if (accept(p, TK_AS)) {
+            if (kind(p) == TK_IDENT) {
+                SgToken *a = advance(p);
+                it->name = tok_name(p, a);
+                it->name_span = tok_span(a);
+            } else {
+                error_at(p, cur(p), "an alias name");
+            }
+        }
+    }
+}
+
+static SgDoc *doc_for(Parser *p, uint32_t tok) {
+    /* docs are sorted by token index */
+    uint32_t lo = 0, hi = p->toks->ndocs;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (p->toks->docs[mid].tok < tok) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < p->toks->ndocs && p->toks->docs[lo].tok == tok ? &p->toks->docs[lo] : NULL;
+}
+
+static SgItem *parse_item(Parser *p, bool *seen_other) {
+    SgItem *it = SG_NEW(p->a, SgItem);
+    SgToken *first = cur(p);
+    it->span.start = first->off;
+    it->doc = doc_for(p, p->i);
+    if (accept(p, TK_IMPORT)) {
+        parse_import(p, it);
+        if (*seen_other && !p->panic) {
+            it->misplaced = true;
+            sg_diag(p->diags, first->off, first->off + first->len, "E010",
+                    "syntax error: `import` must come before all other items");
+        }
+        it->span.end = prev_end(p);
+        return it;
+    }
+    *seen_other = true;
+    it->pub = accept(p, TK_PUB);
+    it->is_extern = accept(p, TK_EXTERN);
+    int k = kind(p);
+    SgToken *kw = advance(p);
+    if (k != TK_FN && k != TK_STRUCT && k != TK_ENUM && k != TK_TYPE && k != TK_CONST) {
+        p->i--;
+        error_at(p, kw, it->pub || it->is_extern ? "an item" : "an item (`fn`, `struct`, `enum`, `type`, `const` or `import`)");
+        return it;
+    }
+    if (kind(p) != TK_IDENT) {
+        error_at(p, cur(p), "a name");
+        return it;
+    }
+    SgToken *nt = advance(p);
+    it->name = tok_name(p, nt);
+    it->name_span = tok_span(nt);
+    if (it->is_extern && k != TK_FN && k != TK_TYPE) {
+        error_at(p, kw, "`fn` or `type` after `extern`");
+        return it;
+    }
+    switch (k) {
+    case TK_FN: {
+        it->kind = IT_FN;
+        parse_tparams(p, it);
+        SList params = {.size = sizeof(SgParam)};
+        if (expect(p, TK_LPAREN, NULL)) comma_list(p, TK_RPAREN, param_item, &params, "`,` or `)`");
+        it->fields = slist_done(p, &params, &it->nfields);
+        if (!p->panic && accept(p, TK_ARROW)) it->type = parse_type(p);
+        if (!p->panic && !it->is_extern) it->body = parse_block(p);
+        break;
+    }
+    case TK_STRUCT: {
+        it->kind = IT_STRUCT;
+        parse_tparams(p, it);
+        SList fields = {.size = sizeof(SgParam)};
+        if (!p->panic && expect(p, TK_LBRACE, NULL)) comma_list(p, TK_RBRACE, param_item, &fields, "`,` or `}`");
+        it->fields = slist_done(p, &fields, &it->nfields);
+        break;
+    }
+    case TK_ENUM: {
+        it->kind = IT_ENUM;
+        parse_tparams(p, it);
+        SList vs = {.size = sizeof(SgVariant)};
+        if (!p->panic && expect(p, TK_LBRACE, NULL)) comma_list(p, TK_RBRACE, variant_item, &vs, "`,` or `}`");
+        it->variants = slist_done(p, &vs, &it->nvariants);
+        break;
+    }
+    case TK_TYPE:
+        parse_tparams(p, it);
+        if (it->is_extern) {
+            it->kind = IT_EXTERN_TYPE;
+        } else {
+            it->kind = IT_ALIAS;
+            if (!p->panic && expect(p, TK_ASSIGN, "`=`")) it->type = parse_type(p);
+        }
+        break;
+    case TK_CONST:
+        it->kind = IT_CONST;
+        if (expect(p, TK_COLON, "`:` and the constant's type")) it->type = parse_type(p);
+        if (!p->panic && expect(p, TK_ASSIGN, "`=`")) it->value = parse_expr(p);
+        break;
+    }
+    it->span.end = prev_end(p);
+    return it;
+}
+
+static bool is_item_start(int k) {
+    return k == TK_IMPORT || k == TK_PUB || k == TK_EXTERN || k == TK_FN || k == TK_STRUCT ||
+           k == TK_ENUM || k == TK_TYPE || k == TK_CONST;
+}
+
+void sg_parse(SgArena *arena, const char *src, uint32_t len, SgAst *out, SgDiags *diags) {
+    memset(out, 0, sizeof *out);
+    sg_lex(arena, src, len, &out->toks, diags);
+    Parser P = {.a = arena, .src = src, .t = out->toks.toks, .n = out->toks.len,
+                .toks = &out->toks, .diags = diags};
+    Parser *p = &P;
+    List items = {0};
+    bool seen_other = false;
+    for (;;) {
+        skip_newlines(p);
+        if (kind(p) == TK_EOF) break;
+        uint32_t before = p->i;
+        SgItem *it = parse_item(p, &seen_other);
+        if (p->panic) {
+            /* skip to a statement end or an item keyword at top level */
+            if (p->i == before) advance(p);
+            for (;;) {
+                SgToken *t = cur(p);
+                if (t->kind == TK_EOF) break;
+                if (t->depth == 0 && (t->kind == TK_NEWLINE || t->kind == TK_SEMI)) {
+                    advance(p);
+                    break;
+                }
+                if (t->depth == 0 && is_item_start(t->kind)) break;
+                advance(p);
+            }
+            p->panic = false;
+            continue;
+        }
+        list_push(&items, it);
+        int k = kind(p);
+        if (k == TK_NEWLINE || k == TK_SEMI) advance(p);
+        else if (k != TK_EOF && !is_item_start(k)) {
+            error_at(p, cur(p), "end of item");
+            p->panic = false;
+            while (kind(p) != TK_EOF && !(cur(p)->depth == 0 && (kind(p) == TK_NEWLINE || is_item_start(kind(p)))))
+                advance(p);
+        }
+    }
+    out->items = list_done(p, &items, &out->nitems);
+}

@@ -1,0 +1,532 @@
+/* resolve.c - item tables, imports and declared types (types-first).
+ *
+ * sg_resolve_module runs once per module, in import order, before any body
+ * is checked. It reads only the module's own tree and the tables of modules
+ * it imports successfully, which are complete by then; afterwards the
+ * module's tables are read-only, so bodies can be checked in parallel. */
+#include "module.h"
+
+#include <stdio.h>
+
+static const char *const builtin_names[] = {"Int", "Float", "Bool", "String", "Unit"};
+static SgType *const builtin_types[] = {&sg_ty_int, &sg_ty_float, &sg_ty_bool, &sg_ty_string, &sg_ty_unit};
+
+SgModule *sg_program_find(SgProgram *p, SgName name) { return sg_map_get(&p->by_name, name); }
+
+SgValue *sg_lookup_value(SgProgram *p, SgModule *m, SgName name) {
+    SgValue *v = sg_map_get(&m->values, name);
+    if (v) return v;
+    if (p->prelude && p->prelude != m) {
+        v = sg_map_get(&p->prelude->values, name);
+        if (v && v->pub && v->kind != V_MODULE && !v->import) return v;
+    }
+    return NULL;
+}
+
+SgTypeEntry *sg_lookup_type(SgProgram *p, SgModule *m, SgName name) {
+    SgTypeEntry *e = sg_map_get(&m->types, name);
+    if (e) return e;
+    if (p->prelude && p->prelude != m) {
+        e = sg_map_get(&p->prelude->types, name);
+        if (e && e->pub && !e->import) return e;
+    }
+    return NULL;
+}
+
+static void resolve_alias(SgProgram *p, SgModule *m, SgTypeEntry *e, SgDiags *diags);
+
+/* Alias resolution stack, for reporting every alias of a cycle (E110). */
+typedef struct AliasStack {
+    SgTypeEntry *v[64];
+    uint32_t n;
+} AliasStack;
+static _Thread_local AliasStack *alias_stack;
+
+static SgType *instantiate_entry(SgResolveCtx *r, SgTypeEntry *e, SgTypeExpr *te, SgType **args, uint32_t nargs) {
+    if (e->import) e->import->used = true;
+    switch (e->kind) {
+    case TENT_BAD:
+        return &sg_ty_error;
+    case TENT_DEF: {
+        SgTypeDef *d = e->def;
+        if (nargs != d->ntparams) {
+            sg_diag(r->diags, te->span.start, te->span.end, "E204",
+                    "wrong number of type arguments: `%.*s` takes %u, found %u", (int)te->name.len,
+                    te->name.s, d->ntparams, nargs);
+            return &sg_ty_error;
+        }
+        return sg_type_named(r->a, d, args, nargs);
+    }
+    case TENT_ALIAS: {
+        if (e->alias_state != AL_DONE) {
+            if (e->owner == r->m) resolve_alias(r->prog, r->m, e, r->diags);
+            if (e->alias_state != AL_DONE) return &sg_ty_error;   /* cycle in progress */
+        }
+        if (e->alias_cyclic) return &sg_ty_error;
+        if (nargs != e->ntparams) {
+            sg_diag(r->diags, te->span.start, te->span.end, "E204",
+                    "wrong number of type arguments: `%.*s` takes %u, found %u", (int)te->name.len,
+                    te->name.s, e->ntparams, nargs);
+            return &sg_ty_error;
+        }
+        return nargs ? sg_type_subst(r->a, e->target, args, nargs) : e->target;
+    }
+    }
+    return &sg_ty_error;
+}
+
+SgType *sg_resolve_type(SgResolveCtx *r, SgTypeExpr *te) {
+    if (!te || te->kind == TE_ERROR) return &sg_ty_error;
+    SgType **args = NULL;
+    if (te->nargs) {
+        args = SG_NEW_N(r->a, SgType *, te->nargs);
+        for (uint32_t i = 0; i < te->nargs; i++) args[i] = sg_resolve_type(r, te->args[i]);
+    }
+    if (te->kind == TE_FN) {
+        SgType *ret = te->ret ? sg_resolve_type(r, te->ret) : &sg_ty_unit;
+        return sg_type_fn(r->a, args, te->nargs, ret);
+    }
+    if (te->qual.len) {
+        SgValue *v = sg_map_get(&r->m->values, te->qual);
+        if (v && v->kind == V_ERROR) {
+            if (v->import) v->import->used = true;
+            return &sg_ty_error;
+        }
+        if (!v || v->kind != V_MODULE) {
+            sg_diag(r->diags, te->name_span.start, te->name_span.end, "E104", "unknown type `%.*s.%.*s`",
+                    (int)te->qual.len, te->qual.s, (int)te->name.len, te->name.s);
+            return &sg_ty_error;
+        }
+        if (v->import) v->import->used = true;
+        SgTypeEntry *e = sg_map_get(&v->target->types, te->name);
+        if (!e || e->import) {
+            sg_diag(r->diags, te->name_span.start, te->name_span.end, "E105",
+                    "module `%s` has no type `%.*s`", v->target->name, (int)te->name.len, te->name.s);
+            return &sg_ty_error;
+        }
+        if (!e->pub) {
+            sg_diag(r->diags, te->name_span.start, te->name_span.end, "E106",
+                    "type `%.*s` is private to module `%s`", (int)te->name.len, te->name.s, v->target->name);
+            return &sg_ty_error;
+        }
+        return instantiate_entry(r, e, te, args, te->nargs);
+    }
+    for (uint32_t i = r->ntparams; i-- > 0;) {
+        if (sg_name_eq(r->tparams[i].name, te->name)) {
+            if (te->has_args) {
+                sg_diag(r->diags, te->span.start, te->span.end, "E204",
+                        "type parameter `%.*s` takes no type arguments", (int)te->name.len, te->name.s);
+                return &sg_ty_error;
+            }
+            return sg_type_param(r->a, i, te->name);
+        }
+    }
+    for (size_t i = 0; i < SG_ARRAY_LEN(builtin_names); i++) {
+        if (sg_name_is(te->name, builtin_names[i])) {
+            if (te->has_args) {
+                sg_diag(r->diags, te->span.start, te->span.end, "E204",
+                        "wrong number of type arguments: `%s` takes 0, found %u", builtin_names[i], te->nargs);
+                return &sg_ty_error;
+            }
+            return builtin_types[i];
+        }
+    }
+    if (sg_name_is(te->name, "List")) {
+        if (te->nargs != 1) {
+            sg_diag(r->diags, te->span.start, te->span.end, "E204",
+                    "wrong number of type arguments: `List` takes 1, found %u", te->nargs);
+            return &sg_ty_error;
+        }
+        return sg_type_list(r->a, args[0]);
+    }
+    SgTypeEntry *e = sg_lookup_type(r->prog, r->m, te->name);
+    if (!e) {
+        sg_diag(r->diags, te->name_span.start, te->name_span.end, "E104", "unknown type `%.*s`",
+                (int)te->name.len, te->name.s);
+        return &sg_ty_error;
+    }
+    return instantiate_entry(r, e, te, args, te->nargs);
+}
+
+static void resolve_alias(SgProgram *p, SgModule *m, SgTypeEntry *e, SgDiags *diags) {
+    if (e->alias_state == AL_DONE) return;
+    AliasStack local = {.n = 0};
+    bool top = !alias_stack;
+    if (top) alias_stack = &local;
+    if (e->alias_state == AL_BUSY) {
+        /* a cycle: every alias on the stack from e upwards is part of it */
+        uint32_t i = alias_stack->n;
+        while (i > 0 && alias_stack->v[i - 1] != e) i--;
+        for (uint32_t j = i ? i - 1 : 0; j < alias_stack->n; j++) {
+            SgTypeEntry *c = alias_stack->v[j];
+            if (!c->alias_cyclic) {
+                c->alias_cyclic = true;
+                sg_diag(diags, c->span.start, c->span.end, "E110", "type alias `%.*s` refers to itself",
+                        (int)c->name.len, c->name.s);
+            }
+        }
+        if (top) alias_stack = NULL;
+        return;
+    }
+    if (alias_stack->n >= SG_ARRAY_LEN(alias_stack->v)) {
+        /* absurdly deep alias chains are treated like a cycle */
+        e->alias_cyclic = true;
+        e->alias_state = AL_DONE;
+        e->target = &sg_ty_error;
+        if (top) alias_stack = NULL;
+        return;
+    }
+    e->alias_state = AL_BUSY;
+    alias_stack->v[alias_stack->n++] = e;
+    SgResolveCtx r = {.prog = p, .m = m, .a = &m->sig_arena, .diags = diags,
+                      .tparams = e->item->tparams, .ntparams = e->item->ntparams};
+    SgType *t = sg_resolve_type(&r, e->item->type);
+    alias_stack->n--;
+    e->target = e->alias_cyclic ? &sg_ty_error : t;
+    e->alias_state = AL_DONE;
+    if (top) alias_stack = NULL;
+}
+
+/* ---- building the tables ---- */
+
+static void dup(SgModule *m, SgSpan at, SgName name, const char *what) {
+    sg_diag(&m->diags, at.start, at.end, "E107", "duplicate definition of %s `%.*s`", what, (int)name.len, name.s);
+}
+
+static bool add_value(SgModule *m, SgValue *v) {
+    if (sg_map_get(&m->values, v->name)) {
+        dup(m, v->span, v->name, "value");
+        return false;
+    }
+    sg_map_put(&m->values, v->name, v);
+    return true;
+}
+
+static bool add_type(SgModule *m, SgTypeEntry *e) {
+    if (sg_map_get(&m->types, e->name)) {
+        dup(m, e->span, e->name, "type");
+        return false;
+    }
+    sg_map_put(&m->types, e->name, e);
+    return true;
+}
+
+static void bind_error(SgModule *m, SgImport *imp, SgName name, SgSpan span) {
+    SgValue *v = SG_NEW(&m->sig_arena, SgValue);
+    v->kind = V_ERROR;
+    v->name = name;
+    v->span = span;
+    v->import = imp;
+    v->type = &sg_ty_error;
+    bool ok = add_value(m, v);
+    SgTypeEntry *e = SG_NEW(&m->sig_arena, SgTypeEntry);
+    e->kind = TENT_BAD;
+    e->name = name;
+    e->span = span;
+    e->import = imp;
+    e->owner = m;
+    if (ok) sg_map_put(&m->types, name, e);
+}
+
+static void bind_import(SgProgram *p, SgModule *m, SgImport *imp) {
+    SgItem *it = imp->item;
+    SgArena *a = &m->sig_arena;
+    (void)p;
+    if (!it->selective) {
+        if (imp->status != IMP_OK) {
+            SgValue *v = SG_NEW(a, SgValue);
+            v->kind = V_ERROR;
+            v->name = it->name;
+            v->span = it->name_span;
+            v->import = imp;
+            v->type = &sg_ty_error;
+            add_value(m, v);
+            return;
+        }
+        SgValue *v = SG_NEW(a, SgValue);
+        v->kind = V_MODULE;
+        v->name = it->name;
+        v->span = it->name_span;
+        v->target = imp->target;
+        v->import = imp;
+        add_value(m, v);
+        return;
+    }
+    for (uint32_t i = 0; i < it->nnames; i++) {
+        SgImportName *n = &it->names[i];
+        if (imp->status != IMP_OK) {
+            bind_error(m, imp, n->name, n->span);
+            continue;
+        }
+        SgModule *t = imp->target;
+        SgValue *tv = sg_map_get(&t->values, n->name);
+        SgTypeEntry *tt = sg_map_get(&t->types, n->name);
+        /* import bindings of the target are not its items */
+        if (tv && (tv->import || tv->kind == V_MODULE || tv->kind == V_ERROR)) tv = NULL;
+        if (tt && tt->import) tt = NULL;
+        bool vpub = tv && tv->pub, tpub = tt && tt->pub;
+        if (!vpub && !tpub) {
+            if (tv || tt)
+                sg_diag(&m->diags, n->span.start, n->span.end, "E106", "`%.*s` is private to module `%s`",
+                        (int)n->name.len, n->name.s, t->name);
+            else
+                sg_diag(&m->diags, n->span.start, n->span.end, "E105", "module `%s` has no item `%.*s`",
+                        t->name, (int)n->name.len, n->name.s);
+            imp->has_error = true;
+            bind_error(m, imp, n->name, n->span);
+            continue;
+        }
+        if (vpub) {
+            SgValue *v = SG_NEW(a, SgValue);
+            *v = *tv;
+            v->span = n->span;
+            v->import = imp;
+            v->orig = tv;
+            v->item = NULL;
+            add_value(m, v);
+        }
+        if (tpub) {
+            SgTypeEntry *e = SG_NEW(a, SgTypeEntry);
+            *e = *tt;
+            e->span = n->span;
+            e->import = imp;
+            e->item = NULL;
+            if (!vpub || !sg_map_get(&m->types, n->name)) add_type(m, e);
+            else dup(m, n->span, n->name, "type");
+        }
+    }
+}
+
+static SgTypeDef *new_def(SgModule *m, SgItem *it, uint8_t kind) {
+    SgTypeDef *d = SG_NEW(&m->sig_arena, SgTypeDef);
+    d->kind = kind;
+    d->pub = it->pub;
+    d->name = it->name;
+    d->module_name = m->name;
+    d->module = m;
+    d->ntparams = it->ntparams;
+    d->span = it->name_span;
+    if (it->ntparams) {
+        d->tparam_names = SG_NEW_N(&m->sig_arena, SgName, it->ntparams);
+        for (uint32_t i = 0; i < it->ntparams; i++) d->tparam_names[i] = it->tparams[i].name;
+    }
+    return d;
+}
+
+static SgType *self_type(SgModule *m, SgTypeDef *d) {
+    SgType **args = NULL;
+    if (d->ntparams) {
+        args = SG_NEW_N(&m->sig_arena, SgType *, d->ntparams);
+        for (uint32_t i = 0; i < d->ntparams; i++) args[i] = sg_type_param(&m->sig_arena, i, d->tparam_names[i]);
+    }
+    return sg_type_named(&m->sig_arena, d, args, d->ntparams);
+}
+
+static void check_dup_tparams(SgModule *m, SgItem *it) {
+    for (uint32_t i = 1; i < it->ntparams; i++)
+        for (uint32_t j = 0; j < i; j++)
+            if (sg_name_eq(it->tparams[i].name, it->tparams[j].name)) {
+                dup(m, it->tparams[i].span, it->tparams[i].name, "type parameter");
+                break;
+            }
+}
+
+static void check_dup_params(SgModule *m, SgParam *ps, uint32_t n, const char *what) {
+    for (uint32_t i = 1; i < n; i++)
+        for (uint32_t j = 0; j < i; j++)
+            if (sg_name_eq(ps[i].name, ps[j].name)) {
+                dup(m, ps[i].name_span, ps[i].name, what);
+                break;
+            }
+}
+
+/* E111: does the type expression name a private type of this module? */
+static bool names_private(SgModule *m, SgItem *it, SgTypeExpr *te) {
+    if (!te || te->kind == TE_ERROR) return false;
+    for (uint32_t i = 0; i < te->nargs; i++)
+        if (names_private(m, it, te->args[i])) return true;
+    if (te->kind == TE_FN) return names_private(m, it, te->ret);
+    if (te->qual.len) return false;
+    for (uint32_t i = 0; i < it->ntparams; i++)
+        if (sg_name_eq(it->tparams[i].name, te->name)) return false;
+    SgTypeEntry *e = sg_map_get(&m->types, te->name);
+    return e && !e->import && e->kind != TENT_BAD && !e->pub;
+}
+
+static void check_exposure(SgModule *m, SgItem *it) {
+    if (!it->pub) return;
+    bool bad = false;
+    switch (it->kind) {
+    case IT_FN:
+        for (uint32_t i = 0; i < it->nfields && !bad; i++) bad = names_private(m, it, it->fields[i].type);
+        if (!bad) bad = names_private(m, it, it->type);
+        break;
+    case IT_STRUCT:
+        for (uint32_t i = 0; i < it->nfields && !bad; i++) bad = names_private(m, it, it->fields[i].type);
+        break;
+    case IT_ENUM:
+        for (uint32_t i = 0; i < it->nvariants && !bad; i++)
+            for (uint32_t j = 0; j < it->variants[i].npayload && !bad; j++)
+                bad = names_private(m, it, it->variants[i].payload[j]);
+        break;
+    case IT_ALIAS: case IT_CONST:
+        bad = names_private(m, it, it->type);
+        break;
+    default:
+        break;
+    }
+    if (bad)
+        sg_diag(&m->diags, it->span.start, it->name_span.end, "E111",
+                "public item `%.*s` exposes a private type of its module", (int)it->name.len, it->name.s);
+}
+
+void sg_resolve_module(SgProgram *p, SgModule *m) {
+    SgArena *a = &m->sig_arena;
+    SgAst *ast = &m->ast;
+    m->resolved = true;
+
+    /* 1. imports (they come first in the value namespace) */
+    for (uint32_t i = 0; i < m->nimports; i++) bind_import(p, m, &m->imports[i]);
+
+    /* 2. names of own items, in source order */
+    for (uint32_t i = 0; i < ast->nitems; i++) {
+        SgItem *it = ast->items[i];
+        switch (it->kind) {
+        case IT_STRUCT: case IT_ENUM: case IT_EXTERN_TYPE: {
+            SgTypeEntry *e = SG_NEW(a, SgTypeEntry);
+            e->kind = TENT_DEF;
+            e->pub = it->pub;
+            e->name = it->name;
+            e->span = it->name_span;
+            e->item = it;
+            e->owner = m;
+            e->def = new_def(m, it, it->kind == IT_STRUCT ? DEF_STRUCT : it->kind == IT_ENUM ? DEF_ENUM : DEF_EXTERN);
+            add_type(m, e);
+            if (it->kind == IT_ENUM) {
+                SgTypeDef *d = e->def;
+                d->nctors = it->nvariants;
+                d->ctors = SG_NEW_N(a, SgCtor, it->nvariants);
+                for (uint32_t k = 0; k < it->nvariants; k++) {
+                    SgCtor *c = &d->ctors[k];
+                    c->name = it->variants[k].name;
+                    c->owner = d;
+                    c->index = k;
+                    c->span = it->variants[k].span;
+                    SgValue *v = SG_NEW(a, SgValue);
+                    v->kind = V_CTOR;
+                    v->pub = it->pub;
+                    v->name = c->name;
+                    v->span = c->span;
+                    v->ctor = c;
+                    v->ntparams = d->ntparams;
+                    v->item = it;
+                    add_value(m, v);
+                }
+            }
+            check_dup_tparams(m, it);
+            break;
+        }
+        case IT_ALIAS: {
+            SgTypeEntry *e = SG_NEW(a, SgTypeEntry);
+            e->kind = TENT_ALIAS;
+            e->pub = it->pub;
+            e->name = it->name;
+            e->span = it->name_span;
+            e->item = it;
+            e->owner = m;
+            e->ntparams = it->ntparams;
+            add_type(m, e);
+            check_dup_tparams(m, it);
+            break;
+        }
+        case IT_FN: case IT_CONST: {
+            SgValue *v = SG_NEW(a, SgValue);
+            v->kind = it->kind == IT_FN ? V_FN : V_CONST;
+            v->pub = it->pub;
+            v->name = it->name;
+            v->span = it->name_span;
+            v->ntparams = it->ntparams;
+            v->item = it;
+            add_value(m, v);
+            check_dup_tparams(m, it);
+            if (it->kind == IT_FN) check_dup_params(m, it->fields, it->nfields, "parameter");
+            break;
+        }
+        default:
+            break;
+        }
+    }
+
+    /* 3. declared types */
+    for (uint32_t i = 0; i < ast->nitems; i++) {
+        SgItem *it = ast->items[i];
+        if (it->kind == IT_ALIAS) {
+            SgTypeEntry *e = sg_map_get(&m->types, it->name);
+            if (e && e->item == it) resolve_alias(p, m, e, &m->diags);
+            else {  /* a duplicate: still resolve its target for diagnostics */
+                SgTypeEntry tmp = {.kind = TENT_ALIAS, .item = it, .owner = m, .name = it->name, .span = it->name_span};
+                resolve_alias(p, m, &tmp, &m->diags);
+            }
+        }
+    }
+    for (uint32_t i = 0; i < ast->nitems; i++) {
+        SgItem *it = ast->items[i];
+        SgResolveCtx r = {.prog = p, .m = m, .a = a, .diags = &m->diags,
+                          .tparams = it->tparams, .ntparams = it->ntparams};
+        switch (it->kind) {
+        case IT_STRUCT: {
+            SgTypeEntry *e = sg_map_get(&m->types, it->name);
+            SgTypeDef *d = e && e->item == it ? e->def : new_def(m, it, DEF_STRUCT);
+            d->fields = SG_NEW_N(a, SgField, it->nfields);
+            d->nfields = 0;
+            for (uint32_t k = 0; k < it->nfields; k++) {
+                SgType *ft = sg_resolve_type(&r, it->fields[k].type);
+                bool seen = false;   /* a repeated field (E107) keeps its first declaration */
+                for (uint32_t j = 0; j < d->nfields && !seen; j++) seen = sg_name_eq(d->fields[j].name, it->fields[k].name);
+                if (seen) continue;
+                d->fields[d->nfields].name = it->fields[k].name;
+                d->fields[d->nfields++].type = ft;
+            }
+            check_dup_params(m, it->fields, it->nfields, "field");
+            break;
+        }
+        case IT_ENUM: {
+            SgTypeEntry *e = sg_map_get(&m->types, it->name);
+            SgTypeDef *d = e && e->item == it ? e->def : NULL;
+            SgType *self = d ? self_type(m, d) : &sg_ty_error;
+            for (uint32_t k = 0; k < it->nvariants; k++) {
+                SgVariant *vr = &it->variants[k];
+                SgType **payload = NULL;
+                if (vr->npayload) payload = SG_NEW_N(a, SgType *, vr->npayload);
+                for (uint32_t j = 0; j < vr->npayload; j++) payload[j] = sg_resolve_type(&r, vr->payload[j]);
+                if (!d) continue;
+                SgCtor *c = &d->ctors[k];
+                c->payload = payload;
+                c->npayload = vr->npayload;
+                SgValue *v = sg_map_get(&m->values, c->name);
+                if (v && v->ctor == c)
+                    v->type = vr->npayload ? sg_type_fn(a, payload, vr->npayload, self) : self;
+            }
+            break;
+        }
+        case IT_FN: {
+            SgType **params = it->nfields ? SG_NEW_N(a, SgType *, it->nfields) : NULL;
+            for (uint32_t k = 0; k < it->nfields; k++) params[k] = sg_resolve_type(&r, it->fields[k].type);
+            SgType *ret = it->type ? sg_resolve_type(&r, it->type) : &sg_ty_unit;
+            SgValue *v = sg_map_get(&m->values, it->name);
+            SgType *ft = sg_type_fn(a, params, it->nfields, ret);
+            if (v && v->item == it) v->type = ft;
+            break;
+        }
+        case IT_CONST: {
+            SgType *t = sg_resolve_type(&r, it->type);
+            SgValue *v = sg_map_get(&m->values, it->name);
+            if (v && v->item == it) v->type = t;
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    for (uint32_t i = 0; i < ast->nitems; i++) check_exposure(m, ast->items[i]);
+}

@@ -1,0 +1,34 @@
+/* workspace.h - finding a workspace's source files and their module names
+ * (LANGUAGE.md section 1). */
+#ifndef SG_WORKSPACE_H
+#define SG_WORKSPACE_H
+
+#include "base.h"
+
+typedef struct SgSourceFile {
+    char *path;         /* openable path */
+    char *rel;          /* relative to the root, '/'-separated */
+    char *module;       /* module name, or NULL when the path forms none (E100) */
+    const char *why;    /* reason the path forms no module name */
+} SgSourceFile;
+
+typedef struct SgWorkspace {
+    char *root;             /* as given, without trailing '/' */
+    SgSourceFile *files;    /* sorted by rel */
+    uint32_t nfiles;
+} SgWorkspace;
+
+/* Scans the workspace at root. On failure returns false with a message in
+ * *err (malloc'd). */
+bool sg_workspace_scan(const char *root, SgWorkspace *ws, char **err);
+/* The standard library's files as modules std.NAME. */
+bool sg_workspace_scan_std(const char *dir, SgWorkspace *ws, char **err);
+void sg_workspace_free(SgWorkspace *ws);
+
+/* Glob match of a '/'-separated path: `*` and `?` within a segment, `**`
+ * across segments. */
+bool sg_glob_match(const char *pat, const char *path);
+/* Is `name` (len n) a valid module path segment? */
+bool sg_valid_segment(const char *name, size_t n);
+
+#endif

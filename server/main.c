@@ -1,0 +1,176 @@
+/* main.c - the sigil command line (CONTRACT.md "Command line"). */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "../include/sigil.h"
+#include "report.h"
+
+static const char usage[] =
+    "usage: sigil --check [options] [ROOT]   check a workspace once and exit (CI mode)\n"
+    "       sigil check   [options] [ROOT]   same\n"
+    "       sigil --lsp                      language server on stdin/stdout\n"
+    "       sigil --watch [options] [ROOT]   re-check on every change\n"
+    "       sigil cache stats|clear|verify [ROOT]\n"
+    "       sigil --version | --help\n"
+    "\n"
+    "options:\n"
+    "  --format human|json   output format (default human; colour only on a terminal, never with NO_COLOR)\n"
+    "  --no-cache            neither read nor write the on-disk cache\n"
+    "  --cache-dir DIR       cache location (default ROOT/.sigil-cache/, or $SIGIL_CACHE_DIR)\n"
+    "  -j N, --jobs N        worker threads (default: number of CPUs)\n"
+    "  --stats               print cache statistics after the diagnostics\n"
+    "  -W error              treat warnings as errors for the exit code\n"
+    "\n"
+    "exit status: 0 no errors, 1 errors found, 2 bad usage or internal failure\n";
+
+static int bad_usage(const char *fmt, const char *arg) {
+    fputs("sigil: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs("\nTry 'sigil --help'.\n", stderr);
+    return 2;
+}
+
+static bool is_dir(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The standard library: $SIGIL_STD, else relative to the binary. */
+static char *find_std(void) {
+    const char *env = getenv("SIGIL_STD");
+    if (env && *env) return sg_xstrdup(env);
+    char exe[PATH_MAX];
+    size_t n = sizeof exe;
+    if (uv_exepath(exe, &n) == 0) {
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = 0;
+        static const char *const rel[] = {"/../share/sigil/std", "/../std", "/std"};
+        for (size_t i = 0; i < SG_ARRAY_LEN(rel); i++) {
+            char buf[PATH_MAX + 64];
+            snprintf(buf, sizeof buf, "%s%s", exe, rel[i]);
+            char real[PATH_MAX];
+            if (is_dir(buf) && realpath(buf, real)) {
+                char probe[PATH_MAX + 16];
+                snprintf(probe, sizeof probe, "%s/prelude.sg", real);
+                if (access(probe, R_OK) == 0) return sg_xstrdup(real);
+            }
+        }
+    }
+    return NULL;
+}
+
+static int cmd_check(int argc, char **argv, int first) {
+    SgReportOptions ro = {.format = FMT_HUMAN};
+    const char *root = NULL;
+    int jobs = 0;
+    bool werror = false;
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+        if (strncmp(a, "--format", 8) == 0 && (a[8] == '=' || a[8] == 0)) {
+            val = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!val) return bad_usage("%s needs a value: human or json", "--format");
+            if (strcmp(val, "human") == 0) ro.format = FMT_HUMAN;
+            else if (strcmp(val, "json") == 0) ro.format = FMT_JSON;
+            else return bad_usage("unknown format '%s' (expected human or json)", val);
+        } else if (strcmp(a, "--no-cache") == 0) {
+            /* the on-disk cache is not built yet: every run is uncached */
+        } else if (strncmp(a, "--cache-dir", 11) == 0 && (a[11] == '=' || a[11] == 0)) {
+            val = a[11] == '=' ? a + 12 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!val) return bad_usage("%s needs a directory", "--cache-dir");
+        } else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0 || strncmp(a, "--jobs=", 7) == 0 ||
+                   (strncmp(a, "-j", 2) == 0 && a[2])) {
+            if (strncmp(a, "--jobs=", 7) == 0) val = a + 7;
+            else if (a[1] == 'j' && a[2]) val = a + 2;
+            else val = i + 1 < argc ? argv[++i] : NULL;
+            char *end;
+            long j = val ? strtol(val, &end, 10) : 0;
+            if (!val || *end || j < 1 || j > 1024) return bad_usage("-j needs a number of threads from 1 to 1024, got '%s'", val ? val : "");
+            jobs = (int)j;
+        } else if (strcmp(a, "--stats") == 0) {
+            ro.stats = true;
+        } else if (strcmp(a, "-W") == 0 || strncmp(a, "-W", 2) == 0) {
+            val = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!val || strcmp(val, "error") != 0) return bad_usage("unknown warning option '-W %s' (expected -W error)", val ? val : "");
+            werror = true;
+        } else if (a[0] == '-' && a[1]) {
+            return bad_usage("unknown option '%s'", a);
+        } else if (root) {
+            return bad_usage("more than one workspace root given ('%s')", a);
+        } else {
+            root = a;
+        }
+    }
+    if (!root) root = ".";
+    if (!jobs) {
+        jobs = (int)uv_available_parallelism();
+        if (jobs < 1) jobs = 1;
+    }
+    char *std = find_std();
+    if (!std) {
+        fputs("sigil: cannot find the standard library (set SIGIL_STD to its directory)\n", stderr);
+        return 2;
+    }
+    char root_abs[PATH_MAX];
+    if (!realpath(root, root_abs)) {
+        fprintf(stderr, "sigil: cannot open workspace root %s: %s\n", root, strerror(errno));
+        free(std);
+        return 2;
+    }
+    SgEngineOptions eo = {.root = root, .std_dir = std, .jobs = jobs};
+    SgEngineRun run;
+    char *err = NULL;
+    if (!sg_engine_run(&eo, &run, &err)) {
+        fprintf(stderr, "sigil: %s\n", err);
+        free(err);
+        sg_engine_free(&run);
+        free(std);
+        return 2;
+    }
+    const char *nc = getenv("NO_COLOR");
+    ro.color = ro.format == FMT_HUMAN && isatty(STDOUT_FILENO) && !(nc && *nc);
+    ro.root_abs = root_abs;
+    SgReportCounts c = sg_report(&run, &ro, stdout);
+    fflush(stdout);
+    sg_engine_free(&run);
+    free(std);
+    return c.errors || (werror && c.warnings) ? 1 : 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("sigil %s\n", SIGIL_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "--check") == 0 || strcmp(cmd, "check") == 0) return cmd_check(argc, argv, 2);
+    if (strcmp(cmd, "--lsp") == 0 || strcmp(cmd, "--watch") == 0 || strcmp(cmd, "cache") == 0) {
+        fprintf(stderr, "sigil: %s is not available in this version yet\n", cmd);
+        return 2;
+    }
+    /* options before --check are accepted too: `sigil --format json --check` */
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--check") == 0 || strcmp(argv[i], "check") == 0) {
+            char **args = sg_xmalloc(sizeof(char *) * (size_t)argc);
+            int n = 0;
+            for (int k = 0; k < argc; k++)
+                if (k != i) args[n++] = argv[k];
+            int rc = cmd_check(n, args, 1);
+            free(args);
+            return rc;
+        }
+    return bad_usage("unknown command or option '%s'", cmd);
+}

@@ -1,0 +1,22 @@
+/* report.h - printing a run's diagnostics (human and JSON formats). */
+#ifndef SG_REPORT_H
+#define SG_REPORT_H
+
+#include "../cache/engine.h"
+
+typedef enum SgFormat { FMT_HUMAN, FMT_JSON } SgFormat;
+
+typedef struct SgReportOptions {
+    SgFormat format;
+    bool color;
+    bool stats;
+    const char *root_abs;
+} SgReportOptions;
+
+typedef struct SgReportCounts {
+    uint32_t errors, warnings;
+} SgReportCounts;
+
+SgReportCounts sg_report(const SgEngineRun *run, const SgReportOptions *opt, FILE *out);
+
+#endif
