@@ -56,8 +56,7 @@ static void snippet(FILE *out, const Item *it, bool color) {
     uint32_t end = pos;
     while (end < it->len && s[end] != '\n') end++;
     if (end > pos && s[end - 1] == '\r') end--;
-    int w = snprintf(NULL, 0, "%u", it->d->line);
-    if (w < 4) w = 4;
+    int w = snprintf(NULL, 0, "%u", it->d->line) + 4;
     fprintf(out, "%*u | ", w, it->d->line);
     /* tabs are shown as single spaces so the caret lines up */
     for (uint32_t i = pos; i < end; i++) fputc(s[i] == '\t' ? ' ' : s[i], out);
