@@ -198,7 +198,7 @@ typedef struct SgItem {
 typedef struct SgAst {
     SgItem **items;
     uint32_t nitems;
-    SgTokens toks;
+    SgTokens toks;      /* after sg_parse: only the doc comments (toks.toks is NULL) */
 } SgAst;
 
 /* Parses the tokens of `src` into a tree in `arena`; syntax errors go to

@@ -40,7 +40,11 @@ struct SgArenaBlock {
     /* data follows, max-aligned */
 };
 
-#define ARENA_BLOCK 65536u
+/* Blocks start small (most modules' signatures need a few KB) and double
+ * up to ARENA_MAX, so many small arenas stay small and a large one needs
+ * few blocks. */
+#define ARENA_MIN 4096u
+#define ARENA_MAX (1u << 20)
 #define ARENA_HDR ((sizeof(SgArenaBlock) + 15u) & ~(size_t)15u)
 
 void sg_arena_init(SgArena *a) { memset(a, 0, sizeof *a); }
@@ -57,19 +61,25 @@ void sg_arena_free(SgArena *a) {
 
 void *sg_arena_alloc(SgArena *a, size_t n) {
     n = (n + 7u) & ~(size_t)7u;
-    if ((size_t)(a->end - a->cur) < n || !a->cur) {
-        size_t size = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
-        SgArenaBlock *b = sg_xmalloc(ARENA_HDR + size);
-        b->size = size;
-        a->total += ARENA_HDR + size;
-        if (size == n && a->head) {
+    if (!a->cur || (size_t)(a->end - a->cur) < n) {
+        if (!a->next) a->next = ARENA_MIN;
+        size_t size = a->next;
+        if (a->next < ARENA_MAX) a->next *= 2;
+        if (n > size / 4 && a->head) {
             /* a large allocation gets its own block; keep filling the current one */
+            SgArenaBlock *b = sg_xmalloc(ARENA_HDR + n);
+            b->size = n;
+            a->total += ARENA_HDR + n;
             b->next = a->head->next;
             a->head->next = b;
             char *p = (char *)b + ARENA_HDR;
             memset(p, 0, n);
             return p;
         }
+        if (size < n) size = n;
+        SgArenaBlock *b = sg_xmalloc(ARENA_HDR + size);
+        b->size = size;
+        a->total += ARENA_HDR + size;
         b->next = a->head;
         a->head = b;
         a->cur = (char *)b + ARENA_HDR;

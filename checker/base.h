@@ -26,6 +26,7 @@ typedef struct SgArena {
     SgArenaBlock *head;
     char *cur, *end;
     size_t total;       /* bytes obtained from malloc, for statistics */
+    size_t next;        /* size of the next block: starts small, doubles */
 } SgArena;
 
 void sg_arena_init(SgArena *a);

@@ -308,7 +308,7 @@ static void lex_string(Lexer *L) {
     push_tok(L, TK_STRING, start, L->pos - start, flags);
 }
 
-void sg_lex(SgArena *arena, const char *src, uint32_t len, SgTokens *out, SgDiags *diags) {
+static void lex(SgArena *arena, const char *src, uint32_t len, SgTokens *out, SgDiags *diags, bool heap) {
     Lexer L;
     memset(&L, 0, sizeof L);
     L.arena = arena;
@@ -430,13 +430,24 @@ void sg_lex(SgArena *arena, const char *src, uint32_t len, SgTokens *out, SgDiag
     newline(&L, len);
     L.in_doc = false;
     push_tok(&L, TK_EOF, len, 0, 0);
-    /* move into the arena so the tokens share the tree's lifetime */
-    out->toks = sg_arena_dup(arena, L.toks, sizeof *L.toks * L.ntoks);
     out->len = L.ntoks;
     out->docs = sg_arena_dup(arena, L.docs, sizeof *L.docs * L.ndocs);
     out->ndocs = L.ndocs;
-    free(L.toks);
     free(L.docs);
+    if (heap) {
+        out->toks = L.toks;
+    } else {
+        out->toks = sg_arena_dup(arena, L.toks, sizeof *L.toks * L.ntoks);
+        free(L.toks);
+    }
+}
+
+void sg_lex(SgArena *arena, const char *src, uint32_t len, SgTokens *out, SgDiags *diags) {
+    lex(arena, src, len, out, diags, false);
+}
+
+void sg_lex_heap(SgArena *arena, const char *src, uint32_t len, SgTokens *out, SgDiags *diags) {
+    lex(arena, src, len, out, diags, true);
 }
 
 uint64_t sg_lex_int_value(const char *src, const SgToken *t) {

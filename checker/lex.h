@@ -59,6 +59,10 @@ typedef struct SgTokens {
  * are allocated from `arena`; lexical errors go to `diags`. */
 void sg_lex(SgArena *arena, const char *src, uint32_t len, SgTokens *out, SgDiags *diags);
 
+/* The same, but the token array is malloc'd (the caller frees out->toks):
+ * the parser drops tokens as soon as the tree is built. */
+void sg_lex_heap(SgArena *arena, const char *src, uint32_t len, SgTokens *out, SgDiags *diags);
+
 const char *sg_tok_name(SgTokKind k);     /* "`(`", "identifier", ... */
 
 /* Decodes the body of a string literal token that lexed without error. */

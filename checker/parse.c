@@ -903,7 +903,7 @@ static bool is_item_start(int k) {
 
 void sg_parse(SgArena *arena, const char *src, uint32_t len, SgAst *out, SgDiags *diags) {
     memset(out, 0, sizeof *out);
-    sg_lex(arena, src, len, &out->toks, diags);
+    sg_lex_heap(arena, src, len, &out->toks, diags);
     Parser P = {.a = arena, .src = src, .t = out->toks.toks, .n = out->toks.len,
                 .toks = &out->toks, .diags = diags};
     Parser *p = &P;
@@ -941,4 +941,8 @@ void sg_parse(SgArena *arena, const char *src, uint32_t len, SgAst *out, SgDiags
         }
     }
     out->items = list_done(p, &items, &out->nitems);
+    /* the tree keeps spans, not tokens; only the doc comments stay */
+    free(out->toks.toks);
+    out->toks.toks = NULL;
+    out->toks.len = 0;
 }
