@@ -20,7 +20,12 @@ typedef struct Parser {
     SgDiags *diags;
     bool panic;
     bool no_struct;     /* `{` after a name opens a block, not a struct literal */
+    uint32_t nest;      /* recursion depth, bounded so hostile input cannot overflow the stack */
 } Parser;
+
+/* Deeper nesting than this is a syntax error rather than a stack overflow
+ * here or in the checker, which recurses over the same tree. */
+#define MAX_NEST 200
 
 /* ---- small helpers ---- */
 static SgToken *cur(Parser *p) { return &p->t[p->i]; }
@@ -130,6 +135,9 @@ static bool comma_list(Parser *p, int close, ItemFn item, void *ctx, const char 
     }
 }
 
+static bool too_deep(Parser *p);
+static bool nesting_error(Parser *p);
+
 /* ---- types ---- */
 static SgTypeExpr *parse_type(Parser *p);
 
@@ -142,7 +150,10 @@ static SgTypeExpr *parse_type(Parser *p) {
     SgTypeExpr *te = SG_NEW(p->a, SgTypeExpr);
     SgToken *start = cur(p);
     te->span.start = start->off;
-    if (accept(p, TK_FN)) {
+    p->nest++;
+    if (too_deep(p)) {
+        te->kind = TE_ERROR;
+    } else if (accept(p, TK_FN)) {
         te->kind = TE_FN;
         List args = {0};
         if (expect(p, TK_LPAREN, NULL)) comma_list(p, TK_RPAREN, type_item, &args, "`,` or `)`");
@@ -173,6 +184,7 @@ static SgTypeExpr *parse_type(Parser *p) {
     }
     te->span.end = prev_end(p);
     if (p->panic) te->kind = TE_ERROR;
+    p->nest--;
     return te;
 }
 
@@ -403,7 +415,9 @@ static SgExpr *parse_primary(Parser *p) {
 
 static SgExpr *parse_postfix(Parser *p) {
     SgExpr *e = parse_primary(p);
+    uint32_t chain = 0;
     while (!p->panic) {
+        if (++chain > MAX_NEST * 4 && nesting_error(p)) break;
         int k = kind(p);
         if (k == TK_LPAREN) {
             advance(p);
@@ -466,7 +480,10 @@ static SgExpr *parse_unary(Parser *p) {
                 return e;
             }
         }
+        if (too_deep(p)) return new_expr(p, EX_ERROR, op->off);
+        p->nest++;
         SgExpr *operand = parse_unary(p);
+        p->nest--;
         SgExpr *e = new_expr(p, EX_UNARY, op->off);
         e->op = (uint8_t)k;
         e->u.bin.lhs = operand;
@@ -490,11 +507,16 @@ static int prec_of(int k) {
 
 static SgExpr *parse_binary(Parser *p, int min_prec) {
     SgExpr *lhs = parse_unary(p);
+    uint32_t chain = 0;
     for (;;) {
         if (p->panic) return lhs;
         int k = kind(p);
         int prec = prec_of(k);
         if (!prec || prec < min_prec) return lhs;
+        if (++chain > MAX_NEST * 4) {
+            nesting_error(p);
+            return lhs;
+        }
         SgToken *op = advance(p);
         SgExpr *rhs = parse_binary(p, prec + 1);
         SgExpr *e = new_expr(p, EX_BINARY, lhs->span.start);
@@ -516,7 +538,27 @@ static SgExpr *parse_binary(Parser *p, int min_prec) {
     }
 }
 
-static SgExpr *parse_expr(Parser *p) { return parse_binary(p, 1); }
+static bool too_deep(Parser *p) {
+    if (p->nest < MAX_NEST) return false;
+    return nesting_error(p);
+}
+
+static bool nesting_error(Parser *p) {
+    if (!p->panic) {
+        p->panic = true;
+        SgToken *t = cur(p);
+        sg_diag(p->diags, t->off, t->off + t->len, "E010", "syntax error: expression nested or chained too deeply (limit %d)", MAX_NEST);
+    }
+    return true;
+}
+
+static SgExpr *parse_expr(Parser *p) {
+    if (too_deep(p)) return new_expr(p, EX_ERROR, cur(p)->off);
+    p->nest++;
+    SgExpr *e = parse_binary(p, 1);
+    p->nest--;
+    return e;
+}
 
 /* ---- patterns ---- */
 static bool pattern_item(Parser *p, void *ctx) {
@@ -528,6 +570,11 @@ static SgPattern *parse_pattern(Parser *p) {
     SgPattern *pt = SG_NEW(p->a, SgPattern);
     SgToken *t = cur(p);
     pt->span.start = t->off;
+    if (too_deep(p)) {
+        pt->kind = PT_ERROR;
+        return pt;
+    }
+    p->nest++;
     switch (t->kind) {
     case TK_IDENT: {
         advance(p);
@@ -588,6 +635,7 @@ static SgPattern *parse_pattern(Parser *p) {
         break;
     }
     pt->span.end = prev_end(p);
+    p->nest--;
     return pt;
 }
 
