@@ -8,7 +8,8 @@
 #     build/sigil --check --no-cache -j J build/bench/wsN
 # for J in 1 and 2, best wall time of 3 runs, with the peak RSS of that run,
 # and prints a table.  Exits non-zero when the workspace is not clean or a run
-# fails.
+# fails.  The cached workspaces are reused as they are: run bench/edit.py on
+# a copy, not on build/bench/wsN itself.
 #
 # Environment (all optional):
 #   SIGIL=path          checker binary (default build/sigil)
@@ -66,12 +67,13 @@ EOF
 # measure J WS -> prints "wall_seconds peak_rss_kib exit_code"
 measure() {
     if [ "$TIMER" = gnu ]; then
-        local t0 t1 rc=0
+        t0=0 t1=0 rc=0
         [ "$NS_CLOCK" = yes ] && t0=$(date +%s%N)
         /usr/bin/time -o "$TMP/time" -f '%e %M' \
             "$SIGIL" --check --no-cache -j "$1" "$2" >/dev/null 2>"$TMP/stderr" || rc=$?
         [ "$NS_CLOCK" = yes ] && t1=$(date +%s%N)
         # With a non-zero exit GNU time writes an extra line first.
+        # shellcheck disable=SC2046 # word splitting wanted
         set -- $(tail -n 1 "$TMP/time")
         if [ "$NS_CLOCK" = yes ]; then
             echo "$(( (t1 - t0) / 1000000 ))" "$2" "$rc" |
@@ -110,7 +112,7 @@ EOF
 
 # check_clean WS: the workspace must produce no diagnostic at all.
 check_clean() {
-    local rc=0
+    rc=0
     "$SIGIL" --check --no-cache --format json "$1" >"$TMP/clean.json" 2>"$TMP/clean.err" || rc=$?
     python3 - "$TMP/clean.json" "$rc" "$1" <<'EOF' || { sed -n 1,20p "$TMP/clean.err" >&2; return 1; }
 import json, sys
@@ -149,6 +151,7 @@ for n in $SIZES; do
         python3 bench/gen.py --modules "$n" --out "$ws" --seed "$SEED"
         echo "$want" >"$stamp"
     fi
+    # shellcheck disable=SC2046 # word splitting wanted
     set -- $(count_lines "$ws")
     files=$1 lines=$2
 
@@ -160,6 +163,7 @@ for n in $SIZES; do
         best_rss=""
         i=0
         while [ "$i" -lt "$RUNS" ]; do
+            # shellcheck disable=SC2046 # word splitting wanted
             set -- $(measure "$j" "$ws")
             wall=$1 rss=$2 rc=$3
             if [ "$rc" -ne 0 ]; then
