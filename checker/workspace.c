@@ -120,11 +120,24 @@ static bool is_other_src(Scan *s, const char *rel, uint32_t self) {
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
+/* Directories on the current walk path, so a symlink loop is not followed. */
+typedef struct DirId {
+    dev_t dev;
+    ino_t ino;
+} DirId;
+
 /* Walks dir (path `dirpath`, `rel` relative to root, `modrel` relative to
  * the source dir). */
 static void walk(Scan *s, uint32_t src, const char *dirpath, const char *rel, const char *modrel) {
+    static _Thread_local DirId path[256];
+    static _Thread_local uint32_t depth;
+    struct stat self;
+    if (stat(dirpath, &self) != 0 || depth >= SG_ARRAY_LEN(path)) return;
+    for (uint32_t i = 0; i < depth; i++)
+        if (path[i].dev == self.st_dev && path[i].ino == self.st_ino) return;
     DIR *d = opendir(dirpath);
     if (!d) return;
+    path[depth++] = (DirId){self.st_dev, self.st_ino};
     SgVec names = {0};
     struct dirent *de;
     while ((de = readdir(d))) {
@@ -154,6 +167,7 @@ static void walk(Scan *s, uint32_t src, const char *dirpath, const char *rel, co
         free(name);
     }
     sg_vec_free(&names);
+    depth--;
 }
 
 static char *normalize_rel(const char *in) {

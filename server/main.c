@@ -19,7 +19,8 @@ static const char usage[] =
     "       sigil --version | --help\n"
     "\n"
     "options:\n"
-    "  --format human|json   output format (default human; colour only on a terminal, never with NO_COLOR)\n"
+    "  --format FORMAT       human, json, sarif (SARIF 2.1.0) or github (workflow commands);\n"
+    "                        human (the default) uses colour only on a terminal, never with NO_COLOR\n"
     "  --no-cache            neither read nor write the on-disk cache\n"
     "  --cache-dir DIR       cache location (default ROOT/.sigil-cache/, or $SIGIL_CACHE_DIR)\n"
     "  -j N, --jobs N        worker threads (default: number of CPUs)\n"
@@ -77,7 +78,9 @@ static int cmd_check(int argc, char **argv, int first) {
             if (!val) return bad_usage("%s needs a value: human or json", "--format");
             if (strcmp(val, "human") == 0) ro.format = FMT_HUMAN;
             else if (strcmp(val, "json") == 0) ro.format = FMT_JSON;
-            else return bad_usage("unknown format '%s' (expected human or json)", val);
+            else if (strcmp(val, "sarif") == 0) ro.format = FMT_SARIF;
+            else if (strcmp(val, "github") == 0) ro.format = FMT_GITHUB;
+            else return bad_usage("unknown format '%s' (expected human, json, sarif or github)", val);
         } else if (strcmp(a, "--no-cache") == 0) {
             /* the on-disk cache is not built yet: every run is uncached */
         } else if (strncmp(a, "--cache-dir", 11) == 0 && (a[11] == '=' || a[11] == 0)) {

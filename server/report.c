@@ -3,7 +3,45 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../include/sigil.h"
 #include "report.h"
+
+/* JSON must be valid UTF-8 whatever the file names and sources contain:
+ * invalid bytes become U+FFFD. Returns a malloc'd string. */
+static char *utf8_clean(const char *s) {
+    SgBuf b = {0};
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned c = *p;
+        int n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        bool ok = n > 0;
+        uint32_t v = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
+        for (int i = 1; ok && i < n; i++) {
+            if ((p[i] & 0xC0) != 0x80) ok = false;
+            else v = (v << 6) | (p[i] & 0x3F);
+        }
+        if (ok && n > 1) {
+            static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+            if (v < min[n] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) ok = false;
+        }
+        if (ok) {
+            sg_buf_put(&b, p, (size_t)n);
+            p += n;
+        } else {
+            sg_buf_puts(&b, "\xEF\xBF\xBD");
+            p++;
+        }
+    }
+    char *r = sg_xstrdup(b.data ? b.data : "");
+    sg_buf_free(&b);
+    return r;
+}
+
+static void add_clean(cJSON *o, const char *key, const char *s) {
+    char *c = utf8_clean(s);
+    cJSON_AddStringToObject(o, key, c);
+    free(c);
+}
 
 typedef struct Item {
     const char *file;       /* relative to the root */
@@ -80,6 +118,88 @@ static void module_lists(const SgEngineRun *run, cJSON *mods) {
     }
 }
 
+/* GitHub Actions workflow commands: values and properties are escaped as
+ * the runner expects (%, CR, LF; and `:` `,` in properties). */
+static void gh_escape(FILE *out, const char *s, bool property) {
+    for (; *s; s++) {
+        if (*s == '%') fputs("%25", out);
+        else if (*s == '\r') fputs("%0D", out);
+        else if (*s == '\n') fputs("%0A", out);
+        else if (property && *s == ':') fputs("%3A", out);
+        else if (property && *s == ',') fputs("%2C", out);
+        else fputc(*s, out);
+    }
+}
+
+static void github(FILE *out, const Item *it) {
+    const SgDiag *d = it->d;
+    fprintf(out, "::%s file=", sg_diag_severity(d) == SG_ERROR ? "error" : "warning");
+    gh_escape(out, it->file, true);
+    fprintf(out, ",line=%u,col=%u,endLine=%u,endColumn=%u,title=%s::", d->line, d->col, d->end_line, d->end_col,
+            d->code);
+    gh_escape(out, d->message, false);
+    fputc('\n', out);
+}
+
+/* SARIF 2.1.0: one run, one result per diagnostic, the codes as rules. */
+static void sarif(const SgEngineRun *run, const SgReportOptions *opt, Item *items, uint32_t n, FILE *out) {
+    (void)run;
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "$schema", "https://json.schemastore.org/sarif-2.1.0.json");
+    cJSON_AddStringToObject(root, "version", "2.1.0");
+    cJSON *runs = cJSON_AddArrayToObject(root, "runs");
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddItemToArray(runs, r);
+    cJSON *driver = cJSON_AddObjectToObject(cJSON_AddObjectToObject(r, "tool"), "driver");
+    cJSON_AddStringToObject(driver, "name", "sigil");
+    cJSON_AddStringToObject(driver, "version", SIGIL_VERSION);
+    cJSON_AddStringToObject(driver, "informationUri", "https://example.invalid/sigil");
+    cJSON *rules = cJSON_AddArrayToObject(driver, "rules");
+    char *rootclean = utf8_clean(opt->root_abs);
+    SgBuf uri = {0};
+    sg_buf_printf(&uri, "file://%s/", rootclean);
+    free(rootclean);
+    cJSON *base = cJSON_AddObjectToObject(r, "originalUriBaseIds");
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(base, "ROOT"), "uri", uri.data);
+    sg_buf_free(&uri);
+    cJSON *results = cJSON_AddArrayToObject(r, "results");
+    const char *seen[64];
+    uint32_t nseen = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const SgDiag *d = items[i].d;
+        bool have = false;
+        for (uint32_t k = 0; k < nseen && !have; k++) have = strcmp(seen[k], d->code) == 0;
+        if (!have && nseen < 64) {
+            seen[nseen++] = d->code;
+            cJSON *rule = cJSON_CreateObject();
+            cJSON_AddStringToObject(rule, "id", d->code);
+            cJSON_AddItemToArray(rules, rule);
+        }
+        cJSON *res = cJSON_CreateObject();
+        cJSON_AddStringToObject(res, "ruleId", d->code);
+        cJSON_AddStringToObject(res, "level", sg_diag_severity(d) == SG_ERROR ? "error" : "warning");
+        add_clean(cJSON_AddObjectToObject(res, "message"), "text", d->message);
+        cJSON *locs = cJSON_AddArrayToObject(res, "locations");
+        cJSON *loc = cJSON_CreateObject();
+        cJSON_AddItemToArray(locs, loc);
+        cJSON *phys = cJSON_AddObjectToObject(loc, "physicalLocation");
+        cJSON *art = cJSON_AddObjectToObject(phys, "artifactLocation");
+        add_clean(art, "uri", items[i].file);
+        cJSON_AddStringToObject(art, "uriBaseId", "ROOT");
+        cJSON *region = cJSON_AddObjectToObject(phys, "region");
+        cJSON_AddNumberToObject(region, "startLine", d->line);
+        cJSON_AddNumberToObject(region, "startColumn", d->col);
+        cJSON_AddNumberToObject(region, "endLine", d->end_line);
+        cJSON_AddNumberToObject(region, "endColumn", d->end_col);
+        cJSON_AddItemToArray(results, res);
+    }
+    char *s = cJSON_Print(root);
+    fputs(s, out);
+    fputc('\n', out);
+    cJSON_free(s);
+    cJSON_Delete(root);
+}
+
 SgReportCounts sg_report(const SgEngineRun *run, const SgReportOptions *opt, FILE *out) {
     uint32_t n;
     Item *items = collect(run, &n);
@@ -91,12 +211,12 @@ SgReportCounts sg_report(const SgEngineRun *run, const SgReportOptions *opt, FIL
     if (opt->format == FMT_JSON) {
         cJSON *root = cJSON_CreateObject();
         cJSON_AddNumberToObject(root, "version", 1);
-        cJSON_AddStringToObject(root, "root", opt->root_abs);
+        add_clean(root, "root", opt->root_abs);
         cJSON *diags = cJSON_AddArrayToObject(root, "diagnostics");
         for (uint32_t i = 0; i < n; i++) {
             const SgDiag *d = items[i].d;
             cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "file", items[i].file);
+            add_clean(o, "file", items[i].file);
             if (items[i].module) cJSON_AddStringToObject(o, "module", items[i].module);
             else cJSON_AddNullToObject(o, "module");
             cJSON_AddNumberToObject(o, "line", d->line);
@@ -105,7 +225,7 @@ SgReportCounts sg_report(const SgEngineRun *run, const SgReportOptions *opt, FIL
             cJSON_AddNumberToObject(o, "endColumn", d->end_col);
             cJSON_AddStringToObject(o, "severity", sg_diag_severity(d) == SG_ERROR ? "error" : "warning");
             cJSON_AddStringToObject(o, "code", d->code);
-            cJSON_AddStringToObject(o, "message", d->message);
+            add_clean(o, "message", d->message);
             cJSON_AddItemToArray(diags, o);
         }
         cJSON *mods = cJSON_AddObjectToObject(root, "modules");
@@ -121,6 +241,13 @@ SgReportCounts sg_report(const SgEngineRun *run, const SgReportOptions *opt, FIL
         fputc('\n', out);
         cJSON_free(s);
         cJSON_Delete(root);
+    } else if (opt->format == FMT_SARIF) {
+        sarif(run, opt, items, n, out);
+    } else if (opt->format == FMT_GITHUB) {
+        for (uint32_t i = 0; i < n; i++) github(out, &items[i]);
+        fprintf(out, "checked %u module%s: %u error%s, %u warning%s\n", run->nworkspace,
+                run->nworkspace == 1 ? "" : "s", counts.errors, counts.errors == 1 ? "" : "s", counts.warnings,
+                counts.warnings == 1 ? "" : "s");
     } else {
         bool c = opt->color;
         for (uint32_t i = 0; i < n; i++) {

@@ -4,7 +4,7 @@
 
 #include "../cache/engine.h"
 
-typedef enum SgFormat { FMT_HUMAN, FMT_JSON } SgFormat;
+typedef enum SgFormat { FMT_HUMAN, FMT_JSON, FMT_SARIF, FMT_GITHUB } SgFormat;
 
 typedef struct SgReportOptions {
     SgFormat format;

@@ -1,0 +1,1033 @@
+#!/usr/bin/env python3
+"""Command-line tests for `sigil` (see /work/shared/CONTRACT.md, LANGUAGE.md).
+
+Runs the real binary in child processes on workspaces written to fresh
+temporary directories. Standard library only.
+
+    python3 tests/cli/test_cli.py --sigil build/sigil [-k SUBSTRING] [-v]
+
+Prints one line per failing test and ends with `N passed, N failed`; exits 1
+if anything failed. Skipped tests are reported on stderr only.
+"""
+
+import argparse
+import json
+import os
+import pty
+import re
+import select
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+TIMEOUT = 60
+
+SIGIL = None  # absolute path of the binary under test, set in main()
+
+SUMMARY_RE = re.compile(
+    r"^checked (\d+) modules? \((\d+) from cache\) in (\d+(?:\.\d+)?) ms: "
+    r"(\d+) errors?, (\d+) warnings?$")
+CACHE_LINE_RE = re.compile(r"^Cache: (\d+)/(\d+) modules cached \((\d+(?:\.\d+)?)% hit rate\)$")
+ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+ELAPSED_RE = re.compile(rb'("elapsed_ms"\s*:\s*)-?[0-9.eE+-]+')
+HUMAN_TIME_RE = re.compile(rb"in \d+(?:\.\d+)? ms:")
+
+MISMATCH_FI = "type mismatch: expected Float, found Int"
+
+
+# ---------------------------------------------------------------- framework
+
+class Skip(Exception):
+    pass
+
+
+class TestFailure(Exception):
+    pass
+
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def fail(msg):
+    raise TestFailure(msg)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+def eq(got, want, what):
+    if got != want:
+        fail("%s: expected %r, got %r" % (what, want, got))
+
+
+class Result:
+    def __init__(self, args, rc, out_b, err_b):
+        self.args = args
+        self.rc = rc
+        self.out_b = out_b
+        self.err_b = err_b
+        self.out = out_b.decode("utf-8", "replace")
+        self.err = err_b.decode("utf-8", "replace")
+
+    def brief(self):
+        return "[sigil %s -> rc=%s, stdout=%r, stderr=%r]" % (
+            " ".join(self.args), self.rc, clip(self.out), clip(self.err))
+
+
+def clip(s, n=300):
+    return s if len(s) <= n else s[:n] + "...(%d chars)" % len(s)
+
+
+def base_env(**extra):
+    env = dict(os.environ)
+    for k in ("SIGIL_STD", "SIGIL_CACHE_DIR", "NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE"):
+        env.pop(k, None)
+    for k, v in extra.items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
+    return env
+
+
+def run(args, cwd=None, env=None):
+    """Runs the binary with stdin from /dev/null and stdout/stderr as pipes."""
+    try:
+        p = subprocess.run([SIGIL] + list(args), cwd=cwd, env=env or base_env(),
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        fail("sigil %s: timed out after %ds" % (" ".join(args), TIMEOUT))
+    r = Result(list(args), p.returncode, p.stdout, p.stderr)
+    if r.rc < 0:
+        fail("sigil %s: killed by signal %d (crash) %s" % (" ".join(args), -r.rc, r.brief()))
+    return r
+
+
+def run_pty(args, cwd=None, env=None):
+    """Runs the binary with stdout and stderr on a pseudo-terminal."""
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.Popen([SIGIL] + list(args), cwd=cwd, env=env or base_env(),
+                             stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
+    finally:
+        os.close(slave)
+    chunks = []
+    deadline = time.time() + TIMEOUT
+    try:
+        while True:
+            left = deadline - time.time()
+            if left <= 0:
+                p.kill()
+                p.wait()
+                fail("sigil %s (on a tty): timed out" % " ".join(args))
+            ready, _, _ = select.select([master], [], [], left)
+            if not ready:
+                continue
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        os.close(master)
+    rc = p.wait()
+    if rc < 0:
+        fail("sigil %s (on a tty): killed by signal %d" % (" ".join(args), -rc))
+    return rc, b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def write(root, files):
+    for rel, content in files.items():
+        path = os.path.join(root, *rel.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(content.encode("utf-8") if isinstance(content, str) else content)
+
+
+def run_json(args, cwd=None, env=None, expect_rc=None):
+    r = run(["--check", "--format", "json"] + list(args), cwd=cwd, env=env)
+    if expect_rc is not None and r.rc != expect_rc:
+        fail("exit status %d, expected %d %s" % (r.rc, expect_rc, r.brief()))
+    try:
+        text = r.out_b.decode("utf-8")  # strict: JSON output must be UTF-8
+    except UnicodeDecodeError as e:
+        fail("JSON output is not valid UTF-8: %s %s" % (e, r.brief()))
+    try:
+        obj = json.loads(text)
+    except ValueError as e:
+        fail("stdout is not one JSON document: %s %s" % (e, r.brief()))
+    check(isinstance(obj, dict), "JSON output is not an object %s" % r.brief())
+    return r, obj
+
+
+def diag_tuples(obj, keys=("file", "line", "column", "code")):
+    return [tuple(d.get(k) for k in keys) for d in obj.get("diagnostics", [])]
+
+
+def col_of(line_text, needle, nth=0):
+    """1-based code-point column of the nth occurrence of needle in line_text."""
+    i = -1
+    for _ in range(nth + 1):
+        i = line_text.index(needle, i + 1)
+    return i + 1
+
+
+def human_lines(r):
+    return r.out.split("\n")[:-1] if r.out.endswith("\n") else r.out.split("\n")
+
+
+def last_summary(r):
+    lines = [l for l in human_lines(r) if l.strip()]
+    check(lines, "no output at all %s" % r.brief())
+    m = SUMMARY_RE.match(lines[-1])
+    check(m, "last line %r does not match the summary format %s" % (lines[-1], r.brief()))
+    return m
+
+
+# ---------------------------------------------------------------- workspaces
+
+CLEAN_WS = {
+    "geo/point.sg": (
+        "pub struct Point { x: Float, y: Float }\n"
+        "\n"
+        "pub fn origin() -> Point {\n"
+        "    Point { x: 0.0, y: 0.0 }\n"
+        "}\n"),
+    "geo/shape.sg": (
+        "import geo.point.{Point}\n"
+        "import std.math\n"
+        "\n"
+        "pub enum Shape { Circle(Point, Float), Empty }\n"
+        "\n"
+        "pub fn area(s: Shape) -> Float {\n"
+        "    match s {\n"
+        "        Circle(_, r) => math.PI * r * r,\n"
+        "        Empty => 0.0,\n"
+        "    }\n"
+        "}\n"),
+    "main.sg": (
+        "import geo.point\n"
+        "import geo.shape\n"
+        "\n"
+        "fn main() {\n"
+        "    let s = shape.Circle(point.origin(), 2.0)\n"
+        "    print(float_to_string(shape.area(s)))\n"
+        "}\n"),
+}
+CLEAN_MODULES = ["geo.point", "geo.shape", "main"]
+
+# One E201 on a line that has multi-byte characters before the error.
+E201_LINE = '    print(float_to_string(util.take("h\u00e9llo w\u00f6rld \u20ac5 \U0001F600", 3)))'
+E201_WS = {
+    "util.sg": "pub fn take(label: String, x: Float) -> Float { x }\n",
+    "main.sg": "import util\n\nfn main() {\n" + E201_LINE + "\n}\n",
+}
+E201_COL = col_of(E201_LINE, "3)")  # code points, not bytes
+
+# Several diagnostics in several files, some in a subdirectory.
+JSON_WS = {
+    "app.sg": (
+        "import geo.shape\n"
+        "fn main() {\n"
+        "    let unused = 1\n"                                   # W002 3:9-15
+        "    print(float_to_string(shape.area(shape.Empty)))\n"
+        "}\n"),
+    "geo/point.sg": (
+        "pub struct Point { x: Float, y: Float }\n"
+        "fn take2(a: Float, b: Float) -> Float { a + b }\n"
+        "pub fn make() -> Point {\n"
+        "    let _t = take2(1, 2)\n"                             # E201 x2 on line 4
+        "    Point { x: 1.5, y: 2.0 }\n"
+        "}\n"
+        "pub fn unit_radius() -> Float { 1 }\n"),                # E201 7:33
+    "geo/shape.sg": (
+        "import geo.point\n"
+        "import std.math\n"
+        "pub enum Shape { Circle(point.Point, Float), Empty }\n"
+        "pub fn area(s: Shape) -> Float {\n"
+        "    match s {\n"
+        "        Circle(_, r) => math.PI * r * r,\n"
+        "        Empty => 0.0,\n"
+        "    }\n"
+        "}\n"),
+    "zeta.sg": (
+        "pub fn z() -> Int {\n"
+        '    let _s: String = 5\n'                               # E201 String/Int
+        "    0\n"
+        "}\n"),
+}
+JSON_MODULES = ["app", "geo.point", "geo.shape", "zeta"]
+
+
+def json_expected():
+    l4 = "    let _t = take2(1, 2)"
+    l7 = "pub fn unit_radius() -> Float { 1 }"
+    return [
+        ("app.sg", "app", 3, 9, 3, 15, "warning", "W002", None),
+        ("geo/point.sg", "geo.point", 4, col_of(l4, "1,"), 4, col_of(l4, "1,") + 1, "error", "E201", MISMATCH_FI),
+        ("geo/point.sg", "geo.point", 4, col_of(l4, "2)"), 4, col_of(l4, "2)") + 1, "error", "E201", MISMATCH_FI),
+        ("geo/point.sg", "geo.point", 7, col_of(l7, "1"), 7, col_of(l7, "1") + 1, "error", "E201", MISMATCH_FI),
+        ("zeta.sg", "zeta", 2, 22, 2, 23, "error", "E201", "type mismatch: expected String, found Int"),
+    ]
+
+
+# ---------------------------------------------------------------- tests: human format
+
+@test
+def test_clean_human_summary(tmp):
+    write(tmp, CLEAN_WS)
+    r = run(["--check", tmp])
+    eq(r.rc, 0, "exit status on a clean workspace " + r.brief())
+    lines = [l for l in human_lines(r) if l.strip()]
+    eq(len(lines), 1, "number of non-empty output lines on a clean workspace " + r.brief())
+    m = last_summary(r)
+    eq(m.group(0), "checked 3 modules (0 from cache) in %s ms: 0 errors, 0 warnings" % m.group(3),
+       "summary line")
+
+
+@test
+def test_e201_human_format(tmp):
+    write(tmp, E201_WS)
+    r = run(["--check", tmp])
+    eq(r.rc, 1, "exit status with one E201 " + r.brief())
+    check("\x1b" not in r.out and "\x1b" not in r.err, "ANSI escape in piped output " + r.brief())
+    lines = human_lines(r)
+    eq(len(lines), 4, "number of output lines (diagnostic, source, caret, summary) " + r.brief())
+    eq(lines[0], "main.sg:4:%d: error[E201]: %s" % (E201_COL, MISMATCH_FI), "diagnostic line")
+    src = re.match(r"^( *)4 \| (.*)$", lines[1])
+    check(src, "source line %r does not look like '   4 | <source>'" % lines[1])
+    eq(src.group(2), E201_LINE, "quoted source line")
+    bar = lines[1].index("|")
+    car = re.match(r"^( *)\| ( *)(\^+) *$", lines[2])
+    check(car, "caret line %r does not look like '     | <spaces>^'" % lines[2])
+    eq(lines[2].index("|"), bar, "column of '|' in the caret line vs the source line")
+    eq(len(car.group(2)) + 1, E201_COL, "caret column (code points) under %r" % E201_LINE)
+    eq(len(car.group(3)), 1, "number of carets under the one-character literal")
+    m = last_summary(r)
+    eq(m.group(0), "checked 2 modules (0 from cache) in %s ms: 1 error, 0 warnings" % m.group(3),
+       "summary line")
+
+
+@test
+def test_no_color_when_piped_or_no_color(tmp):
+    write(tmp, E201_WS)
+    plain = run(["--check", tmp])
+    r = run(["--check", tmp], env=base_env(NO_COLOR="1"))
+    eq(r.rc, 1, "exit status " + r.brief())
+    check("\x1b" not in r.out and "\x1b" not in r.err, "ANSI escape with NO_COLOR=1 " + r.brief())
+    eq(HUMAN_TIME_RE.sub(b"", r.out_b), HUMAN_TIME_RE.sub(b"", plain.out_b),
+       "output with NO_COLOR=1 vs plain piped output")
+
+
+@test
+def test_no_color_on_terminal(tmp):
+    write(tmp, E201_WS)
+    rc, out = run_pty(["--check", tmp], env=base_env(NO_COLOR="1", TERM="xterm-256color"))
+    eq(rc, 1, "exit status on a tty with NO_COLOR=1")
+    check("\x1b" not in out, "ANSI escape on a terminal with NO_COLOR=1: %r" % clip(out))
+
+
+@test
+def test_colour_on_terminal_same_text(tmp):
+    # Colour may be used on a terminal, but must not change the text.
+    write(tmp, E201_WS)
+    plain = run(["--check", tmp])
+    rc, out = run_pty(["--check", tmp], env=base_env(TERM="xterm-256color"))
+    eq(rc, 1, "exit status on a tty")
+    stripped = ANSI_RE.sub("", out)
+    check("\x1b" not in stripped, "stray escape sequence on a tty: %r" % clip(out))
+    norm = lambda s: re.sub(r"in \d+(?:\.\d+)? ms:", "", s)
+    eq(norm(stripped), norm(plain.out), "tty output with colours removed vs piped output")
+
+
+@test
+def test_stats_line(tmp):
+    write(tmp, CLEAN_WS)
+    r = run(["--check", "--stats", tmp])
+    eq(r.rc, 0, "exit status " + r.brief())
+    lines = [l for l in human_lines(r) if l.strip()]
+    eq(len(lines), 2, "lines with --stats (summary, cache line) " + r.brief())
+    check(SUMMARY_RE.match(lines[0]), "summary line %r" % lines[0])
+    m = CACHE_LINE_RE.match(lines[1])
+    check(m, "cache line %r does not match 'Cache: H/N modules cached (P%% hit rate)'" % lines[1])
+    eq(int(m.group(2)), 3, "module count in the cache line")
+    eq(int(m.group(1)), int(SUMMARY_RE.match(lines[0]).group(2)),
+       "cached modules in the cache line vs '(K from cache)'")
+
+
+# ---------------------------------------------------------------- tests: JSON format
+
+def check_json_report(obj, root_real, expected, modules):
+    eq(obj.get("version"), 1, "version")
+    eq(obj.get("root"), root_real, "root")
+    check(os.path.isabs(obj["root"]), "root is not absolute")
+    diags = obj.get("diagnostics")
+    check(isinstance(diags, list), "diagnostics is not a list")
+    keys = ["file", "module", "line", "column", "endLine", "endColumn", "severity", "code", "message"]
+    for d in diags:
+        for k in keys:
+            check(k in d, "diagnostic %r lacks key %r" % (d, k))
+        for k in ("line", "column", "endLine", "endColumn"):
+            check(type(d[k]) is int and d[k] >= 1, "%s of %r is not a positive integer" % (k, d))
+        check((d["endLine"], d["endColumn"]) > (d["line"], d["column"]),
+              "range of %r is empty or reversed (endColumn is exclusive)" % d)
+        check(d["severity"] in ("error", "warning"), "severity of %r" % d)
+        check(isinstance(d["message"], str) and d["message"], "message of %r" % d)
+        check("\\" not in d["file"] and not os.path.isabs(d["file"]),
+              "file of %r is not relative with '/' separators" % d)
+    got = [tuple(d[k] for k in keys) for d in diags]
+    # an expected message of None means "any message"
+    got_cmp = [g[:8] + (g[8] if e[8] is not None else None,) for g, e in zip(got, expected)]
+    if len(got) != len(expected) or got_cmp != list(expected):
+        fail("diagnostics: expected %r, got %r" % (list(expected), got))
+    sort_key = lambda d: (d["file"], d["line"], d["column"], d["code"])
+    eq([sort_key(d) for d in diags], sorted(sort_key(d) for d in diags), "diagnostic order")
+    mods = obj.get("modules")
+    check(isinstance(mods, dict), "modules is not an object")
+    eq(mods.get("total"), len(modules), "modules.total")
+    checked, reused = mods.get("checked"), mods.get("reused")
+    check(isinstance(checked, list) and isinstance(reused, list), "modules.checked/reused are not lists")
+    eq(checked, sorted(checked), "modules.checked is sorted")
+    eq(reused, sorted(reused), "modules.reused is sorted")
+    eq(sorted(checked + reused), sorted(modules), "modules.checked + modules.reused")
+    stats = obj.get("stats")
+    check(isinstance(stats, dict), "stats is not an object")
+    for k in ("files", "cache_hits", "cache_misses"):
+        check(type(stats.get(k)) is int and stats[k] >= 0, "stats.%s = %r" % (k, stats.get(k)))
+    check(type(stats.get("elapsed_ms")) in (int, float) and stats["elapsed_ms"] >= 0,
+          "stats.elapsed_ms = %r" % stats.get("elapsed_ms"))
+    eq(stats["cache_hits"] + stats["cache_misses"], len(modules), "cache_hits + cache_misses")
+    eq(stats["cache_hits"], len(reused), "stats.cache_hits vs len(modules.reused)")
+    return checked, reused
+
+
+@test
+def test_json_report(tmp):
+    write(tmp, JSON_WS)
+    r, obj = run_json([tmp], expect_rc=1)
+    checked, reused = check_json_report(obj, os.path.realpath(tmp), json_expected(), JSON_MODULES)
+    eq(reused, [], "modules.reused on a first run")
+    eq(checked, JSON_MODULES, "modules.checked on a first run")
+    eq(obj["stats"]["files"], 4, "stats.files")
+    eq(r.err, "", "stderr")
+
+
+@test
+def test_json_format_equals_form(tmp):
+    write(tmp, JSON_WS)
+    a = run(["--check", "--format", "json", "--no-cache", tmp])
+    b = run(["--check", "--format=json", "--no-cache", tmp])
+    eq(b.rc, a.rc, "exit status of --format=json vs --format json")
+    eq(ELAPSED_RE.sub(rb"\1 0", b.out_b), ELAPSED_RE.sub(rb"\1 0", a.out_b),
+       "output of --format=json vs --format json")
+    obj = json.loads(b.out)
+    check_json_report(obj, os.path.realpath(tmp), json_expected(), JSON_MODULES)
+
+
+@test
+def test_json_root_is_realpath(tmp):
+    ws = os.path.join(tmp, "w\u00f6rk space")
+    os.makedirs(ws)
+    write(ws, CLEAN_WS)
+    os.symlink(ws, os.path.join(tmp, "link"))
+    real = os.path.realpath(ws)
+    _, obj = run_json(["w\u00f6rk space"], cwd=tmp, expect_rc=0)
+    eq(obj.get("root"), real, "root given as a relative path")
+    _, obj = run_json(["link/"], cwd=tmp, expect_rc=0)
+    eq(obj.get("root"), real, "root given through a symlink")
+    _, obj = run_json([], cwd=ws, expect_rc=0)
+    eq(obj.get("root"), real, "root defaulting to the current directory")
+    eq(obj["modules"]["total"], 3, "modules.total with the default root")
+
+
+@test
+def test_check_subcommand_same_as_option(tmp):
+    write(tmp, JSON_WS)
+    a = run(["--check", "--format", "json", "--no-cache", tmp])
+    b = run(["check", "--format", "json", "--no-cache", tmp])
+    eq(b.rc, a.rc, "exit status of `sigil check` vs `sigil --check` " + b.brief())
+    eq(ELAPSED_RE.sub(rb"\1 0", b.out_b), ELAPSED_RE.sub(rb"\1 0", a.out_b),
+       "output of `sigil check` vs `sigil --check`")
+
+
+@test
+def test_second_run_same_diagnostics(tmp):
+    # Whatever the cache does, a second run reports exactly the same.
+    write(tmp, JSON_WS)
+    _, first = run_json([tmp], expect_rc=1)
+    r, second = run_json([tmp], expect_rc=1)
+    eq(second["diagnostics"], first["diagnostics"], "diagnostics of the second run")
+    check_json_report(second, os.path.realpath(tmp), json_expected(), JSON_MODULES)
+    h = run(["--check", tmp])
+    eq(h.rc, 1, "exit status of a third run " + h.brief())
+    m = last_summary(h)
+    eq(int(m.group(1)), 4, "module count in the summary of a third run")
+    check(int(m.group(2)) <= 4, "more modules from cache than modules: %r" % m.group(0))
+    eq((m.group(4), m.group(5)), ("4", "1"), "errors and warnings in the summary of a third run")
+
+
+@test
+def test_no_cache_writes_nothing(tmp):
+    write(tmp, CLEAN_WS)
+    before = sorted(os.listdir(tmp))
+    r = run(["--check", "--no-cache", tmp])
+    eq(r.rc, 0, "exit status " + r.brief())
+    eq(sorted(os.listdir(tmp)), before, "workspace root entries after a --no-cache run")
+
+
+# ---------------------------------------------------------------- tests: warnings and -W error
+
+WARN_WS = {
+    "main.sg": (
+        "import std.list\n"                                     # W001 1:1
+        "\n"
+        "fn main() {\n"
+        "    let unused_name = \"x\"\n"                          # W002 4:9
+        "    print(\"hi\")\n"
+        "}\n"),
+    "other.sg": "pub fn one() -> Int { 1 }\n",
+}
+
+
+@test
+def test_warnings_only(tmp):
+    write(tmp, WARN_WS)
+    r = run(["--check", tmp])
+    eq(r.rc, 0, "exit status with warnings only " + r.brief())
+    lines = human_lines(r)
+    heads = [l for l in lines if re.match(r"^\S+:\d+:\d+: ", l)]
+    check(len(heads) == 2, "expected 2 diagnostic lines, got %r" % heads)
+    check(heads[0].startswith("main.sg:1:1: warning[W001]: "), "first diagnostic %r" % heads[0])
+    check(heads[1].startswith("main.sg:4:9: warning[W002]: "), "second diagnostic %r" % heads[1])
+    eq(len(lines), 7, "output lines (3 per diagnostic, then the summary) " + r.brief())
+    check(re.match(r"^ *1 \| import std\.list$", lines[1]), "source line of W001: %r" % lines[1])
+    check(re.match(r"^ *\| \^+$", lines[2]), "caret line of W001: %r" % lines[2])
+    check(re.match(r"^ *4 \|     let unused_name = \"x\"$", lines[4]), "source line of W002: %r" % lines[4])
+    car = re.match(r"^ *\| ( *)(\^+)$", lines[5])
+    check(car, "caret line of W002: %r" % lines[5])
+    eq((len(car.group(1)) + 1, len(car.group(2))), (9, len("unused_name")), "W002 caret column and width")
+    m = last_summary(r)
+    eq(m.group(0), "checked 2 modules (0 from cache) in %s ms: 0 errors, 2 warnings" % m.group(3),
+       "summary line")
+    _, obj = run_json(["--no-cache", tmp], expect_rc=0)
+    eq(diag_tuples(obj, ("file", "line", "column", "severity", "code")),
+       [("main.sg", 1, 1, "warning", "W001"), ("main.sg", 4, 9, "warning", "W002")], "diagnostics")
+
+
+@test
+def test_warnings_as_errors(tmp):
+    write(tmp, WARN_WS)
+    r = run(["--check", "-W", "error", tmp])
+    eq(r.rc, 1, "exit status with warnings and -W error " + r.brief())
+    r, obj = run_json(["-W", "error", tmp], expect_rc=1)
+    eq([d["severity"] for d in obj["diagnostics"]], ["warning", "warning"],
+       "severities with -W error (it only changes the exit code)")
+
+
+@test
+def test_werror_clean_is_zero(tmp):
+    write(tmp, CLEAN_WS)
+    r = run(["--check", "-W", "error", tmp])
+    eq(r.rc, 0, "exit status of a clean workspace with -W error " + r.brief())
+
+
+# ---------------------------------------------------------------- tests: bad usage
+
+def expect_usage_error(r, what):
+    eq(r.rc, 2, "exit status for %s %s" % (what, r.brief()))
+    check(r.err.strip(), "no message on stderr for %s %s" % (what, r.brief()))
+    eq(r.out, "", "stdout for %s" % what)
+
+
+@test
+def test_usage_errors(tmp):
+    write(tmp, CLEAN_WS)
+    other = tempfile.mkdtemp(prefix="sigil-cli-other-")
+    try:
+        cases = [
+            (["--check", "--no-such-option", tmp], "an unknown option"),
+            (["--check", "--format", "xml", tmp], "--format xml"),
+            (["--check", "--format=xml", tmp], "--format=xml"),
+            (["--check", tmp, "--format"], "--format without a value"),
+            (["--check", "-j", "0", tmp], "-j 0"),
+            (["--check", "--jobs", "0", tmp], "--jobs 0"),
+            (["--check", "-j", "many", tmp], "-j many"),
+            (["--check", "-j", "-3", tmp], "-j -3"),
+            (["--check", tmp, "-j"], "-j without a value"),
+            (["--check", tmp, "--cache-dir"], "--cache-dir without a value"),
+            (["--check", "-W", "nonsense", tmp], "-W nonsense"),
+            (["--check", tmp, other], "two roots"),
+            (["--check", os.path.join(tmp, "does-not-exist")], "a root that does not exist"),
+            (["--check", os.path.join(tmp, "main.sg")], "a root that is a file"),
+            (["--bogus"], "an unknown command"),
+        ]
+        for args, what in cases:
+            expect_usage_error(run(args), what)
+    finally:
+        shutil.rmtree(other, ignore_errors=True)
+
+
+@test
+def test_no_arguments(tmp):
+    r = run([], cwd=tmp)
+    eq(r.rc, 2, "exit status with no arguments " + r.brief())
+    check(r.err.strip(), "no message on stderr with no arguments")
+
+
+@test
+def test_help(tmp):
+    r = run(["--help"], cwd=tmp)
+    eq(r.rc, 0, "exit status of --help " + r.brief())
+    for word in ("--check", "--format", "-j"):
+        check(word in r.out, "--help output does not mention %s %s" % (word, r.brief()))
+
+
+@test
+def test_version(tmp):
+    r = run(["--version"], cwd=tmp)
+    eq(r.rc, 0, "exit status of --version " + r.brief())
+    check(re.match(r"^sigil \d+(\.\d+)*\S*\n?$", r.out), "--version output %r" % r.out)
+
+
+# ---------------------------------------------------------------- tests: input files
+
+@test
+def test_invalid_utf8(tmp):
+    write(tmp, {
+        "main.sg": "fn main() {\n    print(\"ok\")\n}\n",
+        "bad.sg": b"pub fn f() -> Int { 1 }\n// caf\xff and more\npub fn g() -> Int { 2 }\n",
+    })
+    r, obj = run_json([tmp], expect_rc=1)
+    eq(diag_tuples(obj, ("file", "line", "severity", "code")), [("bad.sg", 2, "error", "E001")],
+       "diagnostics for a file with a 0xff byte in a comment on line 2")
+    eq(sorted(obj["modules"]["checked"] + obj["modules"]["reused"]), ["bad", "main"], "modules")
+    h = run(["--check", "--no-cache", tmp])
+    eq(h.rc, 1, "exit status (human) " + h.brief())
+    check(h.out.startswith("bad.sg:2:") and "error[E001]" in h.out.split("\n")[0],
+          "first human line %r" % h.out.split("\n")[0])
+    m = last_summary(h)
+    eq((m.group(4), m.group(5)), ("1", "0"), "errors and warnings in the summary")
+
+
+@test
+def test_truncated_utf8_at_eof(tmp):
+    write(tmp, {"trunc.sg": b"pub fn f() -> Int { 1 }\n// \xe2\x82"})
+    r, obj = run_json([tmp], expect_rc=1)
+    codes = [d["code"] for d in obj["diagnostics"]]
+    check(codes and set(codes) == {"E001"}, "diagnostics for a truncated UTF-8 sequence at EOF: %r" % codes)
+    h = run(["--check", "--no-cache", tmp])
+    eq(h.rc, 1, "exit status (human) " + h.brief())
+
+
+@test
+def test_empty_file_is_clean(tmp):
+    write(tmp, {"empty.sg": b"", "main.sg": "fn main() {\n    print(\"ok\")\n}\n"})
+    r, obj = run_json([tmp], expect_rc=0)
+    eq(obj["diagnostics"], [], "diagnostics")
+    eq(sorted(obj["modules"]["checked"] + obj["modules"]["reused"]), ["empty", "main"], "modules")
+    h = run(["--check", "--no-cache", tmp])
+    eq(h.rc, 0, "exit status (human) " + h.brief())
+
+
+@test
+def test_unreadable_file(tmp):
+    if os.geteuid() == 0:
+        raise Skip("running as root: a chmod 000 file is still readable")
+    write(tmp, {"main.sg": "fn main() {\n    print(\"ok\")\n}\n",
+                "secret.sg": "pub fn f() -> Int { 1 }\n"})
+    path = os.path.join(tmp, "secret.sg")
+    os.chmod(path, 0)
+    try:
+        r = run(["--check", "--no-cache", tmp])
+        check(r.rc in (1, 2), "exit status for an unreadable file: %s" % r.brief())
+        check("secret.sg" in r.out + r.err, "the unreadable file is not named in the output " + r.brief())
+        if r.rc == 1:
+            m = last_summary(r)
+            check(int(m.group(4)) >= 1, "summary counts no error " + r.brief())
+        else:
+            check(r.err.strip(), "exit 2 without a message " + r.brief())
+    finally:
+        os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+
+
+# ---------------------------------------------------------------- tests: workspace layout
+
+@test
+def test_sigil_json_src_and_exclude(tmp):
+    write(tmp, {
+        "sigil.json": '{ "src": "src", "exclude": ["src/gen/**"] }\n',
+        "src/app.sg": "import general\nfn main() {\n    let unused = general.g()\n}\n",
+        "src/general.sg": "pub fn g() -> Int { 1 }\n",
+        "src/gen/bad.sg": "pub fn b() -> Float { 1 }\n",
+        "src/gen/deep/worse.sg": "pub fn w() -> Float { 1 }\n",
+        "src/.hidden/h.sg": "pub fn h() -> Float { 1 }\n",
+        "src/node_modules/n.sg": "pub fn n() -> Float { 1 }\n",
+        "outside.sg": "pub fn o() -> Float { 1 }\n",
+    })
+    r, obj = run_json([tmp], expect_rc=0)
+    eq(diag_tuples(obj, ("file", "module", "line", "column", "code")),
+       [("src/app.sg", "app", 3, 9, "W002")], "diagnostics (file relative to the root)")
+    eq(sorted(obj["modules"]["checked"] + obj["modules"]["reused"]), ["app", "general"], "modules")
+    eq(obj["modules"]["total"], 2, "modules.total")
+
+
+@test
+def test_hidden_and_node_modules_skipped(tmp):
+    write(tmp, {
+        "main.sg": "fn main() {\n    print(\"ok\")\n}\n",
+        ".hidden/x.sg": "pub fn x() -> Float { 1 }\n",
+        "node_modules/y.sg": "pub fn y() -> Float { 1 }\n",
+        "lib/node_modules/z.sg": "pub fn z() -> Float { 1 }\n",
+    })
+    r, obj = run_json([tmp], expect_rc=0)
+    eq(obj["diagnostics"], [], "diagnostics")
+    eq(obj["modules"]["total"], 1, "modules.total")
+
+
+@test
+def test_malformed_sigil_json(tmp):
+    write(tmp, {"sigil.json": '{ "src": "src", ', "src/main.sg": "fn main() {}\n"})
+    for fmt in ("human", "json"):
+        r = run(["--check", "--format", fmt, tmp])
+        expect_usage_error(r, "a malformed sigil.json (%s)" % fmt)
+        check("sigil.json" in r.err, "stderr does not mention sigil.json: %r" % r.err)
+
+
+@test
+def test_invalid_module_name(tmp):
+    write(tmp, {"main.sg": "fn main() {\n    print(\"ok\")\n}\n",
+                "my-file.sg": "pub fn helper() -> Int { 1 }\n"})
+    r, obj = run_json([tmp], expect_rc=1)
+    eq(diag_tuples(obj, ("file", "line", "column", "severity", "code")),
+       [("my-file.sg", 1, 1, "error", "E100")], "diagnostics")
+    eq(obj["modules"]["checked"] + obj["modules"]["reused"], ["main"], "modules (my-file is skipped)")
+
+
+@test
+def test_duplicate_module_across_src_dirs(tmp):
+    write(tmp, {
+        "sigil.json": '{ "src": ["lib", "app"] }\n',
+        "app/main.sg": "fn main() {\n    print(\"ok\")\n}\n",
+        "app/util.sg": "\n\npub fn two() -> Int { 2 }\n",
+        "lib/util.sg": "// one\n\npub fn one() -> Int { 1 }\n",
+    })
+    r, obj = run_json([tmp], expect_rc=1)
+    eq(diag_tuples(obj, ("file", "line", "column", "severity", "code")),
+       [("app/util.sg", 1, 1, "error", "E107"), ("lib/util.sg", 1, 1, "error", "E107")], "diagnostics")
+
+
+# ---------------------------------------------------------------- tests: parallel determinism
+
+def big_workspace():
+    files = {}
+    for i in range(30):
+        pkg = "pkg%d" % (i % 4)
+        imports = ""
+        body = "    %d\n" % i
+        if i >= 4:
+            dep = i - 4
+            imports = "import pkg%d.m%02d\n" % (dep % 4, dep)
+            body = "    m%02d.value() + %d\n" % (dep, i)
+        extra = ""
+        if i in (3, 11, 17, 25):
+            extra += "pub fn bad() -> Float { %d }\n" % i                     # E201
+        if i in (6, 22):
+            extra += "fn unused_local() {\n    let dead = 1\n}\n"           # W002
+        if i == 29:
+            extra += "fn broken() -> Int {\n    missing_name + 1\n}\n"      # E103
+        files["%s/m%02d.sg" % (pkg, i)] = (
+            imports + "pub fn value() -> Int {\n" + body + "}\n" + extra)
+    files["main.sg"] = "import pkg1.m29\n\nfn main() {\n    print(int_to_string(m29.value()))\n}\n"
+    return files
+
+
+@test
+def test_parallel_determinism(tmp):
+    write(tmp, big_workspace())
+    outs = []
+    for j in ("1", "2", "8", "2", "1"):
+        r = run(["--check", "--format", "json", "--no-cache", "-j", j, tmp])
+        eq(r.rc, 1, "exit status with -j %s %s" % (j, r.brief()))
+        outs.append((j, ELAPSED_RE.sub(rb"\1 0", r.out_b)))
+    obj = json.loads(outs[0][1])
+    eq(len(obj["diagnostics"]), 7, "number of diagnostics (4 E201, 2 W002, 1 E103)")
+    eq(obj["modules"]["total"], 31, "modules.total")
+    for j, out in outs[1:]:
+        if out != outs[0][1]:
+            fail("JSON output of -j %s differs from -j 1: %r vs %r" % (j, clip(out.decode()), clip(outs[0][1].decode())))
+    h1 = run(["--check", "--no-cache", "-j", "1", tmp])
+    h4 = run(["--check", "--no-cache", "--jobs", "4", tmp])
+    eq(HUMAN_TIME_RE.sub(b"", h4.out_b), HUMAN_TIME_RE.sub(b"", h1.out_b), "human output of --jobs 4 vs -j 1")
+
+
+# ---------------------------------------------------------------- tests: standard library
+
+STD_WS = {
+    "main.sg": (
+        "import std.list\n"
+        "import std.string as str\n"
+        "import std.map\n"
+        "import std.math.{sqrt}\n"
+        "import std.io\n"
+        "\n"
+        "fn main() {\n"
+        "    let xs = list.range(1, 4)\n"
+        "    let m = map.insert(map.empty(), \"k\", 1)\n"
+        "    print(str.join(list.map(xs, int_to_string), \",\"))\n"
+        "    print(float_to_string(sqrt(2.0)) + int_to_string(map.size(m) + len(io.args())))\n"
+        "}\n"),
+}
+
+
+@test
+def test_std_found_relative_to_binary(tmp):
+    write(tmp, STD_WS)
+    r, obj = run_json([], cwd=tmp, env=base_env(), expect_rc=0)
+    eq(obj["diagnostics"], [], "diagnostics of a workspace using every std module")
+    eq(obj["modules"]["checked"] + obj["modules"]["reused"], ["main"], "modules (std modules are in neither list)")
+    eq(obj["modules"]["total"], 1, "modules.total")
+
+
+@test
+def test_sigil_std_missing_dir(tmp):
+    write(tmp, STD_WS)
+    env = base_env(SIGIL_STD=os.path.join(tmp, "no-such-std"))
+    for fmt in ("human", "json"):
+        r = run(["--check", "--format", fmt, tmp], env=env)
+        expect_usage_error(r, "SIGIL_STD pointing at a missing directory (%s)" % fmt)
+
+
+@test
+def test_sigil_std_is_used(tmp):
+    std_src = os.path.join(REPO, "std")
+    if not os.path.isfile(os.path.join(std_src, "prelude.sg")):
+        raise Skip("no std/ directory in the repository")
+    std = os.path.join(tmp, "mystd")
+    shutil.copytree(std_src, std)
+    with open(os.path.join(std, "math.sg"), "a", encoding="utf-8") as f:
+        f.write("\npub fn cli_test_marker() -> Int { 7 }\n")
+    ws = os.path.join(tmp, "ws")
+    write(ws, {"main.sg": "import std.math\n\nfn main() {\n    print(int_to_string(math.cli_test_marker()))\n}\n"})
+    _, obj = run_json([ws], env=base_env(SIGIL_STD=std), expect_rc=0)
+    eq(obj["diagnostics"], [], "diagnostics with SIGIL_STD pointing at a modified std copy")
+    _, obj = run_json([ws], env=base_env(), expect_rc=1)
+    eq([d["code"] for d in obj["diagnostics"]], ["E105"], "diagnostics with the bundled std")
+
+
+# ---------------------------------------------------------------- tests: bundled example
+
+@test
+def test_bundled_example(tmp):
+    ex = os.path.join(REPO, "examples")
+    if not os.path.isdir(ex):
+        fail("no examples/ directory at %s" % ex)
+    with open(os.path.join(ex, "main.sg"), encoding="utf-8") as f:
+        src = f.read().split("\n")
+    lines = [i for i, l in enumerate(src) if "//~ E201" in l]
+    eq(len(lines), 1, "lines marked //~ E201 in examples/main.sg")
+    line_no = lines[0] + 1
+    col = col_of(src[lines[0]], "catalog.count_books")
+    r, obj = run_json(["--no-cache", "examples/"], cwd=REPO, expect_rc=1)
+    eq(diag_tuples(obj, ("file", "line", "column", "severity", "code", "message")),
+       [("main.sg", line_no, col, "error", "E201", MISMATCH_FI)], "diagnostics of examples/")
+    eq(obj["root"], os.path.realpath(ex), "root")
+    eq(obj["modules"]["total"], 6, "modules.total of examples/")
+    h = run(["--check", "--no-cache", "examples/"], cwd=REPO)
+    eq(h.rc, 1, "exit status " + h.brief())
+    eq(human_lines(h)[0], "main.sg:%d:%d: error[E201]: %s" % (line_no, col, MISMATCH_FI), "first line")
+    m = last_summary(h)
+    eq((m.group(1), m.group(4), m.group(5)), ("6", "1", "0"), "modules, errors, warnings in the summary")
+
+
+# ---------------------------------------------------------------- tests: robustness and odd inputs
+
+@test
+def test_crlf_source_line(tmp):
+    line = "    let _r: Float = 3"
+    write(tmp, {"main.sg": "fn main() {\r\n" + line + "\r\n}\r\n"})
+    r = run(["--check", tmp])
+    eq(r.rc, 1, "exit status " + r.brief())
+    lines = human_lines(r)
+    eq(lines[0], "main.sg:2:%d: error[E201]: %s" % (col_of(line, "3"), MISMATCH_FI), "diagnostic line")
+    check("\r" not in r.out, "carriage return in the human output: %r" % r.out)
+    src = re.match(r"^ *2 \| (.*)$", lines[1])
+    check(src and src.group(1) == line, "quoted source line of a CRLF file: %r" % lines[1])
+
+
+@test
+def test_json_escapes_file_names(tmp):
+    write(tmp, {"main.sg": "fn main() {}\n",
+                'we"ird.sg': "pub fn a() -> Int { 1 }\n",
+                "tab\tname.sg": "pub fn b() -> Int { 1 }\n",
+                "back\\slash.sg": "pub fn c() -> Int { 1 }\n",
+                "caf\u00e9.sg": "pub fn d() -> Int { 1 }\n"})
+    _, obj = run_json([tmp], expect_rc=1)
+    eq(diag_tuples(obj, ("file", "line", "column", "code")),
+       sorted([("back\\slash.sg", 1, 1, "E100"), ("caf\u00e9.sg", 1, 1, "E100"),
+               ("tab\tname.sg", 1, 1, "E100"), ('we"ird.sg', 1, 1, "E100")]),
+       "E100 diagnostics for file names that need JSON escaping")
+    eq(obj["modules"]["checked"] + obj["modules"]["reused"], ["main"], "modules")
+
+
+@test
+def test_json_non_utf8_file_name(tmp):
+    write(tmp, {"main.sg": "fn main() {}\n"})
+    with open(os.path.join(tmp.encode(), b"bad\xff.sg"), "wb") as f:
+        f.write(b"pub fn b() -> Int { 1 }\n")
+    r, obj = run_json([tmp], expect_rc=1)  # fails if the JSON is not valid UTF-8
+    diags = obj["diagnostics"]
+    eq([(d["line"], d["column"], d["code"]) for d in diags], [(1, 1, "E100")], "diagnostics")
+    check(diags[0]["file"].startswith("bad") and diags[0]["file"].endswith(".sg"),
+          "file of the E100: %r" % diags[0]["file"])
+
+
+@test
+def test_sort_order_is_by_code_point(tmp):
+    bad = "pub fn f() -> Float { 1 }\n"
+    write(tmp, {"Beta.sg": bad, "a/x.sg": bad, "a_b.sg": bad, "ab.sg": bad, "main.sg": "fn main() {}\n"})
+    _, obj = run_json([tmp], expect_rc=1)
+    eq([d["file"] for d in obj["diagnostics"]], ["Beta.sg", "a/x.sg", "a_b.sg", "ab.sg"], "order of files")
+    eq(obj["modules"]["checked"], ["Beta", "a.x", "a_b", "ab", "main"], "modules.checked order")
+
+
+@test
+def test_empty_workspace(tmp):
+    r = run(["--check", tmp])
+    eq(r.rc, 0, "exit status of an empty workspace " + r.brief())
+    m = last_summary(r)
+    eq((m.group(1), m.group(4), m.group(5)), ("0", "0", "0"), "summary of an empty workspace")
+    _, obj = run_json([tmp], expect_rc=0)
+    eq(obj["modules"], {"total": 0, "checked": [], "reused": []}, "modules")
+
+
+@test
+def test_options_after_root(tmp):
+    write(tmp, WARN_WS)
+    _, obj = run_json([tmp, "-j", "2", "-W", "error"], expect_rc=1)
+    eq(len(obj["diagnostics"]), 2, "diagnostics with options after ROOT")
+
+
+@test
+def test_json_with_stats_is_one_document(tmp):
+    write(tmp, JSON_WS)
+    _, obj = run_json(["--stats", tmp], expect_rc=1)
+    check_json_report(obj, os.path.realpath(tmp), json_expected(), JSON_MODULES)
+
+
+@test
+def test_deep_nesting_does_not_crash(tmp):
+    n = 100000
+    for name, expr in (("parens", "(" * n + "1" + ")" * n), ("lists", "[" * n + "1" + "]" * n),
+                       ("blocks", "{" * n + "1" + "}" * n), ("unary", "-" * n + "1"),
+                       ("calls", "f" + "(" * n + ")" * n)):
+        write(tmp, {"main.sg": "fn main() {\n    let _x = " + expr + "\n}\n"})
+        r = run(["--check", "--no-cache", tmp])  # run() fails on a signal
+        check(r.rc in (0, 1), "deeply nested %s: exit status %d %s" % (name, r.rc, r.brief()))
+
+
+@test
+def test_std_install_layout(tmp):
+    std_src = os.path.join(REPO, "std")
+    if not os.path.isfile(os.path.join(std_src, "prelude.sg")):
+        raise Skip("no std/ directory in the repository")
+    prefix = os.path.join(tmp, "prefix")
+    os.makedirs(os.path.join(prefix, "bin"))
+    shutil.copy2(SIGIL, os.path.join(prefix, "bin", "sigil"))
+    shutil.copytree(std_src, os.path.join(prefix, "share", "sigil", "std"))
+    ws = os.path.join(tmp, "ws")
+    write(ws, STD_WS)
+    p = subprocess.run([os.path.join(prefix, "bin", "sigil"), "--check", ws], env=base_env(),
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT)
+    eq(p.returncode, 0, "exit status of PREFIX/bin/sigil with PREFIX/share/sigil/std (stderr %r)" % p.stderr)
+    lone = os.path.join(tmp, "lone")
+    os.makedirs(lone)
+    shutil.copy2(SIGIL, os.path.join(lone, "sigil"))
+    p = subprocess.run([os.path.join(lone, "sigil"), "--check", ws], env=base_env(),
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT)
+    eq(p.returncode, 2, "exit status of a binary with no standard library beside it")
+    check(p.stderr.strip() and not p.stdout, "no message on stderr (or output on stdout) without std")
+
+
+# ---------------------------------------------------------------- tests: other formats
+
+@test
+def test_sarif_and_github_formats_accepted(tmp):
+    write(tmp, E201_WS)
+    r = run(["--check", "--format", "sarif", "--no-cache", tmp])
+    eq(r.rc, 1, "exit status of --format sarif with one error " + r.brief())
+    try:
+        obj = json.loads(r.out)
+    except ValueError:
+        fail("--format sarif output is not JSON " + r.brief())
+    check(isinstance(obj, dict) and "runs" in obj, "--format sarif output has no 'runs' " + r.brief())
+    r = run(["--check", "--format", "github", "--no-cache", tmp])
+    eq(r.rc, 1, "exit status of --format github with one error " + r.brief())
+    check("::error" in r.out and "main.sg" in r.out, "--format github output has no ::error annotation " + r.brief())
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    global SIGIL
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sigil", default=os.path.join(REPO, "build", "sigil"), help="the binary to test")
+    ap.add_argument("-k", default="", help="run only tests whose name contains this")
+    ap.add_argument("-v", action="store_true", help="print passing tests too (to stderr)")
+    opts = ap.parse_args()
+    SIGIL = os.path.abspath(opts.sigil)
+    if not (os.path.isfile(SIGIL) and os.access(SIGIL, os.X_OK)):
+        print("%s: no executable sigil binary" % SIGIL)
+        print("0 passed, 1 failed")
+        return 1
+    passed = failed = skipped = 0
+    for fn in TESTS:
+        name = fn.__name__
+        if opts.k and opts.k not in name:
+            continue
+        tmp = tempfile.mkdtemp(prefix="sigil-cli-")
+        try:
+            fn(tmp)
+            passed += 1
+            if opts.v:
+                print("ok   %s" % name, file=sys.stderr)
+        except Skip as e:
+            skipped += 1
+            print("skip %s: %s" % (name, e), file=sys.stderr)
+        except TestFailure as e:
+            failed += 1
+            print("FAIL %s: %s" % (name, str(e).replace("\n", "\\n")))
+        except Exception as e:  # a bug in the test or an unexpected output shape
+            failed += 1
+            tb = traceback.extract_tb(e.__traceback__)[-1]
+            print("FAIL %s: %s: %s (line %d)" % (name, type(e).__name__, str(e).replace("\n", "\\n"), tb.lineno))
+        finally:
+            for dirpath, dirnames, _ in os.walk(tmp):
+                for d in dirnames:
+                    try:
+                        os.chmod(os.path.join(dirpath, d), 0o700)
+                    except OSError:
+                        pass
+            shutil.rmtree(tmp, ignore_errors=True)
+        sys.stdout.flush()
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
