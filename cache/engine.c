@@ -1,10 +1,26 @@
-/* engine.c - the phases of a check run (see engine.h). */
+/* engine.c - the phases of a check run (see engine.h).
+ *
+ * The rule above all others: a cache fault costs a re-check, never a wrong
+ * result. Every value taken from the cache is verified (checksums, file
+ * identity, the racy-mtime rule) or keyed by everything it depends on. */
 #include "engine.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <uv.h>
+
+#include "../include/sigil.h"
+#include "sig.h"
+#include "store.h"
+
+/* A file modified less than this before it was indexed is re-hashed on the
+ * next run: file timestamps are coarser than the clock we index with. */
+#define RACY_NS 2000000000LL
 
 /* ---- a tiny fork-join pool over libuv threads ---- */
 typedef struct Pool {
@@ -41,62 +57,126 @@ void sg_parallel_for(int jobs, uint32_t n, void (*fn)(uint32_t, void *), void *c
     free(th);
 }
 
-/* ---- phase 2: read and parse ---- */
-static void init_module_arenas(SgModule *m) {
-    sg_arena_init(&m->sig_arena);
-    sg_arena_init(&m->tree_arena);
-    sg_arena_init(&m->diag_arena);
-    m->diags.arena = &m->diag_arena;
+typedef struct Ctx {
+    SgEngineRun *run;
+    SgProgram *p;
+    SgStore *store;
+    SgMap rows;             /* abs path -> SgFileRow*, read-only after loading */
+    SgArena rows_arena;
+    SgModule **todo;        /* modules whose bodies are checked this run */
+    uint32_t ntodo;
+    int64_t now_ns;
+} Ctx;
+
+static int64_t wall_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static void parse_one(uint32_t i, void *ctx) {
-    SgProgram *p = ctx;
-    SgModule *m = p->mods[i];
+static void set_import_paths_from_ast(SgModule *m) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < m->ast.nitems; i++) n += m->ast.items[i]->kind == IT_IMPORT && m->ast.items[i]->path.len;
+    m->import_paths = SG_NEW_N(&m->sig_arena, char *, n + 1);
+    m->nimport_paths = 0;
+    for (uint32_t i = 0; i < m->ast.nitems; i++) {
+        SgItem *it = m->ast.items[i];
+        if (it->kind == IT_IMPORT && it->path.len)
+            m->import_paths[m->nimport_paths++] = sg_arena_strndup(&m->sig_arena, it->path.s, it->path.len);
+    }
+}
+
+static bool read_source(SgModule *m) {
     char *data;
     size_t len;
     const char *err;
+    free(m->src);
     if (!sg_read_file(m->path, &data, &len, &err)) {
         m->read_failed = true;
+        m->uncacheable = true;
         m->src = sg_xstrdup("");
         m->len = 0;
         sg_diag(&m->diags, 0, 0, "E001", "cannot read %s: %s", m->rel, err);
-    } else {
-        m->src = data;
-        m->len = len > UINT32_MAX - 16 ? UINT32_MAX - 16 : (uint32_t)len;
+        return false;
     }
+    m->src = data;
+    m->len = len > UINT32_MAX - 16 ? UINT32_MAX - 16 : (uint32_t)len;
+    m->read_this_run = true;
+    return true;
+}
+
+static void parse_module(SgModule *m) {
+    if (m->parsed) return;
     sg_parse(&m->tree_arena, m->src, m->len, &m->ast, &m->diags);
     m->parsed = true;
 }
 
+/* ---- phase 2: index (parallel; each call touches only its module) ---- */
+static void index_one(uint32_t i, void *arg) {
+    Ctx *c = arg;
+    SgModule *m = c->p->mods[i];
+    struct stat st;
+    m->stat_ok = stat(m->path, &st) == 0;
+    if (m->stat_ok) {
+        m->size = (int64_t)st.st_size;
+        m->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+        m->ino = (int64_t)st.st_ino;
+    }
+    SgFileRow *row = m->abs_path ? sg_map_get(&c->rows, sg_name_c(m->abs_path)) : NULL;
+    m->row = row;
+    if (row && m->stat_ok && row->size == m->size && row->mtime_ns == m->mtime_ns && row->ino == m->ino &&
+        m->mtime_ns + RACY_NS < row->indexed_at_ns) {
+        char **paths;
+        uint32_t n;
+        if (sg_imports_decode(row->imports, row->imports_len, &paths, &n)) {
+            memcpy(m->source_hash, row->source_hash.b, 16);
+            m->indexed_at_ns = row->indexed_at_ns;
+            m->import_paths = SG_NEW_N(&m->sig_arena, char *, n + 1);
+            for (uint32_t k = 0; k < n; k++) {
+                m->import_paths[k] = sg_arena_strndup(&m->sig_arena, paths[k], strlen(paths[k]));
+                free(paths[k]);
+            }
+            free(paths);
+            m->nimport_paths = n;
+            return;     /* trusted: not read, not parsed */
+        }
+    }
+    read_source(m);
+    SgHash h = sg_hash(m->src, m->len);
+    memcpy(m->source_hash, h.b, 16);
+    m->indexed_at_ns = c->now_ns;
+    if (row && sg_hash_eq(&h, &row->source_hash)) {
+        char **paths;
+        uint32_t n;
+        if (sg_imports_decode(row->imports, row->imports_len, &paths, &n)) {
+            m->import_paths = SG_NEW_N(&m->sig_arena, char *, n + 1);
+            for (uint32_t k = 0; k < n; k++) {
+                m->import_paths[k] = sg_arena_strndup(&m->sig_arena, paths[k], strlen(paths[k]));
+                free(paths[k]);
+            }
+            free(paths);
+            m->nimport_paths = n;
+            return;     /* same content: parsed only if it must be checked */
+        }
+    }
+    parse_module(m);
+    set_import_paths_from_ast(m);
+}
+
 /* ---- phase 3: link ---- */
 static void link_imports(SgProgram *p, SgModule *m) {
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < m->ast.nitems; i++) n += m->ast.items[i]->kind == IT_IMPORT;
-    m->imports = SG_NEW_N(&m->sig_arena, SgImport, n + 1);
-    for (uint32_t i = 0; i < m->ast.nitems; i++) {
-        SgItem *it = m->ast.items[i];
-        if (it->kind != IT_IMPORT || !it->path.len) continue;
-        SgImport *imp = &m->imports[m->nimports++];
-        imp->item = it;
-        imp->target = sg_program_find(p, it->path);
+    m->imports = SG_NEW_N(&m->sig_arena, SgImport, m->nimport_paths + 1);
+    m->nimports = m->nimport_paths;
+    for (uint32_t i = 0; i < m->nimport_paths; i++) {
+        SgImport *imp = &m->imports[i];
+        imp->path = sg_name_c(m->import_paths[i]);
+        imp->target = sg_program_find(p, imp->path);
         imp->status = imp->target ? IMP_OK : IMP_MISSING;
-        if (!imp->target) {
-            sg_diag(&m->diags, it->span.start, it->path_span.end, "E101", "module `%.*s` not found",
-                    (int)it->path.len, it->path.s);
-            imp->has_error = true;
-            continue;
-        }
-        for (uint32_t j = 0; j + 1 < m->nimports; j++)
-            if (m->imports[j].target == imp->target) {
-                sg_diag(&m->diags, it->span.start, it->path_span.end, "E107", "module `%.*s` is imported twice",
-                        (int)it->path.len, it->path.s);
-                imp->has_error = true;
-                break;
-            }
+        if (!imp->target) imp->has_error = true;
     }
 }
 
-/* Tarjan's SCC; emits SCCs dependencies-first into `order`. */
+/* Tarjan's SCC, iterative; emits SCCs dependencies-first into `order`. */
 typedef struct Tarjan {
     SgProgram *p;
     uint32_t *index, *low, *stack, *order;
@@ -108,9 +188,7 @@ typedef struct Frame {
     uint32_t v, edge;
 } Frame;
 
-static void strongconnect(Tarjan *t, uint32_t root) {
-    /* iterative, so deep import chains cannot overflow the C stack */
-    Frame *fs = sg_xmalloc(sizeof *fs * (t->p->n + 1));
+static void strongconnect(Tarjan *t, uint32_t root, Frame *fs) {
     uint32_t fp = 0;
     fs[fp++] = (Frame){root, 0};
     t->index[root] = t->low[root] = ++t->counter;
@@ -149,9 +227,9 @@ static void strongconnect(Tarjan *t, uint32_t root) {
                 for (uint32_t k = t->norder - size; k < t->norder; k++) t->p->mods[t->order[k]]->cyclic = true;
         }
     }
-    free(fs);
 }
 
+/* Import order (dependencies first), and the status of imports in cycles. */
 static uint32_t *import_order(SgProgram *p) {
     Tarjan t = {.p = p};
     t.index = sg_xcalloc(p->n + 1, sizeof(uint32_t));
@@ -159,21 +237,19 @@ static uint32_t *import_order(SgProgram *p) {
     t.stack = sg_xcalloc(p->n + 1, sizeof(uint32_t));
     t.order = sg_xcalloc(p->n + 1, sizeof(uint32_t));
     t.on = sg_xcalloc(p->n + 1, sizeof(bool));
+    Frame *fs = sg_xmalloc(sizeof *fs * (p->n + 1));
     for (uint32_t i = 0; i < p->n; i++)
-        if (!t.index[i]) strongconnect(&t, i);
-    /* E102 on each import that points into its own cycle */
+        if (!t.index[i]) strongconnect(&t, i, fs);
+    free(fs);
     for (uint32_t i = 0; i < p->n; i++) {
         SgModule *m = p->mods[i];
         for (uint32_t k = 0; k < m->nimports; k++) {
             SgImport *imp = &m->imports[k];
             if (!imp->target) continue;
-            bool self = imp->target == m;
-            if (self || (m->cyclic && imp->target->scc == m->scc)) {
+            if (imp->target == m || (m->cyclic && imp->target->scc == m->scc)) {
                 m->cyclic = true;
                 imp->status = IMP_CYCLE;
                 imp->has_error = true;
-                sg_diag(&m->diags, imp->item->span.start, imp->item->path_span.end, "E102",
-                        "import cycle: `%s` imports `%s`, which depends on `%s`", m->name, imp->target->name, m->name);
             }
         }
     }
@@ -184,29 +260,242 @@ static uint32_t *import_order(SgProgram *p) {
     return t.order;
 }
 
-/* ---- phase 5: check ---- */
-static void check_one(uint32_t i, void *ctx) {
-    SgProgram *p = ctx;
-    SgModule *m = p->mods[i];
-    if (!m->is_std) sg_check_module(p, m);
+/* Diagnostics of linking, for a module that is checked in this run. The
+ * import items are matched to the imports by position: both come from the
+ * same source. */
+static void link_diags(SgModule *m) {
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < m->ast.nitems && k < m->nimports; i++) {
+        SgItem *it = m->ast.items[i];
+        if (it->kind != IT_IMPORT || !it->path.len) continue;
+        SgImport *imp = &m->imports[k++];
+        imp->item = it;
+        imp->has_error = imp->status != IMP_OK;
+        if (imp->status == IMP_MISSING) {
+            sg_diag(&m->diags, it->span.start, it->path_span.end, "E101", "module `%.*s` not found",
+                    (int)it->path.len, it->path.s);
+        } else if (imp->status == IMP_CYCLE) {
+            sg_diag(&m->diags, it->span.start, it->path_span.end, "E102",
+                    "import cycle: `%s` imports `%s`, which depends on `%s`", m->name, imp->target->name, m->name);
+        } else {
+            for (uint32_t j = 0; j + 1 < k; j++)
+                if (m->imports[j].target == imp->target) {
+                    sg_diag(&m->diags, it->span.start, it->path_span.end, "E107",
+                            "module `%.*s` is imported twice", (int)it->path.len, it->path.s);
+                    imp->has_error = true;
+                    break;
+                }
+        }
+    }
+}
+
+/* ---- phase 4: keys, and tables on demand ---- */
+static Ctx *g_ctx;  /* for the decode callback; the key phase is single-threaded */
+
+static void compute_key(SgProgram *p, SgModule *m) {
+    SgHasher *h = sg_hasher_new();
+    sg_hasher_str(h, SIGIL_CHECKER_VERSION, strlen(SIGIL_CHECKER_VERSION));
+    sg_hasher_str(h, m->name, strlen(m->name));
+    sg_hasher_bytes(h, m->source_hash, 16);
+    if (p->prelude && p->prelude != m) sg_hasher_bytes(h, p->prelude->export_hash, 16);
+    sg_hasher_u64(h, m->nimports);
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        SgImport *imp = &m->imports[i];
+        sg_hasher_str(h, imp->path.s, imp->path.len);
+        sg_hasher_u64(h, imp->status);
+        if (imp->status == IMP_OK) sg_hasher_bytes(h, imp->target->export_hash, 16);
+    }
+    SgHash k = sg_hasher_done(h);
+    memcpy(m->check_key, k.b, 16);
+}
+
+static const SgHash *hash_of(SgModule *dep) { return (const SgHash *)dep->export_hash; }
+
+static bool ensure_tables(SgProgram *p, SgModule *m);
+
+static bool ensure_parsed(SgModule *m) {
+    if (m->parsed) return true;
+    if (!m->src) {
+        SgHash want;
+        memcpy(want.b, m->source_hash, 16);
+        read_source(m);
+        SgHash got = sg_hash(m->src, m->len);
+        if (!sg_hash_eq(&got, &want)) {
+            /* changed on disk since it was indexed: check what is there now,
+             * but do not cache a result under the old key */
+            m->uncacheable = true;
+            memcpy(m->source_hash, got.b, 16);
+        }
+    }
+    parse_module(m);
+    return true;
+}
+
+/* Resolves m from its source. Diagnostics of resolution are kept only when
+ * m is checked in this run (a reused module has its cached ones). */
+static void resolve_from_source(SgProgram *p, SgModule *m) {
+    ensure_parsed(m);
+    for (uint32_t i = 0; i < m->nimports; i++)
+        if (m->imports[i].status == IMP_OK) ensure_tables(p, m->imports[i].target);
+    if (p->prelude && p->prelude != m) ensure_tables(p, p->prelude);
+    if (m->reused) {
+        SgDiags saved = m->diags;
+        SgDiags scratch = {.arena = m->diags.arena};
+        m->diags = scratch;
+        link_diags(m);
+        sg_resolve_module(p, m);
+        sg_diags_free(&m->diags);
+        m->diags = saved;
+    } else {
+        link_diags(m);
+        sg_resolve_module(p, m);
+    }
+}
+
+static bool ensure_tables(SgProgram *p, SgModule *m) {
+    if (m->resolved) return true;
+    if (m->reused && !m->sig_bad && g_ctx->store) {
+        uint8_t *blob;
+        size_t len;
+        SgHash key;
+        memcpy(key.b, m->check_key, 16);
+        m->resolved = true;     /* guards against a corrupt blob that refers to itself */
+        bool ok = sg_store_get_signature(g_ctx->store, &key, &blob, &len);
+        m->resolved = false;
+        if (ok) {
+            ok = sg_sig_decode(p, m, blob, len, ensure_tables);
+            free(blob);
+        }
+        if (ok) return true;
+        m->sig_bad = true;
+    }
+    resolve_from_source(p, m);
+    return true;
+}
+
+static void process(Ctx *c, SgModule *m) {
+    SgProgram *p = c->p;
+    if (m->resolved || m->reused || m->checked) return;
+    compute_key(p, m);
+    if (c->store && !m->uncacheable) {
+        SgHash key, eh;
+        memcpy(key.b, m->check_key, 16);
+        uint8_t *blob;
+        size_t len;
+        if (sg_store_get_result(c->store, &key, &eh, &blob, &len)) {
+            bool ok = sg_diags_decode(blob, len, &m->diags);
+            free(blob);
+            if (ok) {
+                memcpy(m->export_hash, eh.b, 16);
+                m->reused = true;
+                return;
+            }
+        }
+    }
+    m->checked = true;
+    resolve_from_source(p, m);
+    SgHash eh = sg_sig_export_hash(m, hash_of);
+    memcpy(m->export_hash, eh.b, 16);
+    c->todo[c->ntodo++] = m;
+}
+
+/* ---- phase 5: check (parallel) ---- */
+static void check_one(uint32_t i, void *arg) {
+    Ctx *c = arg;
+    SgModule *m = c->todo[i];
+    sg_check_module(c->p, m);
     sg_diags_locate(&m->diags, m->src, m->len);
     sg_diags_sort(&m->diags);
-    /* the tree and checker state die with the check */
+    if (c->store && !m->uncacheable) {
+        sg_sig_encode(m, &m->sig_blob);
+        sg_diags_encode(&m->diags, &m->diag_blob);
+    }
+    /* the tree and the checker's state die with the check */
     sg_arena_free(&m->tree_arena);
     memset(&m->ast, 0, sizeof m->ast);
 }
 
+/* ---- phase 6: store ---- */
+static void store_results(Ctx *c, const SgEngineOptions *opt) {
+    SgStore *s = c->store;
+    if (!sg_store_begin(s)) return;
+    for (uint32_t i = 0; i < c->ntodo; i++) {
+        SgModule *m = c->todo[i];
+        if (m->uncacheable || !m->sig_blob.len) continue;
+        SgHash key, eh;
+        memcpy(key.b, m->check_key, 16);
+        memcpy(eh.b, m->export_hash, 16);
+        sg_store_put_result(s, &key, &eh, &m->sig_blob, &m->diag_blob);
+    }
+    for (uint32_t i = 0; i < c->p->n; i++) {
+        SgModule *m = c->p->mods[i];
+        if (!m->abs_path || m->uncacheable || !m->stat_ok) continue;
+        SgFileRow *r = m->row;
+        bool same = r && r->size == m->size && r->mtime_ns == m->mtime_ns && r->ino == m->ino &&
+                    r->indexed_at_ns == m->indexed_at_ns && memcmp(r->source_hash.b, m->source_hash, 16) == 0 &&
+                    r->have_key && memcmp(r->check_key.b, m->check_key, 16) == 0;
+        if (r) r->seen = true;
+        if (same) continue;
+        SgFileRow nr = {.size = m->size, .mtime_ns = m->mtime_ns, .ino = m->ino, .indexed_at_ns = m->indexed_at_ns,
+                        .have_key = true};
+        memcpy(nr.source_hash.b, m->source_hash, 16);
+        memcpy(nr.check_key.b, m->check_key, 16);
+        SgBuf imports = {0};
+        if (m->parsed || m->import_paths) {
+            /* re-encode from the paths: same bytes as from the tree */
+            SgAst fake = {0};
+            SgItem *items = m->nimport_paths ? sg_xcalloc(m->nimport_paths, sizeof *items) : NULL;
+            SgItem **ptrs = m->nimport_paths ? sg_xcalloc(m->nimport_paths, sizeof *ptrs) : NULL;
+            for (uint32_t k = 0; k < m->nimport_paths; k++) {
+                items[k].kind = IT_IMPORT;
+                items[k].path = sg_name_c(m->import_paths[k]);
+                ptrs[k] = &items[k];
+            }
+            fake.items = ptrs;
+            fake.nitems = m->nimport_paths;
+            sg_imports_encode(&fake, &imports);
+            free(items);
+            free(ptrs);
+        }
+        nr.imports = (uint8_t *)imports.data;
+        nr.imports_len = imports.len;
+        sg_store_put_file(s, m->abs_path, &nr, m->name);
+        sg_buf_free(&imports);
+    }
+    /* files that are gone */
+    for (uint32_t i = 0; i < c->rows.cap; i++) {
+        SgMapEntry *e = &c->rows.slots[i];
+        if (e->key.s && !((SgFileRow *)e->value)->seen) sg_store_delete_file(s, e->key.s);
+    }
+    char buf[32];
+    snprintf(buf, sizeof buf, "%u", c->run->nreused);
+    sg_store_set_meta(s, "last_hits", buf);
+    snprintf(buf, sizeof buf, "%u", c->run->nworkspace);
+    sg_store_set_meta(s, "last_modules", buf);
+    sg_store_gc(s, opt->cache_keep > 0 ? opt->cache_keep : 100000);
+    sg_store_commit(s);
+}
+
 static double now_ms(void) { return (double)uv_hrtime() / 1e6; }
 
-static SgModule *new_module(SgProgram *p, SgSourceFile *f, bool is_std) {
+static SgModule *new_module(SgSourceFile *f, bool is_std, const char *base_abs) {
     SgModule *m = sg_xcalloc(1, sizeof *m);
     m->name = f->module;
     m->mname = sg_name_c(m->name);
     m->path = f->path;
     m->rel = f->rel;
     m->is_std = is_std;
-    init_module_arenas(m);
-    (void)p;
+    sg_arena_init(&m->sig_arena);
+    sg_arena_init(&m->tree_arena);
+    sg_arena_init(&m->diag_arena);
+    m->diags.arena = &m->diag_arena;
+    if (base_abs) {
+        SgBuf b = {0};
+        const char *tail = f->rel;
+        if (is_std && strncmp(tail, "std/", 4) == 0) tail += 4;
+        sg_buf_printf(&b, "%s/%s", base_abs, tail);
+        m->abs_path = b.data;
+    }
     return m;
 }
 
@@ -232,15 +521,22 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     double t0 = now_ms();
     if (!sg_workspace_scan(opt->root, &run->ws, err)) return false;
     if (!sg_workspace_scan_std(opt->std_dir, &run->std, err)) return false;
+    char real[PATH_MAX], std_real[PATH_MAX];
+    if (!realpath(opt->root, real)) snprintf(real, sizeof real, "%s", opt->root);
+    if (!realpath(opt->std_dir, std_real)) snprintf(std_real, sizeof std_real, "%s", opt->std_dir);
+    run->root_abs = sg_xstrdup(real);
+
+    Ctx c = {.run = run, .p = &run->prog, .now_ns = wall_ns()};
+    sg_arena_init(&c.rows_arena);
     SgProgram *p = &run->prog;
     sg_arena_init(&p->arena);
     p->mods = sg_xmalloc(sizeof(SgModule *) * (run->ws.nfiles + run->std.nfiles + 1));
 
-    /* module table; first file of a name wins, the others are E107 */
+    /* module table; the first file of a name wins, the others are E107 */
     for (uint32_t i = 0; i < run->std.nfiles; i++) {
         SgSourceFile *f = &run->std.files[i];
         if (!f->module) continue;
-        SgModule *m = new_module(p, f, true);
+        SgModule *m = new_module(f, true, std_real);
         sg_map_put(&p->by_name, m->mname, m);
         p->mods[p->n++] = m;
     }
@@ -257,11 +553,10 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
             char msg[512];
             snprintf(msg, sizeof msg, "duplicate module `%s`: also formed by `%s`", f->module, prev->rel);
             add_stray(run, f, "E107", msg);
-            snprintf(msg, sizeof msg, "duplicate module `%s`: also formed by `%s`", f->module, f->rel);
-            sg_diag(&prev->diags, 0, 0, "E107", "%s", msg);
+            if (!prev->dup_rel) prev->dup_rel = f->rel;
             continue;
         }
-        SgModule *m = new_module(p, f, false);
+        SgModule *m = new_module(f, false, real);
         sg_map_put(&p->by_name, m->mname, m);
         p->mods[p->n++] = m;
         run->nworkspace++;
@@ -270,10 +565,20 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     for (uint32_t i = 0; i < p->n; i++) p->mods[i]->index = i;
     p->prelude = sg_program_find(p, sg_name_c("std.prelude"));
 
-    sg_parallel_for(opt->jobs, p->n, parse_one, p);
+    if (opt->cache_dir) {
+        c.store = sg_store_open(opt->cache_dir);
+        if (c.store && (!sg_store_load_files(c.store, real, &c.rows, &c.rows_arena) ||
+                        !sg_store_load_files(c.store, std_real, &c.rows, &c.rows_arena))) {
+            sg_map_free(&c.rows);
+            memset(&c.rows, 0, sizeof c.rows);
+        }
+    }
+    g_ctx = &c;
+
+    sg_parallel_for(opt->jobs, p->n, index_one, &c);
     for (uint32_t i = 0; i < p->n; i++) {
         SgModule *m = p->mods[i];
-        if (m->is_std) continue;
+        if (m->is_std || !m->src) continue;
         uint32_t lines = 1;
         for (uint32_t k = 0; k < m->len; k++) lines += m->src[k] == '\n';
         run->lines += lines;
@@ -281,16 +586,35 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
 
     for (uint32_t i = 0; i < p->n; i++) link_imports(p, p->mods[i]);
     uint32_t *order = import_order(p);
-    /* the prelude first: every module's lookups fall back to it */
-    if (p->prelude) sg_resolve_module(p, p->prelude);
-    for (uint32_t i = 0; i < p->n; i++) {
-        SgModule *m = p->mods[order[i]];
-        if (!m->resolved) sg_resolve_module(p, m);
+    c.todo = sg_xmalloc(sizeof(SgModule *) * (p->n + 1));
+    /* the prelude first: every key and every module's lookups depend on it */
+    if (p->prelude) {
+        process(&c, p->prelude);
+        ensure_tables(p, p->prelude);
     }
+    for (uint32_t i = 0; i < p->n; i++) process(&c, p->mods[order[i]]);
     free(order);
 
-    sg_parallel_for(opt->jobs, p->n, check_one, p);
+    sg_parallel_for(opt->jobs, c.ntodo, check_one, &c);
+    for (uint32_t i = 0; i < p->n; i++)
+        if (!p->mods[i]->is_std && p->mods[i]->reused) run->nreused++;
+    if (c.store) store_results(&c, opt);
+
+    /* run-level diagnostics, never cached: a second file with this module's name */
+    for (uint32_t i = 0; i < p->n; i++) {
+        SgModule *m = p->mods[i];
+        if (!m->dup_rel) continue;
+        sg_diag(&m->diags, 0, 0, "E107", "duplicate module `%s`: also formed by `%s`", m->name, m->dup_rel);
+        SgDiag *g = &m->diags.items[m->diags.len - 1];
+        g->line = g->col = g->end_line = g->end_col = 1;
+        sg_diags_sort(&m->diags);
+    }
     for (uint32_t i = 0; i < run->nstrays; i++) sg_diags_sort(&run->strays[i].diags);
+    g_ctx = NULL;
+    sg_store_close(c.store);
+    sg_map_free(&c.rows);
+    sg_arena_free(&c.rows_arena);
+    free(c.todo);
     run->elapsed_ms = now_ms() - t0;
     return true;
 }
@@ -305,6 +629,9 @@ void sg_engine_free(SgEngineRun *run) {
         sg_arena_free(&m->sig_arena);
         sg_arena_free(&m->tree_arena);
         sg_arena_free(&m->diag_arena);
+        sg_buf_free(&m->sig_blob);
+        sg_buf_free(&m->diag_blob);
+        free(m->abs_path);
         free(m->src);
         free(m);
     }
@@ -316,6 +643,7 @@ void sg_engine_free(SgEngineRun *run) {
         sg_arena_free(&run->strays[i].arena);
     }
     free(run->strays);
+    free(run->root_abs);
     sg_workspace_free(&run->ws);
     sg_workspace_free(&run->std);
     memset(run, 0, sizeof *run);

@@ -2,10 +2,16 @@
  *
  * The engine owns an SgProgram for the duration of a run. Phases:
  *   1. scan: workspace files and the standard library (workspace.c);
- *   2. parse: every module, in parallel (one tree arena per module);
- *   3. link: module table, imports, import cycles (Tarjan SCC);
- *   4. resolve: item tables and declared types, in import order;
- *   5. check: bodies, in parallel; diagnostics located and sorted. */
+ *   2. index: stat every file; trust the file index (size, mtime, inode,
+ *      racy-mtime rule) or read and hash; parse what changed (parallel);
+ *   3. link: imports by path, import cycles (Tarjan SCC);
+ *   4. keys, in import order: check key = checker version, module name,
+ *      source hash, and per import its status and export hash. A key found
+ *      in the cache reuses diagnostics and export hash; otherwise the
+ *      module is parsed, resolved against its imports' tables (decoded from
+ *      the cache on demand) and its export hash computed;
+ *   5. check: the bodies of the modules that missed, in parallel;
+ *   6. store: results and file index in one transaction. */
 #ifndef SG_ENGINE_H
 #define SG_ENGINE_H
 
@@ -16,6 +22,8 @@ typedef struct SgEngineOptions {
     const char *root;
     const char *std_dir;
     int jobs;
+    const char *cache_dir;      /* NULL: no on-disk cache (--no-cache) */
+    int64_t cache_keep;         /* results kept beyond those in use (LRU cap) */
 } SgEngineOptions;
 
 /* A file that is not a module (E100) or lost a duplicate-name contest
@@ -33,8 +41,10 @@ typedef struct SgEngineRun {
     SgStrayFile *strays;
     uint32_t nstrays;
     uint32_t nworkspace;        /* workspace modules in prog */
-    uint64_t lines;             /* source lines of workspace modules */
+    uint32_t nreused;           /* workspace modules whose result came from the cache */
+    uint64_t lines;             /* source lines of the workspace modules read this run */
     double elapsed_ms;
+    char *root_abs;
 } SgEngineRun;
 
 /* Returns false with *err set (malloc'd) when the workspace cannot be read. */

@@ -177,7 +177,7 @@ static void print_def_name(SgBuf *b, SgProgram *p, SgModule *m, SgTypeDef *d) {
     }
     for (uint32_t i = 0; i < m->nimports; i++) {
         SgImport *imp = &m->imports[i];
-        if (imp->target == d->module && !imp->item->selective) {
+        if (imp->item && imp->target == d->module && !imp->item->selective) {
             sg_buf_put(b, imp->item->name.s, imp->item->name.len);
             sg_buf_putc(b, '.');
             sg_buf_put(b, d->name.s, d->name.len);
@@ -345,7 +345,7 @@ static SgValue *module_ref(Ck *c, SgExpr *lhs) {
     if (lhs->kind != EX_NAME || lhs->paren) return NULL;
     if (find_local(c, lhs->u.name)) return NULL;
     SgValue *v = sg_map_get(&c->m->values, lhs->u.name);
-    if (v && (v->kind == V_MODULE || (v->kind == V_ERROR && !v->import->item->selective))) return v;
+    if (v && (v->kind == V_MODULE || (v->kind == V_ERROR && v->import && v->import->item && !v->import->item->selective))) return v;
     return NULL;
 }
 
@@ -1038,7 +1038,7 @@ void sg_check_module(SgProgram *p, SgModule *m) {
     /* W001: imports none of whose names was used */
     for (uint32_t i = 0; i < m->nimports; i++) {
         SgImport *imp = &m->imports[i];
-        if (!imp->used && !imp->has_error && imp->status == IMP_OK)
+        if (imp->item && !imp->used && !imp->has_error && imp->status == IMP_OK)
             sg_diag(&m->diags, imp->item->span.start, imp->item->span.end, "W001", "unused import `%.*s`",
                     (int)imp->item->path.len, imp->item->path.s);
     }

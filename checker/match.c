@@ -152,7 +152,7 @@ static void ctor_name(Ctx *x, SgBuf *b, SgType *t, uint32_t k) {
             const char *q = owner->name;
             uint32_t qlen = (uint32_t)strlen(q);
             for (uint32_t i = 0; i < m->nimports; i++)
-                if (m->imports[i].target == owner && !m->imports[i].item->selective) {
+                if (m->imports[i].item && m->imports[i].target == owner && !m->imports[i].item->selective) {
                     q = m->imports[i].item->name.s;
                     qlen = m->imports[i].item->name.len;
                     break;

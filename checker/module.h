@@ -38,6 +38,21 @@ struct SgModule {
     /* import graph */
     uint32_t scc;           /* strongly connected component id */
     bool cyclic;            /* in an SCC of more than one module, or imports itself */
+    char **import_paths;    /* from the tree, or from the file index when not parsed */
+    uint32_t nimport_paths;
+
+    /* incremental state (cache/engine.c) */
+    uint8_t source_hash[16], export_hash[16], check_key[16];
+    bool reused;            /* diagnostics and export hash came from the cache */
+    bool checked;           /* bodies checked in this run */
+    bool sig_bad;           /* the cached signature could not be decoded */
+    bool uncacheable;       /* e.g. unreadable: never store its result */
+    bool stat_ok, read_this_run;
+    int64_t size, mtime_ns, ino, indexed_at_ns;
+    char *abs_path;         /* the file index key */
+    const char *dup_rel;    /* another file forms the same module (E107 on both) */
+    struct SgFileRow *row;  /* the file index entry, if any */
+    SgBuf sig_blob, diag_blob;  /* results to store */
 };
 
 typedef struct SgProgram {

@@ -230,6 +230,7 @@ static void bind_error(SgModule *m, SgImport *imp, SgName name, SgSpan span) {
 
 static void bind_import(SgProgram *p, SgModule *m, SgImport *imp) {
     SgItem *it = imp->item;
+    if (!it) return;
     SgArena *a = &m->sig_arena;
     (void)p;
     if (!it->selective) {

@@ -121,7 +121,8 @@ typedef struct SgTypeEntry {
 typedef enum SgImportStatus { IMP_OK, IMP_MISSING, IMP_CYCLE } SgImportStatus;
 
 struct SgImport {
-    SgItem *item;
+    SgItem *item;           /* NULL when the module was not parsed */
+    SgName path;
     SgModule *target;       /* NULL when missing */
     uint8_t status;
     bool used;

@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include "../include/sigil.h"
+#include "../cache/store.h"
 #include "report.h"
 
 static const char usage[] =
@@ -65,9 +66,58 @@ static char *find_std(void) {
     return NULL;
 }
 
+/* --cache-dir, else $SIGIL_CACHE_DIR, else ROOT/.sigil-cache */
+static char *cache_location(const char *root, const char *flag) {
+    const char *env = getenv("SIGIL_CACHE_DIR");
+    if (flag) return sg_xstrdup(flag);
+    if (env && *env) return sg_xstrdup(env);
+    SgBuf b = {0};
+    sg_buf_printf(&b, "%s/.sigil-cache", root);
+    return b.data;
+}
+
+/* LRU cap on results no current file uses: $SIGIL_CACHE_MAX_ENTRIES. */
+static int64_t cache_keep(void) {
+    const char *env = getenv("SIGIL_CACHE_MAX_ENTRIES");
+    long long v = env ? atoll(env) : 0;
+    return v > 0 ? (int64_t)v : 100000;
+}
+
+static int cmd_cache(int argc, char **argv) {
+    if (argc < 3) return bad_usage("%s", "cache needs a subcommand: stats, clear or verify");
+    const char *sub = argv[2];
+    if (strcmp(sub, "stats") != 0 && strcmp(sub, "clear") != 0 && strcmp(sub, "verify") != 0)
+        return bad_usage("unknown cache subcommand '%s' (expected stats, clear or verify)", sub);
+    const char *root = NULL, *dir = NULL;
+    for (int i = 3; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--cache-dir", 11) == 0 && (a[11] == '=' || a[11] == 0)) {
+            dir = a[11] == '=' ? a + 12 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!dir || !*dir) return bad_usage("%s needs a directory", "--cache-dir");
+        } else if (a[0] == '-' && a[1]) {
+            return bad_usage("unknown option '%s'", a);
+        } else if (root) {
+            return bad_usage("more than one workspace root given ('%s')", a);
+        } else {
+            root = a;
+        }
+    }
+    if (!root) root = ".";
+    if (!is_dir(root)) {
+        fprintf(stderr, "sigil: cannot open workspace root %s: %s\n", root, strerror(errno ? errno : ENOTDIR));
+        return 2;
+    }
+    char *cdir = cache_location(root, dir);
+    int rc = sg_cache_command(sub, cdir);
+    free(cdir);
+    return rc;
+}
+
 static int cmd_check(int argc, char **argv, int first) {
     SgReportOptions ro = {.format = FMT_HUMAN};
     const char *root = NULL;
+    const char *cache_dir = NULL;
+    bool no_cache = false;
     int jobs = 0;
     bool werror = false;
     for (int i = first; i < argc; i++) {
@@ -82,10 +132,11 @@ static int cmd_check(int argc, char **argv, int first) {
             else if (strcmp(val, "github") == 0) ro.format = FMT_GITHUB;
             else return bad_usage("unknown format '%s' (expected human, json, sarif or github)", val);
         } else if (strcmp(a, "--no-cache") == 0) {
-            /* the on-disk cache is not built yet: every run is uncached */
+            no_cache = true;
         } else if (strncmp(a, "--cache-dir", 11) == 0 && (a[11] == '=' || a[11] == 0)) {
             val = a[11] == '=' ? a + 12 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!val) return bad_usage("%s needs a directory", "--cache-dir");
+            if (!val || !*val) return bad_usage("%s needs a directory", "--cache-dir");
+            cache_dir = val;
         } else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0 || strncmp(a, "--jobs=", 7) == 0 ||
                    (strncmp(a, "-j", 2) == 0 && a[2])) {
             if (strncmp(a, "--jobs=", 7) == 0) val = a + 7;
@@ -125,7 +176,8 @@ static int cmd_check(int argc, char **argv, int first) {
         free(std);
         return 2;
     }
-    SgEngineOptions eo = {.root = root, .std_dir = std, .jobs = jobs};
+    char *cdir = no_cache ? NULL : cache_location(root, cache_dir);
+    SgEngineOptions eo = {.root = root, .std_dir = std, .jobs = jobs, .cache_dir = cdir, .cache_keep = cache_keep()};
     SgEngineRun run;
     char *err = NULL;
     if (!sg_engine_run(&eo, &run, &err)) {
@@ -133,6 +185,7 @@ static int cmd_check(int argc, char **argv, int first) {
         free(err);
         sg_engine_free(&run);
         free(std);
+        free(cdir);
         return 2;
     }
     const char *nc = getenv("NO_COLOR");
@@ -142,6 +195,7 @@ static int cmd_check(int argc, char **argv, int first) {
     fflush(stdout);
     sg_engine_free(&run);
     free(std);
+    free(cdir);
     return c.errors || (werror && c.warnings) ? 1 : 0;
 }
 
@@ -160,7 +214,8 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (strcmp(cmd, "--check") == 0 || strcmp(cmd, "check") == 0) return cmd_check(argc, argv, 2);
-    if (strcmp(cmd, "--lsp") == 0 || strcmp(cmd, "--watch") == 0 || strcmp(cmd, "cache") == 0) {
+    if (strcmp(cmd, "cache") == 0) return cmd_cache(argc, argv);
+    if (strcmp(cmd, "--lsp") == 0 || strcmp(cmd, "--watch") == 0) {
         fprintf(stderr, "sigil: %s is not available in this version yet\n", cmd);
         return 2;
     }

@@ -61,6 +61,18 @@ static int cmp_item(const void *a, const void *b) {
 }
 
 static Item *collect(const SgEngineRun *run, uint32_t *count) {
+    /* a module reused from the cache was not read; its snippets need the text */
+    for (uint32_t i = 0; i < run->prog.n; i++) {
+        SgModule *m = run->prog.mods[i];
+        if (m->is_std || m->src || !m->diags.len) continue;
+        char *data;
+        size_t len;
+        const char *err;
+        if (sg_read_file(m->path, &data, &len, &err)) {
+            m->src = data;
+            m->len = (uint32_t)len;
+        }
+    }
     uint32_t n = 0;
     for (uint32_t i = 0; i < run->prog.n; i++)
         if (!run->prog.mods[i]->is_std) n += run->prog.mods[i]->diags.len;
@@ -111,10 +123,11 @@ static void snippet(FILE *out, const Item *it, bool color) {
 
 static void module_lists(const SgEngineRun *run, cJSON *mods) {
     cJSON *checked = cJSON_AddArrayToObject(mods, "checked");
-    cJSON_AddArrayToObject(mods, "reused");
+    cJSON *reused = cJSON_AddArrayToObject(mods, "reused");
+    /* prog.mods is sorted by name */
     for (uint32_t i = 0; i < run->prog.n; i++) {
         SgModule *m = run->prog.mods[i];
-        if (!m->is_std) cJSON_AddItemToArray(checked, cJSON_CreateString(m->name));
+        if (!m->is_std) cJSON_AddItemToArray(m->reused ? reused : checked, cJSON_CreateString(m->name));
     }
 }
 
@@ -233,8 +246,8 @@ SgReportCounts sg_report(const SgEngineRun *run, const SgReportOptions *opt, FIL
         module_lists(run, mods);
         cJSON *stats = cJSON_AddObjectToObject(root, "stats");
         cJSON_AddNumberToObject(stats, "files", run->ws.nfiles);
-        cJSON_AddNumberToObject(stats, "cache_hits", 0);
-        cJSON_AddNumberToObject(stats, "cache_misses", run->nworkspace);
+        cJSON_AddNumberToObject(stats, "cache_hits", run->nreused);
+        cJSON_AddNumberToObject(stats, "cache_misses", run->nworkspace - run->nreused);
         cJSON_AddNumberToObject(stats, "elapsed_ms", (double)(int64_t)(run->elapsed_ms * 1000) / 1000.0);
         char *s = cJSON_PrintUnformatted(root);
         fputs(s, out);
@@ -259,10 +272,11 @@ SgReportCounts sg_report(const SgEngineRun *run, const SgReportOptions *opt, FIL
             snippet(out, &items[i], c);
         }
         fprintf(out, "checked %u module%s (%u from cache) in %.1f ms: %u error%s, %u warning%s\n", run->nworkspace,
-                run->nworkspace == 1 ? "" : "s", 0u, run->elapsed_ms, counts.errors, counts.errors == 1 ? "" : "s",
+                run->nworkspace == 1 ? "" : "s", run->nreused, run->elapsed_ms, counts.errors, counts.errors == 1 ? "" : "s",
                 counts.warnings, counts.warnings == 1 ? "" : "s");
         if (opt->stats)
-            fprintf(out, "Cache: 0/%u modules cached (0.0%% hit rate)\n", run->nworkspace);
+            fprintf(out, "Cache: %u/%u modules cached (%.1f%% hit rate)\n", run->nreused, run->nworkspace,
+                    run->nworkspace ? 100.0 * run->nreused / run->nworkspace : 0.0);
     }
     free(items);
     return counts;

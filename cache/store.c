@@ -1,0 +1,457 @@
+/* store.c - SQLite-backed cache store (see store.h). */
+#include "store.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../include/sigil.h"
+#include "sig.h"
+
+#define SCHEMA_VERSION "1"
+
+struct SgStore {
+    sqlite3 *db;
+    char *path;
+    bool warned;
+    bool in_tx;
+    int64_t run;
+    sqlite3_stmt *get_result, *get_sig, *put_result, *put_file, *del_file;
+};
+
+static void warn(SgStore *s, const char *what) {
+    if (s->warned) return;
+    s->warned = true;
+    fprintf(stderr, "sigil: warning: cache %s: %s; continuing without it where needed\n", s->path,
+            s->db ? sqlite3_errmsg(s->db) : what);
+}
+
+static bool exec(SgStore *s, const char *sql) {
+    char *err = NULL;
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
+    sqlite3_free(err);
+    return rc == SQLITE_OK;
+}
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ino INTEGER,"
+    " indexed_at_ns INTEGER, source_hash BLOB, module TEXT, imports BLOB, check_key BLOB);"
+    "CREATE TABLE IF NOT EXISTS results(check_key BLOB PRIMARY KEY, export_hash BLOB, signature BLOB,"
+    " diagnostics BLOB, last_used INTEGER);"
+    "CREATE INDEX IF NOT EXISTS results_last_used ON results(last_used);";
+
+char *sg_store_get_meta(SgStore *s, const char *key) {
+    sqlite3_stmt *st;
+    char *r = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key=?", -1, &st, NULL) != SQLITE_OK) return NULL;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        r = sg_xstrdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return r;
+}
+
+void sg_store_set_meta(SgStore *s, const char *key, const char *value) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+}
+
+/* Creates the tables; on a version mismatch drops everything first. */
+static bool prepare_schema(SgStore *s) {
+    if (!exec(s, schema)) return false;
+    char *sv = sg_store_get_meta(s, "schema_version");
+    char *cv = sg_store_get_meta(s, "checker_version");
+    bool match = sv && cv && strcmp(sv, SCHEMA_VERSION) == 0 && strcmp(cv, SIGIL_CHECKER_VERSION) == 0;
+    if (!match && (sv || cv))
+        fprintf(stderr, "sigil: cache %s was written by another version of sigil; rebuilding it\n", s->path);
+    free(sv);
+    free(cv);
+    if (!match) {
+        if (!exec(s, "BEGIN IMMEDIATE; DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS results;"
+                     " DELETE FROM meta;") ||
+            !exec(s, schema)) {
+            exec(s, "ROLLBACK");
+            return false;
+        }
+        sg_store_set_meta(s, "schema_version", SCHEMA_VERSION);
+        sg_store_set_meta(s, "checker_version", SIGIL_CHECKER_VERSION);
+        if (!exec(s, "COMMIT")) return false;
+    }
+    /* a cheap sanity read: a database that is not one fails here */
+    return exec(s, "SELECT count(*) FROM results WHERE 0");
+}
+
+static bool prepare(SgStore *s) {
+    return sqlite3_prepare_v2(s->db, "SELECT export_hash, diagnostics FROM results WHERE check_key=?", -1,
+                              &s->get_result, NULL) == SQLITE_OK &&
+           sqlite3_prepare_v2(s->db, "SELECT signature FROM results WHERE check_key=?", -1, &s->get_sig, NULL) ==
+               SQLITE_OK &&
+           sqlite3_prepare_v2(s->db,
+                              "INSERT OR IGNORE INTO results(check_key, export_hash, signature, diagnostics, last_used)"
+                              " VALUES(?, ?, ?, ?, ?)",
+                              -1, &s->put_result, NULL) == SQLITE_OK &&
+           sqlite3_prepare_v2(s->db,
+                              "INSERT OR REPLACE INTO files(path, size, mtime_ns, ino, indexed_at_ns, source_hash,"
+                              " module, imports, check_key) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              -1, &s->put_file, NULL) == SQLITE_OK &&
+           sqlite3_prepare_v2(s->db, "DELETE FROM files WHERE path=?", -1, &s->del_file, NULL) == SQLITE_OK;
+}
+
+static void finalize_all(SgStore *s) {
+    sqlite3_finalize(s->get_result);
+    sqlite3_finalize(s->get_sig);
+    sqlite3_finalize(s->put_result);
+    sqlite3_finalize(s->put_file);
+    sqlite3_finalize(s->del_file);
+    s->get_result = s->get_sig = s->put_result = s->put_file = s->del_file = NULL;
+}
+
+static bool try_open(SgStore *s) {
+    if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK)
+        return false;
+    sqlite3_busy_timeout(s->db, 10000);
+    exec(s, "PRAGMA journal_mode=WAL");
+    exec(s, "PRAGMA synchronous=NORMAL");
+    return prepare_schema(s) && prepare(s);
+}
+
+static void remove_db_files(const char *path) {
+    static const char *const sfx[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        char buf[4096];
+        snprintf(buf, sizeof buf, "%s%s", path, sfx[i]);
+        unlink(buf);
+    }
+}
+
+SgStore *sg_store_open(const char *dir) {
+    SgStore *s = sg_xcalloc(1, sizeof *s);
+    SgBuf p = {0};
+    sg_buf_printf(&p, "%s/cache.db", dir);
+    s->path = sg_xstrdup(p.data);
+    sg_buf_free(&p);
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "sigil: warning: cannot create cache directory %s: %s; checking without a cache\n", dir,
+                strerror(errno));
+        free(s->path);
+        free(s);
+        return NULL;
+    }
+    /* the cache directory never belongs in version control */
+    SgBuf gi = {0};
+    sg_buf_printf(&gi, "%s/.gitignore", dir);
+    if (access(gi.data, F_OK) != 0) {
+        FILE *f = fopen(gi.data, "w");
+        if (f) {
+            fputs("*\n", f);
+            fclose(f);
+        }
+    }
+    sg_buf_free(&gi);
+    if (!try_open(s)) {
+        /* unreadable as a database (truncated, garbage): start over once */
+        int code = s->db ? sqlite3_errcode(s->db) : SQLITE_CANTOPEN;
+        finalize_all(s);
+        sqlite3_close(s->db);
+        s->db = NULL;
+        if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT || code == SQLITE_IOERR || code == SQLITE_ERROR) {
+            fprintf(stderr, "sigil: warning: cache %s is damaged; rebuilding it\n", s->path);
+            remove_db_files(s->path);
+            if (try_open(s)) return s;
+            finalize_all(s);
+            sqlite3_close(s->db);
+            s->db = NULL;
+        }
+        fprintf(stderr, "sigil: warning: cannot use the cache %s; checking without it\n", s->path);
+        free(s->path);
+        free(s);
+        return NULL;
+    }
+    char *run = sg_store_get_meta(s, "run");
+    s->run = run ? atoll(run) + 1 : 1;
+    free(run);
+    return s;
+}
+
+void sg_store_close(SgStore *s) {
+    if (!s) return;
+    if (s->in_tx) exec(s, "ROLLBACK");
+    finalize_all(s);
+    sqlite3_close(s->db);
+    free(s->path);
+    free(s);
+}
+
+const char *sg_store_path(const SgStore *s) { return s->path; }
+
+static bool blob_hash(sqlite3_stmt *st, int col, SgHash *out) {
+    if (sqlite3_column_type(st, col) != SQLITE_BLOB || sqlite3_column_bytes(st, col) != 16) return false;
+    memcpy(out->b, sqlite3_column_blob(st, col), 16);
+    return true;
+}
+
+bool sg_store_load_files(SgStore *s, const char *prefix, SgMap *rows, SgArena *a) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT path, size, mtime_ns, ino, indexed_at_ns, source_hash, imports, check_key"
+                           " FROM files WHERE path >= ? AND path < ?",
+                           -1, &st, NULL) != SQLITE_OK) {
+        warn(s, "read failed");
+        return false;
+    }
+    SgBuf lo = {0}, hi = {0};
+    sg_buf_printf(&lo, "%s/", prefix);
+    sg_buf_printf(&hi, "%s0", prefix);     /* '0' follows '/' */
+    sqlite3_bind_text(st, 1, lo.data, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, hi.data, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *path = (const char *)sqlite3_column_text(st, 0);
+        if (!path) continue;
+        SgFileRow *r = SG_NEW(a, SgFileRow);
+        r->size = sqlite3_column_int64(st, 1);
+        r->mtime_ns = sqlite3_column_int64(st, 2);
+        r->ino = sqlite3_column_int64(st, 3);
+        r->indexed_at_ns = sqlite3_column_int64(st, 4);
+        if (!blob_hash(st, 5, &r->source_hash)) continue;
+        if (sqlite3_column_type(st, 6) == SQLITE_BLOB) {
+            r->imports_len = (size_t)sqlite3_column_bytes(st, 6);
+            r->imports = sg_arena_dup(a, sqlite3_column_blob(st, 6), r->imports_len);
+        }
+        r->have_key = blob_hash(st, 7, &r->check_key);
+        char *kp = sg_arena_strndup(a, path, strlen(path));
+        sg_map_put(rows, sg_name_c(kp), r);
+    }
+    sqlite3_finalize(st);
+    sg_buf_free(&lo);
+    sg_buf_free(&hi);
+    if (rc != SQLITE_DONE) {
+        warn(s, "read failed");
+        return false;
+    }
+    return true;
+}
+
+bool sg_store_get_result(SgStore *s, const SgHash *key, SgHash *export_hash, uint8_t **diags, size_t *dlen) {
+    sqlite3_stmt *st = s->get_result;
+    sqlite3_reset(st);
+    sqlite3_bind_blob(st, 1, key->b, 16, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    bool ok = false;
+    if (rc == SQLITE_ROW && blob_hash(st, 0, export_hash) && sqlite3_column_type(st, 1) == SQLITE_BLOB) {
+        *dlen = (size_t)sqlite3_column_bytes(st, 1);
+        *diags = sg_xmalloc(*dlen + 1);
+        memcpy(*diags, sqlite3_column_blob(st, 1), *dlen);
+        ok = true;
+    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        warn(s, "read failed");
+    }
+    sqlite3_reset(st);
+    return ok;
+}
+
+bool sg_store_get_signature(SgStore *s, const SgHash *key, uint8_t **sig, size_t *len) {
+    sqlite3_stmt *st = s->get_sig;
+    sqlite3_reset(st);
+    sqlite3_bind_blob(st, 1, key->b, 16, SQLITE_STATIC);
+    bool ok = false;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
+        *len = (size_t)sqlite3_column_bytes(st, 0);
+        *sig = sg_xmalloc(*len + 1);
+        memcpy(*sig, sqlite3_column_blob(st, 0), *len);
+        ok = true;
+    }
+    sqlite3_reset(st);
+    return ok;
+}
+
+bool sg_store_begin(SgStore *s) {
+    s->in_tx = exec(s, "BEGIN IMMEDIATE");
+    if (!s->in_tx) warn(s, "write failed");
+    return s->in_tx;
+}
+
+void sg_store_put_result(SgStore *s, const SgHash *key, const SgHash *export_hash, const SgBuf *sig,
+                         const SgBuf *diags) {
+    sqlite3_stmt *st = s->put_result;
+    sqlite3_reset(st);
+    sqlite3_bind_blob(st, 1, key->b, 16, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, export_hash->b, 16, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, sig->data ? sig->data : "", (int)sig->len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, diags->data ? diags->data : "", (int)diags->len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, s->run);
+    if (sqlite3_step(st) != SQLITE_DONE) warn(s, "write failed");
+    sqlite3_reset(st);
+}
+
+void sg_store_put_file(SgStore *s, const char *path, const SgFileRow *r, const char *module) {
+    sqlite3_stmt *st = s->put_file;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, r->size);
+    sqlite3_bind_int64(st, 3, r->mtime_ns);
+    sqlite3_bind_int64(st, 4, r->ino);
+    sqlite3_bind_int64(st, 5, r->indexed_at_ns);
+    sqlite3_bind_blob(st, 6, r->source_hash.b, 16, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, module, -1, SQLITE_STATIC);
+    if (r->imports) sqlite3_bind_blob(st, 8, r->imports, (int)r->imports_len, SQLITE_STATIC);
+    else sqlite3_bind_null(st, 8);
+    if (r->have_key) sqlite3_bind_blob(st, 9, r->check_key.b, 16, SQLITE_STATIC);
+    else sqlite3_bind_null(st, 9);
+    if (sqlite3_step(st) != SQLITE_DONE) warn(s, "write failed");
+    sqlite3_reset(st);
+}
+
+void sg_store_delete_file(SgStore *s, const char *path) {
+    sqlite3_stmt *st = s->del_file;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+    sqlite3_step(st);
+    sqlite3_reset(st);
+}
+
+bool sg_store_commit(SgStore *s) {
+    char run[32];
+    snprintf(run, sizeof run, "%lld", (long long)s->run);
+    sg_store_set_meta(s, "run", run);
+    bool ok = exec(s, "COMMIT");
+    if (!ok) {
+        warn(s, "write failed");
+        exec(s, "ROLLBACK");
+    }
+    s->in_tx = false;
+    return ok;
+}
+
+void sg_store_gc(SgStore *s, int64_t keep) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "DELETE FROM results WHERE check_key NOT IN (SELECT check_key FROM files WHERE check_key"
+                           " IS NOT NULL) AND rowid NOT IN (SELECT rowid FROM results ORDER BY last_used DESC LIMIT ?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(st, 1, keep);
+    sqlite3_step(st);
+    sqlite3_finalize(st);
+}
+
+/* ---- `sigil cache stats|clear|verify` ---- */
+static int64_t count(SgStore *s, const char *sql) {
+    sqlite3_stmt *st;
+    int64_t n = -1;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static int cache_verify(SgStore *s) {
+    int problems = 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *msg = (const char *)sqlite3_column_text(st, 0);
+            if (msg && strcmp(msg, "ok") != 0) {
+                printf("database: %s\n", msg);
+                problems++;
+            }
+        }
+    } else {
+        problems++;
+    }
+    sqlite3_finalize(st);
+    int64_t rows = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT check_key, export_hash, signature, diagnostics FROM results", -1, &st,
+                           NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            rows++;
+            bool ok = sqlite3_column_bytes(st, 0) == 16 && sqlite3_column_bytes(st, 1) == 16;
+            SgDiags d = {0};
+            SgArena a;
+            sg_arena_init(&a);
+            d.arena = &a;
+            ok = ok && sg_diags_decode(sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3), &d);
+            /* a signature's frame and checksum; its contents are checked when decoded against its imports */
+            const uint8_t *sig = sqlite3_column_blob(st, 2);
+            size_t sl = (size_t)sqlite3_column_bytes(st, 2);
+            ok = ok && sl >= 16 && memcmp(sig, "SGS\x01", 4) == 0 &&
+                 sg_checksum64(sig, sl - 8) == (((uint64_t)sig[sl - 8]) | ((uint64_t)sig[sl - 7] << 8) |
+                                                ((uint64_t)sig[sl - 6] << 16) | ((uint64_t)sig[sl - 5] << 24) |
+                                                ((uint64_t)sig[sl - 4] << 32) | ((uint64_t)sig[sl - 3] << 40) |
+                                                ((uint64_t)sig[sl - 2] << 48) | ((uint64_t)sig[sl - 1] << 56));
+            sg_diags_free(&d);
+            sg_arena_free(&a);
+            if (!ok) {
+                SgHash k = {{0}};
+                if (sqlite3_column_bytes(st, 0) == 16) memcpy(k.b, sqlite3_column_blob(st, 0), 16);
+                char hex[33];
+                sg_hash_hex(&k, hex);
+                printf("result %s: damaged entry\n", hex);
+                problems++;
+            }
+        }
+    } else {
+        problems++;
+    }
+    sqlite3_finalize(st);
+    if (problems) printf("%d problem%s found in %s\n", problems, problems == 1 ? "" : "s", s->path);
+    else printf("cache %s is consistent: %lld results checked\n", s->path, (long long)rows);
+    return problems ? 1 : 0;
+}
+
+int sg_cache_command(const char *sub, const char *dir) {
+    if (strcmp(sub, "clear") == 0) {
+        SgBuf p = {0};
+        sg_buf_printf(&p, "%s/cache.db", dir);
+        remove_db_files(p.data);
+        printf("cleared %s\n", p.data);
+        sg_buf_free(&p);
+        return 0;
+    }
+    struct stat st;
+    SgBuf p = {0};
+    sg_buf_printf(&p, "%s/cache.db", dir);
+    if (stat(p.data, &st) != 0) {
+        if (strcmp(sub, "stats") == 0) {
+            printf("no cache at %s\n", p.data);
+            sg_buf_free(&p);
+            return 0;
+        }
+        printf("no cache at %s: nothing to verify\n", p.data);
+        sg_buf_free(&p);
+        return 0;
+    }
+    sg_buf_free(&p);
+    SgStore *s = sg_store_open(dir);
+    if (!s) return strcmp(sub, "verify") == 0 ? 1 : 2;
+    int rc = 0;
+    if (strcmp(sub, "stats") == 0) {
+        int64_t pages = count(s, "PRAGMA page_count"), psize = count(s, "PRAGMA page_size");
+        char *hits = sg_store_get_meta(s, "last_hits"), *total = sg_store_get_meta(s, "last_modules");
+        printf("cache:    %s\n", s->path);
+        printf("entries:  %lld results, %lld files\n", (long long)count(s, "SELECT count(*) FROM results"),
+               (long long)count(s, "SELECT count(*) FROM files"));
+        printf("size:     %.1f KiB\n", (double)(pages * psize) / 1024.0);
+        if (hits && total && atoll(total) > 0)
+            printf("last run: %s/%s modules cached (%.1f%% hit rate)\n", hits, total,
+                   100.0 * (double)atoll(hits) / (double)atoll(total));
+        else
+            printf("last run: none recorded\n");
+        free(hits);
+        free(total);
+    } else {
+        rc = cache_verify(s);
+    }
+    sg_store_close(s);
+    return rc;
+}
