@@ -418,7 +418,14 @@ static void lex(SgArena *arena, const char *src, uint32_t len, SgTokens *out, Sg
             continue;
         }
         if (k == TK_RPAREN || k == TK_RBRACKET || k == TK_RBRACE) {
-            if (L.depth) L.depth--;
+            /* close up to the matching opener, so an unclosed `(` inside a
+             * block does not swallow the rest of the file; a closer with no
+             * opener at all changes nothing */
+            char want = k == TK_RPAREN ? '(' : k == TK_RBRACKET ? '[' : '{';
+            uint32_t d = L.depth;
+            while (d > 0 && d <= sizeof L.stack && L.stack[d - 1] != want) d--;
+            if (d > 0) L.depth = d - 1;
+            else if (L.depth > sizeof L.stack) L.depth--;
         }
         push_tok(&L, k, p, (uint32_t)n, 0);
         if (k == TK_LPAREN || k == TK_LBRACKET || k == TK_LBRACE) {

@@ -5,9 +5,9 @@ exists, of ../shared/conformance/ (new cases are picked up from there).
 A plain case passes when the multiset of (file, line, code) reported by
 `sigil --check --format json --no-cache CASE` equals the `//~ CODE` annotations.
 Cases with steps/ exercise the incremental engine: each step's files are
-applied in a scratch copy and `sigil --check --format json ROOT` must report
-exactly the step's diagnostics and, when given, the `checked` modules.
-Until the engine supports them (SIGIL_CONFORMANCE_STEPS=1), they are skipped.
+applied in a scratch copy and `sigil --check --format json ROOT` (default
+cache location) must report exactly the step's diagnostics and, when given,
+the `checked` modules. SIGIL_CONFORMANCE_STEPS=0 skips them.
 
 Ends with `N passed, N failed, N skipped`; exit 1 if anything failed.
 """
@@ -122,7 +122,7 @@ def main():
     shared = os.path.normpath(os.path.join(here, "..", "..", "shared", "conformance"))
     if not a.dirs and os.path.isdir(shared):
         dirs.append(shared)
-    steps_enabled = os.environ.get("SIGIL_CONFORMANCE_STEPS", "0") == "1"
+    steps_enabled = os.environ.get("SIGIL_CONFORMANCE_STEPS", "1") == "1"
     passed = failed = skipped = 0
     for d in dirs:
         for name in sorted(os.listdir(d)):

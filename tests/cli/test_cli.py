@@ -327,8 +327,8 @@ def test_e201_human_format(tmp):
 @test
 def test_no_color_when_piped_or_no_color(tmp):
     write(tmp, E201_WS)
-    plain = run(["--check", tmp])
-    r = run(["--check", tmp], env=base_env(NO_COLOR="1"))
+    plain = run(["--check", "--no-cache", tmp])
+    r = run(["--check", "--no-cache", tmp], env=base_env(NO_COLOR="1"))
     eq(r.rc, 1, "exit status " + r.brief())
     check("\x1b" not in r.out and "\x1b" not in r.err, "ANSI escape with NO_COLOR=1 " + r.brief())
     eq(HUMAN_TIME_RE.sub(b"", r.out_b), HUMAN_TIME_RE.sub(b"", plain.out_b),
@@ -347,8 +347,8 @@ def test_no_color_on_terminal(tmp):
 def test_colour_on_terminal_same_text(tmp):
     # Colour may be used on a terminal, but must not change the text.
     write(tmp, E201_WS)
-    plain = run(["--check", tmp])
-    rc, out = run_pty(["--check", tmp], env=base_env(TERM="xterm-256color"))
+    plain = run(["--check", "--no-cache", tmp])
+    rc, out = run_pty(["--check", "--no-cache", tmp], env=base_env(TERM="xterm-256color"))
     eq(rc, 1, "exit status on a tty")
     stripped = ANSI_RE.sub("", out)
     check("\x1b" not in stripped, "stray escape sequence on a tty: %r" % clip(out))

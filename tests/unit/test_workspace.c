@@ -1,0 +1,267 @@
+/* test_workspace.c - globs, module path segments and workspace scanning
+ * (LANGUAGE.md section 1). */
+#include "helpers.h"
+
+#include "../../checker/workspace.h"
+
+#include <stdlib.h>
+
+#define ASSERT_GLOB(pat, path, want)                                          \
+    do {                                                                      \
+        if (sg_glob_match(pat, path) != (want))                               \
+            FAIL("sg_glob_match(\"%s\", \"%s\") is %s", pat, path,            \
+                 (want) ? "false" : "true");                                  \
+    } while (0)
+
+TEST(ws_glob_star) {
+    ASSERT_GLOB("*.sg", "a.sg", true);
+    ASSERT_GLOB("*.sg", ".sg", true);
+    ASSERT_GLOB("*.sg", "main.sg", true);
+    ASSERT_GLOB("*.sg", "dir/a.sg", false);     /* `*` stays within a segment */
+    ASSERT_GLOB("*.sg", "a.sgx", false);
+    ASSERT_GLOB("*.sg", "a.s", false);
+    ASSERT_GLOB("src/*.sg", "src/a.sg", true);
+    ASSERT_GLOB("src/*.sg", "src/x/a.sg", false);
+    ASSERT_GLOB("src/*", "src/a.sg", true);
+    ASSERT_GLOB("src/*", "src", false);
+    ASSERT_GLOB("*/*.sg", "a/b.sg", true);
+    ASSERT_GLOB("*/*.sg", "b.sg", false);
+    ASSERT_GLOB("a*b*c", "abc", true);
+    ASSERT_GLOB("a*b*c", "aXXbYYc", true);
+    ASSERT_GLOB("a*b*c", "aXXbYY/c", false);
+    ASSERT_GLOB("*", "", true);
+    ASSERT_GLOB("", "", true);
+    ASSERT_GLOB("", "a", false);
+    ASSERT_GLOB("a.sg", "a.sg", true);
+    ASSERT_GLOB("a.sg", "b/a.sg", false);
+}
+
+TEST(ws_glob_double_star) {
+    // "**/" matches zero or more whole segments
+    ASSERT_GLOB("**/gen/*.sg", "gen/x.sg", true);
+    ASSERT_GLOB("**/gen/*.sg", "a/gen/x.sg", true);
+    ASSERT_GLOB("**/gen/*.sg", "a/b/c/gen/x.sg", true);
+    ASSERT_GLOB("**/gen/*.sg", "a/gen/sub/x.sg", false);
+    ASSERT_GLOB("**/gen/*.sg", "agen/x.sg", false);
+    ASSERT_GLOB("**/gen/*.sg", "a/xgen/x.sg", false);
+    ASSERT_GLOB("**/gen/*.sg", "gen/x.sgx", false);
+    // a trailing "/**": everything below, not the directory itself
+    ASSERT_GLOB("a/**", "a/b", true);
+    ASSERT_GLOB("a/**", "a/b/c.sg", true);
+    ASSERT_GLOB("a/**", "ab/c.sg", false);
+    ASSERT_GLOB("a/**", "b/a/c.sg", false);
+    /* in the middle */
+    ASSERT_GLOB("src/**/test.sg", "src/test.sg", true);
+    ASSERT_GLOB("src/**/test.sg", "src/a/b/test.sg", true);
+    ASSERT_GLOB("src/**/test.sg", "src/a/b/mytest.sg", false);
+    ASSERT_GLOB("**", "a/b/c", true);
+    ASSERT_GLOB("**/*.sg", "a.sg", true);
+    ASSERT_GLOB("**/*.sg", "x/y/a.sg", true);
+    ASSERT_GLOB("**/*.sg", "x/y/a.txt", false);
+}
+
+TEST(ws_glob_question) {
+    ASSERT_GLOB("?.sg", "a.sg", true);
+    ASSERT_GLOB("?.sg", "ab.sg", false);
+    ASSERT_GLOB("?.sg", ".sg", false);
+    ASSERT_GLOB("a?c", "abc", true);
+    ASSERT_GLOB("a?c", "a/c", false);           /* `?` does not match `/` */
+    ASSERT_GLOB("a?c", "ac", false);
+    ASSERT_GLOB("?" "?/*.sg", "ab/x.sg", true);    /* (no trigraph) */
+    ASSERT_GLOB("?" "?/*.sg", "abc/x.sg", false);
+}
+
+TEST(ws_valid_segment) {
+    static const char *const good[] = {"foo", "Foo_1", "_x", "__", "a", "Z9", "geo", "point", "main", "_0"};
+    static const char *const bad[] = {
+        "", "_", "1a", "9", "a.b", "a-b", "a b", "\xC3\xA9", "fn", "match", "import", "true", "false",
+        "let", "struct", "continue", "in", "as", ".hidden", "a.",
+    };
+    for (size_t i = 0; i < SG_ARRAY_LEN(good); i++)
+        if (!sg_valid_segment(good[i], strlen(good[i]))) FAIL("sg_valid_segment(\"%s\") is false", good[i]);
+    for (size_t i = 0; i < SG_ARRAY_LEN(bad); i++)
+        if (sg_valid_segment(bad[i], strlen(bad[i]))) FAIL("sg_valid_segment(\"%s\") is true", bad[i]);
+    /* the length is what counts, not the NUL */
+    ASSERT_TRUE(sg_valid_segment("abc.sg", 3));
+    ASSERT_FALSE(sg_valid_segment("fnord", 2));
+    ASSERT_TRUE(sg_valid_segment("fnord", 5));
+}
+
+/* "rel=module" (module "-" when NULL) for every file, space-separated. */
+static const char *ws_listing(const SgWorkspace *ws) {
+    SgBuf b = {0};
+    for (uint32_t i = 0; i < ws->nfiles; i++) {
+        const SgSourceFile *f = &ws->files[i];
+        sg_buf_printf(&b, "%s%s=%s", i ? " " : "", f->rel, f->module ? f->module : "-");
+    }
+    char *r = test_printf("%s", b.data ? sg_buf_cstr(&b) : "");
+    sg_buf_free(&b);
+    return r;
+}
+
+static void free_ws(void *p) {
+    sg_workspace_free(p);
+    free(p);
+}
+
+static SgWorkspace *scan(const char *root, bool *ok, char **err) {
+    SgWorkspace *ws = sg_xcalloc(1, sizeof *ws);
+    test_defer(free_ws, ws);
+    char *e = NULL;
+    *ok = sg_workspace_scan(root, ws, &e);
+    *err = e ? test_printf("%s", e) : NULL;
+    free(e);
+    return ws;
+}
+
+static const SgSourceFile *ws_file(const SgWorkspace *ws, const char *rel) {
+    for (uint32_t i = 0; i < ws->nfiles; i++)
+        if (strcmp(ws->files[i].rel, rel) == 0) return &ws->files[i];
+    return NULL;
+}
+
+TEST(ws_scan_default) {
+    const char *root = test_tmpdir();
+    ASSERT_OK_HELPER();
+    const char *files[] = {
+        "main.sg", "geo/point.sg", "geo/shape/circle.sg", ".git/x.sg", ".hidden.sg",
+        "node_modules/m.sg", "sub/node_modules/n.sg", "sub/.cache/c.sg", "notes.txt", "sg",
+        "a.b.sg", "match.sg", "_.sg", "9lives.sg", "std.sg", "std/list.sg", "geo/fn/x.sg", "x.sg.bak",
+        "Upper.sg", "stdlib.sg",
+    };
+    for (size_t i = 0; i < SG_ARRAY_LEN(files); i++) {
+        test_write_file(root, files[i], "");
+        ASSERT_OK_HELPER();
+    }
+    bool ok;
+    char *err;
+    SgWorkspace *ws = scan(root, &ok, &err);
+    ASSERT_TRUE(ok);
+    ASSERT_NULL(err);
+    /* sorted by relative path; dot-entries and node_modules skipped; only .sg */
+    ASSERT_STR_EQ(ws_listing(ws),
+                  "9lives.sg=- Upper.sg=Upper _.sg=- a.b.sg=- geo/fn/x.sg=- geo/point.sg=geo.point "
+                  "geo/shape/circle.sg=geo.shape.circle main.sg=main match.sg=- std.sg=- std/list.sg=- "
+                  "stdlib.sg=stdlib");
+    /* a file without a module name says why */
+    static const char *const nameless[] = {"a.b.sg", "match.sg", "_.sg", "9lives.sg", "std.sg", "std/list.sg", "geo/fn/x.sg"};
+    for (size_t i = 0; i < SG_ARRAY_LEN(nameless); i++) {
+        const SgSourceFile *f = ws_file(ws, nameless[i]);
+        ASSERT_NOT_NULL(f);
+        if (!f->why || !*f->why) FAIL("%s: no reason given for the missing module name", nameless[i]);
+    }
+    ASSERT_NULL(ws_file(ws, "main.sg")->why);
+    /* paths are root + "/" + rel */
+    ASSERT_STR_EQ(ws_file(ws, "geo/point.sg")->path, test_printf("%s/geo/point.sg", root));
+    ASSERT_STR_EQ(ws->root, root);
+}
+
+TEST(ws_scan_config) {
+    const char *root = test_tmpdir();
+    ASSERT_OK_HELPER();
+    test_write_file(root, "sigil.json",
+                    "{\"src\": [\"src\", \"./lib/\"], \"exclude\": [\"**/gen/*.sg\", \"src/skip.sg\", \"lib/old/**\"]}");
+    const char *files[] = {
+        "src/main.sg", "src/geo/point.sg", "src/gen/g.sg", "src/deep/gen/g.sg", "src/skip.sg",
+        "src/.hidden/h.sg", "src/node_modules/n.sg", "src/a.b.sg", "src/match.sg", "lib/util.sg",
+        "lib/old/legacy.sg", "other/o.sg", "top.sg",
+    };
+    for (size_t i = 0; i < SG_ARRAY_LEN(files); i++) {
+        test_write_file(root, files[i], "");
+        ASSERT_OK_HELPER();
+    }
+    bool ok;
+    char *err;
+    SgWorkspace *ws = scan(root, &ok, &err);
+    ASSERT_TRUE(ok);
+    /* module names are relative to their source directory; files outside
+     * the source directories are not part of the workspace */
+    ASSERT_STR_EQ(ws_listing(ws),
+                  "lib/util.sg=util src/a.b.sg=- src/geo/point.sg=geo.point src/main.sg=main src/match.sg=-");
+    ASSERT_NOT_NULL(ws_file(ws, "src/a.b.sg")->why);
+    ASSERT_NOT_NULL(ws_file(ws, "src/match.sg")->why);
+}
+
+TEST(ws_scan_config_src_string_and_nested) {
+    const char *root = test_tmpdir();
+    ASSERT_OK_HELPER();
+    test_write_file(root, "sigil.json", "{\"src\": \"code\"}");
+    test_write_file(root, "code/a.sg", "");
+    test_write_file(root, "code/b/c.sg", "");
+    test_write_file(root, "d.sg", "");
+    ASSERT_OK_HELPER();
+    bool ok;
+    char *err;
+    SgWorkspace *ws = scan(root, &ok, &err);
+    ASSERT_TRUE(ok);
+    ASSERT_STR_EQ(ws_listing(ws), "code/a.sg=a code/b/c.sg=b.c");
+
+    /* "." and a source directory inside it: each file belongs to one source
+     * directory (the nested one), so it forms one module, not two */
+    const char *r2 = test_tmpdir();
+    ASSERT_OK_HELPER();
+    test_write_file(r2, "sigil.json", "{\"src\": [\".\", \"lib\"]}");
+    test_write_file(r2, "main.sg", "");
+    test_write_file(r2, "lib/util.sg", "");
+    ASSERT_OK_HELPER();
+    SgWorkspace *ws2 = scan(r2, &ok, &err);
+    ASSERT_TRUE(ok);
+    ASSERT_STR_EQ(ws_listing(ws2), "lib/util.sg=util main.sg=main");
+
+    /* an empty object: defaults */
+    const char *r3 = test_tmpdir();
+    ASSERT_OK_HELPER();
+    test_write_file(r3, "sigil.json", "{}");
+    test_write_file(r3, "x/y.sg", "");
+    ASSERT_OK_HELPER();
+    SgWorkspace *ws3 = scan(r3, &ok, &err);
+    ASSERT_TRUE(ok);
+    ASSERT_STR_EQ(ws_listing(ws3), "x/y.sg=x.y");
+}
+
+TEST(ws_scan_errors) {
+    bool ok;
+    char *err;
+    /* not a directory / missing */
+    const char *root = test_tmpdir();
+    ASSERT_OK_HELPER();
+    test_write_file(root, "file.sg", "");
+    ASSERT_OK_HELPER();
+    scan(test_printf("%s/file.sg", root), &ok, &err);
+    ASSERT_FALSE(ok);
+    ASSERT_NOT_NULL(err);
+    scan(test_printf("%s/missing", root), &ok, &err);
+    ASSERT_FALSE(ok);
+    ASSERT_NOT_NULL(err);
+    /* malformed sigil.json */
+    static const char *const configs[] = {
+        "{", "[]", "{\"src\": 1}", "{\"src\": [1]}", "{\"exclude\": \"*.sg\"}", "{\"exclude\": [true]}",
+    };
+    for (size_t i = 0; i < SG_ARRAY_LEN(configs); i++) {
+        const char *r = test_tmpdir();
+        ASSERT_OK_HELPER();
+        test_write_file(r, "sigil.json", configs[i]);
+        ASSERT_OK_HELPER();
+        scan(r, &ok, &err);
+        if (ok) FAIL("sigil.json %s was accepted", configs[i]);
+        if (!err || !strstr(err, "sigil.json")) FAIL("sigil.json %s: message %s", configs[i], err ? err : "NULL");
+    }
+    /* a trailing slash on the root is dropped */
+    SgWorkspace *ws = scan(test_printf("%s/", root), &ok, &err);
+    ASSERT_TRUE(ok);
+    ASSERT_STR_EQ(ws->root, root);
+    ASSERT_STR_EQ(ws_listing(ws), "file.sg=file");
+}
+
+TEST(ws_scan_std) {
+    SgWorkspace *ws = sg_xcalloc(1, sizeof *ws);
+    test_defer(free_ws, ws);
+    const char *dir = std_dir();
+    ASSERT_OK_HELPER();
+    char *err = NULL;
+    ASSERT_TRUE(sg_workspace_scan_std(dir, ws, &err));
+    ASSERT_NULL(err);
+    ASSERT_STR_EQ(ws_listing(ws),
+                  "std/io.sg=std.io std/list.sg=std.list std/map.sg=std.map std/math.sg=std.math "
+                  "std/prelude.sg=std.prelude std/string.sg=std.string");
+}
