@@ -57,6 +57,17 @@ void sg_parallel_for(int jobs, uint32_t n, void (*fn)(uint32_t, void *), void *c
     free(th);
 }
 
+static double now_ms(void) { return (double)uv_hrtime() / 1e6; }
+
+/* SIGIL_TIMING=1 prints where a run's time goes, phase by phase, on stderr. */
+static void phase(const char *name, double *t) {
+    static int enabled = -1;
+    if (enabled < 0) enabled = getenv("SIGIL_TIMING") && *getenv("SIGIL_TIMING") == '1';
+    double n = now_ms();
+    if (enabled) fprintf(stderr, "sigil: timing: %-10s %8.2f ms\n", name, n - *t);
+    *t = n;
+}
+
 typedef struct Ctx {
     SgEngineRun *run;
     SgProgram *p;
@@ -74,16 +85,46 @@ static int64_t wall_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* A module's import paths live in one malloc'd block (pointers, then the
+ * strings), owned by the module: small, and no arena block per module. */
+static void set_import_paths(SgModule *m, char *const *paths, const SgName *names, uint32_t n) {
+    size_t bytes = sizeof(char *) * (n + 1);
+    for (uint32_t k = 0; k < n; k++) bytes += (paths ? strlen(paths[k]) : names[k].len) + 1;
+    char **block = sg_xmalloc(bytes);
+    char *s = (char *)(block + n + 1);
+    for (uint32_t k = 0; k < n; k++) {
+        size_t l = paths ? strlen(paths[k]) : names[k].len;
+        memcpy(s, paths ? paths[k] : names[k].s, l);
+        s[l] = 0;
+        block[k] = s;
+        s += l + 1;
+    }
+    block[n] = NULL;
+    free(m->import_paths);
+    m->import_paths = block;
+    m->nimport_paths = n;
+}
+
 static void set_import_paths_from_ast(SgModule *m) {
     uint32_t n = 0;
     for (uint32_t i = 0; i < m->ast.nitems; i++) n += m->ast.items[i]->kind == IT_IMPORT && m->ast.items[i]->path.len;
-    m->import_paths = SG_NEW_N(&m->sig_arena, char *, n + 1);
-    m->nimport_paths = 0;
-    for (uint32_t i = 0; i < m->ast.nitems; i++) {
-        SgItem *it = m->ast.items[i];
-        if (it->kind == IT_IMPORT && it->path.len)
-            m->import_paths[m->nimport_paths++] = sg_arena_strndup(&m->sig_arena, it->path.s, it->path.len);
-    }
+    SgName *names = sg_xmalloc(sizeof *names * (n + 1));
+    n = 0;
+    for (uint32_t i = 0; i < m->ast.nitems; i++)
+        if (m->ast.items[i]->kind == IT_IMPORT && m->ast.items[i]->path.len) names[n++] = m->ast.items[i]->path;
+    set_import_paths(m, NULL, names, n);
+    free(names);
+}
+
+/* Import paths from the file index; false if the blob is damaged. */
+static bool set_import_paths_from_row(SgModule *m, const SgFileRow *row) {
+    char **paths;
+    uint32_t n;
+    if (!sg_imports_decode(row->imports, row->imports_len, &paths, &n)) return false;
+    set_import_paths(m, paths, NULL, n);
+    for (uint32_t k = 0; k < n; k++) free(paths[k]);
+    free(paths);
+    return true;
 }
 
 static bool read_source(SgModule *m) {
@@ -125,40 +166,17 @@ static void index_one(uint32_t i, void *arg) {
     SgFileRow *row = m->abs_path ? sg_map_get(&c->rows, sg_name_c(m->abs_path)) : NULL;
     m->row = row;
     if (row && m->stat_ok && row->size == m->size && row->mtime_ns == m->mtime_ns && row->ino == m->ino &&
-        m->mtime_ns + RACY_NS < row->indexed_at_ns) {
-        char **paths;
-        uint32_t n;
-        if (sg_imports_decode(row->imports, row->imports_len, &paths, &n)) {
-            memcpy(m->source_hash, row->source_hash.b, 16);
-            m->indexed_at_ns = row->indexed_at_ns;
-            m->import_paths = SG_NEW_N(&m->sig_arena, char *, n + 1);
-            for (uint32_t k = 0; k < n; k++) {
-                m->import_paths[k] = sg_arena_strndup(&m->sig_arena, paths[k], strlen(paths[k]));
-                free(paths[k]);
-            }
-            free(paths);
-            m->nimport_paths = n;
-            return;     /* trusted: not read, not parsed */
-        }
+        m->mtime_ns + RACY_NS < row->indexed_at_ns && set_import_paths_from_row(m, row)) {
+        memcpy(m->source_hash, row->source_hash.b, 16);
+        m->indexed_at_ns = row->indexed_at_ns;
+        return;     /* trusted: not read, not parsed */
     }
     read_source(m);
     SgHash h = sg_hash(m->src, m->len);
     memcpy(m->source_hash, h.b, 16);
     m->indexed_at_ns = c->now_ns;
-    if (row && sg_hash_eq(&h, &row->source_hash)) {
-        char **paths;
-        uint32_t n;
-        if (sg_imports_decode(row->imports, row->imports_len, &paths, &n)) {
-            m->import_paths = SG_NEW_N(&m->sig_arena, char *, n + 1);
-            for (uint32_t k = 0; k < n; k++) {
-                m->import_paths[k] = sg_arena_strndup(&m->sig_arena, paths[k], strlen(paths[k]));
-                free(paths[k]);
-            }
-            free(paths);
-            m->nimport_paths = n;
-            return;     /* same content: parsed only if it must be checked */
-        }
-    }
+    if (row && sg_hash_eq(&h, &row->source_hash) && set_import_paths_from_row(m, row))
+        return;     /* same content: parsed only if it must be checked */
     parse_module(m);
     set_import_paths_from_ast(m);
 }
@@ -382,6 +400,13 @@ static void process(Ctx *c, SgModule *m) {
         memcpy(key.b, m->check_key, 16);
         uint8_t *blob;
         size_t len;
+        SgFileRow *r = m->row;
+        /* the file index carries the result of its last key: no lookup */
+        if (r && r->have_result && sg_hash_eq(&r->check_key, &key) && sg_diags_decode(r->diags, r->diags_len, &m->diags)) {
+            memcpy(m->export_hash, r->export_hash.b, 16);
+            m->reused = true;
+            return;
+        }
         if (sg_store_get_result(c->store, &key, &eh, &blob, &len)) {
             bool ok = sg_diags_decode(blob, len, &m->diags);
             free(blob);
@@ -416,9 +441,34 @@ static void check_one(uint32_t i, void *arg) {
 }
 
 /* ---- phase 6: store ---- */
+static bool row_current(const SgModule *m) {
+    const SgFileRow *r = m->row;
+    return r && r->size == m->size && r->mtime_ns == m->mtime_ns && r->ino == m->ino &&
+           r->indexed_at_ns == m->indexed_at_ns && memcmp(r->source_hash.b, m->source_hash, 16) == 0 &&
+           r->have_key && memcmp(r->check_key.b, m->check_key, 16) == 0 && r->have_result &&
+           memcmp(r->export_hash.b, m->export_hash, 16) == 0;
+}
+
+/* A warm run that changed nothing writes nothing (not even a transaction). */
+static bool nothing_to_store(Ctx *c) {
+    if (c->ntodo) return false;
+    for (uint32_t i = 0; i < c->p->n; i++) {
+        SgModule *m = c->p->mods[i];
+        if (m->abs_path && !m->uncacheable && m->stat_ok && !row_current(m)) return false;
+    }
+    uint32_t live = 0;
+    for (uint32_t i = 0; i < c->p->n; i++) live += c->p->mods[i]->row != NULL;
+    if (live != c->rows.len) return false;  /* some files are gone */
+    char *hits = sg_store_get_meta(c->store, "last_hits"), *mods = sg_store_get_meta(c->store, "last_modules");
+    bool same = hits && mods && (uint32_t)atol(hits) == c->run->nreused && (uint32_t)atol(mods) == c->run->nworkspace;
+    free(hits);
+    free(mods);
+    return same;
+}
+
 static void store_results(Ctx *c, const SgEngineOptions *opt) {
     SgStore *s = c->store;
-    if (!sg_store_begin(s)) return;
+    if (nothing_to_store(c) || !sg_store_begin(s)) return;
     for (uint32_t i = 0; i < c->ntodo; i++) {
         SgModule *m = c->todo[i];
         if (m->uncacheable || !m->sig_blob.len) continue;
@@ -431,15 +481,25 @@ static void store_results(Ctx *c, const SgEngineOptions *opt) {
         SgModule *m = c->p->mods[i];
         if (!m->abs_path || m->uncacheable || !m->stat_ok) continue;
         SgFileRow *r = m->row;
-        bool same = r && r->size == m->size && r->mtime_ns == m->mtime_ns && r->ino == m->ino &&
-                    r->indexed_at_ns == m->indexed_at_ns && memcmp(r->source_hash.b, m->source_hash, 16) == 0 &&
-                    r->have_key && memcmp(r->check_key.b, m->check_key, 16) == 0;
         if (r) r->seen = true;
-        if (same) continue;
+        if (row_current(m)) continue;
         SgFileRow nr = {.size = m->size, .mtime_ns = m->mtime_ns, .ino = m->ino, .indexed_at_ns = m->indexed_at_ns,
                         .have_key = true};
         memcpy(nr.source_hash.b, m->source_hash, 16);
         memcpy(nr.check_key.b, m->check_key, 16);
+        memcpy(nr.export_hash.b, m->export_hash, 16);
+        SgBuf diags = {0};
+        if (m->checked) {
+            nr.have_result = m->diag_blob.len > 0;
+            nr.diags = (uint8_t *)m->diag_blob.data;
+            nr.diags_len = m->diag_blob.len;
+        } else if (m->reused) {
+            /* re-encode what was decoded (it has no run-level diagnostics yet) */
+            sg_diags_encode(&m->diags, &diags);
+            nr.have_result = true;
+            nr.diags = (uint8_t *)diags.data;
+            nr.diags_len = diags.len;
+        }
         SgBuf imports = {0};
         if (m->parsed || m->import_paths) {
             /* re-encode from the paths: same bytes as from the tree */
@@ -461,6 +521,7 @@ static void store_results(Ctx *c, const SgEngineOptions *opt) {
         nr.imports_len = imports.len;
         sg_store_put_file(s, m->abs_path, &nr, m->name);
         sg_buf_free(&imports);
+        sg_buf_free(&diags);
     }
     /* files that are gone */
     for (uint32_t i = 0; i < c->rows.cap; i++) {
@@ -472,11 +533,10 @@ static void store_results(Ctx *c, const SgEngineOptions *opt) {
     sg_store_set_meta(s, "last_hits", buf);
     snprintf(buf, sizeof buf, "%u", c->run->nworkspace);
     sg_store_set_meta(s, "last_modules", buf);
-    sg_store_gc(s, opt->cache_keep > 0 ? opt->cache_keep : 100000);
+    if (c->ntodo) sg_store_gc(s, opt->cache_keep > 0 ? opt->cache_keep : 100000);
     sg_store_commit(s);
 }
 
-static double now_ms(void) { return (double)uv_hrtime() / 1e6; }
 
 static SgModule *new_module(SgSourceFile *f, bool is_std, const char *base_abs) {
     SgModule *m = sg_xcalloc(1, sizeof *m);
@@ -518,9 +578,10 @@ static void add_stray(SgEngineRun *run, SgSourceFile *f, const char *code, const
 
 bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     memset(run, 0, sizeof *run);
-    double t0 = now_ms();
+    double t0 = now_ms(), t = t0;
     if (!sg_workspace_scan(opt->root, &run->ws, err)) return false;
     if (!sg_workspace_scan_std(opt->std_dir, &run->std, err)) return false;
+    phase("scan", &t);
     char real[PATH_MAX], std_real[PATH_MAX];
     if (!realpath(opt->root, real)) snprintf(real, sizeof real, "%s", opt->root);
     if (!realpath(opt->std_dir, std_real)) snprintf(std_real, sizeof std_real, "%s", opt->std_dir);
@@ -574,8 +635,10 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
         }
     }
     g_ctx = &c;
+    phase("open cache", &t);
 
     sg_parallel_for(opt->jobs, p->n, index_one, &c);
+    phase("index", &t);
     for (uint32_t i = 0; i < p->n; i++) {
         SgModule *m = p->mods[i];
         if (m->is_std || !m->src) continue;
@@ -586,7 +649,10 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
 
     for (uint32_t i = 0; i < p->n; i++) link_imports(p, p->mods[i]);
     uint32_t *order = import_order(p);
+    phase("link", &t);
     c.todo = sg_xmalloc(sizeof(SgModule *) * (p->n + 1));
+    /* one read transaction for all lookups: one lock, one snapshot */
+    if (c.store) sg_store_begin_read(c.store);
     /* the prelude first: every key and every module's lookups depend on it */
     if (p->prelude) {
         process(&c, p->prelude);
@@ -594,11 +660,15 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     }
     for (uint32_t i = 0; i < p->n; i++) process(&c, p->mods[order[i]]);
     free(order);
+    if (c.store) sg_store_end_read(c.store);
+    phase("keys", &t);
 
     sg_parallel_for(opt->jobs, c.ntodo, check_one, &c);
+    phase("check", &t);
     for (uint32_t i = 0; i < p->n; i++)
         if (!p->mods[i]->is_std && p->mods[i]->reused) run->nreused++;
     if (c.store) store_results(&c, opt);
+    phase("store", &t);
 
     /* run-level diagnostics, never cached: a second file with this module's name */
     for (uint32_t i = 0; i < p->n; i++) {
@@ -612,6 +682,7 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     for (uint32_t i = 0; i < run->nstrays; i++) sg_diags_sort(&run->strays[i].diags);
     g_ctx = NULL;
     sg_store_close(c.store);
+    phase("close", &t);
     sg_map_free(&c.rows);
     sg_arena_free(&c.rows_arena);
     free(c.todo);
@@ -632,6 +703,7 @@ void sg_engine_free(SgEngineRun *run) {
         sg_buf_free(&m->sig_blob);
         sg_buf_free(&m->diag_blob);
         free(m->abs_path);
+        free(m->import_paths);
         free(m->src);
         free(m);
     }

@@ -11,7 +11,7 @@
 #include "../include/sigil.h"
 #include "sig.h"
 
-#define SCHEMA_VERSION "1"
+#define SCHEMA_VERSION "2"
 
 struct SgStore {
     sqlite3 *db;
@@ -39,7 +39,8 @@ static bool exec(SgStore *s, const char *sql) {
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ino INTEGER,"
-    " indexed_at_ns INTEGER, source_hash BLOB, module TEXT, imports BLOB, check_key BLOB);"
+    " indexed_at_ns INTEGER, source_hash BLOB, module TEXT, imports BLOB, check_key BLOB, export_hash BLOB,"
+    " diagnostics BLOB);"
     "CREATE TABLE IF NOT EXISTS results(check_key BLOB PRIMARY KEY, export_hash BLOB, signature BLOB,"
     " diagnostics BLOB, last_used INTEGER);"
     "CREATE INDEX IF NOT EXISTS results_last_used ON results(last_used);";
@@ -101,7 +102,8 @@ static bool prepare(SgStore *s) {
                               -1, &s->put_result, NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(s->db,
                               "INSERT OR REPLACE INTO files(path, size, mtime_ns, ino, indexed_at_ns, source_hash,"
-                              " module, imports, check_key) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              " module, imports, check_key, export_hash, diagnostics)"
+                              " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                               -1, &s->put_file, NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(s->db, "DELETE FROM files WHERE path=?", -1, &s->del_file, NULL) == SQLITE_OK;
 }
@@ -203,8 +205,8 @@ static bool blob_hash(sqlite3_stmt *st, int col, SgHash *out) {
 bool sg_store_load_files(SgStore *s, const char *prefix, SgMap *rows, SgArena *a) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT path, size, mtime_ns, ino, indexed_at_ns, source_hash, imports, check_key"
-                           " FROM files WHERE path >= ? AND path < ?",
+                           "SELECT path, size, mtime_ns, ino, indexed_at_ns, source_hash, imports, check_key,"
+                           " export_hash, diagnostics FROM files WHERE path >= ? AND path < ?",
                            -1, &st, NULL) != SQLITE_OK) {
         warn(s, "read failed");
         return false;
@@ -229,6 +231,11 @@ bool sg_store_load_files(SgStore *s, const char *prefix, SgMap *rows, SgArena *a
             r->imports = sg_arena_dup(a, sqlite3_column_blob(st, 6), r->imports_len);
         }
         r->have_key = blob_hash(st, 7, &r->check_key);
+        r->have_result = r->have_key && blob_hash(st, 8, &r->export_hash) && sqlite3_column_type(st, 9) == SQLITE_BLOB;
+        if (r->have_result) {
+            r->diags_len = (size_t)sqlite3_column_bytes(st, 9);
+            r->diags = sg_arena_dup(a, sqlite3_column_blob(st, 9), r->diags_len);
+        }
         char *kp = sg_arena_strndup(a, path, strlen(path));
         sg_map_put(rows, sg_name_c(kp), r);
     }
@@ -275,6 +282,13 @@ bool sg_store_get_signature(SgStore *s, const SgHash *key, uint8_t **sig, size_t
     return ok;
 }
 
+void sg_store_begin_read(SgStore *s) { s->in_tx = exec(s, "BEGIN"); }
+
+void sg_store_end_read(SgStore *s) {
+    if (s->in_tx) exec(s, "COMMIT");
+    s->in_tx = false;
+}
+
 bool sg_store_begin(SgStore *s) {
     s->in_tx = exec(s, "BEGIN IMMEDIATE");
     if (!s->in_tx) warn(s, "write failed");
@@ -308,6 +322,13 @@ void sg_store_put_file(SgStore *s, const char *path, const SgFileRow *r, const c
     else sqlite3_bind_null(st, 8);
     if (r->have_key) sqlite3_bind_blob(st, 9, r->check_key.b, 16, SQLITE_STATIC);
     else sqlite3_bind_null(st, 9);
+    if (r->have_result) {
+        sqlite3_bind_blob(st, 10, r->export_hash.b, 16, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 11, r->diags ? (const void *)r->diags : "", (int)r->diags_len, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, 10);
+        sqlite3_bind_null(st, 11);
+    }
     if (sqlite3_step(st) != SQLITE_DONE) warn(s, "write failed");
     sqlite3_reset(st);
 }

@@ -1,7 +1,8 @@
 /* store.h - the on-disk cache: one SQLite database in WAL mode.
  *
  *   meta(key, value)            schema and checker version, run counter, last run's stats
- *   files(path, size, mtime_ns, ino, indexed_at_ns, source_hash, module, imports, check_key)
+ *   files(path, size, mtime_ns, ino, indexed_at_ns, source_hash, module, imports, check_key,
+ *         export_hash, diagnostics)   -- the last three: the result for check_key, denormalised
  *   results(check_key, export_hash, signature, diagnostics, last_used)
  *
  * `results` is content-addressed by check key, so two writers racing can
@@ -22,6 +23,11 @@ typedef struct SgFileRow {
     SgHash source_hash;
     SgHash check_key;
     bool have_key;
+    /* a copy of the result for check_key, so a warm run needs no lookups */
+    bool have_result;
+    SgHash export_hash;
+    uint8_t *diags;
+    size_t diags_len;
     uint8_t *imports;           /* import-list blob */
     size_t imports_len;
     bool seen;                  /* matched by a file of this run */
@@ -41,6 +47,10 @@ bool sg_store_load_files(SgStore *s, const char *prefix, SgMap *rows, SgArena *a
 bool sg_store_get_result(SgStore *s, const SgHash *key, SgHash *export_hash, uint8_t **diags, size_t *dlen);
 /* The signature blob of a result (malloc'd), for a lazy decode. */
 bool sg_store_get_signature(SgStore *s, const SgHash *key, uint8_t **sig, size_t *len);
+
+/* Brackets the lookups of a run in one read transaction. */
+void sg_store_begin_read(SgStore *s);
+void sg_store_end_read(SgStore *s);
 
 /* One write transaction per run. */
 bool sg_store_begin(SgStore *s);

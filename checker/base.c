@@ -43,7 +43,7 @@ struct SgArenaBlock {
 /* Blocks start small (most modules' signatures need a few KB) and double
  * up to ARENA_MAX, so many small arenas stay small and a large one needs
  * few blocks. */
-#define ARENA_MIN 4096u
+#define ARENA_MIN 512u
 #define ARENA_MAX (1u << 20)
 #define ARENA_HDR ((sizeof(SgArenaBlock) + 15u) & ~(size_t)15u)
 

@@ -118,7 +118,7 @@ static bool is_other_src(Scan *s, const char *rel, uint32_t self) {
     return false;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a + 1, *(char *const *)b + 1); }
 
 /* Directories on the current walk path, so a symlink loop is not followed. */
 typedef struct DirId {
@@ -142,18 +142,26 @@ static void walk(Scan *s, uint32_t src, const char *dirpath, const char *rel, co
     struct dirent *de;
     while ((de = readdir(d))) {
         if (de->d_name[0] == '.' || strcmp(de->d_name, "node_modules") == 0) continue;
-        sg_vec_push(&names, sg_xstrdup(de->d_name));
+        /* the entry type rides along in the name's first byte, so a regular
+         * file needs no stat of its own */
+        size_t n = strlen(de->d_name);
+        char *e = sg_xmalloc(n + 2);
+        e[0] = de->d_type == DT_REG ? 'f' : de->d_type == DT_DIR ? 'd' : '?';
+        memcpy(e + 1, de->d_name, n + 1);
+        sg_vec_push(&names, e);
     }
     closedir(d);
     qsort(names.items, names.len, sizeof(char *), cmp_str);
     for (uint32_t i = 0; i < names.len; i++) {
-        char *name = names.items[i];
+        char *entry = names.items[i], *name = entry + 1;
         SgBuf p = {0}, r = {0}, mr = {0};
         sg_buf_printf(&p, "%s/%s", dirpath, name);
         sg_buf_printf(&r, "%s%s%s", rel, *rel ? "/" : "", name);
         sg_buf_printf(&mr, "%s%s%s", modrel, *modrel ? "/" : "", name);
         struct stat st;
-        if (stat(p.data, &st) == 0) {
+        if (entry[0] == 'f') st.st_mode = S_IFREG;
+        else if (entry[0] == 'd') st.st_mode = S_IFDIR;
+        if (entry[0] != '?' || stat(p.data, &st) == 0) {
             if (S_ISDIR(st.st_mode)) {
                 if (!is_other_src(s, r.data, src) && !excluded(s, r.data)) walk(s, src, p.data, r.data, mr.data);
             } else if (S_ISREG(st.st_mode)) {
@@ -164,7 +172,7 @@ static void walk(Scan *s, uint32_t src, const char *dirpath, const char *rel, co
         sg_buf_free(&p);
         sg_buf_free(&r);
         sg_buf_free(&mr);
-        free(name);
+        free(entry);
     }
     sg_vec_free(&names);
     depth--;
