@@ -91,6 +91,8 @@ static SgType *zonk(Ck *c, SgType *t) {
     return r;
 }
 
+static void poison(Ck *c, SgType *t);
+
 static bool occurs(Ck *c, uint32_t id, SgType *t) {
     t = resolve(c, t);
     if (t->kind == TY_VAR) return t->id == id;
@@ -121,7 +123,12 @@ static bool unify(Ck *c, SgType *a, SgType *b) {
         c->vars[a->id].bound = b;
         return true;
     }
-    if (a->kind == TY_ERROR || b->kind == TY_ERROR) return true;
+    if (a->kind == TY_ERROR || b->kind == TY_ERROR) {
+        /* the variables inside the other side are solved to the error
+         * type (section 6), so an error never leaves an E205 behind */
+        poison(c, a->kind == TY_ERROR ? b : a);
+        return true;
+    }
     if (a->kind != b->kind) return false;
     switch (a->kind) {
     case TY_LIST:
@@ -359,7 +366,7 @@ static SgType *check_dropped(Ck *c, SgExpr *e) {
 }
 
 static SgType *check_args_loose(Ck *c, SgExpr **args, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++) check(c, args[i], NULL);
+    for (uint32_t i = 0; i < n; i++) check(c, args[i], &sg_ty_error);
     return &sg_ty_error;
 }
 
@@ -373,7 +380,7 @@ static SgType *check_call(Ck *c, SgExpr *e) {
     }
     if (ft->n != e->u.call.nargs) {
         diag(c, e->span, "E202", "wrong number of arguments: expected %u, found %u", ft->n, e->u.call.nargs);
-        for (uint32_t i = 0; i < e->u.call.nargs; i++) check(c, e->u.call.args[i], i < ft->n ? ft->args[i] : NULL);
+        for (uint32_t i = 0; i < e->u.call.nargs; i++) check(c, e->u.call.args[i], i < ft->n ? ft->args[i] : &sg_ty_error);
         return ft->ret;
     }
     for (uint32_t i = 0; i < ft->n; i++) check(c, e->u.call.args[i], ft->args[i]);
@@ -460,7 +467,7 @@ static SgType *check_index(Ck *c, SgExpr *e) {
     }
     if (t->kind != TY_LIST) {
         diag(c, e->span, "E206", "cannot index a value of type %s (only lists can be indexed)", tstr(c, t));
-        check(c, e->u.index.index, NULL);
+        check(c, e->u.index.index, &sg_ty_error);
         return &sg_ty_error;
     }
     check(c, e->u.index.index, &sg_ty_int);
@@ -537,7 +544,7 @@ static SgType *check_struct_lit(Ck *c, SgExpr *e) {
         silent = true;
     }
     if (!st) {
-        for (uint32_t i = 0; i < e->u.lit.nfields; i++) check(c, e->u.lit.fields[i].value, NULL);
+        for (uint32_t i = 0; i < e->u.lit.nfields; i++) check(c, e->u.lit.fields[i].value, &sg_ty_error);
         return &sg_ty_error;
     }
     SgTypeDef *d = st->def;
@@ -549,12 +556,12 @@ static SgType *check_struct_lit(Ck *c, SgExpr *e) {
         if (k == d->nfields) {
             diag(c, f->name_span, "E108", "struct `%.*s` has no field `%.*s`", (int)d->name.len, d->name.s,
                  (int)f->name.len, f->name.s);
-            check(c, f->value, NULL);
+            check(c, f->value, &sg_ty_error);
             continue;
         }
         if (seen[k]) {
             diag(c, f->name_span, "E107", "field `%.*s` is given twice", (int)f->name.len, f->name.s);
-            check(c, f->value, NULL);
+            check(c, f->value, &sg_ty_error);
             continue;
         }
         seen[k] = true;
@@ -599,7 +606,10 @@ static SgType *check_lambda(Ck *c, SgExpr *e, SgType *expected) {
     for (uint32_t i = 0; i < np; i++)
         push_local(c, e->u.lambda.params[i].name, e->u.lambda.params[i].name_span, params[i], L_PARAM, false);
     SgType *r = resolve(c, ret);
-    check_block(c, e->u.lambda.body, r->kind == TY_UNIT ? DROP : ret);
+    SgType *body = check_block(c, e->u.lambda.body, r->kind == TY_UNIT ? DROP : ret);
+    /* a body that never returns normally gives an inferred return type of never */
+    r = resolve(c, ret);
+    if (r->kind == TY_VAR && resolve(c, body)->kind == TY_NEVER) c->vars[r->id].bound = &sg_ty_never;
     pop_locals(c, mark);
     c->ret = saved_ret;
     c->loops = saved_loops;
@@ -883,7 +893,7 @@ static void check_assign(Ck *c, SgStmt *s) {
         SgValue *v = sg_lookup_value(c->p, c->m, tg->u.name);
         if (!v) {
             diag(c, tg->span, "E103", "unknown name `%.*s`", (int)tg->u.name.len, tg->u.name.s);
-            check(c, s->expr, NULL);
+            check(c, s->expr, &sg_ty_error);
             return;
         }
         SgType *t = value_type(c, v, tg);

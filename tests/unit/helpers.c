@@ -326,6 +326,21 @@ static const char *summary(const Checked *c, bool cols) {
     return r;
 }
 
+const char *check_full(const Checked *c) {
+    if (!c) return "<no run>";
+    uint32_t n;
+    Row *rows = all_rows(c, &n);
+    SgBuf b = {0};
+    for (uint32_t i = 0; i < n; i++) {
+        const SgDiag *d = rows[i].d;
+        sg_buf_printf(&b, "%s:%u:%u-%u:%u: %s: %s\n", rows[i].file, d->line, d->col, d->end_line, d->end_col,
+                      d->code, d->message);
+    }
+    char *r = test_printf("%s", b.data ? sg_buf_cstr(&b) : "");
+    sg_buf_free(&b);
+    return r;
+}
+
 const char *check_summary(const Checked *c) { return summary(c, false); }
 const char *check_summary_cols(const Checked *c) { return summary(c, true); }
 

@@ -77,6 +77,8 @@ Checked *check_ws(const char *const *files);
 const char *check_summary(const Checked *c);
 /* Same with columns: "FILE:LINE:COL:CODE". */
 const char *check_summary_cols(const Checked *c);
+/* Every diagnostic with its range and message, one per line. */
+const char *check_full(const Checked *c);
 /* The diagnostic with this code at this file and line, or NULL. */
 const SgDiag *find_diag(const Checked *c, const char *rel, uint32_t line, const char *code);
 /* The module with this name, or NULL. */

@@ -418,6 +418,8 @@ TEST(check_error_type_no_cascade) {
         "    let _e = push(undefined_list, 1)    //~ E103\n"
         "    let _g: List[Unknown] = []          //~ E104\n"
         "    let _h = undefined_fn(None)         //~ E103\n"
+        "    let _i = fn() { continue }          //~ E209\n"
+        "    let _j = fn() { break }             //~ E209\n"
         "}\n"));
 }
 
@@ -456,9 +458,9 @@ TEST(check_many_codes) {
         "    s.a = 3                             //~ E208\n"
         "    let _e: E = B                       //~ E201\n"
         "    let _f = [1, \"a\"]                   //~ E201\n"
-        "    let _g = fn() { continue }          //~ E209\n"
+        "    let _g = fn() -> Int { continue }   //~ E209\n"
         "    unknown_name                        //~ E103\n"
-        "    let _h: List = []                   //~ E204\n"
+        "    let _h: List = 1                    //~ E204\n"
         "    k\n"
         "}\n"
         "fn g(a: Int, a: Int) {}                 //~ E107\n"
@@ -517,9 +519,9 @@ TEST(check_statement_ends_in_context) {
         "    let _b = b\n"
         "    if c { 1 } else { a }\n"
         "}\n"
-        "fn g(c: Bool) -> Int {\n"
-        "    if c { 1 }\n"
-        "    else { 2 }                          //~ E010\n"
+        "fn g(c: Bool) {\n"
+        "    if c { let _x = 1 }\n"
+        "    else { let _y = 2 }                 //~ E010\n"
         "}\n"
         "fn h() -> Int {\n"
         "    let s = \"unterminated              //~ E002\n"
@@ -529,18 +531,84 @@ TEST(check_statement_ends_in_context) {
 }
 
 TEST(check_parallel_same_result) {
+    /* the same diagnostics, in the same order, with 1 or many threads */
     const char *const *files = FILES(
-        "a.sg", "import b\npub fn fa() -> Int { b.fb() + \"x\" }\n",
-        "b.sg", "pub fn fb() -> Int { let x = 1; 2 }\n",
-        "c/d.sg", "import a\nfn f() { let _y: String = a.fa() }\n",
-        "c/e.sg", "fn f() { let xs = [] }\n",
-        "f.sg", "import nothere\n",
-        "g.sg", "fn g(o: Option[Int]) -> Int { match o { None => 1 } }\n",
-        "h.sg", "fn h() { let _ = [1, \"a\"] }\n",
-        "i.sg", "pub fn i() -> Int { \"i\" }\n");
+        "a.sg", "import b\npub fn fa() -> Int { b.fb() + \"x\" }     //~ E206\n",
+        "b.sg", "pub fn fb() -> Int { let x = 1; 2 }              //~ W002\n",
+        "c/d.sg", "import a\nfn f() { let _y: String = a.fa() }       //~ E201\n",
+        "c/e.sg", "fn f() { let xs = [] }                          //~ W002 E205\n",
+        "f.sg", "import nothere                                  //~ E101\n",
+        "g.sg", "fn g(o: Option[Int]) -> Int { match o { None => 1 } }  //~ E207\n",
+        "h.sg", "fn h() { let _ = [1, \"a\"] }                    //~ E201\n",
+        "i.sg", "pub fn i() -> Int { \"i\" }                       //~ E201\n",
+        "j.sg", "import a\nimport b\nimport c.d             //~ W001\npub fn j() -> Int { a.fa() + b.fb() }\n",
+        "k.sg", "import j\nfn k() -> Int { j.j() }\n");
     Checked *one = check_ws_jobs(files, 1);
     ASSERT_OK_HELPER();
-    const char *s1 = check_summary_cols(one);
-    ASSERT_STR_EQ(check_lines(one), annotations(files));   /* no annotations: compare below */
-    (void)s1;
+    ASSERT_STR_EQ(check_lines(one), annotations(files));
+    const char *want = check_full(one);
+    for (int jobs = 2; jobs <= 8; jobs *= 2) {
+        for (int round = 0; round < 3; round++) {
+            Checked *many = check_ws_jobs(files, jobs);
+            ASSERT_OK_HELPER();
+            const char *got = check_full(many);
+            if (strcmp(got, want) != 0) FAIL("with %d threads:\n%s\nwith 1 thread:\n%s", jobs, got, want);
+        }
+    }
+}
+
+TEST(check_engine_errors) {
+    /* an unreadable root or standard library: false with a message, and
+     * the run can still be freed (no leak under LeakSanitizer) */
+    const char *root = test_tmpdir();
+    ASSERT_OK_HELPER();
+    const char *std = std_dir();
+    ASSERT_OK_HELPER();
+    SgEngineRun run;
+    char *err = NULL;
+    SgEngineOptions bad_root = {.root = test_printf("%s/missing", root), .std_dir = std, .jobs = 1};
+    ASSERT_FALSE(sg_engine_run(&bad_root, &run, &err));
+    sg_engine_free(&run);
+    ASSERT_NOT_NULL(err);
+    free(err);
+    err = NULL;
+    test_write_file(root, "main.sg", "fn f() {}\n");
+    ASSERT_OK_HELPER();
+    SgEngineOptions bad_std = {.root = root, .std_dir = test_printf("%s/nostd", root), .jobs = 1};
+    ASSERT_FALSE(sg_engine_run(&bad_std, &run, &err));
+    sg_engine_free(&run);
+    ASSERT_NOT_NULL(err);
+    ASSERT_STR_CONTAINS(err, "nostd");
+    free(err);
+    /* a workspace with no files at all */
+    Checked *c = check_ws(FILES("README.txt", "not sigil\n"));
+    ASSERT_OK_HELPER();
+    ASSERT_EQ_UINT(c->run.nworkspace, 0);
+    ASSERT_STR_EQ(check_summary(c), "");
+}
+
+TEST(check_unreadable_and_binary_files) {
+    /* arbitrary bytes, NULs and invalid UTF-8 in a module: diagnostics, no
+     * crash; a file that cannot be read is reported, not fatal */
+    const char *root = test_tmpdir();
+    ASSERT_OK_HELPER();
+    static const char bin[] = "fn f() {\0\xFF\xFE}\n\x01\x02 let \"\n";
+    test_write_bytes(root, "bin.sg", bin, sizeof bin - 1);
+    test_write_file(root, "ok.sg", "pub fn g() -> Int { 1 }\n");
+    ASSERT_OK_HELPER();
+    SgEngineRun run;
+    char *err = NULL;
+    SgEngineOptions opt = {.root = root, .std_dir = std_dir(), .jobs = 2};
+    ASSERT_OK_HELPER();
+    bool ok = sg_engine_run(&opt, &run, &err);
+    free(err);
+    if (!ok) FAIL("sg_engine_run failed on a binary file");
+    uint32_t nbin = 0, nok = 0;
+    for (uint32_t i = 0; i < run.prog.n; i++) {
+        if (strcmp(run.prog.mods[i]->name, "bin") == 0) nbin = run.prog.mods[i]->diags.len;
+        if (strcmp(run.prog.mods[i]->name, "ok") == 0) nok = run.prog.mods[i]->diags.len + 1;
+    }
+    sg_engine_free(&run);
+    ASSERT_TRUE(nbin > 0);
+    ASSERT_EQ_UINT(nok, 1);
 }
