@@ -3,8 +3,10 @@ CC      ?= cc
 PKGS    := libuv libcjson sqlite3 libxxhash
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# CFLAGS is the optimisation and instrumentation (override it freely);
+# SG_CFLAGS is what every build needs.
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter $(PKG_CFLAGS)
+SG_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm -lpthread
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -17,19 +19,19 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_SRCS := $(wildcard tests/unit/*.c)
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps test unit conformance asan fuzz fuzz-smoke bench install clean
+.PHONY: all deps test unit conformance asan tsan fuzz fuzz-smoke bench install clean
 
 all: $(BUILD)/sigil
 
 $(BUILD)/sigil: $(LIB_OBJS) $(CLI_OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SG_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/obj/%.o: %.c $(wildcard checker/*.h cache/*.h server/*.h include/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iinclude -c -o $@ $<
+	$(CC) $(CFLAGS) $(SG_CFLAGS) -Iinclude -c -o $@ $<
 
 $(BUILD)/unit-tests: $(LIB_OBJS) $(TEST_OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SG_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Debian/Ubuntu packages: libraries, and what the tests need.
 DEB_PKGS := build-essential pkg-config libuv1-dev libcjson-dev libsqlite3-dev libxxhash-dev python3 clang
@@ -57,10 +59,23 @@ asan:
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" test
 
+# The parallel checker under ThreadSanitizer: conformance and the CLI tests
+# (which run -j2 and -j8 on many modules), plus a generated workspace.
+tsan:
+	$(MAKE) BUILD=build/tsan CC=clang CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" \
+	  LDFLAGS="-fsanitize=thread" build/tsan/sigil
+	python3 bench/gen.py --modules 300 --out build/tsan/ws --force >/dev/null 2>&1
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/sigil --check --no-cache -j4 build/tsan/ws >/dev/null
+	rm -rf build/tsan/ws/.sigil-cache
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/sigil --check -j4 build/tsan/ws >/dev/null
+	python3 bench/edit.py build/tsan/ws signature >/dev/null
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/sigil --check -j4 build/tsan/ws >/dev/null
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" python3 tests/conformance.py --sigil build/tsan/sigil
+
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 $(BUILD)/fuzz-check: tests/fuzz/fuzz_check.c $(LIB_SRCS)
 	@mkdir -p $(BUILD)
-	clang -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter $(PKG_CFLAGS) $(FUZZ_CFLAGS) -Iinclude \
+	clang $(SG_CFLAGS) $(FUZZ_CFLAGS) -Iinclude \
 	  -o $@ $^ $(PKG_LIBS) -lm -lpthread
 
 fuzz: $(BUILD)/fuzz-check

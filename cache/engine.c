@@ -622,7 +622,7 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
         p->mods[p->n++] = m;
         run->nworkspace++;
     }
-    qsort(p->mods, p->n, sizeof *p->mods, cmp_mod);
+    sg_qsort(p->mods, p->n, sizeof *p->mods, cmp_mod);
     for (uint32_t i = 0; i < p->n; i++) p->mods[i]->index = i;
     p->prelude = sg_program_find(p, sg_name_c("std.prelude"));
 

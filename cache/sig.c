@@ -286,12 +286,12 @@ static void collect(SgModule *m, Export *x) {
         for (uint32_t k = 0; k < x->defs.len && !included; k++) included = x->defs.items[k] == e;
         if (!included) sg_vec_push(&x->priv_types, &e->name);
     }
-    qsort(x->defs.items, x->defs.len, sizeof(void *), cmp_entry);
-    qsort(x->aliases.items, x->aliases.len, sizeof(void *), cmp_entry);
-    qsort(x->fns.items, x->fns.len, sizeof(void *), cmp_value);
-    qsort(x->consts.items, x->consts.len, sizeof(void *), cmp_value);
-    qsort(x->priv_values.items, x->priv_values.len, sizeof(void *), cmp_name);
-    qsort(x->priv_types.items, x->priv_types.len, sizeof(void *), cmp_name);
+    sg_qsort(x->defs.items, x->defs.len, sizeof(void *), cmp_entry);
+    sg_qsort(x->aliases.items, x->aliases.len, sizeof(void *), cmp_entry);
+    sg_qsort(x->fns.items, x->fns.len, sizeof(void *), cmp_value);
+    sg_qsort(x->consts.items, x->consts.len, sizeof(void *), cmp_value);
+    sg_qsort(x->priv_values.items, x->priv_values.len, sizeof(void *), cmp_name);
+    sg_qsort(x->priv_types.items, x->priv_types.len, sizeof(void *), cmp_name);
 }
 
 static void free_export(Export *x) {
@@ -327,7 +327,7 @@ static void put_export(SgBuf *b, Export *x, bool canonical) {
         if (d->kind == DEF_STRUCT) {
             SgField **fs = sg_xmalloc(sizeof *fs * (d->nfields + 1));
             for (uint32_t k = 0; k < d->nfields; k++) fs[k] = &d->fields[k];
-            if (canonical) qsort(fs, d->nfields, sizeof *fs, cmp_field);
+            if (canonical) sg_qsort(fs, d->nfields, sizeof *fs, cmp_field);
             put_varint(b, d->nfields);
             for (uint32_t k = 0; k < d->nfields; k++) {
                 put_str(b, fs[k]->name.s, fs[k]->name.len);
@@ -337,7 +337,7 @@ static void put_export(SgBuf *b, Export *x, bool canonical) {
         } else if (d->kind == DEF_ENUM) {
             SgCtor **cs = sg_xmalloc(sizeof *cs * (d->nctors + 1));
             for (uint32_t k = 0; k < d->nctors; k++) cs[k] = &d->ctors[k];
-            if (canonical) qsort(cs, d->nctors, sizeof *cs, cmp_ctor);
+            if (canonical) sg_qsort(cs, d->nctors, sizeof *cs, cmp_ctor);
             put_varint(b, d->nctors);
             for (uint32_t k = 0; k < d->nctors; k++) {
                 put_str(b, cs[k]->name.s, cs[k]->name.len);
@@ -422,7 +422,7 @@ SgHash sg_sig_export_hash(SgModule *m, const SgHash *(*hash_of)(SgModule *dep)) 
     }
     for (uint32_t i = 0; i < x.fns.len; i++) note_modules(((SgValue *)x.fns.items[i])->type, m, &mods);
     for (uint32_t i = 0; i < x.consts.len; i++) note_modules(((SgValue *)x.consts.items[i])->type, m, &mods);
-    qsort(mods.items, mods.len, sizeof(void *), cmp_mod);
+    sg_qsort(mods.items, mods.len, sizeof(void *), cmp_mod);
     SgHasher *h = sg_hasher_new();
     sg_hasher_str(h, "sigil-export-1", 14);
     sg_hasher_str(h, b.data ? b.data : "", b.len);

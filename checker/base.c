@@ -244,6 +244,10 @@ void sg_map_free(SgMap *m) {
     memset(m, 0, sizeof *m);
 }
 
+void sg_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
+    if (n > 1) qsort(base, n, size, cmp);
+}
+
 /* ---- files ---- */
 bool sg_read_file(const char *path, char **data, size_t *len, const char **err) {
     FILE *f = fopen(path, "rb");

@@ -101,6 +101,9 @@ void *sg_map_get(const SgMap *m, SgName key);
 void *sg_map_put(SgMap *m, SgName key, void *value);
 void sg_map_free(SgMap *m);
 
+/* qsort that accepts an empty (possibly NULL) array. */
+void sg_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
 /* ---- files ---- */
 /* Reads a whole file; returns false and sets *err (static text) on failure. */
 bool sg_read_file(const char *path, char **data, size_t *len, const char **err);

@@ -73,7 +73,7 @@ void sg_diags_locate(SgDiags *d, const char *src, uint32_t len) {
         q[2 * i] = (LocReq){g->start, &g->line, &g->col};
         q[2 * i + 1] = (LocReq){g->end, &g->end_line, &g->end_col};
     }
-    qsort(q, n, sizeof *q, cmp_req);
+    sg_qsort(q, n, sizeof *q, cmp_req);
     uint32_t line = 1, col = 1, pos = 0;
     for (uint32_t k = 0; k < n; k++) {
         while (pos < q[k].off) {
@@ -97,5 +97,5 @@ static int cmp_diag(const void *a, const void *b) {
 }
 
 void sg_diags_sort(SgDiags *d) {
-    if (d->len > 1) qsort(d->items, d->len, sizeof *d->items, cmp_diag);
+    sg_qsort(d->items, d->len, sizeof *d->items, cmp_diag);
 }

@@ -151,7 +151,7 @@ static void walk(Scan *s, uint32_t src, const char *dirpath, const char *rel, co
         sg_vec_push(&names, e);
     }
     closedir(d);
-    qsort(names.items, names.len, sizeof(char *), cmp_str);
+    sg_qsort(names.items, names.len, sizeof(char *), cmp_str);
     for (uint32_t i = 0; i < names.len; i++) {
         char *entry = names.items[i], *name = entry + 1;
         SgBuf p = {0}, r = {0}, mr = {0};
@@ -302,7 +302,7 @@ bool sg_workspace_scan(const char *root, SgWorkspace *ws, char **err) {
             if (!dup) walk(&s, i, p.data, s.srcs[i], "");
             sg_buf_free(&p);
         }
-        qsort(ws->files, ws->nfiles, sizeof *ws->files, cmp_file);
+        sg_qsort(ws->files, ws->nfiles, sizeof *ws->files, cmp_file);
     }
     for (uint32_t i = 0; i < s.nsrcs; i++) free(s.srcs[i]);
     for (uint32_t i = 0; i < s.nexcludes; i++) free(s.excludes[i]);
@@ -343,7 +343,7 @@ bool sg_workspace_scan_std(const char *dir, SgWorkspace *ws, char **err) {
         sg_buf_free(&mr);
     }
     closedir(d);
-    qsort(ws->files, ws->nfiles, sizeof *ws->files, cmp_file);
+    sg_qsort(ws->files, ws->nfiles, sizeof *ws->files, cmp_file);
     return true;
 }
 

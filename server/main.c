@@ -51,7 +51,8 @@ static char *find_std(void) {
     if (uv_exepath(exe, &n) == 0) {
         char *slash = strrchr(exe, '/');
         if (slash) *slash = 0;
-        static const char *const rel[] = {"/../share/sigil/std", "/../std", "/std"};
+        /* installed; build/sigil beside std/; build/VARIANT/sigil (asan, tsan) */
+        static const char *const rel[] = {"/../share/sigil/std", "/../std", "/../../std"};
         for (size_t i = 0; i < SG_ARRAY_LEN(rel); i++) {
             char buf[PATH_MAX + 64];
             snprintf(buf, sizeof buf, "%s%s", exe, rel[i]);

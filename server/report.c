@@ -88,7 +88,7 @@ static Item *collect(const SgEngineRun *run, uint32_t *count) {
     for (uint32_t i = 0; i < run->nstrays; i++)
         for (uint32_t j = 0; j < run->strays[i].diags.len; j++)
             items[k++] = (Item){run->strays[i].rel, NULL, NULL, 0, &run->strays[i].diags.items[j]};
-    qsort(items, k, sizeof *items, cmp_item);
+    sg_qsort(items, k, sizeof *items, cmp_item);
     *count = k;
     return items;
 }
