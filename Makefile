@@ -73,19 +73,22 @@ tsan:
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" python3 tests/conformance.py --sigil build/tsan/sigil
 
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-$(BUILD)/fuzz-check: tests/fuzz/fuzz_check.c $(LIB_SRCS)
+FUZZ_TARGETS := $(BUILD)/fuzz-check $(BUILD)/fuzz-cache
+$(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(wildcard checker/*.h cache/*.h include/*.h)
 	@mkdir -p $(BUILD)
-	clang $(SG_CFLAGS) $(FUZZ_CFLAGS) -Iinclude \
-	  -o $@ $^ $(PKG_LIBS) -lm -lpthread
+	clang $(SG_CFLAGS) $(FUZZ_CFLAGS) -Iinclude -o $@ $< $(LIB_SRCS) $(PKG_LIBS) -lm -lpthread
 
-fuzz: $(BUILD)/fuzz-check
+fuzz: $(FUZZ_TARGETS)
 
-# 60 seconds of fuzzing from the conformance sources; any crash fails.
-fuzz-smoke: $(BUILD)/fuzz-check
-	@rm -rf $(BUILD)/fuzz-corpus && mkdir -p $(BUILD)/fuzz-corpus
+# Fuzzing from seed corpora, under ASan + UBSan: the lexer, parser and
+# checker for 60 s (seeded with the conformance sources), the cache blob
+# decoders for 30 s. Any crash, leak or sanitizer report fails.
+fuzz-smoke: $(FUZZ_TARGETS)
+	@rm -rf $(BUILD)/fuzz-corpus $(BUILD)/fuzz-cache-corpus && mkdir -p $(BUILD)/fuzz-corpus $(BUILD)/fuzz-cache-corpus
 	@find tests/conformance std -name '*.sg' | while read f; do cp "$$f" $(BUILD)/fuzz-corpus/$$(echo "$$f" | tr / _); done
 	SIGIL_STD=$(CURDIR)/std $(BUILD)/fuzz-check -max_total_time=60 -max_len=8192 -timeout=10 \
-	  -print_final_stats=1 $(BUILD)/fuzz-corpus
+	  -dict=tests/fuzz/sigil.dict -print_final_stats=1 $(BUILD)/fuzz-corpus
+	$(BUILD)/fuzz-cache -max_total_time=30 -max_len=4096 -timeout=10 -print_final_stats=1 $(BUILD)/fuzz-cache-corpus
 
 bench: $(BUILD)/sigil
 	bash bench/run.sh

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # bench/run.sh: what `make bench` runs.
 #
+# Then bench/incremental.py times warm runs with the on-disk cache (no-op,
+# comment, body and signature edits) on the largest workspace.
+#
 # For each workspace size N (default 1000 and 10000 modules) it generates a
 # synthetic workspace with bench/gen.py (kept under build/bench/wsN and reused
 # while gen.py, N and the seed are unchanged), checks that `sigil` reports no
@@ -193,3 +196,11 @@ awk 'BEGIN {
         lps = ($5 > 0) ? $3 / $5 : 0
         printf "%8d %7d %9d %5d %10.3f %12.0f %10.1f\n", $1, $2, $3, $4, $5, lps, $6 / 1024
      }' "$ROWS" | tee "$OUT/results.txt"
+
+# Incremental runs with the on-disk cache, on the largest workspace.
+largest=""
+for n in $SIZES; do largest=$n; done
+if [ -n "$largest" ]; then
+    echo
+    python3 bench/incremental.py --sigil "$SIGIL" --ws "$OUT/ws$largest" --runs "$RUNS" | tee -a "$OUT/results.txt"
+fi

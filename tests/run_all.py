@@ -23,6 +23,7 @@ def main():
         ("unit", [os.path.join(build, "unit-tests")]),
         ("conformance", [py, os.path.join(here, "conformance.py"), "--sigil", sigil]),
         ("cli", [py, os.path.join(here, "cli", "test_cli.py"), "--sigil", sigil]),
+        ("cache", [py, os.path.join(here, "cache", "test_cache.py"), "--sigil", sigil]),
         ("std", [py, os.path.join(here, "std_clean.py"), "--sigil", sigil]),
     ]
     total = [0, 0, 0]
