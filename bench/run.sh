@@ -1,9 +1,6 @@
 #!/usr/bin/env bash
 # bench/run.sh: what `make bench` runs.
 #
-# Then bench/incremental.py times warm runs with the on-disk cache (no-op,
-# comment, body and signature edits) on the largest workspace.
-#
 # For each workspace size N (default 1000 and 10000 modules) it generates a
 # synthetic workspace with bench/gen.py (kept under build/bench/wsN and reused
 # while gen.py, N and the seed are unchanged), checks that `sigil` reports no
@@ -12,7 +9,9 @@
 # for J in 1 and 2, best wall time of 3 runs, with the peak RSS of that run,
 # and prints a table.  Exits non-zero when the workspace is not clean or a run
 # fails.  The cached workspaces are reused as they are: run bench/edit.py on
-# a copy, not on build/bench/wsN itself.
+# a copy, not on build/bench/wsN itself.  Then bench/incremental.py times
+# runs with the on-disk cache (cold, warm no-op, comment, body and signature
+# edits) on a copy of the largest workspace.
 #
 # Environment (all optional):
 #   SIGIL=path          checker binary (default build/sigil)
