@@ -83,8 +83,9 @@ fuzz: $(FUZZ_TARGETS)
 # Fuzzing from seed corpora, under ASan + UBSan: the lexer, parser and
 # checker for 60 s (seeded with the conformance sources), the cache blob
 # decoders for 30 s. Any crash, leak or sanitizer report fails.
-fuzz-smoke: $(FUZZ_TARGETS)
+fuzz-smoke: $(FUZZ_TARGETS) $(BUILD)/sigil
 	@rm -rf $(BUILD)/fuzz-corpus $(BUILD)/fuzz-cache-corpus && mkdir -p $(BUILD)/fuzz-corpus $(BUILD)/fuzz-cache-corpus
+	python3 tests/cache/fuzz_corpus.py --sigil $(BUILD)/sigil --out $(BUILD)/fuzz-cache-corpus >/dev/null
 	@find tests/conformance std -name '*.sg' | while read f; do cp "$$f" $(BUILD)/fuzz-corpus/$$(echo "$$f" | tr / _); done
 	SIGIL_STD=$(CURDIR)/std $(BUILD)/fuzz-check -max_total_time=60 -max_len=8192 -timeout=10 \
 	  -dict=tests/fuzz/sigil.dict -print_final_stats=1 $(BUILD)/fuzz-corpus

@@ -452,6 +452,8 @@ static bool row_current(const SgModule *m) {
 /* A warm run that changed nothing writes nothing (not even a transaction). */
 static bool nothing_to_store(Ctx *c) {
     if (c->ntodo) return false;
+    for (uint32_t i = 0; i < c->p->n; i++)
+        if (c->p->mods[i]->sig_bad) return false;
     for (uint32_t i = 0; i < c->p->n; i++) {
         SgModule *m = c->p->mods[i];
         if (m->abs_path && !m->uncacheable && m->stat_ok && !row_current(m)) return false;
@@ -469,6 +471,21 @@ static bool nothing_to_store(Ctx *c) {
 static void store_results(Ctx *c, const SgEngineOptions *opt) {
     SgStore *s = c->store;
     if (nothing_to_store(c) || !sg_store_begin(s)) return;
+    /* a reused module whose stored signature was damaged was resolved from
+     * its source: store the signature again, with its (valid) diagnostics */
+    for (uint32_t i = 0; i < c->p->n; i++) {
+        SgModule *m = c->p->mods[i];
+        if (!m->reused || !m->sig_bad || !m->resolved || m->uncacheable) continue;
+        SgBuf sig = {0}, diags = {0};
+        sg_sig_encode(m, &sig);
+        sg_diags_encode(&m->diags, &diags);
+        SgHash key, eh;
+        memcpy(key.b, m->check_key, 16);
+        memcpy(eh.b, m->export_hash, 16);
+        sg_store_put_result(s, &key, &eh, &sig, &diags);
+        sg_buf_free(&sig);
+        sg_buf_free(&diags);
+    }
     for (uint32_t i = 0; i < c->ntodo; i++) {
         SgModule *m = c->todo[i];
         if (m->uncacheable || !m->sig_blob.len) continue;

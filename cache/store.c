@@ -17,16 +17,23 @@ struct SgStore {
     sqlite3 *db;
     char *path;
     bool warned;
+    bool corrupt;       /* SQLite found damage: the database is rebuilt on close */
     bool in_tx;
     int64_t run;
     sqlite3_stmt *get_result, *get_sig, *put_result, *put_file, *del_file;
 };
 
 static void warn(SgStore *s, const char *what) {
+    int code = s->db ? sqlite3_errcode(s->db) : SQLITE_ERROR;
+    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) s->corrupt = true;
     if (s->warned) return;
     s->warned = true;
-    fprintf(stderr, "sigil: warning: cache %s: %s; continuing without it where needed\n", s->path,
-            s->db ? sqlite3_errmsg(s->db) : what);
+    if (s->corrupt)
+        fprintf(stderr, "sigil: warning: cache %s is damaged (%s); it will be rebuilt\n", s->path,
+                sqlite3_errmsg(s->db));
+    else
+        fprintf(stderr, "sigil: warning: cache %s: %s; continuing without it where needed\n", s->path,
+                s->db ? sqlite3_errmsg(s->db) : what);
 }
 
 static bool exec(SgStore *s, const char *sql) {
@@ -97,7 +104,7 @@ static bool prepare(SgStore *s) {
            sqlite3_prepare_v2(s->db, "SELECT signature FROM results WHERE check_key=?", -1, &s->get_sig, NULL) ==
                SQLITE_OK &&
            sqlite3_prepare_v2(s->db,
-                              "INSERT OR IGNORE INTO results(check_key, export_hash, signature, diagnostics, last_used)"
+                              "INSERT OR REPLACE INTO results(check_key, export_hash, signature, diagnostics, last_used)"
                               " VALUES(?, ?, ?, ?, ?)",
                               -1, &s->put_result, NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(s->db,
@@ -190,6 +197,7 @@ void sg_store_close(SgStore *s) {
     if (s->in_tx) exec(s, "ROLLBACK");
     finalize_all(s);
     sqlite3_close(s->db);
+    if (s->corrupt) remove_db_files(s->path);
     free(s->path);
     free(s);
 }
@@ -258,7 +266,7 @@ bool sg_store_get_result(SgStore *s, const SgHash *key, SgHash *export_hash, uin
     if (rc == SQLITE_ROW && blob_hash(st, 0, export_hash) && sqlite3_column_type(st, 1) == SQLITE_BLOB) {
         *dlen = (size_t)sqlite3_column_bytes(st, 1);
         *diags = sg_xmalloc(*dlen + 1);
-        memcpy(*diags, sqlite3_column_blob(st, 1), *dlen);
+        if (*dlen) memcpy(*diags, sqlite3_column_blob(st, 1), *dlen);
         ok = true;
     } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         warn(s, "read failed");
@@ -275,7 +283,7 @@ bool sg_store_get_signature(SgStore *s, const SgHash *key, uint8_t **sig, size_t
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
         *len = (size_t)sqlite3_column_bytes(st, 0);
         *sig = sg_xmalloc(*len + 1);
-        memcpy(*sig, sqlite3_column_blob(st, 0), *len);
+        if (*len) memcpy(*sig, sqlite3_column_blob(st, 0), *len);
         ok = true;
     }
     sqlite3_reset(st);
@@ -425,8 +433,42 @@ static int cache_verify(SgStore *s) {
         problems++;
     }
     sqlite3_finalize(st);
+    int64_t frows = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT path, source_hash, imports, check_key, export_hash, diagnostics FROM files",
+                           -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            frows++;
+            const char *path = (const char *)sqlite3_column_text(st, 0);
+            bool ok = path && sqlite3_column_bytes(st, 1) == 16;
+            char **paths;
+            uint32_t n;
+            if (ok && sg_imports_decode(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), &paths, &n)) {
+                for (uint32_t k = 0; k < n; k++) free(paths[k]);
+                free(paths);
+            } else {
+                ok = false;
+            }
+            if (ok && sqlite3_column_type(st, 3) != SQLITE_NULL) {
+                SgDiags d = {0};
+                SgArena a;
+                sg_arena_init(&a);
+                d.arena = &a;
+                ok = sqlite3_column_bytes(st, 3) == 16 && sqlite3_column_bytes(st, 4) == 16 &&
+                     sg_diags_decode(sqlite3_column_blob(st, 5), (size_t)sqlite3_column_bytes(st, 5), &d);
+                sg_diags_free(&d);
+                sg_arena_free(&a);
+            }
+            if (!ok) {
+                printf("file %s: damaged index entry\n", path ? path : "(no path)");
+                problems++;
+            }
+        }
+    } else {
+        problems++;
+    }
+    sqlite3_finalize(st);
     if (problems) printf("%d problem%s found in %s\n", problems, problems == 1 ? "" : "s", s->path);
-    else printf("cache %s is consistent: %lld results checked\n", s->path, (long long)rows);
+    else printf("cache %s is consistent: %lld results and %lld files checked\n", s->path, (long long)rows, (long long)frows);
     return problems ? 1 : 0;
 }
 
@@ -434,7 +476,18 @@ int sg_cache_command(const char *sub, const char *dir) {
     if (strcmp(sub, "clear") == 0) {
         SgBuf p = {0};
         sg_buf_printf(&p, "%s/cache.db", dir);
-        remove_db_files(p.data);
+        struct stat cst;
+        if (stat(p.data, &cst) != 0) {
+            printf("no cache at %s\n", p.data);
+            sg_buf_free(&p);
+            return 0;
+        }
+        /* through SQLite, so a check running at the same time is not harmed;
+         * a database that cannot be opened is removed */
+        SgStore *s = sg_store_open(dir);
+        bool done = s && exec(s, "BEGIN IMMEDIATE; DELETE FROM files; DELETE FROM results; COMMIT") && exec(s, "VACUUM");
+        sg_store_close(s);
+        if (!done) remove_db_files(p.data);
         printf("cleared %s\n", p.data);
         sg_buf_free(&p);
         return 0;

@@ -1,0 +1,1312 @@
+#!/usr/bin/env python3
+"""On-disk cache tests for `sigil` (LANGUAGE.md section 7, CONTRACT.md).
+
+Runs the real binary in child processes on workspaces written to fresh
+temporary directories, and damages the real cache database (SQLite, through
+the `sqlite3` module) in the ways a crash, a full disk, a concurrent writer or
+a stray editor could. The rule under test: a cache fault costs a re-check,
+never a wrong result, never a crash, and at most one warning line on stderr.
+Every run with a cache is compared with a `--no-cache` run of the same
+workspace. Standard library only.
+
+    python3 tests/cache/test_cache.py --sigil build/sigil [-k SUBSTRING] [-v] [--seed N]
+
+Prints one line per failing test and ends with `N passed, N failed`; exits 1
+if anything failed. Skipped tests are reported on stderr only.
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+TIMEOUT = 60
+
+SIGIL = None    # absolute path of the binary under test, set in main()
+SEED = 1        # --seed; the random edits and kill delays derive from it
+VERBOSE = False
+
+CACHE_LINE_RE = re.compile(r"^Cache: (\d+)/(\d+) modules cached \((\d+(?:\.\d+)?)% hit rate\)$")
+
+
+# ---------------------------------------------------------------- framework
+
+class Skip(Exception):
+    pass
+
+
+class TestFailure(Exception):
+    pass
+
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def fail(msg):
+    raise TestFailure(msg)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+def eq(got, want, what):
+    if got != want:
+        fail("%s: expected %r, got %r" % (what, want, got))
+
+
+def note(msg):
+    if VERBOSE:
+        print("     %s" % msg, file=sys.stderr)
+
+
+def clip(s, n=400):
+    return s if len(s) <= n else s[:n] + "...(%d chars)" % len(s)
+
+
+class Result:
+    def __init__(self, args, rc, out_b, err_b):
+        self.args = args
+        self.rc = rc
+        self.out = out_b.decode("utf-8", "replace")
+        self.err = err_b.decode("utf-8", "replace")
+        self.obj = None
+
+    def brief(self):
+        return "[sigil %s -> rc=%s, stdout=%r, stderr=%r]" % (
+            " ".join(self.args), self.rc, clip(self.out), clip(self.err))
+
+    def err_lines(self):
+        return [l for l in self.err.split("\n") if l.strip()]
+
+    # JSON accessors
+    @property
+    def checked(self):
+        return self.obj["modules"]["checked"]
+
+    @property
+    def reused(self):
+        return self.obj["modules"]["reused"]
+
+    @property
+    def diags(self):
+        return self.obj["diagnostics"]
+
+    def triples(self):
+        return [(d["file"], d["line"], d["code"]) for d in self.obj["diagnostics"]]
+
+
+def base_env(**extra):
+    env = dict(os.environ)
+    for k in ("SIGIL_CACHE_DIR", "SIGIL_CACHE_MAX_ENTRIES", "SIGIL_TIMING", "NO_COLOR"):
+        env.pop(k, None)
+    for k, v in extra.items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
+    return env
+
+
+def run(args, env=None, cwd=None):
+    try:
+        p = subprocess.run([SIGIL] + list(args), cwd=cwd, env=env or base_env(),
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        fail("sigil %s: timed out after %ds" % (" ".join(args), TIMEOUT))
+    r = Result(list(args), p.returncode, p.stdout, p.stderr)
+    if r.rc < 0:
+        fail("sigil %s: killed by signal %d (crash) %s" % (" ".join(args), -r.rc, r.brief()))
+    return r
+
+
+def parse_json(r):
+    try:
+        r.obj = json.loads(r.out)
+    except ValueError as e:
+        fail("stdout is not one JSON document: %s %s" % (e, r.brief()))
+    check(isinstance(r.obj, dict) and "diagnostics" in r.obj and "modules" in r.obj,
+          "JSON report lacks diagnostics/modules %s" % r.brief())
+    return r
+
+
+def check_json(ws, *extra, env=None):
+    """`sigil --check --format json [extra] WS`; rc must be 0 or 1."""
+    r = run(["--check", "--format", "json"] + list(extra) + [ws], env=env)
+    check(r.rc in (0, 1), "exit status %d (expected 0 or 1) %s" % (r.rc, r.brief()))
+    return parse_json(r)
+
+
+_REF = {}
+
+
+def reference(ws, env=None):
+    """The `--no-cache` result for the workspace as it is now: rc, diagnostics, module names."""
+    r = check_json(ws, "--no-cache", env=env)
+    check(r.err == "", "--no-cache run wrote to stderr %s" % r.brief())
+    eq(r.reused, [], "--no-cache run: modules.reused")
+    return r
+
+
+def same_as_nocache(ws, r, max_err=0, what="", env=None, ref=None):
+    """Asserts r (a cached run) gives exactly what a --no-cache run gives."""
+    ref = ref or reference(ws, env=env)
+    tag = (what + ": ") if what else ""
+    lines = r.err_lines()
+    check(len(lines) <= max_err, "%sexpected at most %d line(s) on stderr, got %d %s"
+          % (tag, max_err, len(lines), r.brief()))
+    if lines:
+        check("warning" in lines[0] or "cache" in lines[0],
+              "%sstderr line is not a cache warning: %r" % (tag, lines[0]))
+    if r.diags != ref.diags:
+        fail("%sdiagnostics differ from --no-cache:\n  cached:   %s\n  no-cache: %s"
+             % (tag, clip(json.dumps(r.triples())), clip(json.dumps(ref.triples()))))
+    eq(r.rc, ref.rc, tag + "exit status (vs --no-cache)")
+    mods = sorted(r.checked + r.reused)
+    eq(mods, sorted(ref.checked), tag + "checked + reused = every workspace module")
+    eq(r.checked, sorted(r.checked), tag + "modules.checked sorted")
+    eq(r.obj["modules"]["total"], len(mods), tag + "modules.total")
+    st = r.obj.get("stats", {})
+    eq(st.get("cache_hits"), len(r.reused), tag + "stats.cache_hits")
+    eq(st.get("cache_misses"), len(r.checked), tag + "stats.cache_misses")
+    return ref
+
+
+def write(root, files):
+    for rel, content in files.items():
+        path = os.path.join(root, *rel.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(content)
+
+
+def read(root, rel):
+    with open(os.path.join(root, rel), encoding="utf-8") as f:
+        return f.read()
+
+
+def replace_in(root, rel, old, new, count=1):
+    text = read(root, rel)
+    check(old in text, "test bug: %r not in %s" % (old, rel))
+    write(root, {rel: text.replace(old, new, count)})
+
+
+# ---------------------------------------------------------------- the small workspace
+#
+# geo defines Point; util's exported signature uses geo.Point; app imports util
+# and geo and has an error; report imports only util (reaches geo.Point through
+# util.moved()); other is unrelated. util has a warning.
+
+BASE = {
+    "geo.sg": """\
+pub struct Point { x: Float, y: Float }
+
+pub fn origin() -> Point { Point { x: 0.0, y: 0.0 } }
+""",
+    "util.sg": """\
+import geo
+
+pub fn shift(p: geo.Point, d: Float) -> geo.Point {
+    let unused = 3
+    geo.Point { x: p.x + d, y: p.y }
+}
+
+pub fn norm1(p: geo.Point) -> Float { p.x + p.y }
+
+pub fn moved() -> geo.Point { shift(geo.origin(), 2.0) }
+""",
+    "app.sg": """\
+import util
+import geo
+
+fn main() {
+    let p = util.shift(geo.origin(), 1.0)
+    let n: Int = util.norm1(p)
+    print(int_to_string(n))
+}
+""",
+    "report.sg": """\
+import util
+
+pub fn yval() -> Float { util.moved().y }
+""",
+    "other.sg": """\
+pub fn answer() -> Int { 42 }
+""",
+}
+ALL = ["app", "geo", "other", "report", "util"]
+BASE_DIAGS = [("app.sg", 6, "E201"), ("util.sg", 4, "W002")]
+
+
+def small_ws(tmp, name="ws"):
+    ws = os.path.join(tmp, name)
+    os.makedirs(ws)
+    write(ws, BASE)
+    return ws
+
+
+def cache_dir(ws):
+    return os.path.join(ws, ".sigil-cache")
+
+
+def db_of(ws):
+    return os.path.join(cache_dir(ws), "cache.db")
+
+
+def cold_then_warm(ws, *extra, env=None):
+    """A first run that fills the cache; asserts the base diagnostics."""
+    r = check_json(ws, *extra, env=env)
+    same_as_nocache(ws, r, what="cold run", env=env)
+    eq(r.triples(), BASE_DIAGS, "cold run diagnostics")
+    eq(r.checked, ALL, "cold run: modules.checked")
+    return r
+
+
+# ---------------------------------------------------------------- database helpers
+
+def db_query(path, sql, params=()):
+    con = sqlite3.connect(path, timeout=10)
+    try:
+        rows = con.execute(sql, params).fetchall()
+        con.commit()
+        return rows
+    finally:
+        con.close()
+
+
+def key_of(ws, rel, db=None):
+    path = os.path.join(os.path.realpath(ws), rel)
+    rows = db_query(db or db_of(ws), "SELECT check_key FROM files WHERE path = ?", (path,))
+    check(len(rows) == 1 and rows[0][0] is not None, "no files row with a check key for %s (rows: %r)" % (path, rows))
+    return rows[0][0]
+
+
+def flip_byte(db, table, column, keycol, key, where="middle", bit=None):
+    rows = db_query(db, "SELECT %s FROM %s WHERE %s = ?" % (column, table, keycol), (key,))
+    check(len(rows) == 1 and isinstance(rows[0][0], bytes), "test bug: no %s.%s blob" % (table, column))
+    blob = bytearray(rows[0][0])
+    check(len(blob) > 16, "test bug: %s.%s blob too short (%d)" % (table, column, len(blob)))
+    i = len(blob) // 2 if where == "middle" else where
+    if bit is None:
+        blob[i] ^= 0xFF
+    else:
+        blob[i] ^= 1 << bit
+    db_query(db, "UPDATE %s SET %s = ? WHERE %s = ?" % (table, column, keycol), (bytes(blob), key))
+
+
+def verify(ws, *extra, env=None):
+    return run(["cache", "verify"] + list(extra) + [ws], env=env)
+
+
+# ---------------------------------------------------------------- warm runs
+
+@test
+def test_warm_run_reuses_everything(tmp):
+    ws = small_ws(tmp)
+    cold = run(["--check", "--stats", ws])
+    eq(cold.rc, 1, "cold human run exit status")
+    eq(cold.err, "", "cold run stderr")
+    lines = [l for l in cold.out.split("\n") if l.strip()]
+    eq(lines[-1], "Cache: 0/5 modules cached (0.0% hit rate)", "cold --stats line")
+    check(os.path.isfile(db_of(ws)), "no %s after a run with the default cache" % db_of(ws))
+    gi = os.path.join(cache_dir(ws), ".gitignore")
+    check(os.path.isfile(gi), "no .gitignore in the cache directory")
+    with open(gi) as f:
+        check("*" in [l.strip() for l in f.read().split("\n")], ".gitignore does not contain `*`")
+
+    warm = check_json(ws)
+    same_as_nocache(ws, warm, what="warm run")
+    eq(warm.triples(), BASE_DIAGS, "warm diagnostics")
+    eq(warm.checked, [], "warm run: modules.checked")
+    eq(warm.reused, ALL, "warm run: modules.reused")
+
+    h = run(["--check", "--stats", ws])
+    eq(h.err, "", "warm human run stderr")
+    eq(h.rc, 1, "warm human run exit status")
+    lines = [l for l in h.out.split("\n") if l.strip()]
+    eq(lines[-1], "Cache: 5/5 modules cached (100.0% hit rate)", "warm --stats line")
+    # the human diagnostics of a warm run equal those of a cold (--no-cache) run
+    nc = run(["--check", "--no-cache", ws])
+    strip = lambda out: [l for l in out.split("\n") if not l.startswith("checked ")]
+    eq(strip(h.out)[:-2], strip(nc.out)[:-1], "human output, warm vs --no-cache")
+
+    # one body edit: 4/5 from the cache
+    replace_in(ws, "other.sg", "42", "43")
+    h = run(["--check", "--stats", ws])
+    lines = [l for l in h.out.split("\n") if l.strip()]
+    m = CACHE_LINE_RE.match(lines[-1])
+    check(m, "--stats line %r does not match the contract" % lines[-1])
+    eq((m.group(1), m.group(2), m.group(3)), ("4", "5", "80.0"), "--stats after a body edit")
+
+
+# ---------------------------------------------------------------- damaged database files
+
+def damaged_db_case(tmp, name, damage):
+    ws = small_ws(tmp, name)
+    cold_then_warm(ws)
+    damage(db_of(ws))
+    for f in ("cache.db-wal", "cache.db-shm"):
+        p = os.path.join(cache_dir(ws), f)
+        if os.path.exists(p):
+            os.unlink(p)
+    r = check_json(ws)
+    same_as_nocache(ws, r, max_err=1, what=name + ", first run")
+    # the damage is repaired: the next run is correct and quiet, the one after warm
+    r2 = check_json(ws)
+    same_as_nocache(ws, r2, max_err=0, what=name + ", second run")
+    r3 = check_json(ws)
+    same_as_nocache(ws, r3, max_err=0, what=name + ", third run")
+    eq(r3.checked, [], name + ", third run: modules.checked (cache rebuilt)")
+    v = verify(ws)
+    eq(v.rc, 0, name + ": cache verify after the rebuild %s" % v.brief())
+
+
+def truncate_to(n):
+    def damage(db):
+        with open(db, "r+b") as f:
+            f.truncate(n(os.path.getsize(db)) if callable(n) else n)
+    return damage
+
+
+@test
+def test_truncated_db_half(tmp):
+    damaged_db_case(tmp, "half", truncate_to(lambda size: size // 2))
+
+
+@test
+def test_truncated_db_100_bytes(tmp):
+    damaged_db_case(tmp, "100b", truncate_to(100))
+
+
+@test
+def test_empty_db_file(tmp):
+    damaged_db_case(tmp, "empty", truncate_to(0))
+
+
+@test
+def test_garbage_db(tmp):
+    rng = random.Random(SEED)
+
+    def damage(db):
+        size = os.path.getsize(db)
+        with open(db, "wb") as f:
+            f.write(bytes(rng.randrange(256) for _ in range(size)))
+    damaged_db_case(tmp, "garbage", damage)
+
+
+@test
+def test_garbage_after_sqlite_header(tmp):
+    # a valid SQLite header, then garbage pages: only reading the tables can tell
+    rng = random.Random(SEED + 1)
+
+    def damage(db):
+        with open(db, "r+b") as f:
+            f.seek(100)
+            f.write(bytes(rng.randrange(256) for _ in range(os.path.getsize(db) - 100)))
+    damaged_db_case(tmp, "garbage-pages", damage)
+
+
+# ---------------------------------------------------------------- damaged rows
+
+def app_path(ws):
+    return os.path.join(os.path.realpath(ws), "app.sg")
+
+
+@test
+def test_diagnostics_blob_checksum(tmp):
+    # The diagnostics of a result live in results.diagnostics and, for the
+    # file's current key, in a copy in files.diagnostics. Damage to either
+    # copy must never show; damage to both makes the module a miss.
+    ws = small_ws(tmp)
+    cold_then_warm(ws)
+    v = verify(ws)
+    eq(v.rc, 0, "cache verify on a clean cache %s" % v.brief())
+    key = key_of(ws, "app.sg")
+    flip_byte(db_of(ws), "results", "diagnostics", "check_key", key)
+    v = verify(ws)
+    eq(v.rc, 1, "cache verify with a damaged results.diagnostics blob %s" % v.brief())
+    r = check_json(ws)
+    same_as_nocache(ws, r, max_err=1, what="damaged results.diagnostics")
+    eq(r.triples(), BASE_DIAGS, "diagnostics with a damaged results.diagnostics blob")
+    check(r.checked in ([], ["app"]), "modules.checked with a damaged results.diagnostics: %r" % r.checked)
+    # now the copy in the file index too: app must be checked again
+    flip_byte(db_of(ws), "files", "diagnostics", "path", app_path(ws))
+    r = check_json(ws)
+    same_as_nocache(ws, r, max_err=1, what="damaged results.diagnostics and files.diagnostics")
+    eq(r.triples(), BASE_DIAGS, "diagnostics with both diagnostics copies damaged")
+    eq(r.checked, ["app"], "modules.checked with both diagnostics copies damaged (a miss)")
+
+
+@test
+def test_damaged_file_index_copy(tmp):
+    # only the file index's copy is damaged: the result is still correct, and
+    # `cache verify` must see the damage (it checks every blob it stores)
+    ws = small_ws(tmp)
+    cold_then_warm(ws)
+    flip_byte(db_of(ws), "files", "diagnostics", "path", app_path(ws))
+    r = check_json(ws)
+    same_as_nocache(ws, r, max_err=1, what="damaged files.diagnostics")
+    check(r.checked in ([], ["app"]), "modules.checked with a damaged files.diagnostics: %r" % r.checked)
+    ws2 = small_ws(tmp, "ws2")
+    cold_then_warm(ws2)
+    flip_byte(db_of(ws2), "files", "diagnostics", "path", app_path(ws2))
+    v = verify(ws2)
+    eq(v.rc, 1, "cache verify with a damaged files.diagnostics blob %s" % v.brief())
+    ws3 = small_ws(tmp, "ws3")
+    cold_then_warm(ws3)
+    flip_byte(db_of(ws3), "files", "imports", "path", app_path(ws3), where=9)
+    v = verify(ws3)
+    eq(v.rc, 1, "cache verify with a damaged files.imports blob %s" % v.brief())
+
+
+@test
+def test_damaged_row_is_repaired(tmp):
+    # after a damaged result has been a miss once, the re-check's result
+    # replaces it: the cache does not stay damaged (verify clean, next run warm)
+    ws = small_ws(tmp)
+    cold_then_warm(ws)
+    flip_byte(db_of(ws), "results", "diagnostics", "check_key", key_of(ws, "app.sg"))
+    flip_byte(db_of(ws), "files", "diagnostics", "path", app_path(ws))
+    r = check_json(ws)
+    same_as_nocache(ws, r, max_err=1, what="damaged row, first run")
+    eq(r.checked, ["app"], "first run after a damaged row: modules.checked")
+    r = check_json(ws)
+    same_as_nocache(ws, r, max_err=0, what="damaged row, second run")
+    eq(r.checked, [], "second run after a damaged row: modules.checked (result not repaired)")
+    v = verify(ws)
+    eq(v.rc, 0, "cache verify after the damaged row was re-checked %s" % v.brief())
+
+
+@test
+def test_signature_blob_bit_flip(tmp):
+    for victim in ("geo.sg", "util.sg"):
+        ws = small_ws(tmp, "ws-" + victim[:-3])
+        cold_then_warm(ws)
+        v = verify(ws)
+        eq(v.rc, 0, "cache verify on a clean cache %s" % v.brief())
+        key = key_of(ws, victim)
+        rows = db_query(db_of(ws), "SELECT length(signature) FROM results WHERE check_key = ?", (key,))
+        flip_byte(db_of(ws), "results", "signature", "check_key", key, where=rows[0][0] // 2, bit=3)
+        v = verify(ws)
+        eq(v.rc, 1, "cache verify with a flipped bit in %s's signature %s" % (victim, v.brief()))
+        # app's body changes: app is checked against the (damaged) cached tables of util and geo
+        replace_in(ws, "app.sg", "let p = util.shift(geo.origin(), 1.0)",
+                   "let p = util.shift(geo.origin(), 2.0)")
+        r = check_json(ws)
+        same_as_nocache(ws, r, max_err=1, what="flipped bit in %s signature" % victim)
+        eq(r.triples(), BASE_DIAGS, "diagnostics, flipped bit in %s signature" % victim)
+        check(r.checked in (["app"], ["app", victim[:-3]]) or sorted(r.checked) == sorted(["app", victim[:-3]]),
+              "modules.checked with a flipped bit in %s's signature: %r" % (victim, r.checked))
+        # and a signature edit in geo whose importers decode util's damaged signature
+        replace_in(ws, "app.sg", "print(int_to_string(n))", "print(int_to_string(n + util.norm1(geo.origin())))")
+        r = check_json(ws)
+        same_as_nocache(ws, r, max_err=1, what="flipped bit in %s signature, second edit" % victim)
+
+
+@test
+def test_other_damaged_rows(tmp):
+    # rows that are well-formed SQL but wrong: every one must be a miss
+    cases = [
+        ("imports blob flipped", "UPDATE files SET imports = substr(imports, 1, 5) || x'FF' || substr(imports, 7)"
+                                 " WHERE path LIKE '%/app.sg'"),
+        ("imports NULL", "UPDATE files SET imports = NULL WHERE path LIKE '%/app.sg'"),
+        ("source_hash short", "UPDATE files SET source_hash = x'0011' WHERE path LIKE '%/util.sg'"),
+        ("check_key text", "UPDATE files SET check_key = 'abc' WHERE path LIKE '%/util.sg'"),
+        ("signature NULL", "UPDATE results SET signature = NULL"),
+        ("signature empty", "UPDATE results SET signature = x''"),
+        ("diagnostics text", "UPDATE results SET diagnostics = 'hello'"),
+        ("diagnostics empty", "UPDATE results SET diagnostics = x''; UPDATE files SET diagnostics = NULL"),
+        ("file diagnostics empty", "UPDATE files SET diagnostics = x''"),
+        ("imports empty", "UPDATE files SET imports = x''"),
+        ("export_hash short", "UPDATE results SET export_hash = x'00'"),
+        ("export_hash swapped", "UPDATE results SET export_hash = randomblob(16)"),
+        ("meta run garbage", "UPDATE meta SET value = 'zz' WHERE key = 'run'"),
+        ("files table dropped", "DROP TABLE files"),
+        ("results table dropped", "DROP TABLE results"),
+        ("results wrong shape", "DROP TABLE results; CREATE TABLE results(x)"),
+    ]
+    problems = []
+    for i, (name, sql) in enumerate(cases):
+        ws = small_ws(tmp, "ws%d" % i)
+        cold_then_warm(ws)
+        con = sqlite3.connect(db_of(ws))
+        con.executescript(sql)
+        con.commit()
+        con.close()
+        # an edit, so the run must decode signatures of reused modules too
+        replace_in(ws, "app.sg", "1.0)", "3.0)")
+        try:
+            r = check_json(ws)
+            same_as_nocache(ws, r, max_err=1, what=name)
+            r = check_json(ws)
+            same_as_nocache(ws, r, max_err=1, what=name + ", second run")
+        except TestFailure as e:
+            problems.append(str(e))
+    check(not problems, "; ".join(problems))
+
+
+# ---------------------------------------------------------------- versions
+
+@test
+def test_checker_version_change(tmp):
+    ws = small_ws(tmp)
+    cold_then_warm(ws)
+    db_query(db_of(ws), "UPDATE meta SET value = 'sigil-checker-0' WHERE key = 'checker_version'")
+    r = check_json(ws)
+    same_as_nocache(ws, r, max_err=1, what="after a checker_version change")
+    eq(r.checked, ALL, "modules.checked after a checker_version change")
+    eq(len(r.err_lines()), 1, "stderr lines after a checker_version change (say it once) %s" % r.brief())
+    r = check_json(ws)
+    same_as_nocache(ws, r, max_err=0, what="run after the rebuild")
+    eq(r.checked, [], "modules.checked on the run after the rebuild")
+    # a different schema version: the same
+    db_query(db_of(ws), "UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    r = check_json(ws)
+    same_as_nocache(ws, r, max_err=1, what="after a schema_version change")
+    eq(r.checked, ALL, "modules.checked after a schema_version change")
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="run after the schema rebuild")
+    eq(r.checked, [], "modules.checked on the run after the schema rebuild")
+    # no version rows at all
+    db_query(db_of(ws), "DELETE FROM meta")
+    r = check_json(ws)
+    same_as_nocache(ws, r, max_err=1, what="after deleting meta")
+    eq(r.checked, ALL, "modules.checked after deleting every meta row")
+
+
+# ---------------------------------------------------------------- unusable cache locations
+
+def unusable_case(ws, what, extra=(), env=None):
+    for i in range(2):
+        r = check_json(ws, *extra, env=env)
+        same_as_nocache(ws, r, max_err=1, what="%s (run %d)" % (what, i + 1))
+        eq(r.triples(), BASE_DIAGS, "%s: diagnostics" % what)
+        eq(r.checked, ALL, "%s: modules.checked (no cache)" % what)
+
+
+@test
+def test_unusable_cache_dir(tmp):
+    ws = small_ws(tmp)
+    afile = os.path.join(tmp, "afile")
+    with open(afile, "w") as f:
+        f.write("not a directory\n")
+    unusable_case(ws, "--cache-dir under a regular file", ["--cache-dir", os.path.join(afile, "cache")])
+    unusable_case(ws, "SIGIL_CACHE_DIR under a regular file",
+                  env=base_env(SIGIL_CACHE_DIR=os.path.join(afile, "cache")))
+    unusable_case(ws, "--cache-dir under /proc", ["--cache-dir", "/proc/sigil-test-no-such/cache"])
+    # the cache directory is there, but cache.db is a directory
+    cd = os.path.join(tmp, "cd-dbdir")
+    os.makedirs(os.path.join(cd, "cache.db"))
+    unusable_case(ws, "cache.db is a directory", ["--cache-dir", cd])
+    # the cache "directory" is a regular file
+    unusable_case(ws, "--cache-dir is a regular file", ["--cache-dir", afile])
+    check(not os.path.exists(cache_dir(ws)), "a default cache directory appeared though --cache-dir was given")
+    # a cache whose WAL file cannot be created (a directory is in its place)
+    cd = os.path.join(tmp, "cd-waldir")
+    r = check_json(ws, "--cache-dir", cd)
+    same_as_nocache(ws, r, what="fresh --cache-dir")
+    os.makedirs(os.path.join(cd, "cache.db-wal"))
+    for i in range(2):
+        r = check_json(ws, "--cache-dir", cd)
+        same_as_nocache(ws, r, max_err=1, what="cache.db-wal is a directory (run %d)" % (i + 1))
+
+
+@test
+def test_read_only_cache_dir(tmp):
+    if os.geteuid() == 0:
+        raise Skip("running as root: chmod cannot make a directory read-only "
+                   "(test_unusable_cache_dir covers paths that can never be created)")
+    ws = small_ws(tmp)
+    cold_then_warm(ws)
+    os.chmod(cache_dir(ws), 0o555)
+    try:
+        for i in range(2):
+            r = check_json(ws)
+            same_as_nocache(ws, r, max_err=1, what="read-only existing cache dir (run %d)" % (i + 1))
+            # the database and its directory did not change
+        ro_parent = os.path.join(tmp, "ro")
+        os.makedirs(ro_parent)
+        os.chmod(ro_parent, 0o555)
+        for i in range(2):
+            r = check_json(ws, "--cache-dir", os.path.join(ro_parent, "cache"))
+            same_as_nocache(ws, r, max_err=1, what="missing cache dir in a read-only parent (run %d)" % (i + 1))
+            eq(r.checked, ALL, "read-only parent: modules.checked")
+        os.chmod(db_of(ws), 0o444)
+        r = check_json(ws)
+        same_as_nocache(ws, r, max_err=1, what="read-only cache.db")
+    finally:
+        os.chmod(cache_dir(ws), 0o755)
+
+
+# ---------------------------------------------------------------- locations
+
+@test
+def test_cache_dir_flag_and_env(tmp):
+    ws = small_ws(tmp)
+    d1 = os.path.join(tmp, "flagdir")
+    r = check_json(ws, "--cache-dir", d1)
+    same_as_nocache(ws, r)
+    check(os.path.isfile(os.path.join(d1, "cache.db")), "--cache-dir: no cache.db in %s" % d1)
+    check(not os.path.exists(cache_dir(ws)), "--cache-dir: ROOT/.sigil-cache was created too")
+    r = check_json(ws, "--cache-dir=" + d1)
+    same_as_nocache(ws, r)
+    eq(r.checked, [], "second run with --cache-dir=DIR: modules.checked")
+
+    d2 = os.path.join(tmp, "envdir")
+    env = base_env(SIGIL_CACHE_DIR=d2)
+    r = check_json(ws, env=env)
+    same_as_nocache(ws, r, env=env)
+    eq(r.checked, ALL, "first run with SIGIL_CACHE_DIR: modules.checked")
+    check(os.path.isfile(os.path.join(d2, "cache.db")), "SIGIL_CACHE_DIR: no cache.db in %s" % d2)
+    check(not os.path.exists(cache_dir(ws)), "SIGIL_CACHE_DIR: ROOT/.sigil-cache was created too")
+    r = check_json(ws, env=env)
+    eq(r.checked, [], "second run with SIGIL_CACHE_DIR: modules.checked")
+    s = run(["cache", "stats", ws], env=env)
+    eq(s.rc, 0, "cache stats with SIGIL_CACHE_DIR %s" % s.brief())
+    check(d2 in s.out or "entries" in s.out, "cache stats does not describe %s %s" % (d2, s.brief()))
+
+    # --cache-dir wins over SIGIL_CACHE_DIR
+    d3 = os.path.join(tmp, "bothdir")
+    r = check_json(ws, "--cache-dir", d3, env=env)
+    same_as_nocache(ws, r, env=env)
+    eq(r.checked, ALL, "--cache-dir over SIGIL_CACHE_DIR: a fresh cache")
+    check(os.path.isfile(os.path.join(d3, "cache.db")), "--cache-dir did not win over SIGIL_CACHE_DIR")
+    s = run(["cache", "verify", "--cache-dir", d3, ws])
+    eq(s.rc, 0, "cache verify --cache-dir %s" % s.brief())
+
+    # --no-cache: nothing is created, not even with SIGIL_CACHE_DIR set
+    ws2 = small_ws(tmp, "ws2")
+    d4 = os.path.join(tmp, "nocachedir")
+    for e in (None, base_env(SIGIL_CACHE_DIR=d4)):
+        r = check_json(ws2, "--no-cache", env=e)
+        eq(r.err, "", "--no-cache stderr")
+        eq(r.checked, ALL, "--no-cache: modules.checked")
+        eq(r.triples(), BASE_DIAGS, "--no-cache diagnostics")
+    check(not os.path.exists(cache_dir(ws2)), "--no-cache created %s" % cache_dir(ws2))
+    check(not os.path.exists(d4), "--no-cache created SIGIL_CACHE_DIR %s" % d4)
+    # --no-cache ignores a damaged cache entirely (no warning)
+    os.makedirs(cache_dir(ws2))
+    with open(db_of(ws2), "wb") as f:
+        f.write(b"garbage" * 100)
+    r = check_json(ws2, "--no-cache")
+    eq(r.err, "", "--no-cache with a garbage cache.db: stderr")
+    with open(db_of(ws2), "rb") as f:
+        eq(f.read(), b"garbage" * 100, "--no-cache touched cache.db")
+
+
+@test
+def test_shared_cache_dir_between_workspaces(tmp):
+    # one SIGIL_CACHE_DIR for several workspaces: results are content-addressed
+    # (shared where keys agree), file index rows are per path
+    shared = os.path.join(tmp, "shared-cache")
+    env = base_env(SIGIL_CACHE_DIR=shared)
+    ws1 = small_ws(tmp, "ws1")
+    ws2 = small_ws(tmp, "ws2")
+    replace_in(ws2, "geo.sg", "y: Float }", "y: Int }")
+    for i in range(3):
+        for ws, name in ((ws1, "ws1"), (ws2, "ws2")):
+            r = check_json(ws, env=env)
+            same_as_nocache(ws, r, env=env, what="%s, round %d" % (name, i))
+            if i:
+                eq(r.checked, ["other"] if ws is ws1 else [], "%s, round %d: modules.checked" % (name, i))
+        # an edit in one workspace does not disturb the other
+        replace_in(ws1, "other.sg", "{ %d }" % (42 + i), "{ %d }" % (43 + i))
+    ws3 = os.path.join(tmp, "ws3")
+    shutil.copytree(ws2, ws3)
+    r = check_json(ws3, env=env)
+    same_as_nocache(ws3, r, env=env, what="a copy of ws2")
+    eq(r.checked, [], "a copy of ws2 at another path: modules.checked (results are content-addressed)")
+    v = run(["cache", "verify", ws1], env=env)
+    eq(v.rc, 0, "cache verify of the shared cache %s" % v.brief())
+
+
+# ---------------------------------------------------------------- the big workspace
+
+_BIG = None
+
+
+def big_template():
+    global _BIG
+    if _BIG is None:
+        d = tempfile.mkdtemp(prefix="sigil-cache-gen-")
+        out = os.path.join(d, "ws")
+        p = subprocess.run([sys.executable, os.path.join(REPO, "bench", "gen.py"), "--modules", "400",
+                            "--out", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+        if p.returncode != 0:
+            fail("bench/gen.py failed: %s" % p.stderr.decode(errors="replace"))
+        _BIG = out
+    return _BIG
+
+
+def big_ws(tmp):
+    ws = os.path.join(tmp, "big")
+    shutil.copytree(big_template(), ws)
+    return ws
+
+
+class BigEditor:
+    """Random edits to a bench/gen.py workspace: body literals, added pub fns,
+    body errors, and struct field types (which break importers)."""
+
+    FACTOR = re.compile(r"^    let factor(: String)? = (\d+)$", re.M)
+    FIELD = re.compile(r"^    weight: (Float|Int),$", re.M)
+
+    def __init__(self, ws, rng):
+        self.ws = ws
+        self.rng = rng
+        self.files = sorted(os.path.relpath(os.path.join(dp, f), ws)
+                            for dp, _, fs in os.walk(ws) for f in fs if f.endswith(".sg"))
+        self.low = [f for f in self.files if re.match(r"l0*[01]/", f)]
+        self.n = 0
+
+    def edit(self, kind=None):
+        kind = kind or self.rng.choice(["body", "body", "sig", "error", "field"])
+        self.n += 1
+        rel = self.rng.choice(self.low if kind in ("sig", "field") else self.files)
+        text = read(self.ws, rel)
+        if kind == "body":
+            m = self.FACTOR.search(text)
+            if not m:
+                return self.edit("sig")
+            text = text[:m.start(2)] + str(int(m.group(2)) + 1) + text[m.end(2):]
+        elif kind == "error":
+            m = self.FACTOR.search(text)
+            if not m:
+                return self.edit("sig")
+            text = text[:m.start()] + ("    let factor = %s" % m.group(2) if m.group(1)
+                                       else "    let factor: String = %s" % m.group(2)) + text[m.end():]
+        elif kind == "field":
+            m = self.FIELD.search(text)
+            if not m:
+                return self.edit("sig")
+            text = text[:m.start(1)] + ("Int" if m.group(1) == "Float" else "Float") + text[m.end(1):]
+        else:
+            text += "\npub fn extra_cache_test_%d() -> Int { %d }\n" % (self.n, self.n)
+        write(self.ws, {rel: text})
+        return "%s %s" % (kind, rel)
+
+
+@test
+def test_damaged_pages_in_large_db(tmp):
+    # bytes overwritten in the middle of a larger database (a bad disk, a
+    # stray write): the header and schema are intact, so only reading some
+    # rows fails. Every run stays correct with at most one warning line, and
+    # the cache recovers (is rebuilt) instead of warning on every run forever.
+    rng = random.Random(SEED + 5)
+    ws = big_ws(tmp)
+    ed = BigEditor(ws, rng)
+    for kind in ("error", "field", "error"):
+        ed.edit(kind)
+    r = check_json(ws)
+    ref = same_as_nocache(ws, r, what="cold run")
+    check(ref.diags, "test bug: the edited big workspace has no diagnostics")
+    db = db_of(ws)
+    size = os.path.getsize(db)
+    page = db_query(db, "PRAGMA page_size")[0][0]
+    with open(db, "r+b") as f:
+        for _ in range(8):
+            f.seek(rng.randrange(2, size // page) * page + rng.randrange(page - 64))
+            f.write(bytes(rng.randrange(256) for _ in range(64)))
+    for i in range(3):
+        r = check_json(ws)
+        same_as_nocache(ws, r, max_err=1, what="run %d after damaging pages" % (i + 1), ref=ref)
+    eq(r.err, "", "third run after damaging pages: stderr (the damage should have been repaired by now)")
+    v = verify(ws)
+    eq(v.rc, 0, "cache verify, third run after damaging pages %s" % v.brief())
+
+
+@test
+def test_kill_during_write(tmp):
+    rng = random.Random(SEED + 7)
+    ws = big_ws(tmp)
+    ed = BigEditor(ws, rng)
+    t0 = time.time()
+    r = check_json(ws)
+    cold = time.time() - t0
+    same_as_nocache(ws, r, what="cold run of the big workspace")
+    hi = max(0.02, min(0.2, cold))
+    killed = in_store = 0
+    for i in range(10):
+        # even rounds: an edit that re-checks many modules, killed inside the
+        # store phase (SIGIL_TIMING=1 reports on stderr when the check phase
+        # ends and the write begins); odd rounds: any edit, killed after a
+        # random delay (also when there is no timing output)
+        timed = i % 2 == 0
+        what = ed.edit(("field" if i % 4 == 0 else "sig") if timed else None)
+        if i % 4 == 1:
+            run(["cache", "clear", ws])      # the next write is the whole cache
+        env = base_env(SIGIL_TIMING="1") if timed else base_env()
+        delay = rng.uniform(0.0, 0.012) if timed else rng.uniform(0.002, hi)
+        p = subprocess.Popen([SIGIL, "--check", "--format", "json", ws], env=env,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE if timed else subprocess.DEVNULL)
+        if timed:
+            while True:
+                line = p.stderr.readline()
+                if not line or b"timing: check" in line:
+                    break
+            if not line:
+                timed = False
+        time.sleep(delay)
+        p.send_signal(signal.SIGKILL)
+        rc = p.wait()
+        if p.stderr:
+            p.stderr.close()
+        if rc == -signal.SIGKILL:
+            killed += 1
+            in_store += timed
+        elif rc not in (0, 1):
+            fail("round %d (%s): run exited %d before the kill" % (i, what, rc))
+        tag = "round %d (%s, killed %.0f ms after %s)" % (i, what, delay * 1000,
+                                                           "the write began" if timed else "the start")
+        r = check_json(ws)
+        same_as_nocache(ws, r, max_err=1, what=tag)
+        v = verify(ws)
+        eq(v.rc, 0, "%s: cache verify %s" % (tag, v.brief()))
+    note("kill test: %d of 10 runs killed before they exited, %d of them while writing (random delays up to %.0f ms)"
+         % (killed, in_store, hi * 1000))
+    check(killed >= 2, "only %d of 10 runs were still running when killed; the test did not test much" % killed)
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="final run")
+    eq(r.checked, [], "final run after the kills: modules.checked")
+
+
+@test
+def test_concurrent_checks(tmp):
+    rng = random.Random(SEED + 11)
+    ws = big_ws(tmp)
+    ed = BigEditor(ws, rng)
+    errors_seen = 0
+    for i in range(20):
+        what = ed.edit() if i else "initial"
+        ref = reference(ws)
+        errors_seen += bool(ref.diags)
+        args = [SIGIL, "--check", "--format", "json", ws]
+        ps = [subprocess.Popen(args, env=base_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE) for _ in range(2)]
+        outs = []
+        for p in ps:
+            try:
+                o, e = p.communicate(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                for q in ps:
+                    q.kill()
+                fail("round %d (%s): concurrent run timed out" % (i, what))
+            outs.append(Result(args[1:], p.returncode, o, e))
+        for k, r in enumerate(outs):
+            if r.rc < 0:
+                fail("round %d (%s): process %d killed by signal %d %s" % (i, what, k, -r.rc, r.brief()))
+            check(r.rc in (0, 1), "round %d: exit status %d %s" % (i, r.rc, r.brief()))
+            parse_json(r)
+            same_as_nocache(ws, r, max_err=1, what="round %d (%s), process %d" % (i, what, k), ref=ref)
+    check(errors_seen >= 3, "test bug: the random edits produced errors in only %d rounds" % errors_seen)
+    v = verify(ws)
+    eq(v.rc, 0, "cache verify after the concurrent runs %s" % v.brief())
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="final run")
+    eq(r.checked, [], "final run after the concurrent runs: modules.checked")
+
+
+@test
+def test_clear_during_checks(tmp):
+    # `sigil cache clear` while two checks run: each check is still correct
+    # (at most one warning line), and the cache is consistent afterwards
+    rng = random.Random(SEED + 13)
+    ws = small_ws(tmp)
+    ref = reference(ws)
+    args = [SIGIL, "--check", "--format", "json", ws]
+    for i in range(15):
+        ps = [subprocess.Popen(args, env=base_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE) for _ in range(2)]
+        time.sleep(rng.uniform(0, 0.02))
+        c = run(["cache", "clear", ws])
+        eq(c.rc, 0, "cache clear during checks %s" % c.brief())
+        for k, p in enumerate(ps):
+            o, e = p.communicate(timeout=TIMEOUT)
+            r = Result(args[1:], p.returncode, o, e)
+            check(r.rc in (0, 1), "round %d, process %d: exit status %d %s" % (i, k, r.rc, r.brief()))
+            parse_json(r)
+            same_as_nocache(ws, r, max_err=1, what="round %d, process %d" % (i, k), ref=ref)
+        v = verify(ws)
+        eq(v.rc, 0, "round %d: cache verify %s" % (i, v.brief()))
+    r = check_json(ws)
+    same_as_nocache(ws, r, max_err=0, what="after the clears", ref=ref)
+    r = check_json(ws)
+    eq(r.checked, [], "warm run after the clears")
+
+
+# ---------------------------------------------------------------- editor scenarios
+
+@test
+def test_signature_edit_reaches_unchanged_importer(tmp):
+    ws = small_ws(tmp)
+    cold_then_warm(ws)
+    replace_in(ws, "util.sg", "pub fn norm1(p: geo.Point) -> Float",
+               "pub fn norm1(p: geo.Point, k: Float) -> Float")
+    r = check_json(ws)
+    ref = same_as_nocache(ws, r, what="after util.norm1 gained a parameter")
+    eq(r.checked, ["app", "report", "util"], "modules.checked after a signature edit in util")
+    new = [t for t in r.triples() if t[0] == "app.sg" and t not in BASE_DIAGS]
+    check(new, "the unchanged importer app reports no new error after util.norm1 gained a parameter: %r"
+          % r.triples())
+    # and back: the original results come back from the cache
+    replace_in(ws, "util.sg", "pub fn norm1(p: geo.Point, k: Float) -> Float",
+               "pub fn norm1(p: geo.Point) -> Float")
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="after reverting util")
+    eq(r.triples(), BASE_DIAGS, "diagnostics after reverting util")
+    eq(r.checked, [], "modules.checked after reverting util (every key seen before)")
+
+
+@test
+def test_struct_field_type_change(tmp):
+    ws = small_ws(tmp)
+    cold_then_warm(ws)
+    replace_in(ws, "geo.sg", "pub struct Point { x: Float, y: Float }", "pub struct Point { x: Float, y: Int }")
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="after Point.y became Int")
+    eq(r.checked, ["app", "geo", "report", "util"], "modules.checked after a field type change in geo")
+    check(("report.sg", 3, "E201") in r.triples(),
+          "report (imports only util, whose signature uses geo.Point) did not get E201: %r" % r.triples())
+    replace_in(ws, "geo.sg", "y: Int }", "y: Float }")
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="after reverting Point.y")
+    eq(r.triples(), BASE_DIAGS, "diagnostics after reverting geo")
+
+
+@test
+def test_body_edit_rechecks_one_module(tmp):
+    ws = small_ws(tmp)
+    cold_then_warm(ws)
+    # same-size edits, immediately after each run (same second): the racy-mtime rule
+    for n in (4, 5, 6, 7):
+        replace_in(ws, "util.sg", "let unused = %d" % (n - 1), "let unused = %d" % n)
+        r = check_json(ws)
+        same_as_nocache(ws, r, what="body edit %d of util" % n)
+        eq(r.checked, ["util"], "modules.checked after same-size body edit %d of util" % n)
+        eq(r.triples(), BASE_DIAGS, "diagnostics after body edit of util")
+    replace_in(ws, "geo.sg", "Point { x: 0.0, y: 0.0 }", "Point { x: 0.5, y: 0.0 }")
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="body edit of geo")
+    eq(r.checked, ["geo"], "modules.checked after a body edit of geo")
+    # a body edit that introduces an error, then fixes it
+    replace_in(ws, "other.sg", "{ 42 }", "{ 4.2 }")
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="error in other")
+    eq(r.checked, ["other"], "modules.checked after breaking other's body")
+    check(("other.sg", 1, "E201") in r.triples(), "no E201 in other.sg: %r" % r.triples())
+    replace_in(ws, "other.sg", "{ 4.2 }", "{ 42 }")
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="error in other fixed")
+    eq(r.triples(), BASE_DIAGS, "diagnostics after fixing other")
+    # comment-only and whitespace edits: the module itself may be re-checked, nothing else
+    replace_in(ws, "util.sg", "import geo\n", "import geo\n// a comment\n")
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="comment in util")
+    check(r.checked in ([], ["util"]), "modules.checked after a comment edit in util: %r" % r.checked)
+    # touch without a change
+    os.utime(os.path.join(ws, "app.sg"))
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="touched app")
+    eq(r.checked, [], "modules.checked after touching app (same content)")
+
+
+@test
+def test_file_index_stat_rules(tmp):
+    # files whose mtime is old enough to be trusted from the file index
+    # (size, mtime, inode): any change to one of them is still seen
+    ws = small_ws(tmp)
+    old = time.time_ns() - 100 * 10**9
+
+    def set_mtime(rel, ns):
+        os.utime(os.path.join(ws, rel), ns=(ns, ns))
+
+    for rel in BASE:
+        set_mtime(rel, old)
+    cold_then_warm(ws)
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="warm, old mtimes")
+    eq(r.checked, [], "warm run with old mtimes")
+    # same size, another old mtime
+    replace_in(ws, "util.sg", "let unused = 3", "let unused = 8")
+    set_mtime("util.sg", old - 5 * 10**9)
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="same-size edit, older mtime")
+    eq(r.checked, ["util"], "modules.checked after a same-size edit with an older mtime")
+    r = check_json(ws)
+    eq(r.checked, [], "warm again")
+    # atomic save (write a new file, rename over): same size, same mtime, new inode
+    st = os.stat(os.path.join(ws, "util.sg"))
+    tmpf = os.path.join(ws, "util.sg.tmp")
+    with open(tmpf, "w") as f:
+        f.write(read(ws, "util.sg").replace("let unused = 8", "let unused = 9"))
+    os.utime(tmpf, ns=(st.st_mtime_ns, st.st_mtime_ns))
+    os.rename(tmpf, os.path.join(ws, "util.sg"))
+    check(os.stat(os.path.join(ws, "util.sg")).st_ino != st.st_ino, "test bug: rename kept the inode")
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="atomic save, same size and mtime")
+    eq(r.checked, ["util"], "modules.checked after an atomic save with the same size and mtime")
+    # a signature change with an old mtime reaches the importers
+    replace_in(ws, "geo.sg", "y: Float }", "y: Int   }")
+    set_mtime("geo.sg", old - 7 * 10**9)
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="same-size signature edit, old mtime")
+    eq(r.checked, ["app", "geo", "report", "util"], "modules.checked after a same-size field type edit in geo")
+    # mtime in the future
+    replace_in(ws, "other.sg", "42", "24")
+    set_mtime("other.sg", time.time_ns() + 3600 * 10**9)
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="mtime in the future")
+    eq(r.checked, ["other"], "modules.checked after an edit with an mtime in the future")
+    replace_in(ws, "other.sg", "24", "42")
+    set_mtime("other.sg", time.time_ns() + 3600 * 10**9)
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="mtime in the future, again")
+    eq(r.checked, [], "modules.checked: other is back to a cached key")
+
+
+@test
+def test_delete_and_readd_module(tmp):
+    ws = small_ws(tmp)
+    cold_then_warm(ws)
+    util = read(ws, "util.sg")
+    os.unlink(os.path.join(ws, "util.sg"))
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="util deleted")
+    eq(r.checked, ["app", "report"], "modules.checked after deleting util")
+    check(("app.sg", 1, "E101") in r.triples() and ("report.sg", 1, "E101") in r.triples(),
+          "no E101 at the imports of the deleted util: %r" % r.triples())
+    write(ws, {"util.sg": util})
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="util added back")
+    eq(r.triples(), BASE_DIAGS, "diagnostics after adding util back")
+    eq(r.checked, [], "modules.checked after adding util back unchanged (every key cached)")
+    # a new module appears, and a missing import is satisfied by it
+    replace_in(ws, "other.sg", "pub fn answer", "import extra\n\npub fn answer")
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="other imports a missing module")
+    eq(r.checked, ["other"], "modules.checked after other gained an import of a missing module")
+    write(ws, {"extra.sg": "pub fn more() -> Int { 1 }\n"})
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="missing module added")
+    eq(r.checked, ["extra", "other"], "modules.checked after the missing module was added")
+    check(("other.sg", 1, "W001") in r.triples(), "other's unused import is not W001: %r" % r.triples())
+
+
+@test
+def test_cache_clear_and_stats(tmp):
+    ws = small_ws(tmp)
+    cold_then_warm(ws)
+    r = check_json(ws)
+    eq(r.checked, [], "warm run")
+    s = run(["cache", "stats", ws])
+    eq(s.rc, 0, "cache stats exit status %s" % s.brief())
+    check("entries" in s.out and "hit rate" in s.out, "cache stats output lacks entries / hit rate %s" % s.brief())
+    check("100.0%" in s.out, "cache stats after a fully warm run does not say 100.0%% %s" % s.brief())
+    c = run(["cache", "clear", ws])
+    eq(c.rc, 0, "cache clear exit status %s" % c.brief())
+    # cleared through SQLite (a check running at the same time keeps working): no rows are left
+    if os.path.exists(db_of(ws)):
+        con = sqlite3.connect(db_of(ws))
+        try:
+            left = con.execute("SELECT (SELECT count(*) FROM files) + (SELECT count(*) FROM results)").fetchone()[0]
+        finally:
+            con.close()
+        eq(left, 0, "rows left in cache.db after cache clear")
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="after cache clear")
+    eq(r.checked, ALL, "modules.checked after cache clear")
+    r = check_json(ws)
+    eq(r.checked, [], "modules.checked on the run after that")
+    v = verify(ws)
+    eq(v.rc, 0, "cache verify %s" % v.brief())
+    # subcommands on a workspace without a cache
+    ws2 = small_ws(tmp, "ws2")
+    for sub in ("stats", "verify", "clear"):
+        s = run(["cache", sub, ws2])
+        eq(s.rc, 0, "cache %s without a cache %s" % (sub, s.brief()))
+    check(not os.path.exists(cache_dir(ws2)) or not os.path.exists(db_of(ws2)),
+          "cache subcommands created a database")
+
+
+@test
+def test_gc_max_entries(tmp):
+    ws = small_ws(tmp)
+    env = base_env(SIGIL_CACHE_MAX_ENTRIES="5")
+    r = check_json(ws, env=env)
+    same_as_nocache(ws, r, env=env)
+    for n in range(30):
+        replace_in(ws, "other.sg", "{ %d }" % (42 + n), "{ %d }" % (43 + n))
+        r = check_json(ws, env=env)
+        eq(r.checked, ["other"], "modules.checked after body edit %d" % n)
+        eq(r.err, "", "stderr after body edit %d" % n)
+    same_as_nocache(ws, r, env=env)
+    files, results = db_query(db_of(ws), "SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM results)")[0]
+    live = len(ALL)
+    std = files - live
+    check(results <= files + 5, "results table holds %d rows; at most %d live modules (%d workspace + %d std) + 5"
+          % (results, files, live, std))
+    r = check_json(ws, env=env)
+    eq(r.checked, [], "warm run after GC")
+
+
+# ---------------------------------------------------------------- differential checks
+
+@test
+def test_std_library_change(tmp):
+    # the standard library is part of every key: editing it, or pointing
+    # SIGIL_STD at another copy, never reuses a result computed against the old one
+    std_a = os.path.join(tmp, "std-a")
+    std_b = os.path.join(tmp, "std-b")
+    shutil.copytree(os.path.join(REPO, "std"), std_a)
+    shutil.copytree(os.path.join(REPO, "std"), std_b)
+    old = "pub extern fn int_to_string(n: Int) -> String"
+    replace_in(std_b, "prelude.sg", old, "pub extern fn int_to_string(n: Float) -> String")
+    ws = small_ws(tmp)
+    env_a, env_b = base_env(SIGIL_STD=std_a), base_env(SIGIL_STD=std_b)
+    r = check_json(ws, env=env_a)
+    same_as_nocache(ws, r, env=env_a, what="std-a, cold")
+    eq(r.triples(), BASE_DIAGS, "std-a diagnostics")
+    r = check_json(ws, env=env_a)
+    eq(r.checked, [], "std-a, warm")
+    for i, (env, name) in enumerate([(env_b, "std-b"), (env_a, "std-a again"), (env_b, "std-b again")]):
+        r = check_json(ws, env=env)
+        same_as_nocache(ws, r, env=env, what=name)
+        if i == 0:
+            eq(r.checked, ALL, "%s: modules.checked (prelude changed)" % name)
+            check(("app.sg", 7, "E201") in r.triples(), "%s: no E201 for int_to_string(Int): %r" % (name, r.triples()))
+    # an in-place edit of a std module that only one workspace module imports
+    replace_in(ws, "other.sg", "pub fn answer", "import std.math\n\npub fn answer")
+    replace_in(ws, "other.sg", "{ 42 }", "{ math.abs(42) }")
+    r = check_json(ws, env=env_a)
+    same_as_nocache(ws, r, env=env_a, what="other imports std.math")
+    eq(r.checked, ["other"], "modules.checked after other imported std.math")
+    math = read(std_a, "math.sg")
+    m = re.search(r"^pub (extern )?fn abs\(([^)]*)\) -> (\w+)", math, re.M)
+    check(m, "test bug: no `pub fn abs(...) -> T` in std/math.sg")
+    replace_in(std_a, "math.sg", m.group(0), m.group(0).replace("fn abs(", "fn abs_renamed("))
+    r = check_json(ws, env=env_a)
+    same_as_nocache(ws, r, env=env_a, what="std.math.abs renamed")
+    eq(r.checked, ["other"], "modules.checked after a std.math signature edit")
+    check(any(t[0] == "other.sg" and t[2].startswith("E") for t in r.triples()),
+          "no error in other.sg after std.math.abs was renamed: %r" % r.triples())
+
+
+def conformance_cases():
+    root = os.path.join(REPO, "tests", "conformance")
+    if not os.path.isdir(root):
+        return []
+    return sorted(os.path.join(root, d) for d in os.listdir(root)
+                  if os.path.isdir(os.path.join(root, d)) and not os.path.isdir(os.path.join(root, d, "steps")))
+
+
+@test
+def test_decoded_signatures_match_source(tmp):
+    # For every plain conformance case: fill the cache, then edit one module
+    # at a time (a comment at the end) so that module is checked against the
+    # signatures of its imports decoded from the cache, not resolved from
+    # source. Every run must equal --no-cache.
+    cases = conformance_cases()
+    if not cases:
+        raise Skip("no tests/conformance cases")
+    problems = []
+    nruns = 0
+    for case in cases:
+        ws = os.path.join(tmp, os.path.basename(case))
+        shutil.copytree(case, ws)
+        try:
+            r = check_json(ws)
+            same_as_nocache(ws, r, what=os.path.basename(case) + " cold")
+            files = sorted(os.path.relpath(os.path.join(dp, f), ws) for dp, dns, fs in os.walk(ws)
+                           for f in fs if f.endswith(".sg") and ".sigil-cache" not in dp)
+            for rel in files:
+                with open(os.path.join(ws, rel), "ab") as f:
+                    f.write(b"\n// cache test edit\n")
+                r = check_json(ws)
+                nruns += 1
+                same_as_nocache(ws, r, what="%s after editing %s" % (os.path.basename(case), rel))
+        except TestFailure as e:
+            problems.append(str(e))
+        shutil.rmtree(ws, ignore_errors=True)
+    note("decoded signatures: %d cases, %d edit runs" % (len(cases), nruns))
+    check(not problems, "%d case(s) differ: %s" % (len(problems), " | ".join(problems[:5])))
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    global SIGIL, SEED, VERBOSE
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sigil", default=os.path.join(REPO, "build", "sigil"), help="the binary to test")
+    ap.add_argument("-k", default="", help="run only tests whose name contains this")
+    ap.add_argument("-v", action="store_true", help="print passing tests and notes too (to stderr)")
+    ap.add_argument("--seed", type=int, default=1, help="seed of the random edits and delays")
+    opts = ap.parse_args()
+    SIGIL = os.path.abspath(opts.sigil)
+    SEED = opts.seed
+    VERBOSE = opts.v
+    if not (os.path.isfile(SIGIL) and os.access(SIGIL, os.X_OK)):
+        print("%s: no executable sigil binary" % SIGIL)
+        print("0 passed, 1 failed")
+        return 1
+    passed = failed = skipped = 0
+    try:
+        for fn in TESTS:
+            name = fn.__name__
+            if opts.k and opts.k not in name:
+                continue
+            tmp = tempfile.mkdtemp(prefix="sigil-cache-")
+            t0 = time.time()
+            try:
+                fn(tmp)
+                passed += 1
+                if opts.v:
+                    print("ok   %s (%.1f s)" % (name, time.time() - t0), file=sys.stderr)
+            except Skip as e:
+                skipped += 1
+                print("skip %s: %s" % (name, e), file=sys.stderr)
+            except TestFailure as e:
+                failed += 1
+                print("FAIL %s: %s" % (name, str(e).replace("\n", "\\n")))
+            except Exception as e:  # a bug in the test or an unexpected output shape
+                failed += 1
+                tb = traceback.extract_tb(e.__traceback__)[-1]
+                print("FAIL %s: %s: %s (line %d)" % (name, type(e).__name__, str(e).replace("\n", "\\n"),
+                                                     tb.lineno))
+            finally:
+                for dirpath, dirnames, filenames in os.walk(tmp):
+                    for d in dirnames:
+                        try:
+                            os.chmod(os.path.join(dirpath, d), 0o700)
+                        except OSError:
+                            pass
+                shutil.rmtree(tmp, ignore_errors=True)
+            sys.stdout.flush()
+    finally:
+        if _BIG:
+            shutil.rmtree(os.path.dirname(_BIG), ignore_errors=True)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
