@@ -391,6 +391,30 @@ static bool ensure_tables(SgProgram *p, SgModule *m) {
     return true;
 }
 
+/* Uses a stored result if it decodes and its probes still hold: each
+ * probed import must still be that module with the same private names. */
+static bool take_result(SgModule *m, const uint8_t *blob, size_t len) {
+    SgResultMeta meta;
+    uint32_t before = m->diags.len;
+    if (!sg_result_decode(blob, len, &m->diags, &meta)) return false;
+    bool ok = true;
+    for (uint32_t i = 0; i < meta.nprobes && ok; i++) {
+        uint32_t k = meta.probes[i].import_index;
+        ok = k < m->nimports && m->imports[k].status == IMP_OK &&
+             memcmp(m->imports[k].target->names_hash, meta.probes[i].names_hash, 16) == 0;
+    }
+    free(meta.probes);
+    if (!ok) {
+        m->diags.len = before;
+        return false;
+    }
+    memcpy(m->names_hash, meta.names_hash, 16);
+    sg_buf_free(&m->diag_blob);
+    sg_buf_put(&m->diag_blob, blob, len);   /* the file index keeps a copy */
+    m->reused = true;
+    return true;
+}
+
 static void process(Ctx *c, SgModule *m) {
     SgProgram *p = c->p;
     if (m->resolved || m->reused || m->checked) return;
@@ -402,17 +426,15 @@ static void process(Ctx *c, SgModule *m) {
         size_t len;
         SgFileRow *r = m->row;
         /* the file index carries the result of its last key: no lookup */
-        if (r && r->have_result && sg_hash_eq(&r->check_key, &key) && sg_diags_decode(r->diags, r->diags_len, &m->diags)) {
+        if (r && r->have_result && sg_hash_eq(&r->check_key, &key) && take_result(m, r->diags, r->diags_len)) {
             memcpy(m->export_hash, r->export_hash.b, 16);
-            m->reused = true;
             return;
         }
         if (sg_store_get_result(c->store, &key, &eh, &blob, &len)) {
-            bool ok = sg_diags_decode(blob, len, &m->diags);
+            bool ok = take_result(m, blob, len);
             free(blob);
             if (ok) {
                 memcpy(m->export_hash, eh.b, 16);
-                m->reused = true;
                 return;
             }
         }
@@ -421,6 +443,8 @@ static void process(Ctx *c, SgModule *m) {
     resolve_from_source(p, m);
     SgHash eh = sg_sig_export_hash(m, hash_of);
     memcpy(m->export_hash, eh.b, 16);
+    SgHash nh = sg_sig_names_hash(m);
+    memcpy(m->names_hash, nh.b, 16);
     c->todo[c->ntodo++] = m;
 }
 
@@ -433,7 +457,15 @@ static void check_one(uint32_t i, void *arg) {
     sg_diags_sort(&m->diags);
     if (c->store && !m->uncacheable) {
         sg_sig_encode(m, &m->sig_blob);
-        sg_diags_encode(&m->diags, &m->diag_blob);
+        SgResultMeta meta = {.probes = sg_xcalloc(m->nimports + 1, sizeof(SgProbe))};
+        memcpy(meta.names_hash, m->names_hash, 16);
+        for (uint32_t k = 0; k < m->nimports; k++)
+            if (m->imports[k].probed && m->imports[k].status == IMP_OK) {
+                meta.probes[meta.nprobes].import_index = k;
+                memcpy(meta.probes[meta.nprobes++].names_hash, m->imports[k].target->names_hash, 16);
+            }
+        sg_result_encode(&m->diags, &meta, &m->diag_blob);
+        free(meta.probes);
     }
     /* the tree and the checker's state die with the check */
     sg_arena_free(&m->tree_arena);
@@ -476,15 +508,13 @@ static void store_results(Ctx *c, const SgEngineOptions *opt) {
     for (uint32_t i = 0; i < c->p->n; i++) {
         SgModule *m = c->p->mods[i];
         if (!m->reused || !m->sig_bad || !m->resolved || m->uncacheable) continue;
-        SgBuf sig = {0}, diags = {0};
+        SgBuf sig = {0};
         sg_sig_encode(m, &sig);
-        sg_diags_encode(&m->diags, &diags);
         SgHash key, eh;
         memcpy(key.b, m->check_key, 16);
         memcpy(eh.b, m->export_hash, 16);
-        sg_store_put_result(s, &key, &eh, &sig, &diags);
+        sg_store_put_result(s, &key, &eh, &sig, &m->diag_blob);
         sg_buf_free(&sig);
-        sg_buf_free(&diags);
     }
     for (uint32_t i = 0; i < c->ntodo; i++) {
         SgModule *m = c->todo[i];
@@ -505,18 +535,9 @@ static void store_results(Ctx *c, const SgEngineOptions *opt) {
         memcpy(nr.source_hash.b, m->source_hash, 16);
         memcpy(nr.check_key.b, m->check_key, 16);
         memcpy(nr.export_hash.b, m->export_hash, 16);
-        SgBuf diags = {0};
-        if (m->checked) {
-            nr.have_result = m->diag_blob.len > 0;
-            nr.diags = (uint8_t *)m->diag_blob.data;
-            nr.diags_len = m->diag_blob.len;
-        } else if (m->reused) {
-            /* re-encode what was decoded (it has no run-level diagnostics yet) */
-            sg_diags_encode(&m->diags, &diags);
-            nr.have_result = true;
-            nr.diags = (uint8_t *)diags.data;
-            nr.diags_len = diags.len;
-        }
+        nr.have_result = (m->checked || m->reused) && m->diag_blob.len > 0;
+        nr.diags = (uint8_t *)m->diag_blob.data;
+        nr.diags_len = m->diag_blob.len;
         SgBuf imports = {0};
         if (m->parsed || m->import_paths) {
             /* re-encode from the paths: same bytes as from the tree */
@@ -538,7 +559,6 @@ static void store_results(Ctx *c, const SgEngineOptions *opt) {
         nr.imports_len = imports.len;
         sg_store_put_file(s, m->abs_path, &nr, m->name);
         sg_buf_free(&imports);
-        sg_buf_free(&diags);
     }
     /* files that are gone */
     for (uint32_t i = 0; i < c->rows.cap; i++) {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #define MAGIC_SIG "SGS\x01"
-#define MAGIC_DIAG "SGD\x01"
+#define MAGIC_DIAG "SGD\x02"
 #define MAGIC_IMP "SGI\x01"
 #define MAX_TYPE_DEPTH 256
 
@@ -603,7 +603,7 @@ static const char *const known_codes[] = {
     "E209", "E211", "W001", "W002", "W003",
 };
 
-void sg_diags_encode(const SgDiags *d, SgBuf *out) {
+void sg_result_encode(const SgDiags *d, const SgResultMeta *meta, SgBuf *out) {
     size_t start = out->len;
     frame_begin(out, MAGIC_DIAG);
     put_varint(out, d->len);
@@ -618,11 +618,31 @@ void sg_diags_encode(const SgDiags *d, SgBuf *out) {
         put_str(out, g->code, strlen(g->code));
         put_str(out, g->message, strlen(g->message));
     }
+    static const uint8_t zero[16];
+    sg_buf_put(out, meta ? meta->names_hash : zero, 16);
+    put_varint(out, meta ? meta->nprobes : 0);
+    for (uint32_t i = 0; meta && i < meta->nprobes; i++) {
+        put_varint(out, meta->probes[i].import_index);
+        sg_buf_put(out, meta->probes[i].names_hash, 16);
+    }
     frame_end(out, start);
 }
 
-bool sg_diags_decode(const uint8_t *blob, size_t len, SgDiags *out) {
+void sg_diags_encode(const SgDiags *d, SgBuf *out) { sg_result_encode(d, NULL, out); }
+
+static bool get_bytes(Rd *r, uint8_t *out, size_t n) {
+    if ((size_t)(r->end - r->p) < n) {
+        r->ok = false;
+        return false;
+    }
+    memcpy(out, r->p, n);
+    r->p += n;
+    return true;
+}
+
+bool sg_result_decode(const uint8_t *blob, size_t len, SgDiags *out, SgResultMeta *meta) {
     Rd r;
+    if (meta) memset(meta, 0, sizeof *meta);
     if (!frame_open(&r, blob, len, MAGIC_DIAG)) return false;
     uint32_t n = get_count(&r);
     uint32_t first = out->len;
@@ -650,9 +670,54 @@ bool sg_diags_decode(const uint8_t *blob, size_t len, SgDiags *out) {
         g->end_line = (uint32_t)v[4];
         g->end_col = (uint32_t)v[5];
     }
+    uint8_t names[16];
+    if (r.ok) get_bytes(&r, names, 16);
+    uint32_t np = r.ok ? get_count(&r) : 0;
+    SgProbe *probes = np ? sg_xcalloc(np, sizeof *probes) : NULL;
+    for (uint32_t i = 0; i < np && r.ok; i++) {
+        uint64_t idx = get_varint(&r);
+        if (idx > UINT32_MAX) r.ok = false;
+        probes[i].import_index = (uint32_t)idx;
+        get_bytes(&r, probes[i].names_hash, 16);
+    }
     if (r.ok && r.p != r.end) r.ok = false;
-    if (!r.ok) out->len = first;
-    return r.ok;
+    if (!r.ok || !meta) free(probes);
+    if (!r.ok) {
+        out->len = first;
+        return false;
+    }
+    if (meta) {
+        memcpy(meta->names_hash, names, 16);
+        meta->probes = probes;
+        meta->nprobes = np;
+    }
+    return true;
+}
+
+bool sg_diags_decode(const uint8_t *blob, size_t len, SgDiags *out) { return sg_result_decode(blob, len, out, NULL); }
+
+SgHash sg_sig_names_hash(SgModule *m) {
+    SgVec names = {0};
+    for (uint32_t i = 0; i < m->values.cap; i++) {
+        SgValue *v = m->values.slots[i].value;
+        if (m->values.slots[i].key.s && !v->import && !v->pub && v->kind != V_MODULE && v->kind != V_ERROR)
+            sg_vec_push(&names, &v->name);
+    }
+    uint32_t nvalues = names.len;
+    for (uint32_t i = 0; i < m->types.cap; i++) {
+        SgTypeEntry *e = m->types.slots[i].value;
+        if (m->types.slots[i].key.s && !e->import && !e->pub) sg_vec_push(&names, &e->name);
+    }
+    sg_qsort(names.items, nvalues, sizeof(void *), cmp_name);
+    sg_qsort(names.items + nvalues, names.len - nvalues, sizeof(void *), cmp_name);
+    SgHasher *h = sg_hasher_new();
+    sg_hasher_u64(h, nvalues);
+    for (uint32_t i = 0; i < names.len; i++) {
+        SgName *n = names.items[i];
+        sg_hasher_str(h, n->s, n->len);
+    }
+    sg_vec_free(&names);
+    return sg_hasher_done(h);
 }
 
 /* ---- import lists ---- */

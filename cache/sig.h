@@ -28,6 +28,29 @@ SgHash sg_sig_export_hash(SgModule *m, const SgHash *(*hash_of)(SgModule *dep));
 bool sg_sig_decode(SgProgram *p, SgModule *m, const uint8_t *blob, size_t len,
                    bool (*need)(SgProgram *p, SgModule *dep));
 
+/* A module's result: its diagnostics, the hash of its private item names,
+ * and its probes. A probe records that the module looked up a name in an
+ * import that has no public item of that name (E105 or E106): which of the
+ * two it got depends on the import's private names, which the export hash
+ * does not cover, so the result is valid only while that names hash holds. */
+typedef struct SgProbe {
+    uint32_t import_index;
+    uint8_t names_hash[16];
+} SgProbe;
+
+typedef struct SgResultMeta {
+    uint8_t names_hash[16];
+    SgProbe *probes;            /* malloc'd */
+    uint32_t nprobes;
+} SgResultMeta;
+
+/* Hash of the names of m's private items (own items only). */
+SgHash sg_sig_names_hash(SgModule *m);
+
+void sg_result_encode(const SgDiags *d, const SgResultMeta *meta, SgBuf *out);
+/* meta may be NULL; otherwise meta->probes must be freed by the caller. */
+bool sg_result_decode(const uint8_t *blob, size_t len, SgDiags *out, SgResultMeta *meta);
+/* The same without metadata (empty names hash, no probes). */
 void sg_diags_encode(const SgDiags *d, SgBuf *out);
 bool sg_diags_decode(const uint8_t *blob, size_t len, SgDiags *out);
 

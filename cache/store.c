@@ -11,7 +11,7 @@
 #include "../include/sigil.h"
 #include "sig.h"
 
-#define SCHEMA_VERSION "2"
+#define SCHEMA_VERSION "3"
 
 struct SgStore {
     sqlite3 *db;

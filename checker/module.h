@@ -43,6 +43,7 @@ struct SgModule {
 
     /* incremental state (cache/engine.c) */
     uint8_t source_hash[16], export_hash[16], check_key[16];
+    uint8_t names_hash[16];     /* private item names (see SgProbe in cache/sig.h) */
     bool reused;            /* diagnostics and export hash came from the cache */
     bool checked;           /* bodies checked in this run */
     bool sig_bad;           /* the cached signature could not be decoded */

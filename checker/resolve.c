@@ -99,6 +99,7 @@ SgType *sg_resolve_type(SgResolveCtx *r, SgTypeExpr *te) {
         }
         if (v->import) v->import->used = true;
         SgTypeEntry *e = sg_map_get(&v->target->types, te->name);
+        if ((!e || e->import || !e->pub) && v->import) v->import->probed = true;
         if (!e || e->import) {
             sg_diag(r->diags, te->name_span.start, te->name_span.end, "E105",
                     "module `%s` has no type `%.*s`", v->target->name, (int)te->name.len, te->name.s);
@@ -267,6 +268,7 @@ static void bind_import(SgProgram *p, SgModule *m, SgImport *imp) {
         if (tt && tt->import) tt = NULL;
         bool vpub = tv && tv->pub, tpub = tt && tt->pub;
         if (!vpub && !tpub) {
+            imp->probed = true;
             if (tv || tt)
                 sg_diag(&m->diags, n->span.start, n->span.end, "E106", "`%.*s` is private to module `%s`",
                         (int)n->name.len, n->name.s, t->name);

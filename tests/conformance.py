@@ -118,7 +118,8 @@ def main():
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("dirs", nargs="*")
     a = ap.parse_args()
-    dirs = a.dirs or [os.path.join(here, "conformance")]
+    # the shared cases (copied), then sigil's own cases in the same format
+    dirs = a.dirs or [os.path.join(here, "conformance"), os.path.join(here, "cases")]
     shared = os.path.normpath(os.path.join(here, "..", "..", "shared", "conformance"))
     if not a.dirs and os.path.isdir(shared):
         dirs.append(shared)
@@ -129,7 +130,7 @@ def main():
             case = os.path.join(d, name)
             if not os.path.isdir(case):
                 continue
-            label = "%s/%s" % (os.path.basename(os.path.dirname(case)) if d != dirs[0] else "tests", name)
+            label = "%s/%s" % (os.path.basename(os.path.dirname(case)), name)
             if os.path.isdir(os.path.join(case, "steps")):
                 if not steps_enabled:
                     skipped += 1
