@@ -142,6 +142,7 @@ struct SgBlock {
     SgSpan span;
     SgStmt **stmts;
     uint32_t n;
+    bool had_error;             /* a statement was dropped after a syntax error */
 };
 
 /* ---- items ---- */
@@ -172,6 +173,7 @@ typedef struct SgItem {
     bool is_extern;
     bool selective;             /* IT_IMPORT: `.{...}` form */
     bool misplaced;             /* IT_IMPORT after another item (E010 given) */
+    bool had_syntax_error;      /* some statement inside was dropped: no W002 here */
     SgSpan span;                /* whole item */
     SgName name;                /* IT_IMPORT: the bound alias (plain/`as` forms) */
     SgSpan name_span;

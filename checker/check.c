@@ -252,8 +252,12 @@ static void diag(Ck *c, SgSpan s, const char *code, const char *fmt, ...) {
     sg_diag(c->d, s.start, s.end, code, "%s", buf);
 }
 
+/* After a reported type error, the variables of the types involved are
+ * solved to the error type: one mistake, one diagnostic (no E205 later). */
 static void mismatch(Ck *c, SgSpan at, SgType *expected, SgType *found) {
     diag(c, at, "E201", "type mismatch: expected %s, found %s", tstr(c, expected), tstr(c, found));
+    poison(c, expected);
+    poison(c, found);
 }
 
 /* Requires `found` to fit `expected`; reports E201 at `at` otherwise. */
@@ -294,7 +298,8 @@ static Local *push_local(Ck *c, SgName name, SgSpan span, SgType *t, uint8_t kin
 static void pop_locals(Ck *c, uint32_t to) {
     for (uint32_t i = to; i < c->nlocals; i++) {
         Local *l = &c->locals[i];
-        if (l->kind == L_LET && !l->used && !(l->name.len && l->name.s[0] == '_'))
+        if (l->kind == L_LET && !l->used && !(l->name.len && l->name.s[0] == '_') &&
+            !(c->item && c->item->had_syntax_error))
             diag(c, l->span, "W002", "unused local variable `%.*s`", (int)l->name.len, l->name.s);
     }
     c->nlocals = to;
@@ -422,6 +427,8 @@ static SgType *check_binary(Ck *c, SgExpr *e) {
     else ok = l->kind == r->kind && (l->kind == TY_INT || l->kind == TY_FLOAT);
     if (!ok) {
         diag(c, e->span, "E206", "operator `%s` is not defined for %s and %s", op_text(op), tstr(c, l), tstr(c, r));
+        poison(c, l);
+        poison(c, r);
         return result ? result : &sg_ty_error;
     }
     return result ? result : l;
@@ -433,6 +440,7 @@ static SgType *check_unary(Ck *c, SgExpr *e) {
     bool ok = e->op == TK_BANG ? t->kind == TY_BOOL : (t->kind == TY_INT || t->kind == TY_FLOAT);
     if (!ok) {
         diag(c, e->span, "E206", "operator `%s` is not defined for %s", op_text(e->op), tstr(c, t));
+        poison(c, t);
         return e->op == TK_BANG ? &sg_ty_bool : &sg_ty_error;
     }
     return t;
@@ -454,9 +462,11 @@ static SgType *check_member(Ck *c, SgExpr *e) {
         for (uint32_t i = 0; i < d->nfields; i++)
             if (sg_name_eq(d->fields[i].name, f)) return sg_type_subst(c->a, d->fields[i].type, t->args, t->n);
         diag(c, e->u.member.name_span, "E108", "struct %s has no field `%.*s`", tstr(c, t), (int)f.len, f.s);
+        poison(c, t);
         return &sg_ty_error;
     }
     diag(c, e->u.member.name_span, "E108", "no field `%.*s` on a value of type %s", (int)f.len, f.s, tstr(c, t));
+    poison(c, t);
     return &sg_ty_error;
 }
 
@@ -468,6 +478,7 @@ static SgType *check_index(Ck *c, SgExpr *e) {
     }
     if (t->kind != TY_LIST) {
         diag(c, e->span, "E206", "cannot index a value of type %s (only lists can be indexed)", tstr(c, t));
+        poison(c, t);
         check(c, e->u.index.index, &sg_ty_error);
         return &sg_ty_error;
     }
@@ -955,6 +966,7 @@ static void check_stmt(Ck *c, SgStmt *s) {
         else if (is_absorbing(t)) elem = &sg_ty_error;
         else {
             diag(c, s->expr->span, "E201", "type mismatch: expected a List, found %s", tstr(c, t));
+            poison(c, t);
             elem = &sg_ty_error;
         }
         uint32_t mark = c->nlocals;
@@ -986,6 +998,7 @@ static SgType *check_block(Ck *c, SgBlock *b, SgType *expected) {
         }
     }
     pop_locals(c, mark);
+    if (b->had_error && !have_value) return &sg_ty_error;   /* its value may be what was dropped */
     if (!have_value && expected && expected != DROP) {
         SgSpan at = b->n ? b->stmts[b->n - 1]->span : (SgSpan){b->span.end ? b->span.end - 1 : 0, b->span.end};
         if (!unify(c, &sg_ty_unit, expected)) mismatch(c, at, expected, &sg_ty_unit);

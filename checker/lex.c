@@ -112,6 +112,7 @@ static void push_tok(Lexer *L, int kind, uint32_t off, uint32_t len, uint8_t fla
     t->depth = (uint16_t)(L->depth > 65535 ? 65535 : L->depth);
     t->off = off;
     t->len = len;
+
     if (kind != TK_NEWLINE && L->in_doc) {
         if (L->ndocs == L->doccap) {
             L->doccap = L->doccap ? L->doccap * 2 : 16;

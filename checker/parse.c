@@ -21,6 +21,7 @@ typedef struct Parser {
     bool panic;
     bool no_struct;     /* `{` after a name opens a block, not a struct literal */
     uint32_t nest;      /* recursion depth, bounded so hostile input cannot overflow the stack */
+    SgItem *item;       /* the item being parsed */
 } Parser;
 
 /* Deeper nesting than this is a syntax error rather than a stack overflow
@@ -734,6 +735,8 @@ static SgBlock *parse_block(Parser *p) {
         SgStmt *s = parse_stmt(p);
         if (p->panic) {
             sync_statement(p, depth);
+            b->had_error = true;
+            if (p->item) p->item->had_syntax_error = true;
             continue;     /* the broken statement is dropped */
         }
         list_push(&stmts, s);
@@ -743,6 +746,8 @@ static SgBlock *parse_block(Parser *p) {
         } else if (k != TK_RBRACE) {
             error_at(p, cur(p), "end of statement");
             sync_statement(p, depth);
+            b->had_error = true;
+            if (p->item) p->item->had_syntax_error = true;
         }
         if (p->i == before) advance(p);   /* always make progress */
     }
@@ -866,6 +871,7 @@ static SgItem *parse_item(Parser *p, bool *seen_other) {
     SgItem *it = SG_NEW(p->a, SgItem);
     SgToken *first = cur(p);
     it->span.start = first->off;
+    p->item = it;
     it->doc = doc_for(p, p->i);
     if (accept(p, TK_IMPORT)) {
         parse_import(p, it);
@@ -944,6 +950,20 @@ static SgItem *parse_item(Parser *p, bool *seen_other) {
     return it;
 }
 
+/* Is token i the first on its line? (Only the top-level resynchronisation
+ * asks, so it is computed from the source rather than stored.) */
+static bool at_line_start(Parser *p, uint32_t i) {
+    uint32_t from = 0;
+    for (uint32_t j = i; j-- > 0;)
+        if (p->t[j].kind != TK_NEWLINE) {
+            from = p->t[j].off + p->t[j].len;
+            break;
+        }
+    for (uint32_t o = p->t[i].off; o > from; o--)
+        if (p->src[o - 1] == '\n') return true;
+    return from == 0 && i == 0;
+}
+
 static bool is_item_start(int k) {
     return k == TK_IMPORT || k == TK_PUB || k == TK_EXTERN || k == TK_FN || k == TK_STRUCT ||
            k == TK_ENUM || k == TK_TYPE || k == TK_CONST;
@@ -972,7 +992,7 @@ void sg_parse(SgArena *arena, const char *src, uint32_t len, SgAst *out, SgDiags
                     advance(p);
                     break;
                 }
-                if (t->depth == 0 && is_item_start(t->kind)) break;
+                if (t->depth == 0 && is_item_start(t->kind) && at_line_start(p, p->i)) break;
                 advance(p);
             }
             p->panic = false;
@@ -984,7 +1004,8 @@ void sg_parse(SgArena *arena, const char *src, uint32_t len, SgAst *out, SgDiags
         else if (k != TK_EOF && !is_item_start(k)) {
             error_at(p, cur(p), "end of item");
             p->panic = false;
-            while (kind(p) != TK_EOF && !(cur(p)->depth == 0 && (kind(p) == TK_NEWLINE || is_item_start(kind(p)))))
+            while (kind(p) != TK_EOF && !(cur(p)->depth == 0 && (kind(p) == TK_NEWLINE ||
+                                                               (is_item_start(kind(p)) && at_line_start(p, p->i)))))
                 advance(p);
         }
     }

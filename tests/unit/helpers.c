@@ -435,3 +435,42 @@ const char *check_lines(const Checked *c) {
     free(e);
     return r;
 }
+
+/* ---- list differences ---- */
+static int cmp_cstr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static char **split_words(const char *s, uint32_t *n) {
+    char *copy = test_printf("%s", s);
+    uint32_t cap = 8;
+    char **v = SG_NEW_N(test_arena(), char *, cap);
+    *n = 0;
+    for (char *tok = strtok(copy, " "); tok; tok = strtok(NULL, " ")) {
+        if (*n == cap) {
+            char **w = SG_NEW_N(test_arena(), char *, cap * 2);
+            memcpy(w, v, sizeof *v * cap);
+            v = w;
+            cap *= 2;
+        }
+        v[(*n)++] = tok;
+    }
+    qsort(v, *n, sizeof *v, cmp_cstr);
+    return v;
+}
+
+const char *list_diff(const char *got, const char *want) {
+    uint32_t ng, nw;
+    char **g = split_words(got, &ng), **w = split_words(want, &nw);
+    SgBuf extra = {0}, missing = {0};
+    uint32_t i = 0, j = 0;
+    while (i < ng || j < nw) {
+        int c = i == ng ? 1 : j == nw ? -1 : strcmp(g[i], w[j]);
+        if (c == 0) i++, j++;
+        else if (c < 0) sg_buf_printf(&extra, " %s", g[i++]);
+        else sg_buf_printf(&missing, " %s", w[j++]);
+    }
+    char *r = test_printf("unexpected:%s; missing:%s", extra.data ? extra.data : " (none)",
+                          missing.data ? missing.data : " (none)");
+    sg_buf_free(&extra);
+    sg_buf_free(&missing);
+    return r;
+}

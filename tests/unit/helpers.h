@@ -88,6 +88,8 @@ SgModule *find_module(const Checked *c, const char *name);
  * `//~ CODE [CODE ...]` on the line where each starts (the conformance
  * cases' convention), as "FILE:LINE:CODE" sorted by file, line and code. */
 const char *annotations(const char *const *files);
+/* "unexpected: A B; missing: C" between two space-separated lists. */
+const char *list_diff(const char *got, const char *want);
 /* The run's diagnostics in the same form and order. */
 const char *check_lines(const Checked *c);
 
@@ -96,7 +98,11 @@ const char *check_lines(const Checked *c);
 #define ASSERT_CHECK_AS(var, files)                                  \
     Checked *var = check_ws(files);                                  \
     ASSERT_OK_HELPER();                                              \
-    ASSERT_STR_EQ(check_lines(var), annotations(files))
+    do {                                                             \
+        const char *got_ = check_lines(var), *want_ = annotations(files); \
+        if (strcmp(got_, want_) != 0)                                \
+            FAIL("diagnostics differ from the //~ annotations: %s", list_diff(got_, want_)); \
+    } while (0)
 #define ASSERT_CHECK(files)                                          \
     do {                                                             \
         ASSERT_CHECK_AS(c_, files);                                  \

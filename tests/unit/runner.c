@@ -230,6 +230,9 @@ int main(int argc, char **argv) {
         tests[i].fn();
         bool f = cur.failed;
         if (f) {
+            /* one line per failing test */
+            for (char *c = cur.reason; *c; c++)
+                if (*c == '\n') *c = ' ';
             printf("FAIL %s: %s\n", cur.name, cur.reason);
             failed++;
         } else {

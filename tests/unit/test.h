@@ -87,7 +87,7 @@ const char *test_quote(const char *s, size_t n);
     do {                                                                           \
         const char *a_ = (a), *b_ = (b);                                           \
         if (!a_ || !b_ || strcmp(a_, b_) != 0)                                     \
-            FAIL("%s == %s:\n      got      %s\n      expected %s", #a, #b,        \
+            FAIL("%s == %s: got %s, expected %s", #a, #b,                         \
                  a_ ? test_quote(a_, strlen(a_)) : "NULL",                         \
                  b_ ? test_quote(b_, strlen(b_)) : "NULL");                        \
     } while (0)
@@ -105,7 +105,7 @@ const char *test_quote(const char *s, size_t n);
         const void *a_ = (a), *b_ = (b);                                           \
         size_t n_ = (size_t)(n);                                                   \
         if (memcmp(a_, b_, n_) != 0)                                               \
-            FAIL("%s == %s (%zu bytes):\n      got      %s\n      expected %s", #a, #b, n_, \
+            FAIL("%s == %s (%zu bytes): got %s, expected %s", #a, #b, n_,         \
                  test_quote(a_, n_), test_quote(b_, n_));                          \
     } while (0)
 

@@ -587,9 +587,9 @@ TEST(check_engine_errors) {
     ASSERT_STR_EQ(check_summary(c), "");
 }
 
-TEST(check_unreadable_and_binary_files) {
-    /* arbitrary bytes, NULs and invalid UTF-8 in a module: diagnostics, no
-     * crash; a file that cannot be read is reported, not fatal */
+TEST(check_binary_files) {
+    /* arbitrary bytes, NULs and invalid UTF-8 in a module: diagnostics for
+     * it, no crash, and the other modules are unaffected */
     const char *root = test_tmpdir();
     ASSERT_OK_HELPER();
     static const char bin[] = "fn f() {\0\xFF\xFE}\n\x01\x02 let \"\n";
@@ -611,4 +611,53 @@ TEST(check_unreadable_and_binary_files) {
     sg_engine_free(&run);
     ASSERT_TRUE(nbin > 0);
     ASSERT_EQ_UINT(nok, 1);
+}
+
+TEST(check_syntax_error_no_type_cascade) {
+    /* A broken last statement is dropped; the body must not then be
+     * reported as Unit against the return type: one mistake, one
+     * diagnostic (LANGUAGE.md section 6). */
+    ASSERT_CHECK(FILES("main.sg",
+        "fn f() -> Int { 1 + }                   //~ E010\n"
+        "fn g(o: Option[Int]) -> Int {\n"
+        "    match o { Some(v) => v None => 0 }  //~ E010\n"
+        "}\n"
+        "fn h() -> String {\n"
+        "    let _z = 1 +\n"
+        "}                                       //~ E010\n"
+        "fn k(b: Bool) -> Int {\n"
+        "    if b { 1 } else { 2 +* 3 }          //~ E010\n"
+        "}\n"));
+}
+
+TEST(check_syntax_error_no_unused_cascade) {
+    /* a local read only in a statement that had a syntax error is not
+     * "never read": the mistake is the syntax error alone */
+    ASSERT_CHECK(FILES("main.sg",
+        "fn f() {\n"
+        "    let x = 1\n"
+        "    print(int_to_string(x) +)           //~ E010\n"
+        "}\n"));
+}
+
+TEST(check_type_error_no_cascade) {
+    /* A type error reported on a type that still holds an unsolved
+     * variable (`List[_]`, `Option[_]`) must not leave an E205 behind for
+     * that variable: one mistake, one diagnostic (LANGUAGE.md section 6) */
+    ASSERT_CHECK(FILES("main.sg",
+        "fn a(o: Option[Int]) -> Bool { o == None }         //~ E206\n"
+        "fn b() -> Int {\n"
+        "    let z = None\n"
+        "    z + 1                                          //~ E206\n"
+        "}\n"
+        "fn c() -> Int { let l = []; let _b = !l; 0 }       //~ E206\n"
+        "fn d() -> Int { let l = []; -l }                   //~ E206\n"
+        "fn e() { let o = None; let _p = o[0] }             //~ E206\n"
+        "fn f() { let l = []; let mut c = 1; c = l }        //~ W002 E201\n"
+        "fn g() -> Int { let l = []; l }                    //~ E201\n"
+        "fn h() { let o = None; if o { } }                  //~ E201\n"
+        "fn i() { let l = []; while l { } }                 //~ E201\n"
+        "fn j() -> Int { let p: Int = [] ; p }              //~ E201\n"));
+    /* not a cascade: a list whose elements are never learned */
+    ASSERT_CHECK(FILES("main.sg", "fn m() { let l = []; for _x in l { } }   //~ E205\n"));
 }

@@ -113,6 +113,16 @@ TEST(lex_token_offsets_and_depth) {
     /* unbalanced closers never make the depth negative */
     Lexed *l2 = lex_src(")) x");
     ASSERT_EQ_UINT(l2->toks.toks[2].depth, 0);
+    /* a closer closes up to its matching opener, so an unclosed `(` does
+     * not swallow the rest of the block */
+    Lexed *l3 = lex_src("{ f( }\nx");
+    ASSERT_STR_EQ(tok_kinds(l3), "{ IDENT ( } NL IDENT NL EOF");
+    ASSERT_EQ_UINT(l3->toks.toks[3].depth, 0);
+    ASSERT_LEX("[(]\nx", "[ ( ] NL IDENT NL EOF", "");
+    /* a closer with no opener of its kind changes nothing */
+    Lexed *l4 = lex_src("(]\nx");
+    ASSERT_STR_EQ(tok_kinds(l4), "( ] IDENT EOF");
+    ASSERT_EQ_UINT(l4->toks.toks[2].depth, 1);
 }
 
 TEST(lex_newline_after_enders) {

@@ -607,3 +607,75 @@ TEST(parse_lambdas_and_blocks) {
     ASSERT_STR_EQ(diag_codes(&q->diags), "");
     ASSERT_EQ_UINT(body_of(q, "f")->n, 1);
 }
+
+/* Builds prefix + open*n + middle + close*n + suffix. */
+static const char *nested(const char *prefix, const char *open, const char *middle, const char *close,
+                          const char *suffix, int n) {
+    SgBuf b = {0};
+    sg_buf_puts(&b, prefix);
+    for (int i = 0; i < n; i++) sg_buf_puts(&b, open);
+    sg_buf_puts(&b, middle);
+    for (int i = 0; i < n; i++) sg_buf_puts(&b, close);
+    sg_buf_puts(&b, suffix);
+    char *r = test_printf("%s", sg_buf_cstr(&b));
+    sg_buf_free(&b);
+    return r;
+}
+
+TEST(parse_hostile_nesting) {
+    /* deep nesting must not exhaust the stack: one E010, nothing else,
+     * and the next item is still parsed */
+    const int n = 100000;
+    const char *srcs[] = {
+        nested("const X: Int = ", "(", "1", ")", "\nfn next() {}\n", n),
+        nested("fn f() -> Int ", "{", "1", "}", "\nfn next() {}\n", n),
+        nested("const X: Int = ", "[", "", "]", "\nfn next() {}\n", n),
+        nested("const X: Int = ", "-", "1", "", "\nfn next() {}\n", n),
+        nested("const X: Int = ", "!", "true", "", "\nfn next() {}\n", n),
+        nested("const X: ", "List[", "Int", "]", " = []\nfn next() {}\n", n),
+        nested("fn f(o: Int) -> Int { match o { ", "Some(", "_", ")", " => 1 } }\nfn next() {}\n", n),
+        nested("const X: Int = ", "f(", "1", ")", "\nfn next() {}\n", n),
+        nested("const X: Int = ", "fn() { ", "1", " }", "\nfn next() {}\n", n),
+        nested("fn f() { ", "if true { ", "1", " }", " }\nfn next() {}\n", n),
+        nested("const X: ", "fn() -> ", "Int", "", " = 1\nfn next() {}\n", n),
+    };
+    for (size_t i = 0; i < SG_ARRAY_LEN(srcs); i++) {
+        Parsed *p = parse_src(srcs[i]);
+        if (strcmp(diag_codes(&p->diags), "E010") != 0)
+            FAIL("case %zu (%.30s...): diagnostics \"%.200s\", expected exactly one E010", i, srcs[i],
+                 diag_codes(&p->diags));
+        if (!find_item(p, "next")) FAIL("case %zu (%.30s...): the next item was not parsed", i, srcs[i]);
+    }
+    /* long flat lists and statement sequences are not nesting */
+    SgBuf b = {0};
+    sg_buf_puts(&b, "const L: List[Int] = [");
+    for (int i = 0; i < n; i++) sg_buf_puts(&b, "1, ");
+    sg_buf_puts(&b, "]\nfn f() {\n");
+    for (int i = 0; i < 20000; i++) sg_buf_puts(&b, "    let x = 1\n");
+    sg_buf_puts(&b, "}\n");
+    Parsed *q = parse_src(sg_buf_cstr(&b));
+    sg_buf_free(&b);
+    ASSERT_STR_EQ(diag_codes(&q->diags), "");
+    ASSERT_EQ_UINT(find_item(q, "L")->value->u.list.n, (uint32_t)n);
+    ASSERT_EQ_UINT(body_of(q, "f")->n, 20000);
+}
+
+TEST(parse_recovery_skips_fn_in_expressions) {
+    /* After an error at top level, a `fn` that starts a lambda or a
+     * function type (not an item: no name follows) must not restart item
+     * parsing, or one mistake gives a second E010 ("expected a name"). */
+    static const char *const srcs[] = {
+        "const X = fn() { 1 }\nfn next() {}\n",                 /* missing const type */
+        "const C: = fn(x: Int) -> Int { x }\nfn next() {}\n",
+        "type T = = fn(Int) -> Int\nfn next() {}\n",
+        "const Y: Int = 1 2 fn() { 3 }\nfn next() {}\n",
+        "struct S { f: fn(Int) -> Int x }\nfn next() {}\n",
+    };
+    for (size_t i = 0; i < SG_ARRAY_LEN(srcs); i++) {
+        Parsed *p = parse_src(srcs[i]);
+        if (strcmp(diag_codes(&p->diags), "E010") != 0)
+            FAIL("%s: diagnostics \"%s\", expected exactly one E010", test_quote(srcs[i], strlen(srcs[i])),
+                 diag_codes_at(&p->diags));
+        if (!find_item(p, "next")) FAIL("%s: the next item was not parsed", test_quote(srcs[i], strlen(srcs[i])));
+    }
+}
