@@ -12,7 +12,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 BUILD   ?= build
 
-LIB_SRCS := $(wildcard checker/*.c) $(wildcard cache/*.c)
+LIB_SRCS := $(wildcard checker/*.c) $(wildcard cache/*.c) $(wildcard protocol/*.c)
 CLI_SRCS := $(wildcard server/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -26,7 +26,7 @@ all: $(BUILD)/sigil
 $(BUILD)/sigil: $(LIB_OBJS) $(CLI_OBJS)
 	$(CC) $(CFLAGS) $(SG_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/obj/%.o: %.c $(wildcard checker/*.h cache/*.h server/*.h include/*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard checker/*.h cache/*.h protocol/*.h server/*.h include/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SG_CFLAGS) -Iinclude -c -o $@ $<
 
@@ -74,7 +74,7 @@ tsan:
 
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_TARGETS := $(BUILD)/fuzz-check $(BUILD)/fuzz-cache
-$(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(wildcard checker/*.h cache/*.h include/*.h)
+$(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(wildcard checker/*.h cache/*.h protocol/*.h include/*.h)
 	@mkdir -p $(BUILD)
 	clang $(SG_CFLAGS) $(FUZZ_CFLAGS) -Iinclude -o $@ $< $(LIB_SRCS) $(PKG_LIBS) -lm -lpthread
 

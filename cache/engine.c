@@ -69,6 +69,7 @@ static void phase(const char *name, double *t) {
 }
 
 typedef struct Ctx {
+    const SgEngineOptions *opt;
     SgEngineRun *run;
     SgProgram *p;
     SgStore *store;
@@ -156,6 +157,21 @@ static void parse_module(SgModule *m) {
 static void index_one(uint32_t i, void *arg) {
     Ctx *c = arg;
     SgModule *m = c->p->mods[i];
+    for (uint32_t k = 0; m->abs_path && k < c->opt->noverlays; k++) {
+        const SgOverlay *o = &c->opt->overlays[k];
+        if (strcmp(o->path, m->abs_path) != 0) continue;
+        m->overlay = true;
+        m->src = sg_xmalloc(o->len + 1);
+        memcpy(m->src, o->text, o->len);
+        m->src[o->len] = 0;
+        m->len = o->len > UINT32_MAX - 16 ? UINT32_MAX - 16 : (uint32_t)o->len;
+        m->read_this_run = true;
+        SgHash h = sg_hash(m->src, m->len);
+        memcpy(m->source_hash, h.b, 16);
+        parse_module(m);
+        set_import_paths_from_ast(m);
+        return;
+    }
     struct stat st;
     m->stat_ok = stat(m->path, &st) == 0;
     if (m->stat_ok) {
@@ -488,7 +504,7 @@ static bool nothing_to_store(Ctx *c) {
         if (c->p->mods[i]->sig_bad) return false;
     for (uint32_t i = 0; i < c->p->n; i++) {
         SgModule *m = c->p->mods[i];
-        if (m->abs_path && !m->uncacheable && m->stat_ok && !row_current(m)) return false;
+        if (m->abs_path && !m->uncacheable && m->stat_ok && !m->overlay && !row_current(m)) return false;
     }
     uint32_t live = 0;
     for (uint32_t i = 0; i < c->p->n; i++) live += c->p->mods[i]->row != NULL;
@@ -526,9 +542,9 @@ static void store_results(Ctx *c, const SgEngineOptions *opt) {
     }
     for (uint32_t i = 0; i < c->p->n; i++) {
         SgModule *m = c->p->mods[i];
-        if (!m->abs_path || m->uncacheable || !m->stat_ok) continue;
         SgFileRow *r = m->row;
         if (r) r->seen = true;
+        if (!m->abs_path || m->uncacheable || !m->stat_ok || m->overlay) continue;
         if (row_current(m)) continue;
         SgFileRow nr = {.size = m->size, .mtime_ns = m->mtime_ns, .ino = m->ino, .indexed_at_ns = m->indexed_at_ns,
                         .have_key = true};
@@ -624,7 +640,7 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     if (!realpath(opt->std_dir, std_real)) snprintf(std_real, sizeof std_real, "%s", opt->std_dir);
     run->root_abs = sg_xstrdup(real);
 
-    Ctx c = {.run = run, .p = &run->prog, .now_ns = wall_ns()};
+    Ctx c = {.opt = opt, .run = run, .p = &run->prog, .now_ns = wall_ns()};
     sg_arena_init(&c.rows_arena);
     SgProgram *p = &run->prog;
     sg_arena_init(&p->arena);

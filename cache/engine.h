@@ -18,12 +18,21 @@
 #include "../checker/module.h"
 #include "../checker/workspace.h"
 
+/* Text that replaces a file's contents on disk (an editor's open buffer). */
+typedef struct SgOverlay {
+    const char *path;           /* absolute, as realpath gives it */
+    const char *text;
+    size_t len;
+} SgOverlay;
+
 typedef struct SgEngineOptions {
     const char *root;
     const char *std_dir;
     int jobs;
     const char *cache_dir;      /* NULL: no on-disk cache (--no-cache) */
     int64_t cache_keep;         /* results kept beyond those in use (LRU cap) */
+    const SgOverlay *overlays;  /* open editor buffers: they win over the disk */
+    uint32_t noverlays;
 } SgEngineOptions;
 
 /* A file that is not a module (E100) or lost a duplicate-name contest

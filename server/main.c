@@ -9,12 +9,13 @@
 
 #include "../include/sigil.h"
 #include "../cache/store.h"
+#include "lsp.h"
 #include "report.h"
 
 static const char usage[] =
     "usage: sigil --check [options] [ROOT]   check a workspace once and exit (CI mode)\n"
     "       sigil check   [options] [ROOT]   same\n"
-    "       sigil --lsp                      language server on stdin/stdout\n"
+    "       sigil --lsp [--log FILE]         language server on stdin/stdout\n"
     "       sigil --watch [options] [ROOT]   re-check on every change\n"
     "       sigil cache stats|clear|verify [ROOT]\n"
     "       sigil --version | --help\n"
@@ -216,7 +217,24 @@ int main(int argc, char **argv) {
     }
     if (strcmp(cmd, "--check") == 0 || strcmp(cmd, "check") == 0) return cmd_check(argc, argv, 2);
     if (strcmp(cmd, "cache") == 0) return cmd_cache(argc, argv);
-    if (strcmp(cmd, "--lsp") == 0 || strcmp(cmd, "--watch") == 0) {
+    if (strcmp(cmd, "--lsp") == 0) {
+        const char *log = NULL;
+        for (int i = 2; i < argc; i++) {
+            if (strcmp(argv[i], "--log") == 0 && i + 1 < argc) log = argv[++i];
+            else if (strncmp(argv[i], "--log=", 6) == 0) log = argv[i] + 6;
+            else if (strcmp(argv[i], "--stdio") == 0) continue;   /* what some clients pass */
+            else return bad_usage("unknown option for --lsp: '%s'", argv[i]);
+        }
+        char *std = find_std();
+        if (!std) {
+            fputs("sigil: cannot find the standard library (set SIGIL_STD to its directory)\n", stderr);
+            return 2;
+        }
+        int rc = sg_lsp_main(std, log);
+        free(std);
+        return rc;
+    }
+    if (strcmp(cmd, "--watch") == 0) {
         fprintf(stderr, "sigil: %s is not available in this version yet\n", cmd);
         return 2;
     }

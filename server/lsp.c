@@ -1,0 +1,937 @@
+/* lsp.c - the language server: one libuv loop owns protocol I/O and all
+ * workspace state; checks run on libuv's thread pool over a snapshot (the
+ * open buffers' text plus the files on disk, through the same engine and
+ * on-disk cache as `sigil --check`) and post their result back to the loop.
+ * A result made stale by a newer edit is dropped, never published.
+ *
+ * Threads: the loop thread runs every function here except check_work,
+ * which touches only its CheckJob (a snapshot it owns). */
+#include "lsp.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "../cache/engine.h"
+#include "../checker/ast.h"
+#include "../include/sigil.h"
+#include "../protocol/jsonrpc.h"
+#include "../protocol/position.h"
+
+#define DEBOUNCE_MS 15
+
+typedef struct Doc {
+    char *uri;
+    char *path;         /* absolute */
+    char *text;
+    size_t len;
+    int64_t version;
+} Doc;
+
+typedef struct CheckJob {
+    uv_work_t req;
+    uint64_t gen;
+    SgEngineOptions opt;
+    SgOverlay *overlays;
+    uint32_t noverlays;
+    SgEngineRun run;
+    bool ok;
+    char *err;
+    bool first;         /* the start-up check (with $/progress) */
+} CheckJob;
+
+typedef struct Lsp {
+    uv_loop_t *loop;
+    uv_stream_t *in, *out;
+    LspFramer framer;
+    int state;          /* 0 before initialize, 1 running, 2 after shutdown */
+    LspEncoding enc;
+    char *root, *std_dir, *cache_dir;
+    Doc **docs;
+    uint32_t ndocs;
+    uv_timer_t debounce;
+    bool running, dirty;
+    uint64_t gen;       /* bumped by every change that can affect a result */
+    SgEngineRun *last;  /* the latest published run */
+    char **published;   /* URIs whose last published diagnostics were not empty */
+    uint32_t npublished;
+    bool dynamic_watch, client_progress, progress_started;
+    int next_request_id;
+    FILE *log;
+    uv_fs_event_t **watchers;
+    uint32_t nwatchers;
+    int exit_code;
+    bool stopping;      /* exit received: finish writes, start nothing */
+} Lsp;
+
+static Lsp *g;
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("sigil-lsp: ", g->log);
+    vfprintf(g->log, fmt, ap);
+    fputc('\n', g->log);
+    fflush(g->log);
+    va_end(ap);
+}
+
+/* ---- output ---- */
+typedef struct WriteReq {
+    uv_write_t req;
+    char *data;
+} WriteReq;
+
+static void after_write(uv_write_t *req, int status) {
+    WriteReq *w = (WriteReq *)req;
+    if (status < 0) logf_("write failed: %s", uv_strerror(status));
+    free(w->data);
+    free(w);
+}
+
+static void lsp_send(cJSON *msg) {
+    SgBuf b = {0};
+    lsp_frame(msg, &b);
+    cJSON_Delete(msg);
+    WriteReq *w = sg_xmalloc(sizeof *w);
+    w->data = b.data;
+    uv_buf_t buf = uv_buf_init(b.data, (unsigned)b.len);
+    int rc = uv_write(&w->req, g->out, &buf, 1, after_write);
+    if (rc < 0) {
+        logf_("write failed: %s", uv_strerror(rc));
+        free(w->data);
+        free(w);
+    }
+}
+
+/* ---- URIs ---- */
+static char *uri_to_path(const char *uri) {
+    if (strncmp(uri, "file://", 7) != 0) return NULL;
+    const char *p = uri + 7;
+    if (*p != '/') {    /* file://host/path: only localhost is ours */
+        if (strncmp(p, "localhost/", 10) != 0) return NULL;
+        p += 9;
+    }
+    SgBuf b = {0};
+    for (; *p; p++) {
+        int h1, h2;
+        if (*p == '%' && p[1] && p[2] && (h1 = (p[1] >= 'a' ? p[1] - 'a' + 10 : p[1] >= 'A' ? p[1] - 'A' + 10 : p[1] - '0')) >= 0 &&
+            h1 < 16 && (h2 = (p[2] >= 'a' ? p[2] - 'a' + 10 : p[2] >= 'A' ? p[2] - 'A' + 10 : p[2] - '0')) >= 0 && h2 < 16) {
+            sg_buf_putc(&b, (char)(h1 * 16 + h2));
+            p += 2;
+        } else {
+            sg_buf_putc(&b, *p);
+        }
+    }
+    char *r = sg_xstrdup(b.data ? b.data : "/");
+    sg_buf_free(&b);
+    return r;
+}
+
+static char *path_to_uri(const char *path) {
+    SgBuf b = {0};
+    sg_buf_puts(&b, "file://");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("/-._~", *p))
+            sg_buf_putc(&b, (char)*p);
+        else
+            sg_buf_printf(&b, "%%%02X", *p);
+    }
+    char *r = sg_xstrdup(b.data);
+    sg_buf_free(&b);
+    return r;
+}
+
+/* ---- documents ---- */
+static Doc *find_doc_by_path(const char *path) {
+    for (uint32_t i = 0; i < g->ndocs; i++)
+        if (strcmp(g->docs[i]->path, path) == 0) return g->docs[i];
+    return NULL;
+}
+
+static Doc *find_doc(const char *uri) {
+    for (uint32_t i = 0; i < g->ndocs; i++)
+        if (strcmp(g->docs[i]->uri, uri) == 0) return g->docs[i];
+    return NULL;
+}
+
+static void free_doc(Doc *d) {
+    free(d->uri);
+    free(d->path);
+    free(d->text);
+    free(d);
+}
+
+/* ---- checking ---- */
+static void schedule_check(void);
+static void debounce_fired(uv_timer_t *t);
+
+static void check_work(uv_work_t *req) {
+    CheckJob *j = req->data;
+    j->ok = sg_engine_run(&j->opt, &j->run, &j->err);
+}
+
+static void free_job(CheckJob *j) {
+    for (uint32_t i = 0; i < j->noverlays; i++) {
+        free((char *)j->overlays[i].path);
+        free((char *)j->overlays[i].text);
+    }
+    free(j->overlays);
+    free(j->err);
+    free(j);
+}
+
+static void free_run(SgEngineRun *r) {
+    if (!r) return;
+    sg_engine_free(r);
+    free(r);
+}
+
+/* Text of a module as the user sees it: the open buffer, else the file. */
+static char *module_text(const char *abs, const char *disk_path, size_t *len) {
+    Doc *d = find_doc_by_path(abs);
+    if (d) {
+        *len = d->len;
+        return memcpy(sg_xmalloc(d->len + 1), d->text, d->len + 1);
+    }
+    char *data;
+    const char *err;
+    if (sg_read_file(disk_path, &data, len, &err)) return data;
+    *len = 0;
+    return sg_xstrdup("");
+}
+
+static cJSON *lsp_range(const char *text, size_t len, uint32_t l1, uint32_t c1, uint32_t l2, uint32_t c2) {
+    cJSON *r = cJSON_CreateObject();
+    cJSON *s = cJSON_AddObjectToObject(r, "start"), *e = cJSON_AddObjectToObject(r, "end");
+    cJSON_AddNumberToObject(s, "line", l1 ? l1 - 1 : 0);
+    cJSON_AddNumberToObject(s, "character", lsp_character_of_column(text, len, l1, c1, g->enc));
+    cJSON_AddNumberToObject(e, "line", l2 ? l2 - 1 : 0);
+    cJSON_AddNumberToObject(e, "character", lsp_character_of_column(text, len, l2, c2, g->enc));
+    return r;
+}
+
+static cJSON *diag_array(const SgDiags *ds, const char *text, size_t len) {
+    cJSON *arr = cJSON_CreateArray();
+    for (uint32_t i = 0; i < ds->len; i++) {
+        const SgDiag *d = &ds->items[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToObject(o, "range", lsp_range(text, len, d->line, d->col, d->end_line, d->end_col));
+        cJSON_AddNumberToObject(o, "severity", sg_diag_severity(d) == SG_ERROR ? 1 : 2);
+        cJSON_AddStringToObject(o, "code", d->code);
+        cJSON_AddStringToObject(o, "source", "sigil");
+        cJSON_AddStringToObject(o, "message", d->message);
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
+typedef struct FileDiags {
+    char *path;         /* absolute */
+    const char *disk;   /* path to read */
+    const SgDiags *diags;
+} FileDiags;
+
+/* Every file of the run that has diagnostics, workspace modules and strays. */
+static FileDiags *run_files(SgEngineRun *run, uint32_t *n) {
+    FileDiags *fs = sg_xcalloc(run->prog.n + run->nstrays + 1, sizeof *fs);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < run->prog.n; i++) {
+        SgModule *m = run->prog.mods[i];
+        if (m->is_std || !m->abs_path) continue;
+        fs[k++] = (FileDiags){sg_xstrdup(m->abs_path), m->path, &m->diags};
+    }
+    for (uint32_t i = 0; i < run->nstrays; i++) {
+        SgBuf b = {0};
+        sg_buf_printf(&b, "%s/%s", run->root_abs, run->strays[i].rel);
+        fs[k++] = (FileDiags){b.data, run->strays[i].path, &run->strays[i].diags};
+    }
+    *n = k;
+    return fs;
+}
+
+static void publish(const char *path, const char *disk, const SgDiags *ds) {
+    size_t len;
+    char *text = module_text(path, disk, &len);
+    cJSON *params = cJSON_CreateObject();
+    char *uri = path_to_uri(path);
+    Doc *d = find_doc_by_path(path);
+    cJSON_AddStringToObject(params, "uri", d ? d->uri : uri);
+    if (d) cJSON_AddNumberToObject(params, "version", (double)d->version);
+    static const SgDiags empty = {0};
+    cJSON_AddItemToObject(params, "diagnostics", diag_array(ds ? ds : &empty, text, len));
+    lsp_send(lsp_notification("textDocument/publishDiagnostics", params));
+    free(uri);
+    free(text);
+}
+
+static void publish_run(void) {
+    uint32_t n;
+    FileDiags *fs = run_files(g->last, &n);
+    char **now = sg_xcalloc(n + 1, sizeof(char *));
+    uint32_t nnow = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        bool open = find_doc_by_path(fs[i].path) != NULL;
+        if (fs[i].diags->len || open) publish(fs[i].path, fs[i].disk, fs[i].diags);
+        if (fs[i].diags->len) now[nnow++] = sg_xstrdup(fs[i].path);
+    }
+    /* files that had diagnostics and have none now (or are gone) */
+    for (uint32_t i = 0; i < g->npublished; i++) {
+        bool still = false;
+        for (uint32_t k = 0; k < nnow && !still; k++) still = strcmp(now[k], g->published[i]) == 0;
+        bool open = find_doc_by_path(g->published[i]) != NULL;
+        bool in_run = false;
+        for (uint32_t k = 0; k < n && !in_run; k++) in_run = strcmp(fs[k].path, g->published[i]) == 0;
+        if (!still && !(open && in_run)) publish(g->published[i], g->published[i], NULL);
+        free(g->published[i]);
+    }
+    free(g->published);
+    g->published = now;
+    g->npublished = nnow;
+    /* open documents that are not modules of the workspace get an empty report */
+    for (uint32_t i = 0; i < g->ndocs; i++) {
+        bool in_run = false;
+        for (uint32_t k = 0; k < n && !in_run; k++) in_run = strcmp(fs[k].path, g->docs[i]->path) == 0;
+        if (!in_run) publish(g->docs[i]->path, g->docs[i]->path, NULL);
+    }
+    for (uint32_t i = 0; i < n; i++) free(fs[i].path);
+    free(fs);
+}
+
+static void progress(const char *kind, const char *message, int percent) {
+    if (!g->client_progress) return;
+    cJSON *params = cJSON_CreateObject();
+    cJSON_AddStringToObject(params, "token", "sigil-index");
+    cJSON *v = cJSON_AddObjectToObject(params, "value");
+    cJSON_AddStringToObject(v, "kind", kind);
+    if (strcmp(kind, "begin") == 0) {
+        cJSON_AddStringToObject(v, "title", "sigil: checking workspace");
+        cJSON_AddBoolToObject(v, "cancellable", 0);
+    }
+    if (message) cJSON_AddStringToObject(v, "message", message);
+    if (percent >= 0 && strcmp(kind, "end") != 0) cJSON_AddNumberToObject(v, "percentage", percent);
+    lsp_send(lsp_notification("$/progress", params));
+}
+
+static void check_done(uv_work_t *req, int status) {
+    CheckJob *j = req->data;
+    g->running = false;
+    if (g->stopping) {
+        if (j->ok) sg_engine_free(&j->run);
+        free_job(j);
+        return;
+    }
+    bool stale = j->gen != g->gen || status != 0;
+    if (!j->ok) {
+        logf_("check failed: %s", j->err ? j->err : "unknown error");
+    } else if (stale) {
+        sg_engine_free(&j->run);    /* a newer edit made this result stale */
+    } else {
+        free_run(g->last);
+        g->last = sg_xmalloc(sizeof *g->last);
+        *g->last = j->run;
+        if (j->first) progress("report", "publishing diagnostics", 90);
+        publish_run();
+        logf_("checked %u modules (%u from cache) in %.1f ms", g->last->nworkspace, g->last->nreused,
+              g->last->elapsed_ms);
+    }
+    if (j->first) progress("end", "done", -1);
+    free_job(j);
+    if (g->dirty || stale) uv_timer_start(&g->debounce, debounce_fired, DEBOUNCE_MS, 0);
+}
+
+static void start_check(bool first) {
+    if (g->running || g->state != 1) {
+        g->dirty = true;
+        return;
+    }
+    g->dirty = false;
+    CheckJob *j = sg_xcalloc(1, sizeof *j);
+    j->req.data = j;
+    j->gen = g->gen;
+    j->first = first;
+    j->overlays = sg_xcalloc(g->ndocs + 1, sizeof *j->overlays);
+    for (uint32_t i = 0; i < g->ndocs; i++) {
+        Doc *d = g->docs[i];
+        char *t = sg_xmalloc(d->len + 1);
+        memcpy(t, d->text, d->len + 1);
+        j->overlays[j->noverlays++] = (SgOverlay){sg_xstrdup(d->path), t, d->len};
+    }
+    j->opt = (SgEngineOptions){.root = g->root, .std_dir = g->std_dir, .jobs = 2, .cache_dir = g->cache_dir,
+                               .cache_keep = 100000, .overlays = j->overlays, .noverlays = j->noverlays};
+    if (first) progress("report", "checking modules", 10);
+    g->running = true;
+    int rc = uv_queue_work(g->loop, &j->req, check_work, check_done);
+    if (rc < 0) {
+        logf_("cannot start a check: %s", uv_strerror(rc));
+        g->running = false;
+        free_job(j);
+    }
+}
+
+static void debounce_fired(uv_timer_t *t) {
+    (void)t;
+    start_check(false);
+}
+
+static void schedule_check(void) {
+    g->gen++;
+    uv_timer_start(&g->debounce, debounce_fired, DEBOUNCE_MS, 0);
+}
+
+/* ---- file watching (when the client does not watch for us) ---- */
+static void fs_changed(uv_fs_event_t *h, const char *filename, int events, int status) {
+    (void)h;
+    (void)events;
+    if (status < 0) return;
+    size_t n = filename ? strlen(filename) : 0;
+    if (!filename || (n > 3 && strcmp(filename + n - 3, ".sg") == 0) || strcmp(filename, "sigil.json") == 0) schedule_check();
+}
+
+static void watch_dir(const char *dir) {
+    uv_fs_event_t *h = sg_xmalloc(sizeof *h);
+    if (uv_fs_event_init(g->loop, h) != 0 || uv_fs_event_start(h, fs_changed, dir, 0) != 0) {
+        free(h);
+        return;
+    }
+    g->watchers = sg_xrealloc(g->watchers, sizeof *g->watchers * (g->nwatchers + 1));
+    g->watchers[g->nwatchers++] = h;
+}
+
+static void watch_workspace(void) {
+    /* the root and every directory that holds a source file */
+    watch_dir(g->root);
+    SgWorkspace ws;
+    char *err = NULL;
+    if (!sg_workspace_scan(g->root, &ws, &err)) {
+        free(err);
+        return;
+    }
+    SgVec dirs = {0};
+    for (uint32_t i = 0; i < ws.nfiles; i++) {
+        char *d = sg_xstrdup(ws.files[i].path);
+        char *slash = strrchr(d, '/');
+        if (slash) *slash = 0;
+        bool seen = strcmp(d, g->root) == 0;
+        for (uint32_t k = 0; k < dirs.len && !seen; k++) seen = strcmp(dirs.items[k], d) == 0;
+        if (seen) free(d);
+        else sg_vec_push(&dirs, d);
+    }
+    for (uint32_t k = 0; k < dirs.len; k++) {
+        watch_dir(dirs.items[k]);
+        free(dirs.items[k]);
+    }
+    sg_vec_free(&dirs);
+    sg_workspace_free(&ws);
+}
+
+/* ---- requests and notifications ---- */
+static const char *str_at(const cJSON *o, const char *a, const char *b) {
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
+    if (b) x = cJSON_GetObjectItemCaseSensitive(x, b);
+    return cJSON_IsString(x) ? x->valuestring : NULL;
+}
+
+static bool num_at(const cJSON *o, const char *k, double *out) {
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!cJSON_IsNumber(x)) return false;
+    *out = x->valuedouble;
+    return true;
+}
+
+static void on_initialize(const cJSON *id, const cJSON *params) {
+    const char *root_uri = str_at(params, "rootUri", NULL);
+    const cJSON *folders = cJSON_GetObjectItemCaseSensitive(params, "workspaceFolders");
+    if (!root_uri && cJSON_IsArray(folders) && cJSON_GetArraySize(folders) > 0)
+        root_uri = str_at(cJSON_GetArrayItem(folders, 0), "uri", NULL);
+    char *root = root_uri ? uri_to_path(root_uri) : NULL;
+    if (!root && str_at(params, "rootPath", NULL)) root = sg_xstrdup(str_at(params, "rootPath", NULL));
+    if (!root) {
+        char cwd[PATH_MAX];
+        root = sg_xstrdup(getcwd(cwd, sizeof cwd) ? cwd : ".");
+    }
+    char real[PATH_MAX];
+    g->root = sg_xstrdup(realpath(root, real) ? real : root);
+    free(root);
+    const char *env = getenv("SIGIL_CACHE_DIR");
+    SgBuf cd = {0};
+    sg_buf_printf(&cd, "%s/.sigil-cache", g->root);
+    g->cache_dir = env && *env ? sg_xstrdup(env) : sg_xstrdup(cd.data);
+    sg_buf_free(&cd);
+
+    const cJSON *caps = cJSON_GetObjectItemCaseSensitive(params, "capabilities");
+    const cJSON *encs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(caps, "general"), "positionEncodings");
+    g->enc = LSP_UTF16;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, encs) {
+        if (cJSON_IsString(e) && strcmp(e->valuestring, "utf-8") == 0) g->enc = LSP_UTF8;
+    }
+    const cJSON *ws = cJSON_GetObjectItemCaseSensitive(caps, "workspace");
+    g->dynamic_watch = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(ws, "didChangeWatchedFiles"), "dynamicRegistration"));
+    g->client_progress = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(caps, "window"), "workDoneProgress"));
+
+    cJSON *res = cJSON_CreateObject();
+    cJSON *c = cJSON_AddObjectToObject(res, "capabilities");
+    cJSON_AddStringToObject(c, "positionEncoding", g->enc == LSP_UTF8 ? "utf-8" : "utf-16");
+    cJSON *sync = cJSON_AddObjectToObject(c, "textDocumentSync");
+    cJSON_AddBoolToObject(sync, "openClose", 1);
+    cJSON_AddNumberToObject(sync, "change", 2);
+    cJSON_AddItemToObject(cJSON_AddObjectToObject(sync, "save"), "includeText", cJSON_CreateFalse());
+    cJSON *dp = cJSON_AddObjectToObject(c, "diagnosticProvider");
+    cJSON_AddStringToObject(dp, "identifier", "sigil");
+    cJSON_AddBoolToObject(dp, "interFileDependencies", 1);
+    cJSON_AddBoolToObject(dp, "workspaceDiagnostics", 0);
+    cJSON_AddBoolToObject(c, "documentSymbolProvider", 1);
+    cJSON *info = cJSON_AddObjectToObject(res, "serverInfo");
+    cJSON_AddStringToObject(info, "name", "sigil");
+    cJSON_AddStringToObject(info, "version", SIGIL_VERSION);
+    lsp_send(lsp_response(id, res));
+    g->state = 1;
+    logf_("initialized: root %s, positions %s", g->root, g->enc == LSP_UTF8 ? "utf-8" : "utf-16");
+}
+
+static void on_initialized(void) {
+    if (g->dynamic_watch) {
+        cJSON *params = cJSON_CreateObject();
+        cJSON *regs = cJSON_AddArrayToObject(params, "registrations");
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "id", "sigil-watch");
+        cJSON_AddStringToObject(r, "method", "workspace/didChangeWatchedFiles");
+        cJSON *opts = cJSON_AddObjectToObject(r, "registerOptions");
+        cJSON *ws = cJSON_AddArrayToObject(opts, "watchers");
+        cJSON *w1 = cJSON_CreateObject(), *w2 = cJSON_CreateObject();
+        cJSON_AddStringToObject(w1, "globPattern", "**/*.sg");
+        cJSON_AddStringToObject(w2, "globPattern", "**/sigil.json");
+        cJSON_AddItemToArray(ws, w1);
+        cJSON_AddItemToArray(ws, w2);
+        cJSON_AddItemToArray(regs, r);
+        cJSON *req = lsp_notification("client/registerCapability", params);
+        cJSON_AddNumberToObject(req, "id", ++g->next_request_id);
+        lsp_send(req);
+    } else {
+        watch_workspace();
+    }
+    if (g->client_progress) {
+        cJSON *params = cJSON_CreateObject();
+        cJSON_AddStringToObject(params, "token", "sigil-index");
+        cJSON *req = lsp_notification("window/workDoneProgress/create", params);
+        cJSON_AddNumberToObject(req, "id", ++g->next_request_id);
+        lsp_send(req);
+        progress("begin", "indexing", 0);
+    }
+    g->gen++;
+    start_check(true);
+}
+
+static void on_did_open(const cJSON *params) {
+    const cJSON *td = cJSON_GetObjectItemCaseSensitive(params, "textDocument");
+    const char *uri = str_at(td, "uri", NULL), *text = str_at(td, "text", NULL);
+    double version = 0;
+    num_at(td, "version", &version);
+    if (!uri || !text) {
+        logf_("didOpen without textDocument.uri/text: ignored");
+        return;
+    }
+    char *path = uri_to_path(uri);
+    if (!path) {
+        logf_("didOpen of a non-file URI %s: ignored", uri);
+        return;
+    }
+    char real[PATH_MAX];
+    if (realpath(path, real)) {
+        free(path);
+        path = sg_xstrdup(real);
+    }
+    Doc *d = find_doc(uri);
+    if (!d) {
+        d = sg_xcalloc(1, sizeof *d);
+        d->uri = sg_xstrdup(uri);
+        d->path = path;
+        g->docs = sg_xrealloc(g->docs, sizeof *g->docs * (g->ndocs + 1));
+        g->docs[g->ndocs++] = d;
+    } else {
+        free(path);
+        free(d->text);
+    }
+    d->len = strlen(text);
+    d->text = sg_xstrdup(text);
+    d->version = (int64_t)version;
+    schedule_check();
+}
+
+static bool apply_change(Doc *d, const cJSON *ch) {
+    const char *text = str_at(ch, "text", NULL);
+    if (!text) return false;
+    const cJSON *range = cJSON_GetObjectItemCaseSensitive(ch, "range");
+    size_t tl = strlen(text);
+    if (!range) {
+        free(d->text);
+        d->text = sg_xstrdup(text);
+        d->len = tl;
+        return true;
+    }
+    double l1, c1, l2, c2;
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(range, "start"), *e = cJSON_GetObjectItemCaseSensitive(range, "end");
+    if (!num_at(s, "line", &l1) || !num_at(s, "character", &c1) || !num_at(e, "line", &l2) || !num_at(e, "character", &c2) ||
+        l1 < 0 || c1 < 0 || l2 < 0 || c2 < 0)
+        return false;
+    size_t a = lsp_offset_of(d->text, d->len, (uint32_t)l1, (uint32_t)c1, g->enc);
+    size_t b = lsp_offset_of(d->text, d->len, (uint32_t)l2, (uint32_t)c2, g->enc);
+    if (b < a) {
+        size_t t = a;
+        a = b;
+        b = t;
+    }
+    char *n = sg_xmalloc(d->len - (b - a) + tl + 1);
+    memcpy(n, d->text, a);
+    memcpy(n + a, text, tl);
+    memcpy(n + a + tl, d->text + b, d->len - b);
+    d->len = d->len - (b - a) + tl;
+    n[d->len] = 0;
+    free(d->text);
+    d->text = n;
+    return true;
+}
+
+static void on_did_change(const cJSON *params) {
+    const char *uri = str_at(params, "textDocument", "uri");
+    Doc *d = uri ? find_doc(uri) : NULL;
+    if (!d) {
+        logf_("didChange of a document that is not open (%s): ignored", uri ? uri : "no uri");
+        return;
+    }
+    double version;
+    if (num_at(cJSON_GetObjectItemCaseSensitive(params, "textDocument"), "version", &version)) d->version = (int64_t)version;
+    const cJSON *changes = cJSON_GetObjectItemCaseSensitive(params, "contentChanges"), *ch;
+    cJSON_ArrayForEach(ch, changes) {
+        if (!apply_change(d, ch)) logf_("malformed content change for %s: ignored", uri);
+    }
+    schedule_check();
+}
+
+static void on_did_close(const cJSON *params) {
+    const char *uri = str_at(params, "textDocument", "uri");
+    for (uint32_t i = 0; uri && i < g->ndocs; i++) {
+        if (strcmp(g->docs[i]->uri, uri) != 0) continue;
+        free_doc(g->docs[i]);
+        g->docs[i] = g->docs[--g->ndocs];
+        schedule_check();   /* the file on disk counts again */
+        return;
+    }
+}
+
+static cJSON *position_json(uint32_t line, uint32_t ch) {
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddNumberToObject(p, "line", line);
+    cJSON_AddNumberToObject(p, "character", ch);
+    return p;
+}
+
+static cJSON *span_range(const char *text, size_t len, SgSpan s) {
+    uint32_t l1, c1, l2, c2;
+    lsp_position_of(text, len, s.start, g->enc, &l1, &c1);
+    lsp_position_of(text, len, s.end, g->enc, &l2, &c2);
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddItemToObject(r, "start", position_json(l1, c1));
+    cJSON_AddItemToObject(r, "end", position_json(l2, c2));
+    return r;
+}
+
+/* SymbolKind values of LSP 3.17 */
+enum { SK_MODULE = 2, SK_FIELD = 8, SK_ENUM = 10, SK_FUNCTION = 12, SK_CONSTANT = 14, SK_STRUCT = 23,
+       SK_ENUM_MEMBER = 22, SK_TYPE_PARAMETER = 26 };
+
+static cJSON *symbol(const char *text, size_t len, SgName name, int kind, SgSpan full, SgSpan sel) {
+    cJSON *s = cJSON_CreateObject();
+    char *n = sg_xmalloc(name.len + 1);
+    memcpy(n, name.s, name.len);
+    n[name.len] = 0;
+    cJSON_AddStringToObject(s, "name", n);
+    free(n);
+    cJSON_AddNumberToObject(s, "kind", kind);
+    cJSON_AddItemToObject(s, "range", span_range(text, len, full));
+    cJSON_AddItemToObject(s, "selectionRange", span_range(text, len, sel));
+    return s;
+}
+
+static void on_document_symbol(const cJSON *id, const cJSON *params) {
+    const char *uri = str_at(params, "textDocument", "uri");
+    char *path = uri ? uri_to_path(uri) : NULL;
+    if (!path) {
+        lsp_send(lsp_error(id, LSP_INVALID_PARAMS, "textDocument.uri must be a file URI"));
+        return;
+    }
+    Doc *d = find_doc(uri);
+    char *text;
+    size_t len;
+    const char *err;
+    if (d) {
+        text = sg_xstrdup(d->text);
+        len = d->len;
+    } else if (!sg_read_file(path, &text, &len, &err)) {
+        free(path);
+        lsp_send(lsp_response(id, cJSON_CreateArray()));
+        return;
+    }
+    free(path);
+    SgArena a;
+    sg_arena_init(&a);
+    SgDiags diags = {.arena = &a};
+    SgAst ast;
+    sg_parse(&a, text, (uint32_t)len, &ast, &diags);
+    cJSON *arr = cJSON_CreateArray();
+    for (uint32_t i = 0; i < ast.nitems; i++) {
+        SgItem *it = ast.items[i];
+        if (it->kind == IT_IMPORT || !it->name.len) continue;
+        int kind = it->kind == IT_STRUCT ? SK_STRUCT : it->kind == IT_ENUM ? SK_ENUM
+                   : it->kind == IT_CONST ? SK_CONSTANT : it->kind == IT_FN ? SK_FUNCTION : SK_TYPE_PARAMETER;
+        cJSON *s = symbol(text, len, it->name, kind, it->span, it->name_span);
+        cJSON *kids = NULL;
+        if (it->kind == IT_STRUCT && it->nfields) {
+            kids = cJSON_AddArrayToObject(s, "children");
+            for (uint32_t k = 0; k < it->nfields; k++) {
+                SgParam *f = &it->fields[k];
+                SgSpan full = {f->name_span.start, f->type ? f->type->span.end : f->name_span.end};
+                cJSON_AddItemToArray(kids, symbol(text, len, f->name, SK_FIELD, full, f->name_span));
+            }
+        } else if (it->kind == IT_ENUM && it->nvariants) {
+            kids = cJSON_AddArrayToObject(s, "children");
+            for (uint32_t k = 0; k < it->nvariants; k++)
+                cJSON_AddItemToArray(kids, symbol(text, len, it->variants[k].name, SK_ENUM_MEMBER, it->variants[k].span,
+                                                  it->variants[k].span));
+        }
+        cJSON_AddItemToArray(arr, s);
+    }
+    sg_diags_free(&diags);
+    sg_arena_free(&a);
+    free(text);
+    lsp_send(lsp_response(id, arr));
+}
+
+static void on_pull_diagnostics(const cJSON *id, const cJSON *params) {
+    const char *uri = str_at(params, "textDocument", "uri");
+    char *path = uri ? uri_to_path(uri) : NULL;
+    if (!path) {
+        lsp_send(lsp_error(id, LSP_INVALID_PARAMS, "textDocument.uri must be a file URI"));
+        return;
+    }
+    char real[PATH_MAX];
+    if (realpath(path, real)) {
+        free(path);
+        path = sg_xstrdup(real);
+    }
+    cJSON *res = cJSON_CreateObject();
+    cJSON_AddStringToObject(res, "kind", "full");
+    cJSON *items = NULL;
+    if (g->last) {
+        uint32_t n;
+        FileDiags *fs = run_files(g->last, &n);
+        for (uint32_t i = 0; i < n; i++) {
+            if (!items && strcmp(fs[i].path, path) == 0) {
+                size_t len;
+                char *text = module_text(fs[i].path, fs[i].disk, &len);
+                items = diag_array(fs[i].diags, text, len);
+                free(text);
+            }
+            free(fs[i].path);
+        }
+        free(fs);
+    }
+    cJSON_AddItemToObject(res, "items", items ? items : cJSON_CreateArray());
+    free(path);
+    lsp_send(lsp_response(id, res));
+}
+
+static void dispatch(cJSON *msg) {
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "id");
+    const cJSON *method = cJSON_GetObjectItemCaseSensitive(msg, "method");
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(msg, "params");
+    bool is_request = id != NULL;
+    if (id && !cJSON_IsNumber(id) && !cJSON_IsString(id)) {
+        lsp_send(lsp_error(NULL, LSP_INVALID_REQUEST, "the id must be a number or a string"));
+        return;
+    }
+    if (!method) {
+        /* a response to one of our requests (registerCapability, progress): nothing to do */
+        if (id && (cJSON_GetObjectItemCaseSensitive(msg, "result") || cJSON_GetObjectItemCaseSensitive(msg, "error"))) return;
+        if (is_request) lsp_send(lsp_error(id, LSP_INVALID_REQUEST, "a request needs a method"));
+        else logf_("message without a method: ignored");
+        return;
+    }
+    if (!cJSON_IsString(method)) {
+        if (is_request) lsp_send(lsp_error(id, LSP_INVALID_REQUEST, "the method must be a string"));
+        return;
+    }
+    const char *m = method->valuestring;
+    if (params && !cJSON_IsObject(params) && !cJSON_IsArray(params)) {
+        if (is_request) lsp_send(lsp_error(id, LSP_INVALID_PARAMS, "params must be an object or an array"));
+        return;
+    }
+    if (strcmp(m, "exit") == 0) {
+        g->exit_code = g->state == 2 ? 0 : 1;
+        g->stopping = true;
+        uv_stop(g->loop);
+        return;
+    }
+    if (g->state == 0) {
+        if (strcmp(m, "initialize") == 0 && is_request) {
+            if (params && !cJSON_IsObject(params)) {
+                lsp_send(lsp_error(id, LSP_INVALID_PARAMS, "initialize params must be an object"));
+                return;
+            }
+            on_initialize(id, params);
+        } else if (is_request) {
+            lsp_send(lsp_error(id, LSP_SERVER_NOT_INITIALIZED, "the server is not initialized yet"));
+        }
+        return;
+    }
+    if (g->state == 2) {
+        if (is_request) lsp_send(lsp_error(id, LSP_INVALID_REQUEST, "the server is shutting down"));
+        return;
+    }
+    if (is_request) {
+        if (strcmp(m, "initialize") == 0) lsp_send(lsp_error(id, LSP_INVALID_REQUEST, "initialize was already called"));
+        else if (strcmp(m, "shutdown") == 0) {
+            g->state = 2;
+            lsp_send(lsp_response(id, NULL));
+        } else if (strcmp(m, "textDocument/diagnostic") == 0) on_pull_diagnostics(id, params);
+        else if (strcmp(m, "textDocument/documentSymbol") == 0) on_document_symbol(id, params);
+        else {
+            char buf[256];
+            snprintf(buf, sizeof buf, "method not found: %.200s", m);
+            lsp_send(lsp_error(id, LSP_METHOD_NOT_FOUND, buf));
+        }
+        return;
+    }
+    if (strcmp(m, "initialized") == 0) on_initialized();
+    else if (strcmp(m, "textDocument/didOpen") == 0) on_did_open(params);
+    else if (strcmp(m, "textDocument/didChange") == 0) on_did_change(params);
+    else if (strcmp(m, "textDocument/didClose") == 0) on_did_close(params);
+    else if (strcmp(m, "textDocument/didSave") == 0 || strcmp(m, "workspace/didChangeWatchedFiles") == 0) schedule_check();
+    else if (strncmp(m, "$/", 2) != 0) logf_("notification %s: ignored", m);
+}
+
+static void on_frame(void *ctx, LspFrameEvent ev, const char *body, size_t len) {
+    (void)ctx;
+    if (ev == LSP_FRAME_BAD_HEADER) {
+        logf_("malformed message header: skipped");
+        lsp_send(lsp_error(NULL, LSP_PARSE_ERROR, "malformed message header (no valid Content-Length)"));
+        return;
+    }
+    if (ev == LSP_FRAME_TOO_LARGE) {
+        logf_("message above the size limit: skipped");
+        lsp_send(lsp_error(NULL, LSP_INVALID_REQUEST, "message too large"));
+        return;
+    }
+    cJSON *msg = cJSON_ParseWithLength(body, len);
+    if (!msg) {
+        lsp_send(lsp_error(NULL, LSP_PARSE_ERROR, "invalid JSON"));
+        return;
+    }
+    if (cJSON_IsArray(msg)) {
+        lsp_send(lsp_error(NULL, LSP_INVALID_REQUEST, "batches are not supported"));
+    } else if (!cJSON_IsObject(msg)) {
+        lsp_send(lsp_error(NULL, LSP_INVALID_REQUEST, "a message must be a JSON object"));
+    } else {
+        dispatch(msg);
+    }
+    cJSON_Delete(msg);
+}
+
+/* ---- input ---- */
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+    (void)h;
+    buf->base = sg_xmalloc(suggested);
+    buf->len = suggested;
+}
+
+static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
+    (void)s;
+    if (n > 0) lsp_framer_feed(&g->framer, buf->base, (size_t)n, on_frame, NULL);
+    free(buf->base);
+    if (n < 0) {
+        /* the client went away without `exit` */
+        if (n != UV_EOF) logf_("read failed: %s", uv_strerror((int)n));
+        g->exit_code = g->state == 2 ? 0 : 1;
+        g->stopping = true;
+        uv_stop(g->loop);
+    }
+}
+
+static uv_stream_t *open_stream(int fd, bool readable) {
+    uv_handle_type t = uv_guess_handle(fd);
+    if (t == UV_TTY) {
+        uv_tty_t *tty = sg_xmalloc(sizeof *tty);
+        uv_tty_init(g->loop, tty, fd, readable);
+        return (uv_stream_t *)tty;
+    }
+    uv_pipe_t *p = sg_xmalloc(sizeof *p);
+    uv_pipe_init(g->loop, p, 0);
+    if (uv_pipe_open(p, fd) != 0) {
+        free(p);
+        return NULL;
+    }
+    return (uv_stream_t *)p;
+}
+
+static void close_free(uv_handle_t *h) { free(h); }
+
+static void close_all(uv_handle_t *h, void *arg) {
+    (void)arg;
+    if (uv_is_closing(h)) return;
+    if ((void *)h == (void *)&g->debounce) uv_close(h, NULL);
+    else uv_close(h, close_free);
+}
+
+int sg_lsp_main(const char *std_dir, const char *log_path) {
+    Lsp lsp;
+    memset(&lsp, 0, sizeof lsp);
+    g = &lsp;
+    g->log = stderr;
+    if (log_path) {
+        FILE *f = fopen(log_path, "a");
+        if (f) g->log = f;
+        else fprintf(stderr, "sigil: cannot open log file %s: %s; logging to stderr\n", log_path, strerror(errno));
+    }
+    g->std_dir = sg_xstrdup(std_dir);
+    g->loop = uv_default_loop();
+    g->exit_code = 1;
+    lsp_framer_init(&g->framer, LSP_MAX_MESSAGE);
+    uv_timer_init(g->loop, &g->debounce);
+    g->in = open_stream(0, true);
+    g->out = open_stream(1, false);
+    if (!g->in || !g->out) {
+        fprintf(stderr, "sigil: --lsp needs stdin and stdout to be pipes or terminals\n");
+        return 2;
+    }
+    uv_read_start(g->in, alloc_cb, read_cb);
+    logf_("sigil %s language server started", SIGIL_VERSION);
+    uv_run(g->loop, UV_RUN_DEFAULT);
+    /* drain pending writes (the reply to shutdown, last diagnostics) */
+    uv_read_stop(g->in);
+    uv_timer_stop(&g->debounce);
+    uv_run(g->loop, UV_RUN_NOWAIT);
+    uv_walk(g->loop, close_all, NULL);
+    uv_run(g->loop, UV_RUN_DEFAULT);    /* also waits for a running check */
+    uv_loop_close(g->loop);
+    int code = g->exit_code;
+    free_run(g->last);
+    for (uint32_t i = 0; i < g->ndocs; i++) free_doc(g->docs[i]);
+    free(g->docs);
+    for (uint32_t i = 0; i < g->npublished; i++) free(g->published[i]);
+    free(g->published);
+    free(g->watchers);
+    lsp_framer_free(&g->framer);
+    free(g->root);
+    free(g->std_dir);
+    free(g->cache_dir);
+    if (g->log != stderr) fclose(g->log);
+    return code;
+}
