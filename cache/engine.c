@@ -435,7 +435,9 @@ static void process(Ctx *c, SgModule *m) {
     SgProgram *p = c->p;
     if (m->resolved || m->reused || m->checked) return;
     compute_key(p, m);
-    if (c->store && !m->uncacheable) {
+    /* an editor's open module is always checked, recording facts for queries */
+    if (m->overlay && c->opt->overlay_facts) m->facts = sg_xcalloc(1, sizeof *m->facts);
+    if (c->store && !m->uncacheable && !m->facts) {
         SgHash key, eh;
         memcpy(key.b, m->check_key, 16);
         uint8_t *blob;
@@ -755,6 +757,8 @@ void sg_engine_free(SgEngineRun *run) {
         sg_arena_free(&m->diag_arena);
         sg_buf_free(&m->sig_blob);
         sg_buf_free(&m->diag_blob);
+        if (m->facts) free(m->facts->items);
+        free(m->facts);
         free(m->abs_path);
         free(m->import_paths);
         free(m->src);

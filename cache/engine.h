@@ -33,6 +33,7 @@ typedef struct SgEngineOptions {
     int64_t cache_keep;         /* results kept beyond those in use (LRU cap) */
     const SgOverlay *overlays;  /* open editor buffers: they win over the disk */
     uint32_t noverlays;
+    bool overlay_facts;         /* check the overlays' modules and record SgFacts for them */
 } SgEngineOptions;
 
 /* A file that is not a module (E100) or lost a duplicate-name contest

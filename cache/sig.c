@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-#define MAGIC_SIG "SGS\x01"
+#define MAGIC_SIG "SGS\x02"
 #define MAGIC_DIAG "SGD\x02"
 #define MAGIC_IMP "SGI\x01"
 #define MAX_TYPE_DEPTH 256
@@ -27,6 +27,14 @@ static void put_str(SgBuf *b, const char *s, size_t n) {
 }
 
 static void put_u8(SgBuf *b, uint8_t v) { sg_buf_put(b, &v, 1); }
+
+/* Where an item is and what its doc says: stored for editors, never hashed. */
+static void put_span(SgBuf *b, SgSpan s) {
+    put_varint(b, s.start);
+    put_varint(b, s.end);
+}
+
+static void put_doc(SgBuf *b, const char *doc) { put_str(b, doc ? doc : "", doc ? strlen(doc) : 0); }
 
 static void frame_begin(SgBuf *b, const char *magic) {
     sg_buf_put(b, magic, 4);
@@ -321,6 +329,10 @@ static void put_export(SgBuf *b, Export *x, bool canonical) {
         put_u8(b, e->pub);
         put_str(b, e->name.s, e->name.len);
         put_varint(b, e->def->ntparams);
+        if (!canonical) {
+            put_span(b, e->def->span);
+            put_doc(b, e->def->doc);
+        }
     }
     for (uint32_t i = 0; i < x->defs.len; i++) {
         SgTypeDef *d = ((SgTypeEntry *)x->defs.items[i])->def;
@@ -332,6 +344,7 @@ static void put_export(SgBuf *b, Export *x, bool canonical) {
             for (uint32_t k = 0; k < d->nfields; k++) {
                 put_str(b, fs[k]->name.s, fs[k]->name.len);
                 put_type(b, fs[k]->type);
+                if (!canonical) put_span(b, fs[k]->span);
             }
             free(fs);
         } else if (d->kind == DEF_ENUM) {
@@ -343,6 +356,7 @@ static void put_export(SgBuf *b, Export *x, bool canonical) {
                 put_str(b, cs[k]->name.s, cs[k]->name.len);
                 put_varint(b, cs[k]->npayload);
                 for (uint32_t j = 0; j < cs[k]->npayload; j++) put_type(b, cs[k]->payload[j]);
+                if (!canonical) put_span(b, cs[k]->span);
             }
             free(cs);
         }
@@ -353,6 +367,10 @@ static void put_export(SgBuf *b, Export *x, bool canonical) {
         put_str(b, e->name.s, e->name.len);
         put_varint(b, e->ntparams);
         put_type(b, e->alias_cyclic || !e->target ? &sg_ty_error : e->target);
+        if (!canonical) {
+            put_span(b, e->span);
+            put_doc(b, e->doc);
+        }
     }
     put_varint(b, x->fns.len);
     for (uint32_t i = 0; i < x->fns.len; i++) {
@@ -360,12 +378,20 @@ static void put_export(SgBuf *b, Export *x, bool canonical) {
         put_str(b, v->name.s, v->name.len);
         put_varint(b, v->ntparams);
         put_type(b, v->type ? v->type : &sg_ty_error);
+        if (!canonical) {
+            put_span(b, v->span);
+            put_doc(b, v->doc);
+        }
     }
     put_varint(b, x->consts.len);
     for (uint32_t i = 0; i < x->consts.len; i++) {
         SgValue *v = x->consts.items[i];
         put_str(b, v->name.s, v->name.len);
         put_type(b, v->type ? v->type : &sg_ty_error);
+        if (!canonical) {
+            put_span(b, v->span);
+            put_doc(b, v->doc);
+        }
     }
     put_varint(b, canonical ? 0 : x->priv_values.len);
     for (uint32_t i = 0; !canonical && i < x->priv_values.len; i++) {
@@ -443,6 +469,18 @@ static SgName dup_name(SgModule *m, const char *s, uint32_t n) {
     return sg_name(sg_arena_strndup(&m->sig_arena, s, n), n);
 }
 
+static SgSpan get_span(Rd *r) {
+    uint64_t a = get_varint(r), b = get_varint(r);
+    if (a > UINT32_MAX || b > UINT32_MAX || b < a) r->ok = false;
+    return r->ok ? (SgSpan){(uint32_t)a, (uint32_t)b} : (SgSpan){0, 0};
+}
+
+static const char *get_doc(Rd *r, SgModule *m) {
+    uint32_t l;
+    const char *s = get_str(r, &l);
+    return r->ok && l ? sg_arena_strndup(&m->sig_arena, s, l) : NULL;
+}
+
 bool sg_sig_decode(SgProgram *p, SgModule *m, const uint8_t *blob, size_t len,
                    bool (*need)(SgProgram *, SgModule *)) {
     Dec d = {.p = p, .m = m, .need = need};
@@ -468,6 +506,8 @@ bool sg_sig_decode(SgProgram *p, SgModule *m, const uint8_t *blob, size_t len,
         def->module_name = m->name;
         def->module = m;
         def->ntparams = (uint32_t)ntp;
+        def->span = get_span(r);
+        def->doc = get_doc(r, m);
         if (ntp) {
             def->tparam_names = SG_NEW_N(a, SgName, ntp);
             for (uint32_t k = 0; k < ntp; k++) def->tparam_names[k] = sg_name_c("T");
@@ -478,6 +518,8 @@ bool sg_sig_decode(SgProgram *p, SgModule *m, const uint8_t *blob, size_t len,
         e->name = def->name;
         e->def = def;
         e->owner = m;
+        e->span = def->span;
+        e->doc = def->doc;
         if (sg_map_get(&m->types, e->name)) r->ok = false;
         else sg_map_put(&m->types, e->name, e);
         entries[i] = e;
@@ -492,6 +534,7 @@ bool sg_sig_decode(SgProgram *p, SgModule *m, const uint8_t *blob, size_t len,
                 const char *fs = get_str(r, &fl);
                 def->fields[k].name = dup_name(m, fs, fl);
                 def->fields[k].type = get_type(&d, 0);
+                def->fields[k].span = get_span(r);
             }
         } else if (def->kind == DEF_ENUM) {
             def->nctors = get_count(r);
@@ -509,6 +552,7 @@ bool sg_sig_decode(SgProgram *p, SgModule *m, const uint8_t *blob, size_t len,
                 c->npayload = get_count(r);
                 c->payload = c->npayload ? SG_NEW_N(a, SgType *, c->npayload) : NULL;
                 for (uint32_t j = 0; j < c->npayload && r->ok; j++) c->payload[j] = get_type(&d, 0);
+                c->span = get_span(r);
                 if (!r->ok) break;
                 SgValue *v = SG_NEW(a, SgValue);
                 v->kind = V_CTOR;
@@ -516,6 +560,9 @@ bool sg_sig_decode(SgProgram *p, SgModule *m, const uint8_t *blob, size_t len,
                 v->name = c->name;
                 v->ctor = c;
                 v->ntparams = def->ntparams;
+                v->span = c->span;
+                v->owner = m;
+                v->doc = def->doc;
                 v->type = c->npayload ? sg_type_fn(a, c->payload, c->npayload, self) : self;
                 if (sg_map_get(&m->values, v->name)) r->ok = false;
                 else sg_map_put(&m->values, v->name, v);
@@ -529,8 +576,12 @@ bool sg_sig_decode(SgProgram *p, SgModule *m, const uint8_t *blob, size_t len,
         uint64_t ntp = get_varint(r);
         if (ntp > 4096) r->ok = false;
         SgType *t = get_type(&d, 0);
+        SgSpan span = get_span(r);
+        const char *doc = get_doc(r, m);
         if (!r->ok) break;
         SgTypeEntry *e = SG_NEW(a, SgTypeEntry);
+        e->span = span;
+        e->doc = doc;
         e->kind = TENT_ALIAS;
         e->pub = true;
         e->alias_state = AL_DONE;
@@ -549,6 +600,8 @@ bool sg_sig_decode(SgProgram *p, SgModule *m, const uint8_t *blob, size_t len,
             uint64_t ntp = kind == 0 ? get_varint(r) : 0;
             if (ntp > 4096) r->ok = false;
             SgType *t = get_type(&d, 0);
+            SgSpan span = get_span(r);
+            const char *doc = get_doc(r, m);
             if (!r->ok) break;
             if (kind == 0 && t->kind != TY_FN) {
                 r->ok = false;
@@ -560,6 +613,9 @@ bool sg_sig_decode(SgProgram *p, SgModule *m, const uint8_t *blob, size_t len,
             v->name = dup_name(m, ns, nl);
             v->type = t;
             v->ntparams = (uint32_t)ntp;
+            v->span = span;
+            v->doc = doc;
+            v->owner = m;
             if (sg_map_get(&m->values, v->name)) r->ok = false;
             else sg_map_put(&m->values, v->name, v);
         }
@@ -709,7 +765,7 @@ SgHash sg_sig_names_hash(SgModule *m) {
         if (m->types.slots[i].key.s && !e->import && !e->pub) sg_vec_push(&names, &e->name);
     }
     sg_qsort(names.items, nvalues, sizeof(void *), cmp_name);
-    sg_qsort(names.items + nvalues, names.len - nvalues, sizeof(void *), cmp_name);
+    if (names.len > nvalues) sg_qsort(names.items + nvalues, names.len - nvalues, sizeof(void *), cmp_name);
     SgHasher *h = sg_hasher_new();
     sg_hasher_u64(h, nvalues);
     for (uint32_t i = 0; i < names.len; i++) {

@@ -279,6 +279,36 @@ static SgType *known(Ck *c, SgExpr *e, SgType *t) {
     return t;
 }
 
+/* ---- facts for editors ---- */
+static const char *cstr(Ck *c, SgName n) { return sg_arena_strndup(&c->m->diag_arena, n.s, n.len); }
+
+static void fact_value(Ck *c, SgSpan at, SgName name, SgValue *v, SgType *t) {
+    if (!c->m->facts) return;
+    const SgValue *o = v->orig ? v->orig : v;
+    SgFact f = {.span = at, .kind = v->kind == V_MODULE ? FACT_MODULE : FACT_VALUE, .name = cstr(c, name), .t = t,
+                .doc = o->doc, .target = o->owner, .target_span = o->span};
+    if (v->kind == V_MODULE) {
+        f.target = v->target;
+        f.target_span = (SgSpan){0, 0};
+        f.t = NULL;
+    }
+    sg_fact_add(c->m, f);
+}
+
+static void fact_local(Ck *c, SgSpan at, SgName name, SgType *t, SgSpan decl, bool is_decl) {
+    if (!c->m->facts) return;
+    SgFact f = {.span = at, .kind = FACT_LOCAL, .decl = is_decl, .name = cstr(c, name), .t = t, .target = c->m,
+                .target_span = decl};
+    sg_fact_add(c->m, f);
+}
+
+static void fact_field(Ck *c, SgSpan at, SgTypeDef *d, SgField *fd, SgType *t) {
+    if (!c->m->facts) return;
+    SgFact f = {.span = at, .kind = FACT_FIELD, .name = cstr(c, fd->name), .t = t, .target = d->module,
+                .target_span = fd->span};
+    sg_fact_add(c->m, f);
+}
+
 /* ---- locals ---- */
 static Local *push_local(Ck *c, SgName name, SgSpan span, SgType *t, uint8_t kind, bool mut) {
     if (c->nlocals == c->caplocals) {
@@ -450,9 +480,13 @@ static SgType *check_member(Ck *c, SgExpr *e) {
     SgValue *mod = module_ref(c, e->u.member.lhs);
     if (mod) {
         if (mod->import) mod->import->used = true;
+        fact_value(c, e->u.member.lhs->span, e->u.member.lhs->u.name, mod, NULL);
         if (mod->kind == V_ERROR) return &sg_ty_error;
         SgValue *v = module_member(c, mod, e->u.member.name, e->u.member.name_span);
-        return v ? value_type(c, v, e) : &sg_ty_error;
+        if (!v) return &sg_ty_error;
+        SgType *t = value_type(c, v, e);
+        fact_value(c, e->u.member.name_span, e->u.member.name, v, t);
+        return t;
     }
     SgType *t = known(c, e->u.member.lhs, check(c, e->u.member.lhs, NULL));
     if (is_absorbing(t)) return &sg_ty_error;
@@ -460,7 +494,11 @@ static SgType *check_member(Ck *c, SgExpr *e) {
     if (t->kind == TY_NAMED && t->def->kind == DEF_STRUCT) {
         SgTypeDef *d = t->def;
         for (uint32_t i = 0; i < d->nfields; i++)
-            if (sg_name_eq(d->fields[i].name, f)) return sg_type_subst(c->a, d->fields[i].type, t->args, t->n);
+            if (sg_name_eq(d->fields[i].name, f)) {
+                SgType *ft = sg_type_subst(c->a, d->fields[i].type, t->args, t->n);
+                fact_field(c, e->u.member.name_span, d, &d->fields[i], ft);
+                return ft;
+            }
         diag(c, e->u.member.name_span, "E108", "struct %s has no field `%.*s`", tstr(c, t), (int)f.len, f.s);
         poison(c, t);
         return &sg_ty_error;
@@ -561,6 +599,10 @@ static SgType *check_struct_lit(Ck *c, SgExpr *e) {
         return &sg_ty_error;
     }
     SgTypeDef *d = st->def;
+    if (c->m->facts)
+        sg_fact_add(c->m, (SgFact){.span = {e->u.lit.name_span.end - name.len, e->u.lit.name_span.end},
+                                   .kind = FACT_TYPE, .name = cstr(c, name), .t = st, .doc = d->doc,
+                                   .target = d->module, .target_span = d->span});
     bool *seen = d->nfields ? SG_NEW_N(c->a, bool, d->nfields) : NULL;
     for (uint32_t i = 0; i < e->u.lit.nfields; i++) {
         SgFieldInit *f = &e->u.lit.fields[i];
@@ -578,7 +620,9 @@ static SgType *check_struct_lit(Ck *c, SgExpr *e) {
             continue;
         }
         seen[k] = true;
-        check(c, f->value, sg_type_subst(c->a, d->fields[k].type, st->args, st->n));
+        SgType *ft = sg_type_subst(c->a, d->fields[k].type, st->args, st->n);
+        fact_field(c, f->name_span, d, &d->fields[k], ft);
+        check(c, f->value, ft);
     }
     SgBuf missing = {0};
     for (uint32_t k = 0; k < d->nfields; k++)
@@ -616,8 +660,11 @@ static SgType *check_lambda(Ck *c, SgExpr *e, SgType *expected) {
     c->ret = ret;
     c->loops = 0;
     c->dropped = false;
-    for (uint32_t i = 0; i < np; i++)
+    for (uint32_t i = 0; i < np; i++) {
         push_local(c, e->u.lambda.params[i].name, e->u.lambda.params[i].name_span, params[i], L_PARAM, false);
+        fact_local(c, e->u.lambda.params[i].name_span, e->u.lambda.params[i].name, params[i],
+                   e->u.lambda.params[i].name_span, true);
+    }
     SgType *r = resolve(c, ret);
     SgType *body = check_block(c, e->u.lambda.body, r->kind == TY_UNIT ? DROP : ret);
     /* a body that never returns normally gives an inferred return type of never */
@@ -729,6 +776,7 @@ static SgMPat *check_pattern(Ck *c, SgPattern *pt, SgType *t) {
         if (silent) return NULL;
         if (!v) {
             push_local(c, pt->name, pt->span, t, L_BIND, false);
+            fact_local(c, pt->span, pt->name, t, pt->span, true);
             return wild_mpat(c);
         }
         break;  /* a constructor without parentheses */
@@ -767,6 +815,8 @@ static SgMPat *check_pattern(Ck *c, SgPattern *pt, SgType *t) {
         return NULL;
     }
     SgCtor *ct = v->ctor;
+    fact_value(c, (SgSpan){pt->span.start, pt->span.start + (pt->qual.len ? pt->qual.len + 1 : 0) + pt->name.len},
+               pt->name, v, t);
     if (t->kind == TY_ERROR) {
         for (uint32_t i = 0; i < pt->nargs; i++) check_pattern(c, pt->args[i], &sg_ty_error);
         return NULL;
@@ -839,6 +889,7 @@ static SgType *infer(Ck *c, SgExpr *e, SgType *expected) {
         Local *l = find_local(c, e->u.name);
         if (l) {
             l->used = true;
+            fact_local(c, e->span, e->u.name, l->type, l->span, false);
             return l->type;
         }
         SgValue *v = sg_lookup_value(c->p, c->m, e->u.name);
@@ -846,7 +897,9 @@ static SgType *infer(Ck *c, SgExpr *e, SgType *expected) {
             diag(c, e->span, "E103", "unknown name `%.*s`", (int)e->u.name.len, e->u.name.s);
             return &sg_ty_error;
         }
-        return value_type(c, v, e);
+        SgType *t = value_type(c, v, e);
+        fact_value(c, e->span, e->u.name, v, t);
+        return t;
     }
     case EX_MEMBER: return check_member(c, e);
     case EX_CALL: return check_call(c, e);
@@ -896,6 +949,7 @@ static void check_assign(Ck *c, SgStmt *s) {
     if (tg->kind == EX_NAME) {
         Local *l = find_local(c, tg->u.name);
         if (l) {
+            fact_local(c, tg->span, tg->u.name, l->type, l->span, false);
             if (!l->mut) {
                 diag(c, tg->span, "E208", "cannot assign to `%.*s`: it is not declared with `let mut`",
                      (int)tg->u.name.len, tg->u.name.s);
@@ -947,6 +1001,11 @@ static void check_stmt(Ck *c, SgStmt *s) {
         }
         c->dropped = d;
         push_local(c, s->name, s->name_span, t, L_LET, s->mut);
+        if (c->m->facts) {
+            fact_local(c, s->name_span, s->name, t, s->name_span, true);
+            c->m->facts->items[c->m->facts->len - 1].is_let = true;
+            c->m->facts->items[c->m->facts->len - 1].annotated = s->type != NULL;
+        }
         return;
     }
     case ST_EXPR:
@@ -971,6 +1030,7 @@ static void check_stmt(Ck *c, SgStmt *s) {
         }
         uint32_t mark = c->nlocals;
         push_local(c, s->name, s->name_span, elem, L_BIND, false);
+        fact_local(c, s->name_span, s->name, elem, s->name_span, true);
         check_loop_body(c, s->body);
         pop_locals(c, mark);
         return;
@@ -1053,12 +1113,45 @@ void sg_check_module(SgProgram *p, SgModule *m) {
                 sg_diags_free(r.diags);
             }
             c->ret = ft->ret;
-            for (uint32_t k = 0; k < it->nfields; k++)
+            for (uint32_t k = 0; k < it->nfields; k++) {
                 push_local(c, it->fields[k].name, it->fields[k].name_span, ft->args[k], L_PARAM, false);
+                fact_local(c, it->fields[k].name_span, it->fields[k].name, ft->args[k], it->fields[k].name_span, true);
+            }
             check_block(c, it->body, ft->ret->kind == TY_UNIT ? DROP : ft->ret);
             pop_locals(c, 0);
         }
         finish_body(c, first_var);
+    }
+    if (m->facts) {
+        /* declarations of the module's own items, and every recorded type rendered */
+        for (uint32_t i = 0; i < m->ast.nitems; i++) {
+            SgItem *it = m->ast.items[i];
+            if (it->kind == IT_IMPORT || !it->name.len) continue;
+            SgValue *v = sg_map_get(&m->values, it->name);
+            SgTypeEntry *te = sg_map_get(&m->types, it->name);
+            SgFact f = {.span = it->name_span, .decl = true, .name = cstr(c, it->name), .target = m,
+                        .target_span = it->name_span};
+            if ((it->kind == IT_FN || it->kind == IT_CONST) && v && v->item == it) {
+                f.kind = FACT_VALUE;
+                f.t = v->type;
+                f.doc = v->doc;
+            } else if (te && te->item == it) {
+                f.kind = FACT_TYPE;
+                f.doc = te->doc;
+                f.t = te->kind == TENT_DEF ? (SgType *)NULL : te->target;
+            } else {
+                continue;
+            }
+            sg_fact_add(m, f);
+        }
+        for (uint32_t i = 0; i < m->facts->len; i++) {
+            SgFact *f = &m->facts->items[i];
+            if (!f->type && f->t) {
+                const char *ty = tstr(c, f->t);
+                f->type = sg_arena_strndup(&m->diag_arena, ty, strlen(ty));
+            }
+            f->t = NULL;
+        }
     }
     /* W001: imports none of whose names was used */
     for (uint32_t i = 0; i < m->nimports; i++) {

@@ -10,6 +10,31 @@
 
 #include "types.h"
 
+/* What an editor asks about a name in a module: recorded only for modules
+ * an editor has open (SgModule.facts non-NULL), in the diag arena. */
+typedef enum SgFactKind { FACT_LOCAL, FACT_VALUE, FACT_FIELD, FACT_TYPE, FACT_MODULE } SgFactKind;
+
+typedef struct SgFact {
+    SgSpan span;            /* the name in this module */
+    uint8_t kind;
+    bool decl;              /* the declaration itself, not a use */
+    bool annotated;         /* FACT_LOCAL decl of a `let` with a type annotation */
+    bool is_let;
+    const char *name;
+    const char *type;       /* rendered type (filled when the body is done) */
+    SgType *t;              /* the type while its body is checked */
+    const char *doc;
+    SgModule *target;       /* where the name is defined (NULL: built in) */
+    SgSpan target_span;
+} SgFact;
+
+typedef struct SgFacts {
+    SgFact *items;
+    uint32_t len, cap;
+} SgFacts;
+
+void sg_fact_add(SgModule *m, SgFact f);
+
 struct SgModule {
     char *name;             /* "geo.point"; "std.list" for the standard library */
     SgName mname;
@@ -55,6 +80,7 @@ struct SgModule {
     const char *dup_rel;    /* another file forms the same module (E107 on both) */
     struct SgFileRow *row;  /* the file index entry, if any */
     SgBuf sig_blob, diag_blob;  /* results to store */
+    SgFacts *facts;         /* for an editor's open module, else NULL */
 };
 
 typedef struct SgProgram {

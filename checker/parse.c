@@ -215,17 +215,20 @@ static bool expr_item_nested(Parser *p, void *ctx) {
     return !p->panic;
 }
 
+/* Item parsers below add their entry only once it is complete, so a broken
+ * list never leaves a half-built entry (a field without a value) behind. */
 static bool field_init_item(Parser *p, void *ctx) {
-    SgFieldInit *f = slist_add(ctx);
     if (kind(p) != TK_IDENT) {
         error_at(p, cur(p), "a field name");
         return false;
     }
     SgToken *t = advance(p);
+    if (!expect(p, TK_COLON, NULL)) return false;
+    SgExpr *value = parse_expr_nested(p);
+    SgFieldInit *f = slist_add(ctx);
     f->name = tok_name(p, t);
     f->name_span = tok_span(t);
-    if (!expect(p, TK_COLON, NULL)) return false;
-    f->value = parse_expr_nested(p);
+    f->value = value;
     return !p->panic;
 }
 
@@ -252,16 +255,17 @@ static SgExpr *parse_struct_lit(Parser *p, SgExpr *path) {
 }
 
 static bool param_item(Parser *p, void *ctx) {
-    SgParam *prm = slist_add(ctx);
     if (kind(p) != TK_IDENT) {
         error_at(p, cur(p), "a parameter name");
         return false;
     }
     SgToken *t = advance(p);
+    if (!expect(p, TK_COLON, NULL)) return false;
+    SgTypeExpr *type = parse_type(p);
+    SgParam *prm = slist_add(ctx);
     prm->name = tok_name(p, t);
     prm->name_span = tok_span(t);
-    if (!expect(p, TK_COLON, NULL)) return false;
-    prm->type = parse_type(p);
+    prm->type = type;
     return !p->panic;
 }
 
@@ -291,11 +295,13 @@ static SgExpr *parse_if(Parser *p) {
 }
 
 static bool arm_item(Parser *p, void *ctx) {
-    SgArm *arm = slist_add(ctx);
-    arm->pat = parse_pattern(p);
+    SgPattern *pat = parse_pattern(p);
     if (p->panic) return false;
     if (!expect(p, TK_FATARROW, NULL)) return false;
-    arm->body = parse_expr_nested(p);
+    SgExpr *body = parse_expr_nested(p);
+    SgArm *arm = slist_add(ctx);
+    arm->pat = pat;
+    arm->body = body;
     return !p->panic;
 }
 
@@ -785,14 +791,18 @@ static bool variant_item(Parser *p, void *ctx) {
         return false;
     }
     SgToken *t = advance(p);
-    SgVariant *v = slist_add(ctx);
-    v->name = tok_name(p, t);
-    v->span = tok_span(t);
+    SgTypeExpr **payload = NULL;
+    uint32_t npayload = 0;
     if (accept(p, TK_LPAREN)) {
         List ps = {0};
         comma_list(p, TK_RPAREN, type_item, &ps, "`,` or `)`");
-        v->payload = (SgTypeExpr **)list_done(p, &ps, &v->npayload);
+        payload = (SgTypeExpr **)list_done(p, &ps, &npayload);
     }
+    SgVariant *v = slist_add(ctx);
+    v->name = tok_name(p, t);
+    v->span = tok_span(t);
+    v->payload = payload;
+    v->npayload = npayload;
     return !p->panic;
 }
 

@@ -13,6 +13,34 @@ static SgType *const builtin_types[] = {&sg_ty_int, &sg_ty_float, &sg_ty_bool, &
 
 SgModule *sg_program_find(SgProgram *p, SgName name) { return sg_map_get(&p->by_name, name); }
 
+void sg_fact_add(SgModule *m, SgFact f) {
+    SgFacts *fs = m->facts;
+    if (!fs) return;
+    if (fs->len == fs->cap) {
+        fs->cap = fs->cap ? fs->cap * 2 : 64;
+        fs->items = sg_xrealloc(fs->items, sizeof *fs->items * fs->cap);
+    }
+    fs->items[fs->len++] = f;
+}
+
+static const char *name_str(SgModule *m, SgName n) { return sg_arena_strndup(&m->diag_arena, n.s, n.len); }
+
+/* A use of a type name (for hover and go to definition). */
+static void type_fact(SgResolveCtx *r, SgSpan at, SgName name, SgTypeEntry *e, SgType *t) {
+    if (!r->m->facts) return;
+    SgFact f = {.span = at, .kind = FACT_TYPE, .name = name_str(r->m, name), .t = t};
+    if (e && e->kind == TENT_DEF) {
+        f.target = e->def->module;
+        f.target_span = e->def->span;
+        f.doc = e->def->doc;
+    } else if (e && e->kind == TENT_ALIAS) {
+        f.target = e->owner;
+        f.target_span = e->span;
+        f.doc = e->doc;
+    }
+    sg_fact_add(r->m, f);
+}
+
 SgValue *sg_lookup_value(SgProgram *p, SgModule *m, SgName name) {
     SgValue *v = sg_map_get(&m->values, name);
     if (v) return v;
@@ -110,7 +138,9 @@ SgType *sg_resolve_type(SgResolveCtx *r, SgTypeExpr *te) {
                     "type `%.*s` is private to module `%s`", (int)te->name.len, te->name.s, v->target->name);
             return &sg_ty_error;
         }
-        return instantiate_entry(r, e, te, args, te->nargs);
+        SgType *t = instantiate_entry(r, e, te, args, te->nargs);
+        type_fact(r, te->name_span, te->name, e, t);
+        return t;
     }
     for (uint32_t i = r->ntparams; i-- > 0;) {
         if (sg_name_eq(r->tparams[i].name, te->name)) {
@@ -146,7 +176,9 @@ SgType *sg_resolve_type(SgResolveCtx *r, SgTypeExpr *te) {
                 (int)te->name.len, te->name.s);
         return &sg_ty_error;
     }
-    return instantiate_entry(r, e, te, args, te->nargs);
+    SgType *t = instantiate_entry(r, e, te, args, te->nargs);
+    type_fact(r, te->name_span, te->name, e, t);
+    return t;
 }
 
 static void resolve_alias(SgProgram *p, SgModule *m, SgTypeEntry *e, SgDiags *diags) {
@@ -189,6 +221,29 @@ static void resolve_alias(SgProgram *p, SgModule *m, SgTypeEntry *e, SgDiags *di
 }
 
 /* ---- building the tables ---- */
+
+/* The text of an item's `///` comment, markers removed. */
+static const char *doc_text(SgModule *m, SgItem *it) {
+    if (!it->doc) return NULL;
+    SgBuf b = {0};
+    const char *s = m->src + it->doc->off, *end = m->src + it->doc->end;
+    while (s < end) {
+        const char *e = memchr(s, '\n', (size_t)(end - s));
+        if (!e) e = end;
+        const char *t = s;
+        while (t < e && (*t == ' ' || *t == '\t')) t++;
+        if (e - t >= 3 && memcmp(t, "///", 3) == 0) t += 3;
+        if (t < e && *t == ' ') t++;
+        const char *te = e;
+        if (te > t && te[-1] == '\r') te--;
+        if (b.len) sg_buf_putc(&b, '\n');
+        sg_buf_put(&b, t, (size_t)(te - t));
+        s = e + 1;
+    }
+    char *r = sg_arena_strndup(&m->sig_arena, b.data ? b.data : "", b.len);
+    sg_buf_free(&b);
+    return r;
+}
 
 static void dup(SgModule *m, SgSpan at, SgName name, const char *what) {
     sg_diag(&m->diags, at.start, at.end, "E107", "duplicate definition of %s `%.*s`", what, (int)name.len, name.s);
@@ -403,7 +458,9 @@ void sg_resolve_module(SgProgram *p, SgModule *m) {
             e->span = it->name_span;
             e->item = it;
             e->owner = m;
+            e->doc = doc_text(m, it);
             e->def = new_def(m, it, it->kind == IT_STRUCT ? DEF_STRUCT : it->kind == IT_ENUM ? DEF_ENUM : DEF_EXTERN);
+            e->def->doc = e->doc;
             add_type(m, e);
             if (it->kind == IT_ENUM) {
                 SgTypeDef *d = e->def;
@@ -423,6 +480,7 @@ void sg_resolve_module(SgProgram *p, SgModule *m) {
                     v->ctor = c;
                     v->ntparams = d->ntparams;
                     v->item = it;
+                    v->owner = m;
                     add_value(m, v);
                 }
             }
@@ -437,6 +495,7 @@ void sg_resolve_module(SgProgram *p, SgModule *m) {
             e->span = it->name_span;
             e->item = it;
             e->owner = m;
+            e->doc = doc_text(m, it);
             e->ntparams = it->ntparams;
             add_type(m, e);
             check_dup_tparams(m, it);
@@ -450,6 +509,8 @@ void sg_resolve_module(SgProgram *p, SgModule *m) {
             v->span = it->name_span;
             v->ntparams = it->ntparams;
             v->item = it;
+            v->owner = m;
+            v->doc = doc_text(m, it);
             add_value(m, v);
             check_dup_tparams(m, it);
             if (it->kind == IT_FN) check_dup_params(m, it->fields, it->nfields, "parameter");
@@ -488,6 +549,7 @@ void sg_resolve_module(SgProgram *p, SgModule *m) {
                 for (uint32_t j = 0; j < d->nfields && !seen; j++) seen = sg_name_eq(d->fields[j].name, it->fields[k].name);
                 if (seen) continue;
                 d->fields[d->nfields].name = it->fields[k].name;
+                d->fields[d->nfields].span = it->fields[k].name_span;
                 d->fields[d->nfields++].type = ft;
             }
             check_dup_params(m, it->fields, it->nfields, "field");

@@ -43,6 +43,7 @@ extern SgType sg_ty_error, sg_ty_never, sg_ty_int, sg_ty_float, sg_ty_bool,
 typedef struct SgField {
     SgName name;
     SgType *type;
+    SgSpan span;            /* of the name, in the owner's source */
 } SgField;
 
 typedef struct SgCtor {
@@ -70,6 +71,7 @@ struct SgTypeDef {
     SgCtor *ctors;
     uint32_t nctors;
     SgSpan span;
+    const char *doc;        /* `///` text or NULL */
 };
 
 /* ---- module item tables (the two namespaces) ---- */
@@ -93,6 +95,8 @@ typedef struct SgValue {
     SgImport *import;       /* binding made by this import (for W001) */
     const struct SgValue *orig;   /* imported: the item in its module */
     SgItem *item;           /* own items: the declaration */
+    SgModule *owner;        /* the module that defines the item */
+    const char *doc;        /* `///` text or NULL */
 } SgValue;
 
 typedef enum SgTypeEntryKind {
@@ -116,6 +120,7 @@ typedef struct SgTypeEntry {
     SgItem *item;           /* own items */
     SgImport *import;
     SgModule *owner;
+    const char *doc;
 } SgTypeEntry;
 
 typedef enum SgImportStatus { IMP_OK, IMP_MISSING, IMP_CYCLE } SgImportStatus;

@@ -13,6 +13,7 @@ void lsp_framer_init(LspFramer *f, size_t limit) {
 void lsp_framer_free(LspFramer *f) { sg_buf_free(&f->buf); }
 
 static void consume(LspFramer *f, size_t n) {
+    if (!n) return;
     memmove(f->buf.data, f->buf.data + n, f->buf.len - n);
     f->buf.len -= n;
 }
