@@ -363,7 +363,8 @@ static void start_check(bool first) {
         j->overlays[j->noverlays++] = (SgOverlay){sg_xstrdup(d->path), t, d->len};
     }
     j->opt = (SgEngineOptions){.root = g->root, .std_dir = g->std_dir, .jobs = 2, .cache_dir = g->cache_dir,
-                               .cache_keep = 100000, .overlays = j->overlays, .noverlays = j->noverlays};
+                               .cache_keep = 100000, .overlays = j->overlays, .noverlays = j->noverlays,
+                               .overlay_facts = true};
     if (first) progress("report", "checking modules", 10);
     g->running = true;
     int rc = uv_queue_work(g->loop, &j->req, check_work, check_done);
@@ -489,6 +490,13 @@ static void on_initialize(const cJSON *id, const cJSON *params) {
     cJSON_AddBoolToObject(dp, "interFileDependencies", 1);
     cJSON_AddBoolToObject(dp, "workspaceDiagnostics", 0);
     cJSON_AddBoolToObject(c, "documentSymbolProvider", 1);
+    cJSON_AddBoolToObject(c, "hoverProvider", 1);
+    cJSON_AddBoolToObject(c, "definitionProvider", 1);
+    cJSON_AddBoolToObject(c, "referencesProvider", 1);
+    cJSON_AddBoolToObject(c, "inlayHintProvider", 1);
+    cJSON *cp = cJSON_AddObjectToObject(c, "completionProvider");
+    cJSON *trig = cJSON_AddArrayToObject(cp, "triggerCharacters");
+    cJSON_AddItemToArray(trig, cJSON_CreateString("."));
     cJSON *info = cJSON_AddObjectToObject(res, "serverInfo");
     cJSON_AddStringToObject(info, "name", "sigil");
     cJSON_AddStringToObject(info, "version", SIGIL_VERSION);
@@ -749,10 +757,285 @@ static void on_pull_diagnostics(const cJSON *id, const cJSON *params) {
     lsp_send(lsp_response(id, res));
 }
 
+/* ---- queries over the facts of the last check ---- */
+static SgModule *open_module(const char *uri) {
+    if (!g->last || !uri) return NULL;
+    char *path = uri_to_path(uri);
+    if (!path) return NULL;
+    Doc *d = find_doc(uri);
+    SgModule *r = NULL;
+    for (uint32_t i = 0; i < g->last->prog.n && !r; i++) {
+        SgModule *m = g->last->prog.mods[i];
+        if (m->facts && m->abs_path && (strcmp(m->abs_path, path) == 0 || (d && strcmp(m->abs_path, d->path) == 0)))
+            r = m;
+    }
+    free(path);
+    return r;
+}
+
+/* The position of a request as a byte offset in the text the facts were
+ * made from; false when params have no usable position. */
+static bool request_offset(const cJSON *params, SgModule *m, size_t *off) {
+    const cJSON *pos = cJSON_GetObjectItemCaseSensitive(params, "position");
+    double line, ch;
+    if (!num_at(pos, "line", &line) || !num_at(pos, "character", &ch) || line < 0 || ch < 0) return false;
+    *off = lsp_offset_of(m->src, m->len, (uint32_t)line, (uint32_t)ch, g->enc);
+    return true;
+}
+
+static SgFact *fact_at(SgModule *m, size_t off) {
+    SgFact *best = NULL;
+    for (uint32_t i = 0; i < m->facts->len; i++) {
+        SgFact *f = &m->facts->items[i];
+        if (off < f->span.start || off > f->span.end || f->span.end == f->span.start) continue;
+        if (!best || f->span.end - f->span.start < best->span.end - best->span.start ||
+            (f->span.end - f->span.start == best->span.end - best->span.start && f->type && !best->type))
+            best = f;
+    }
+    return best;
+}
+
+static cJSON *location(SgModule *target, SgSpan span) {
+    if (!target || !target->abs_path) return NULL;
+    size_t len;
+    char *text = target->src ? memcpy(sg_xmalloc(target->len + 1), target->src, target->len + 1)
+                             : module_text(target->abs_path, target->path, &len);
+    if (target->src) len = target->len;
+    Doc *d = find_doc_by_path(target->abs_path);
+    cJSON *loc = cJSON_CreateObject();
+    char *uri = path_to_uri(target->abs_path);
+    cJSON_AddStringToObject(loc, "uri", d ? d->uri : uri);
+    free(uri);
+    cJSON_AddItemToObject(loc, "range", span_range(text, len, span));
+    free(text);
+    return loc;
+}
+
+static void on_hover(const cJSON *id, const cJSON *params) {
+    SgModule *m = open_module(str_at(params, "textDocument", "uri"));
+    size_t off;
+    if (!m || !request_offset(params, m, &off)) {
+        lsp_send(lsp_response(id, NULL));
+        return;
+    }
+    SgFact *f = fact_at(m, off);
+    if (!f) {
+        lsp_send(lsp_response(id, NULL));
+        return;
+    }
+    SgBuf b = {0};
+    sg_buf_puts(&b, "```sigil\n");
+    switch (f->kind) {
+    case FACT_MODULE: sg_buf_printf(&b, "module %s", f->target ? f->target->name : f->name); break;
+    case FACT_TYPE: sg_buf_printf(&b, "type %s", f->type ? f->type : f->name); break;
+    case FACT_FIELD: sg_buf_printf(&b, "(field) %s: %s", f->name, f->type ? f->type : "?"); break;
+    case FACT_LOCAL: sg_buf_printf(&b, "%s%s: %s", f->is_let ? "let " : "", f->name, f->type ? f->type : "?"); break;
+    default: sg_buf_printf(&b, "%s: %s", f->name, f->type ? f->type : "?"); break;
+    }
+    sg_buf_puts(&b, "\n```");
+    if (f->target && f->target != m && f->kind != FACT_MODULE && f->kind != FACT_LOCAL)
+        sg_buf_printf(&b, "\n\nfrom `%s`", f->target->name);
+    if (f->doc && *f->doc) sg_buf_printf(&b, "\n\n%s", f->doc);
+    cJSON *res = cJSON_CreateObject();
+    cJSON *contents = cJSON_AddObjectToObject(res, "contents");
+    cJSON_AddStringToObject(contents, "kind", "markdown");
+    cJSON_AddStringToObject(contents, "value", b.data);
+    sg_buf_free(&b);
+    cJSON_AddItemToObject(res, "range", span_range(m->src, m->len, f->span));
+    lsp_send(lsp_response(id, res));
+}
+
+static void on_definition(const cJSON *id, const cJSON *params) {
+    SgModule *m = open_module(str_at(params, "textDocument", "uri"));
+    size_t off;
+    SgFact *f = m && request_offset(params, m, &off) ? fact_at(m, off) : NULL;
+    cJSON *loc = f ? location(f->target, f->target_span) : NULL;
+    lsp_send(lsp_response(id, loc));
+}
+
+static void on_references(const cJSON *id, const cJSON *params) {
+    SgModule *m = open_module(str_at(params, "textDocument", "uri"));
+    size_t off;
+    SgFact *f = m && request_offset(params, m, &off) ? fact_at(m, off) : NULL;
+    cJSON *arr = cJSON_CreateArray();
+    if (f && f->target) {
+        bool decl = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(params, "context"),
+                                                                   "includeDeclaration"));
+        SgModule *tm = f->target;
+        SgSpan ts = f->target_span;
+        /* every open module's facts that name the same definition */
+        for (uint32_t i = 0; i < g->last->prog.n; i++) {
+            SgModule *om = g->last->prog.mods[i];
+            if (!om->facts) continue;
+            for (uint32_t k = 0; k < om->facts->len; k++) {
+                SgFact *x = &om->facts->items[k];
+                if (x->target != tm || x->target_span.start != ts.start || x->target_span.end != ts.end) continue;
+                bool is_decl = om == tm && x->span.start == ts.start;
+                if (is_decl && !decl) continue;
+                bool dup = false;
+                for (uint32_t j = 0; j < k && !dup; j++)
+                    dup = om->facts->items[j].span.start == x->span.start && om->facts->items[j].target == tm &&
+                          om->facts->items[j].target_span.start == ts.start;
+                if (!dup) cJSON_AddItemToArray(arr, location(om, x->span));
+            }
+        }
+    }
+    lsp_send(lsp_response(id, arr));
+}
+
+static void on_inlay_hints(const cJSON *id, const cJSON *params) {
+    SgModule *m = open_module(str_at(params, "textDocument", "uri"));
+    cJSON *arr = cJSON_CreateArray();
+    for (uint32_t i = 0; m && i < m->facts->len; i++) {
+        SgFact *f = &m->facts->items[i];
+        if (f->kind != FACT_LOCAL || !f->decl || !f->is_let || f->annotated || !f->type) continue;
+        uint32_t line, ch;
+        lsp_position_of(m->src, m->len, f->span.end, g->enc, &line, &ch);
+        cJSON *h = cJSON_CreateObject();
+        cJSON_AddItemToObject(h, "position", position_json(line, ch));
+        SgBuf b = {0};
+        sg_buf_printf(&b, ": %s", f->type);
+        cJSON_AddStringToObject(h, "label", b.data);
+        sg_buf_free(&b);
+        cJSON_AddNumberToObject(h, "kind", 1);
+        cJSON_AddBoolToObject(h, "paddingLeft", 0);
+        cJSON_AddItemToArray(arr, h);
+    }
+    lsp_send(lsp_response(id, arr));
+}
+
+static const char *const keywords[] = {"import", "as", "pub", "fn", "struct", "enum", "type", "const", "extern",
+                                       "let", "mut", "if", "else", "match", "for", "in", "while", "return",
+                                       "break", "continue", "true", "false"};
+
+enum { CK_FUNCTION = 3, CK_FIELD = 5, CK_VARIABLE = 6, CK_CLASS = 7, CK_MODULE = 9, CK_KEYWORD = 14,
+       CK_ENUM = 13, CK_ENUM_MEMBER = 20, CK_CONSTANT = 21, CK_STRUCT = 22, CK_TYPE_PARAM = 25 };
+
+static void add_item(cJSON *arr, const char *label, size_t n, int kind, const char *detail) {
+    for (int i = cJSON_GetArraySize(arr) - 1; i >= 0; i--) {
+        const char *l = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(arr, i), "label")->valuestring;
+        if (strlen(l) == n && memcmp(l, label, n) == 0) return;
+    }
+    cJSON *it = cJSON_CreateObject();
+    char *s = sg_xmalloc(n + 1);
+    memcpy(s, label, n);
+    s[n] = 0;
+    cJSON_AddStringToObject(it, "label", s);
+    free(s);
+    cJSON_AddNumberToObject(it, "kind", kind);
+    if (detail) cJSON_AddStringToObject(it, "detail", detail);
+    cJSON_AddItemToArray(arr, it);
+}
+
+static int value_kind(const SgValue *v) {
+    return v->kind == V_CTOR ? CK_ENUM_MEMBER : v->kind == V_CONST ? CK_CONSTANT : v->kind == V_MODULE ? CK_MODULE : CK_FUNCTION;
+}
+
+static int type_kind(const SgTypeEntry *e) {
+    if (e->kind == TENT_DEF) return e->def->kind == DEF_ENUM ? CK_ENUM : e->def->kind == DEF_STRUCT ? CK_STRUCT : CK_CLASS;
+    return CK_CLASS;
+}
+
+/* Members of module t that m may name: its public items. */
+static void module_members(cJSON *arr, SgModule *t) {
+    for (uint32_t i = 0; i < t->values.cap; i++) {
+        SgValue *v = t->values.slots[i].value;
+        if (t->values.slots[i].key.s && v->pub && !v->import && v->kind != V_MODULE && v->kind != V_ERROR)
+            add_item(arr, v->name.s, v->name.len, value_kind(v), NULL);
+    }
+    for (uint32_t i = 0; i < t->types.cap; i++) {
+        SgTypeEntry *e = t->types.slots[i].value;
+        if (t->types.slots[i].key.s && e->pub && !e->import && e->kind != TENT_BAD)
+            add_item(arr, e->name.s, e->name.len, type_kind(e), NULL);
+    }
+}
+
+/* The struct a rendered type names, looked up as module m writes it. */
+static SgTypeDef *struct_of(SgModule *m, const char *type) {
+    if (!type) return NULL;
+    const char *br = strchr(type, '[');
+    size_t n = br ? (size_t)(br - type) : strlen(type);
+    const char *dot = memchr(type, '.', n);
+    SgTypeEntry *e = NULL;
+    if (dot) {
+        SgValue *v = sg_map_get(&m->values, sg_name(type, (size_t)(dot - type)));
+        if (v && v->kind == V_MODULE) e = sg_map_get(&v->target->types, sg_name(dot + 1, n - (size_t)(dot - type) - 1));
+    } else {
+        e = sg_lookup_type(&g->last->prog, m, sg_name(type, n));
+    }
+    return e && e->kind == TENT_DEF && e->def->kind == DEF_STRUCT ? e->def : NULL;
+}
+
+static void on_completion(const cJSON *id, const cJSON *params) {
+    const char *uri = str_at(params, "textDocument", "uri");
+    SgModule *m = open_module(uri);
+    Doc *d = uri ? find_doc(uri) : NULL;
+    cJSON *arr = cJSON_CreateArray();
+    size_t off = 0;
+    if (!m || !request_offset(params, m, &off)) {
+        lsp_send(lsp_response(id, arr));
+        return;
+    }
+    /* the word being typed and what stands before it, in the run's text */
+    const char *t = m->src;
+    size_t w = off;
+    while (w > 0 && (t[w - 1] == '_' || (t[w - 1] >= 'a' && t[w - 1] <= 'z') || (t[w - 1] >= 'A' && t[w - 1] <= 'Z') ||
+                     (t[w - 1] >= '0' && t[w - 1] <= '9')))
+        w--;
+    (void)d;
+    if (w > 0 && t[w - 1] == '.') {
+        size_t e = w - 1, s0 = e;
+        while (s0 > 0 && (t[s0 - 1] == '_' || (t[s0 - 1] >= 'a' && t[s0 - 1] <= 'z') || (t[s0 - 1] >= 'A' && t[s0 - 1] <= 'Z') ||
+                          (t[s0 - 1] >= '0' && t[s0 - 1] <= '9')))
+            s0--;
+        SgValue *v = s0 < e ? sg_map_get(&m->values, sg_name(t + s0, e - s0)) : NULL;
+        if (v && v->kind == V_MODULE) {
+            module_members(arr, v->target);
+        } else {
+            /* a field of the expression before the dot: its fact says its type */
+            SgFact *f = NULL;
+            for (uint32_t i = 0; i < m->facts->len; i++) {
+                SgFact *x = &m->facts->items[i];
+                if (x->span.end == e && x->type && (!f || x->span.end - x->span.start < f->span.end - f->span.start)) f = x;
+            }
+            SgTypeDef *sd = f ? struct_of(m, f->type) : NULL;
+            for (uint32_t i = 0; sd && i < sd->nfields; i++)
+                add_item(arr, sd->fields[i].name.s, sd->fields[i].name.len, CK_FIELD, NULL);
+        }
+        lsp_send(lsp_response(id, arr));
+        return;
+    }
+    /* locals declared before the cursor in the same item, then items, prelude, keywords */
+    SgSpan item = {0, (uint32_t)m->len};
+    for (uint32_t i = 0; i < m->facts->len; i++) {
+        SgFact *x = &m->facts->items[i];
+        if (x->decl && x->kind != FACT_LOCAL && x->span.start <= off && x->span.start >= item.start) item.start = x->span.start;
+    }
+    for (uint32_t i = 0; i < m->facts->len; i++) {
+        SgFact *x = &m->facts->items[i];
+        if (x->kind == FACT_LOCAL && x->decl && x->span.end <= off && x->span.start >= item.start)
+            add_item(arr, x->name, strlen(x->name), CK_VARIABLE, x->type);
+    }
+    for (uint32_t i = 0; i < m->values.cap; i++) {
+        SgValue *v = m->values.slots[i].value;
+        if (m->values.slots[i].key.s && v->kind != V_ERROR) add_item(arr, v->name.s, v->name.len, value_kind(v), NULL);
+    }
+    for (uint32_t i = 0; i < m->types.cap; i++) {
+        SgTypeEntry *e = m->types.slots[i].value;
+        if (m->types.slots[i].key.s && e->kind != TENT_BAD) add_item(arr, e->name.s, e->name.len, type_kind(e), NULL);
+    }
+    if (g->last->prog.prelude) module_members(arr, g->last->prog.prelude);
+    static const char *const builtins[] = {"Int", "Float", "Bool", "String", "Unit", "List"};
+    for (size_t i = 0; i < SG_ARRAY_LEN(builtins); i++) add_item(arr, builtins[i], strlen(builtins[i]), CK_CLASS, NULL);
+    for (size_t i = 0; i < SG_ARRAY_LEN(keywords); i++) add_item(arr, keywords[i], strlen(keywords[i]), CK_KEYWORD, NULL);
+    lsp_send(lsp_response(id, arr));
+}
+
 static void dispatch(cJSON *msg) {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "id");
     const cJSON *method = cJSON_GetObjectItemCaseSensitive(msg, "method");
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(msg, "params");
+    if (cJSON_IsNull(params)) params = NULL;    /* `"params": null` is no params */
     bool is_request = id != NULL;
     if (id && !cJSON_IsNumber(id) && !cJSON_IsString(id)) {
         lsp_send(lsp_error(NULL, LSP_INVALID_REQUEST, "the id must be a number or a string"));
@@ -803,6 +1086,11 @@ static void dispatch(cJSON *msg) {
             lsp_send(lsp_response(id, NULL));
         } else if (strcmp(m, "textDocument/diagnostic") == 0) on_pull_diagnostics(id, params);
         else if (strcmp(m, "textDocument/documentSymbol") == 0) on_document_symbol(id, params);
+        else if (strcmp(m, "textDocument/hover") == 0) on_hover(id, params);
+        else if (strcmp(m, "textDocument/definition") == 0) on_definition(id, params);
+        else if (strcmp(m, "textDocument/references") == 0) on_references(id, params);
+        else if (strcmp(m, "textDocument/inlayHint") == 0) on_inlay_hints(id, params);
+        else if (strcmp(m, "textDocument/completion") == 0) on_completion(id, params);
         else {
             char buf[256];
             snprintf(buf, sizeof buf, "method not found: %.200s", m);
