@@ -73,7 +73,10 @@ tsan:
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" python3 tests/conformance.py --sigil build/tsan/sigil
 
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_TARGETS := $(BUILD)/fuzz-check $(BUILD)/fuzz-cache
+FUZZ_TARGETS := $(BUILD)/fuzz-check $(BUILD)/fuzz-cache $(BUILD)/fuzz-lsp
+$(BUILD)/fuzz-lsp: tests/fuzz/fuzz_lsp.c server/lsp.c $(LIB_SRCS) $(wildcard checker/*.h cache/*.h protocol/*.h server/*.h include/*.h)
+	@mkdir -p $(BUILD)
+	clang $(SG_CFLAGS) $(FUZZ_CFLAGS) -Iinclude -o $@ $< server/lsp.c $(LIB_SRCS) $(PKG_LIBS) -lm -lpthread
 $(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(wildcard checker/*.h cache/*.h protocol/*.h include/*.h)
 	@mkdir -p $(BUILD)
 	clang $(SG_CFLAGS) $(FUZZ_CFLAGS) -Iinclude -o $@ $< $(LIB_SRCS) $(PKG_LIBS) -lm -lpthread
@@ -82,7 +85,8 @@ fuzz: $(FUZZ_TARGETS)
 
 # Fuzzing from seed corpora, under ASan + UBSan: the lexer, parser and
 # checker for 60 s (seeded with the conformance sources), the cache blob
-# decoders for 30 s. Any crash, leak or sanitizer report fails.
+# decoders and the language server's framing and dispatch for 30 s each.
+# Any crash, leak or sanitizer report fails.
 fuzz-smoke: $(FUZZ_TARGETS) $(BUILD)/sigil
 	@rm -rf $(BUILD)/fuzz-corpus $(BUILD)/fuzz-cache-corpus && mkdir -p $(BUILD)/fuzz-corpus $(BUILD)/fuzz-cache-corpus
 	python3 tests/cache/fuzz_corpus.py --sigil $(BUILD)/sigil --out $(BUILD)/fuzz-cache-corpus >/dev/null
@@ -90,6 +94,8 @@ fuzz-smoke: $(FUZZ_TARGETS) $(BUILD)/sigil
 	SIGIL_STD=$(CURDIR)/std $(BUILD)/fuzz-check -max_total_time=60 -max_len=8192 -timeout=10 \
 	  -dict=tests/fuzz/sigil.dict -print_final_stats=1 $(BUILD)/fuzz-corpus
 	$(BUILD)/fuzz-cache -max_total_time=30 -max_len=4096 -timeout=10 -print_final_stats=1 $(BUILD)/fuzz-cache-corpus
+	@rm -rf $(BUILD)/fuzz-lsp-corpus && cp -r tests/fuzz/lsp-seeds $(BUILD)/fuzz-lsp-corpus
+	$(BUILD)/fuzz-lsp -max_total_time=30 -max_len=8192 -timeout=10 -print_final_stats=1 $(BUILD)/fuzz-lsp-corpus
 
 bench: $(BUILD)/sigil
 	bash bench/run.sh

@@ -66,6 +66,7 @@ typedef struct Lsp {
     uint32_t nwatchers;
     int exit_code;
     bool stopping;      /* exit received: finish writes, start nothing */
+    SgBuf *sink;        /* fuzzing: replies go here, no checks, no watching */
 } Lsp;
 
 static Lsp *g;
@@ -98,6 +99,11 @@ static void lsp_send(cJSON *msg) {
     SgBuf b = {0};
     lsp_frame(msg, &b);
     cJSON_Delete(msg);
+    if (g->sink) {
+        sg_buf_put(g->sink, b.data, b.len);
+        sg_buf_free(&b);
+        return;
+    }
     WriteReq *w = sg_xmalloc(sizeof *w);
     w->data = b.data;
     uv_buf_t buf = uv_buf_init(b.data, (unsigned)b.len);
@@ -346,6 +352,7 @@ static void check_done(uv_work_t *req, int status) {
 }
 
 static void start_check(bool first) {
+    if (g->sink) return;
     if (g->running || g->state != 1) {
         g->dirty = true;
         return;
@@ -382,7 +389,7 @@ static void debounce_fired(uv_timer_t *t) {
 
 static void schedule_check(void) {
     g->gen++;
-    uv_timer_start(&g->debounce, debounce_fired, DEBOUNCE_MS, 0);
+    if (!g->sink) uv_timer_start(&g->debounce, debounce_fired, DEBOUNCE_MS, 0);
 }
 
 /* ---- file watching (when the client does not watch for us) ---- */
@@ -523,7 +530,7 @@ static void on_initialized(void) {
         cJSON *req = lsp_notification("client/registerCapability", params);
         cJSON_AddNumberToObject(req, "id", ++g->next_request_id);
         lsp_send(req);
-    } else {
+    } else if (!g->sink) {
         watch_workspace();
     }
     if (g->client_progress) {
@@ -1060,7 +1067,7 @@ static void dispatch(cJSON *msg) {
     if (strcmp(m, "exit") == 0) {
         g->exit_code = g->state == 2 ? 0 : 1;
         g->stopping = true;
-        uv_stop(g->loop);
+        if (g->loop) uv_stop(g->loop);
         return;
     }
     if (g->state == 0) {
@@ -1149,7 +1156,7 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf) {
         if (n != UV_EOF) logf_("read failed: %s", uv_strerror((int)n));
         g->exit_code = g->state == 2 ? 0 : 1;
         g->stopping = true;
-        uv_stop(g->loop);
+        if (g->loop) uv_stop(g->loop);
     }
 }
 
@@ -1222,4 +1229,34 @@ int sg_lsp_main(const char *std_dir, const char *log_path) {
     free(g->cache_dir);
     if (g->log != stderr) fclose(g->log);
     return code;
+}
+
+/* Feeds one byte stream through framing and dispatch with replies kept in
+ * memory: the libFuzzer target (tests/fuzz/fuzz_lsp.c). No checks run and no
+ * file is watched, so the input cannot reach outside the process. */
+size_t sg_lsp_fuzz_one(const uint8_t *data, size_t len) {
+    Lsp lsp;
+    memset(&lsp, 0, sizeof lsp);
+    g = &lsp;
+    SgBuf out = {0};
+    g->sink = &out;
+    FILE *devnull = fopen("/dev/null", "w");
+    g->log = devnull ? devnull : stderr;
+    g->std_dir = sg_xstrdup("std");
+    lsp_framer_init(&g->framer, 1u << 20);
+    /* in pieces, as reads would deliver them */
+    size_t step = len > 7 ? (size_t)(data[0] % 7) + 1 : len;
+    for (size_t i = 0; i < len && !g->stopping; i += step)
+        lsp_framer_feed(&g->framer, (const char *)data + i, len - i < step ? len - i : step, on_frame, NULL);
+    size_t produced = out.len;
+    for (uint32_t i = 0; i < g->ndocs; i++) free_doc(g->docs[i]);
+    free(g->docs);
+    lsp_framer_free(&g->framer);
+    free(g->root);
+    free(g->std_dir);
+    free(g->cache_dir);
+    sg_buf_free(&out);
+    if (devnull) fclose(devnull);
+    g = NULL;
+    return produced;
 }
