@@ -452,6 +452,13 @@ static bool num_at(const cJSON *o, const char *k, double *out) {
     return true;
 }
 
+/* Semantic token types, in legend order. */
+static const char *const token_types[] = {"namespace", "type", "struct", "enum", "enumMember", "function",
+                                          "variable", "parameter", "property", "keyword", "string", "number",
+                                          "comment", "operator", "typeParameter"};
+enum { TT_NAMESPACE, TT_TYPE, TT_STRUCT, TT_ENUM, TT_ENUM_MEMBER, TT_FUNCTION, TT_VARIABLE, TT_PARAMETER,
+       TT_PROPERTY, TT_KEYWORD, TT_STRING, TT_NUMBER, TT_COMMENT, TT_OPERATOR, TT_TYPE_PARAMETER };
+
 static void on_initialize(const cJSON *id, const cJSON *params) {
     const char *root_uri = str_at(params, "rootUri", NULL);
     const cJSON *folders = cJSON_GetObjectItemCaseSensitive(params, "workspaceFolders");
@@ -501,6 +508,22 @@ static void on_initialize(const cJSON *id, const cJSON *params) {
     cJSON_AddBoolToObject(c, "definitionProvider", 1);
     cJSON_AddBoolToObject(c, "referencesProvider", 1);
     cJSON_AddBoolToObject(c, "inlayHintProvider", 1);
+    cJSON *sh = cJSON_AddObjectToObject(c, "signatureHelpProvider");
+    cJSON *shtrig = cJSON_AddArrayToObject(sh, "triggerCharacters");
+    cJSON_AddItemToArray(shtrig, cJSON_CreateString("("));
+    cJSON_AddItemToArray(shtrig, cJSON_CreateString(","));
+    cJSON *rp = cJSON_AddObjectToObject(c, "renameProvider");
+    cJSON_AddBoolToObject(rp, "prepareProvider", 1);
+    cJSON *cap = cJSON_AddObjectToObject(c, "codeActionProvider");
+    cJSON *cak = cJSON_AddArrayToObject(cap, "codeActionKinds");
+    cJSON_AddItemToArray(cak, cJSON_CreateString("quickfix"));
+    cJSON_AddBoolToObject(c, "workspaceSymbolProvider", 1);
+    cJSON *st = cJSON_AddObjectToObject(c, "semanticTokensProvider");
+    cJSON *legend = cJSON_AddObjectToObject(st, "legend");
+    cJSON *tt = cJSON_AddArrayToObject(legend, "tokenTypes");
+    for (size_t i = 0; i < SG_ARRAY_LEN(token_types); i++) cJSON_AddItemToArray(tt, cJSON_CreateString(token_types[i]));
+    cJSON_AddArrayToObject(legend, "tokenModifiers");
+    cJSON_AddBoolToObject(st, "full", 1);
     cJSON *cp = cJSON_AddObjectToObject(c, "completionProvider");
     cJSON *trig = cJSON_AddArrayToObject(cp, "triggerCharacters");
     cJSON_AddItemToArray(trig, cJSON_CreateString("."));
@@ -1038,6 +1061,445 @@ static void on_completion(const cJSON *id, const cJSON *params) {
     lsp_send(lsp_response(id, arr));
 }
 
+/* ---- signature help ---- */
+/* Splits "fn(A, B[C, D]) -> E" into its parameter types and return type. */
+static uint32_t split_fn_type(const char *t, const char **params, size_t *lens, uint32_t max, const char **ret) {
+    *ret = NULL;
+    if (strncmp(t, "fn(", 3) != 0) return 0;
+    const char *p = t + 3, *start = p;
+    int depth = 0;
+    uint32_t n = 0;
+    for (; *p; p++) {
+        if (*p == '(' || *p == '[') depth++;
+        else if ((*p == ')' || *p == ']') && depth > 0) depth--;
+        else if ((*p == ',' || *p == ')') && depth == 0) {
+            if (p > start && n < max) {
+                params[n] = start;
+                lens[n++] = (size_t)(p - start);
+            }
+            if (*p == ')') break;
+            start = p + 2;
+        }
+    }
+    if (*p == ')' && strncmp(p, ") -> ", 5) == 0) *ret = p + 5;
+    return n;
+}
+
+static void on_signature_help(const cJSON *id, const cJSON *params) {
+    SgModule *m = open_module(str_at(params, "textDocument", "uri"));
+    size_t off;
+    if (!m || !request_offset(params, m, &off)) {
+        lsp_send(lsp_response(id, NULL));
+        return;
+    }
+    /* the innermost open call around the cursor, and the argument it is in */
+    int depth = 0;
+    uint32_t active = 0;
+    size_t open = (size_t)-1;
+    for (size_t i = off; i-- > 0;) {
+        char ch = m->src[i];
+        if (ch == ')' || ch == ']' || ch == '}') depth++;
+        else if ((ch == '(' || ch == '[' || ch == '{') && depth > 0) depth--;
+        else if (ch == '(' && depth == 0) {
+            open = i;
+            break;
+        } else if ((ch == '[' || ch == '{') && depth == 0) break;
+        else if (ch == ',' && depth == 0) active++;
+    }
+    SgFact *callee = NULL;
+    for (uint32_t i = 0; open != (size_t)-1 && i < m->facts->len; i++) {
+        SgFact *f = &m->facts->items[i];
+        if (f->span.end == open && f->type && strncmp(f->type, "fn(", 3) == 0) callee = f;
+    }
+    if (!callee) {
+        lsp_send(lsp_response(id, NULL));
+        return;
+    }
+    const char *ps[64], *ret;
+    size_t ls[64];
+    uint32_t n = split_fn_type(callee->type, ps, ls, 64, &ret);
+    SgBuf label = {0};
+    sg_buf_printf(&label, "%s(", callee->name);
+    cJSON *plist = cJSON_CreateArray();
+    for (uint32_t i = 0; i < n; i++) {
+        if (i) sg_buf_puts(&label, ", ");
+        cJSON *pi = cJSON_CreateObject();
+        cJSON *lab = cJSON_AddArrayToObject(pi, "label");
+        cJSON_AddItemToArray(lab, cJSON_CreateNumber((double)label.len));
+        sg_buf_put(&label, ps[i], ls[i]);
+        cJSON_AddItemToArray(lab, cJSON_CreateNumber((double)label.len));
+        cJSON_AddItemToArray(plist, pi);
+    }
+    sg_buf_printf(&label, ") -> %s", ret ? ret : "Unit");
+    cJSON *res = cJSON_CreateObject();
+    cJSON *sigs = cJSON_AddArrayToObject(res, "signatures");
+    cJSON *sig = cJSON_CreateObject();
+    cJSON_AddStringToObject(sig, "label", label.data);
+    if (callee->doc) {
+        cJSON *doc = cJSON_AddObjectToObject(sig, "documentation");
+        cJSON_AddStringToObject(doc, "kind", "markdown");
+        cJSON_AddStringToObject(doc, "value", callee->doc);
+    }
+    cJSON_AddItemToObject(sig, "parameters", plist);
+    cJSON_AddItemToArray(sigs, sig);
+    cJSON_AddNumberToObject(res, "activeSignature", 0);
+    cJSON_AddNumberToObject(res, "activeParameter", n ? (active < n ? active : n - 1) : 0);
+    sg_buf_free(&label);
+    lsp_send(lsp_response(id, res));
+}
+
+/* ---- rename ---- */
+static bool renamable(const SgFact *f) {
+    /* locals, and items of the workspace (not the standard library) */
+    if (!f || !f->target || f->kind == FACT_MODULE) return false;
+    return !f->target->is_std;
+}
+
+static void on_prepare_rename(const cJSON *id, const cJSON *params) {
+    SgModule *m = open_module(str_at(params, "textDocument", "uri"));
+    size_t off;
+    SgFact *f = m && request_offset(params, m, &off) ? fact_at(m, off) : NULL;
+    if (!renamable(f)) {
+        lsp_send(lsp_response(id, NULL));
+        return;
+    }
+    /* the name alone, even when the fact covers `alias.Name` */
+    SgSpan s = f->span;
+    size_t nl = strlen(f->name);
+    if (s.end - s.start > nl) s.start = s.end - (uint32_t)nl;
+    cJSON *res = cJSON_CreateObject();
+    cJSON_AddItemToObject(res, "range", span_range(m->src, m->len, s));
+    cJSON_AddStringToObject(res, "placeholder", f->name);
+    lsp_send(lsp_response(id, res));
+}
+
+static bool valid_identifier(const char *s) {
+    size_t n = strlen(s);
+    if (!n || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_')) return false;
+    for (size_t i = 1; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            return false;
+    return !sg_is_keyword(s, n) && strcmp(s, "_") != 0;
+}
+
+static void on_rename(const cJSON *id, const cJSON *params) {
+    const char *uri = str_at(params, "textDocument", "uri");
+    const char *new_name = str_at(params, "newName", NULL);
+    SgModule *m = open_module(uri);
+    size_t off;
+    SgFact *f = m && request_offset(params, m, &off) ? fact_at(m, off) : NULL;
+    if (!new_name || !valid_identifier(new_name)) {
+        lsp_send(lsp_error(id, LSP_INVALID_PARAMS, "the new name must be an identifier that is not a keyword"));
+        return;
+    }
+    if (!renamable(f)) {
+        lsp_send(lsp_error(id, LSP_INVALID_PARAMS, "nothing to rename here"));
+        return;
+    }
+    /* A local stays in its module; an item may be used anywhere, so every
+     * workspace module is checked with facts (on this thread, once). */
+    char *target_path = f->target->abs_path ? sg_xstrdup(f->target->abs_path) : NULL;
+    SgSpan ts = f->target_span;
+    bool local = f->kind == FACT_LOCAL;
+    SgEngineRun *run = g->last, *own = NULL;
+    if (!local && g->sink) {    /* fuzzing: no workspace runs */
+        free(target_path);
+        lsp_send(lsp_response(id, NULL));
+        return;
+    }
+    if (!local) {
+        SgOverlay *ov = sg_xcalloc(g->ndocs + 1, sizeof *ov);
+        for (uint32_t i = 0; i < g->ndocs; i++) ov[i] = (SgOverlay){g->docs[i]->path, g->docs[i]->text, g->docs[i]->len};
+        SgEngineOptions o = {.root = g->root, .std_dir = g->std_dir, .jobs = 2, .cache_dir = g->cache_dir,
+                             .cache_keep = 100000, .overlays = ov, .noverlays = g->ndocs, .overlay_facts = true,
+                             .all_facts = true};
+        own = sg_xcalloc(1, sizeof *own);
+        char *err = NULL;
+        if (!sg_engine_run(&o, own, &err)) {
+            free(err);
+            free(own);
+            free(ov);
+            free(target_path);
+            lsp_send(lsp_error(id, LSP_INTERNAL_ERROR, "could not check the workspace"));
+            return;
+        }
+        free(ov);
+        run = own;
+    }
+    cJSON *res = cJSON_CreateObject();
+    cJSON *changes = cJSON_AddObjectToObject(res, "changes");
+    for (uint32_t i = 0; i < run->prog.n; i++) {
+        SgModule *om = run->prog.mods[i];
+        if (!om->facts || (local && om != m)) continue;
+        cJSON *edits = NULL;
+        for (uint32_t k = 0; k < om->facts->len; k++) {
+            SgFact *x = &om->facts->items[k];
+            if (!x->target || !x->target->abs_path || !target_path || strcmp(x->target->abs_path, target_path) != 0 ||
+                x->target_span.start != ts.start || x->target_span.end != ts.end)
+                continue;
+            SgSpan s = x->span;
+            size_t nl = strlen(x->name);
+            if (s.end - s.start > nl) s.start = s.end - (uint32_t)nl;
+            bool dup = false;
+            for (int e = 0; edits && e < cJSON_GetArraySize(edits) && !dup; e++) {
+                cJSON *r = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(edits, e), "range");
+                cJSON *nr = span_range(om->src, om->len, s);
+                char *a = cJSON_PrintUnformatted(r), *b = cJSON_PrintUnformatted(nr);
+                dup = strcmp(a, b) == 0;
+                cJSON_free(a);
+                cJSON_free(b);
+                cJSON_Delete(nr);
+            }
+            if (dup) continue;
+            if (!edits) {
+                Doc *d = find_doc_by_path(om->abs_path);
+                char *u = path_to_uri(om->abs_path);
+                edits = cJSON_AddArrayToObject(changes, d ? d->uri : u);
+                free(u);
+            }
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddItemToObject(e, "range", span_range(om->src, om->len, s));
+            cJSON_AddStringToObject(e, "newText", new_name);
+            cJSON_AddItemToArray(edits, e);
+        }
+    }
+    free(target_path);
+    free_run(own);
+    lsp_send(lsp_response(id, res));
+}
+
+/* ---- code actions: add the missing import for `alias.name` ---- */
+static void on_code_action(const cJSON *id, const cJSON *params) {
+    const char *uri = str_at(params, "textDocument", "uri");
+    Doc *d = uri ? find_doc(uri) : NULL;
+    cJSON *arr = cJSON_CreateArray();
+    const cJSON *diags = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(params, "context"), "diagnostics");
+    const cJSON *dg;
+    cJSON_ArrayForEach(dg, diags) {
+        const char *code = str_at(dg, "code", NULL);
+        if (!d || !g->last || !code || strcmp(code, "E103") != 0) continue;
+        const cJSON *start = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(dg, "range"), "start");
+        double line, ch;
+        if (!num_at(start, "line", &line) || !num_at(start, "character", &ch) || line < 0 || ch < 0) continue;
+        size_t a = lsp_offset_of(d->text, d->len, (uint32_t)line, (uint32_t)ch, g->enc), b = a;
+        while (b < d->len && (d->text[b] == '_' || (d->text[b] >= 'a' && d->text[b] <= 'z') ||
+                              (d->text[b] >= 'A' && d->text[b] <= 'Z') || (d->text[b] >= '0' && d->text[b] <= '9')))
+            b++;
+        if (b == a || b >= d->len || d->text[b] != '.') continue;   /* only `alias.name` */
+        /* modules whose last segment is the alias */
+        for (uint32_t i = 0; i < g->last->prog.n; i++) {
+            SgModule *cand = g->last->prog.mods[i];
+            const char *last = strrchr(cand->name, '.');
+            last = last ? last + 1 : cand->name;
+            if (strlen(last) != b - a || memcmp(last, d->text + a, b - a) != 0) continue;
+            /* after the last import line, or at the top */
+            uint32_t insert_line = 0;
+            SgArena ar;
+            sg_arena_init(&ar);
+            SgDiags pd = {.arena = &ar};
+            SgAst ast;
+            sg_parse(&ar, d->text, (uint32_t)d->len, &ast, &pd);
+            for (uint32_t k = 0; k < ast.nitems; k++)
+                if (ast.items[k]->kind == IT_IMPORT) {
+                    uint32_t l, c;
+                    lsp_position_of(d->text, d->len, ast.items[k]->span.end, g->enc, &l, &c);
+                    insert_line = l + 1;
+                }
+            sg_diags_free(&pd);
+            sg_arena_free(&ar);
+            cJSON *act = cJSON_CreateObject();
+            SgBuf title = {0}, text = {0};
+            sg_buf_printf(&title, "Add `import %s`", cand->name);
+            sg_buf_printf(&text, "import %s\n", cand->name);
+            cJSON_AddStringToObject(act, "title", title.data);
+            cJSON_AddStringToObject(act, "kind", "quickfix");
+            cJSON *dl = cJSON_AddArrayToObject(act, "diagnostics");
+            cJSON_AddItemToArray(dl, cJSON_Duplicate(dg, 1));
+            cJSON *edit = cJSON_AddObjectToObject(act, "edit");
+            cJSON *ch2 = cJSON_AddObjectToObject(edit, "changes");
+            cJSON *edits = cJSON_AddArrayToObject(ch2, d->uri);
+            cJSON *e = cJSON_CreateObject();
+            cJSON *r = cJSON_AddObjectToObject(e, "range");
+            cJSON_AddItemToObject(r, "start", position_json(insert_line, 0));
+            cJSON_AddItemToObject(r, "end", position_json(insert_line, 0));
+            cJSON_AddStringToObject(e, "newText", text.data);
+            cJSON_AddItemToArray(edits, e);
+            cJSON_AddItemToArray(arr, act);
+            sg_buf_free(&title);
+            sg_buf_free(&text);
+        }
+    }
+    lsp_send(lsp_response(id, arr));
+}
+
+/* ---- semantic tokens ---- */
+typedef struct Tok {
+    size_t start, end;
+    int type;
+} Tok;
+
+static int cmp_tok(const void *a, const void *b) {
+    const Tok *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static void on_semantic_tokens(const cJSON *id, const cJSON *params) {
+    const char *uri = str_at(params, "textDocument", "uri");
+    Doc *d = uri ? find_doc(uri) : NULL;
+    SgModule *m = open_module(uri);
+    if (!d) {
+        lsp_send(lsp_error(id, LSP_INVALID_PARAMS, "the document is not open"));
+        return;
+    }
+    const char *t = d->text;
+    size_t n = d->len;
+    SgArena ar;
+    sg_arena_init(&ar);
+    SgDiags dd = {.arena = &ar};
+    SgTokens toks;
+    sg_lex(&ar, t, (uint32_t)n, &toks, &dd);
+    Tok *v = sg_xmalloc(sizeof *v * (toks.len + 64));
+    size_t nv = 0, cap = toks.len + 64;
+    /* facts (if the run saw this text) tell what each identifier is */
+    bool facts_ok = m && m->len == n && memcmp(m->src, t, n) == 0;
+    for (uint32_t i = 0; i < toks.len; i++) {
+        SgToken *k = &toks.toks[i];
+        int type = -1;
+        if (k->kind >= TK_IMPORT && k->kind <= TK_FALSE) type = TT_KEYWORD;
+        else if (k->kind == TK_STRING) type = TT_STRING;
+        else if (k->kind == TK_INT || k->kind == TK_FLOAT) type = TT_NUMBER;
+        else if (k->kind == TK_IDENT) {
+            type = TT_VARIABLE;
+            for (uint32_t f = 0; facts_ok && f < m->facts->len; f++) {
+                SgFact *x = &m->facts->items[f];
+                if (x->span.end != k->off + k->len) continue;
+                switch (x->kind) {
+                case FACT_MODULE: type = TT_NAMESPACE; break;
+                case FACT_TYPE: type = TT_TYPE; break;
+                case FACT_FIELD: type = TT_PROPERTY; break;
+                case FACT_LOCAL: type = TT_VARIABLE; break;
+                default: type = x->type && strncmp(x->type, "fn(", 3) == 0 ? TT_FUNCTION : TT_VARIABLE; break;
+                }
+            }
+        }
+        if (type >= 0) v[nv++] = (Tok){k->off, k->off + k->len, type};
+    }
+    /* comments, which the lexer skips */
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (t[i] == '"') {
+            for (i++; i < n && t[i] != '"' && t[i] != '\n'; i++)
+                if (t[i] == '\\') i++;
+            continue;
+        }
+        if (t[i] == '/' && (t[i + 1] == '/' || t[i + 1] == '*')) {
+            size_t e = i + 2;
+            if (t[i + 1] == '/') while (e < n && t[e] != '\n') e++;
+            else {
+                while (e + 1 < n && !(t[e] == '*' && t[e + 1] == '/')) e++;
+                e = e + 2 <= n ? e + 2 : n;
+            }
+            /* one token per line: tokens may not span lines */
+            size_t s0 = i;
+            for (size_t j = i; j <= e; j++) {
+                if (j == e || t[j] == '\n') {
+                    if (j > s0) {
+                        if (nv == cap) v = sg_xrealloc(v, sizeof *v * (cap *= 2));
+                        v[nv++] = (Tok){s0, j, TT_COMMENT};
+                    }
+                    s0 = j + 1;
+                }
+            }
+            i = e - 1;
+        }
+    }
+    sg_qsort(v, nv, sizeof *v, cmp_tok);
+    cJSON *data = cJSON_CreateArray();
+    uint32_t pl = 0, pc = 0;
+    for (size_t i = 0; i < nv; i++) {
+        uint32_t l, c, l2, c2;
+        lsp_position_of(t, n, v[i].start, g->enc, &l, &c);
+        lsp_position_of(t, n, v[i].end, g->enc, &l2, &c2);
+        if (l2 != l) continue;
+        cJSON_AddItemToArray(data, cJSON_CreateNumber(l - pl));
+        cJSON_AddItemToArray(data, cJSON_CreateNumber(l == pl ? c - pc : c));
+        cJSON_AddItemToArray(data, cJSON_CreateNumber(c2 - c));
+        cJSON_AddItemToArray(data, cJSON_CreateNumber(v[i].type));
+        cJSON_AddItemToArray(data, cJSON_CreateNumber(0));
+        pl = l;
+        pc = c;
+    }
+    free(v);
+    sg_diags_free(&dd);
+    sg_arena_free(&ar);
+    cJSON *res = cJSON_CreateObject();
+    cJSON_AddItemToObject(res, "data", data);
+    lsp_send(lsp_response(id, res));
+}
+
+/* ---- workspace symbols ---- */
+static bool contains_ci(const char *hay, size_t hn, const char *needle) {
+    size_t nn = strlen(needle);
+    if (!nn) return true;
+    for (size_t i = 0; i + nn <= hn; i++) {
+        size_t k = 0;
+        while (k < nn && (hay[i + k] | 0x20) == (needle[k] | 0x20)) k++;
+        if (k == nn) return true;
+    }
+    return false;
+}
+
+static void on_workspace_symbol(const cJSON *id, const cJSON *params) {
+    const char *q = str_at(params, "query", NULL);
+    if (!q) q = "";
+    cJSON *arr = cJSON_CreateArray();
+    SgWorkspace ws;
+    char *err = NULL;
+    if (g->root && !g->sink && sg_workspace_scan(g->root, &ws, &err)) {
+        for (uint32_t i = 0; i < ws.nfiles && cJSON_GetArraySize(arr) < 1000; i++) {
+            if (!ws.files[i].module) continue;
+            char real[PATH_MAX];
+            const char *abs = realpath(ws.files[i].path, real) ? real : ws.files[i].path;
+            size_t len;
+            char *text = module_text(abs, ws.files[i].path, &len);
+            if (!contains_ci(text, len, q)) {   /* cheap filter before parsing */
+                free(text);
+                continue;
+            }
+            SgArena ar;
+            sg_arena_init(&ar);
+            SgDiags dd = {.arena = &ar};
+            SgAst ast;
+            sg_parse(&ar, text, (uint32_t)len, &ast, &dd);
+            char *uri = path_to_uri(abs);
+            for (uint32_t k = 0; k < ast.nitems; k++) {
+                SgItem *it = ast.items[k];
+                if (it->kind == IT_IMPORT || !it->name.len || !contains_ci(it->name.s, it->name.len, q)) continue;
+                int kind = it->kind == IT_STRUCT ? SK_STRUCT : it->kind == IT_ENUM ? SK_ENUM
+                           : it->kind == IT_CONST ? SK_CONSTANT : it->kind == IT_FN ? SK_FUNCTION : SK_TYPE_PARAMETER;
+                cJSON *s = cJSON_CreateObject();
+                char *nm = sg_xmalloc(it->name.len + 1);
+                memcpy(nm, it->name.s, it->name.len);
+                nm[it->name.len] = 0;
+                cJSON_AddStringToObject(s, "name", nm);
+                free(nm);
+                cJSON_AddNumberToObject(s, "kind", kind);
+                cJSON_AddStringToObject(s, "containerName", ws.files[i].module);
+                cJSON *loc = cJSON_AddObjectToObject(s, "location");
+                cJSON_AddStringToObject(loc, "uri", uri);
+                cJSON_AddItemToObject(loc, "range", span_range(text, len, it->name_span));
+                cJSON_AddItemToArray(arr, s);
+            }
+            free(uri);
+            sg_diags_free(&dd);
+            sg_arena_free(&ar);
+            free(text);
+        }
+        sg_workspace_free(&ws);
+    }
+    free(err);
+    lsp_send(lsp_response(id, arr));
+}
+
 static void dispatch(cJSON *msg) {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(msg, "id");
     const cJSON *method = cJSON_GetObjectItemCaseSensitive(msg, "method");
@@ -1098,6 +1560,12 @@ static void dispatch(cJSON *msg) {
         else if (strcmp(m, "textDocument/references") == 0) on_references(id, params);
         else if (strcmp(m, "textDocument/inlayHint") == 0) on_inlay_hints(id, params);
         else if (strcmp(m, "textDocument/completion") == 0) on_completion(id, params);
+        else if (strcmp(m, "textDocument/signatureHelp") == 0) on_signature_help(id, params);
+        else if (strcmp(m, "textDocument/prepareRename") == 0) on_prepare_rename(id, params);
+        else if (strcmp(m, "textDocument/rename") == 0) on_rename(id, params);
+        else if (strcmp(m, "textDocument/codeAction") == 0) on_code_action(id, params);
+        else if (strcmp(m, "textDocument/semanticTokens/full") == 0) on_semantic_tokens(id, params);
+        else if (strcmp(m, "workspace/symbol") == 0) on_workspace_symbol(id, params);
         else {
             char buf[256];
             snprintf(buf, sizeof buf, "method not found: %.200s", m);
