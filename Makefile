@@ -26,7 +26,7 @@ all: $(BUILD)/sigil
 $(BUILD)/sigil: $(LIB_OBJS) $(CLI_OBJS)
 	$(CC) $(CFLAGS) $(SG_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/obj/%.o: %.c $(wildcard checker/*.h cache/*.h protocol/*.h server/*.h include/*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard checker/*.h cache/*.h protocol/*.h server/*.h include/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SG_CFLAGS) -Iinclude -c -o $@ $<
 
@@ -34,7 +34,8 @@ $(BUILD)/unit-tests: $(LIB_OBJS) $(TEST_OBJS)
 	$(CC) $(CFLAGS) $(SG_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Debian/Ubuntu packages: libraries, and what the tests need.
-DEB_PKGS := build-essential pkg-config libuv1-dev libcjson-dev libsqlite3-dev libxxhash-dev python3 clang
+DEB_PKGS := build-essential pkg-config libuv1-dev libcjson-dev libsqlite3-dev libxxhash-dev python3 clang \
+            nodejs npm neovim
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -42,6 +43,8 @@ deps:
 	  echo "installing:$$missing"; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	else echo "all build and test dependencies are installed"; fi
+	@# the LSP tests' client libraries, from the committed lock file
+	@if [ ! -d tests/lsp/node_modules ]; then cd tests/lsp && npm ci --no-audit --no-fund --loglevel=error; fi
 
 # Every suite; the last line is "N passed, N failed[, N skipped]".
 test: $(BUILD)/sigil $(BUILD)/unit-tests

@@ -157,7 +157,8 @@ typedef struct SgImportName {
 
 typedef struct SgVariant {
     SgName name;
-    SgSpan span;
+    SgSpan span;                /* the name */
+    SgSpan full;                /* name and payload */
     SgTypeExpr **payload;
     uint32_t npayload;
 } SgVariant;

@@ -654,7 +654,7 @@ static SgPattern *parse_pattern(Parser *p) {
 static void sync_statement(Parser *p, uint32_t depth) {
     for (;;) {
         SgToken *t = cur(p);
-        if (t->kind == TK_EOF) break;
+        if (t->kind == TK_EOF) return;  /* still in error: the missing `}`s are the same mistake */
         if ((t->kind == TK_NEWLINE || t->kind == TK_SEMI) && t->depth <= depth) {
             advance(p);
             break;
@@ -725,7 +725,10 @@ static SgStmt *parse_stmt(Parser *p) {
 static SgBlock *parse_block(Parser *p) {
     SgBlock *b = SG_NEW(p->a, SgBlock);
     b->span.start = cur(p)->off;
-    if (!expect(p, TK_LBRACE, "`{`")) {
+    /* after an error in a statement's header, its body is not parsed: the
+     * enclosing statement resynchronises (a block here would clear the
+     * error and keep the broken statement) */
+    if (p->panic || !expect(p, TK_LBRACE, "`{`")) {
         b->span.end = b->span.start;
         return b;
     }
@@ -801,6 +804,7 @@ static bool variant_item(Parser *p, void *ctx) {
     SgVariant *v = slist_add(ctx);
     v->name = tok_name(p, t);
     v->span = tok_span(t);
+    v->full = (SgSpan){t->off, prev_end(p)};
     v->payload = payload;
     v->npayload = npayload;
     return !p->panic;

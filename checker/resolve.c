@@ -307,6 +307,9 @@ static void bind_import(SgProgram *p, SgModule *m, SgImport *imp) {
         v->target = imp->target;
         v->import = imp;
         add_value(m, v);
+        if (m->facts)
+            sg_fact_add(m, (SgFact){.span = it->name_span, .kind = FACT_MODULE, .decl = true,
+                                    .name = name_str(m, it->name), .target = imp->target});
         return;
     }
     for (uint32_t i = 0; i < it->nnames; i++) {
@@ -342,6 +345,13 @@ static void bind_import(SgProgram *p, SgModule *m, SgImport *imp) {
             v->orig = tv;
             v->item = NULL;
             add_value(m, v);
+            if (m->facts)
+                sg_fact_add(m, (SgFact){.span = n->span, .kind = FACT_VALUE, .name = name_str(m, n->name),
+                                        .t = tv->type, .doc = tv->doc, .target = tv->owner, .target_span = tv->span});
+        } else if (tpub && m->facts) {
+            sg_fact_add(m, (SgFact){.span = n->span, .kind = FACT_TYPE, .name = name_str(m, n->name), .doc = tt->doc,
+                                    .target = tt->kind == TENT_DEF ? tt->def->module : tt->owner,
+                                    .target_span = tt->kind == TENT_DEF ? tt->def->span : tt->span});
         }
         if (tpub) {
             SgTypeEntry *e = SG_NEW(a, SgTypeEntry);

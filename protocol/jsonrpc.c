@@ -75,6 +75,20 @@ void lsp_framer_feed(LspFramer *f, const char *data, size_t len, LspFrameFn fn, 
             f->skip -= k;
             if (f->skip) return;
         }
+        if (f->resync) {
+            /* the body of a message with a bad header has an unknown length:
+             * the next message starts at the next Content-Length header */
+            static const char key[] = "content-length:";
+            size_t kl = sizeof key - 1, at = (size_t)-1;
+            for (size_t i = 0; i + kl <= f->buf.len && at == (size_t)-1; i++)
+                if (strncasecmp(f->buf.data + i, key, kl) == 0) at = i;
+            if (at == (size_t)-1) {
+                if (f->buf.len > kl) consume(f, f->buf.len - kl);
+                return;
+            }
+            consume(f, at);
+            f->resync = false;
+        }
         /* stray line breaks between messages are tolerated */
         size_t lead = 0;
         while (lead < f->buf.len && (f->buf.data[lead] == '\r' || f->buf.data[lead] == '\n')) lead++;
@@ -92,6 +106,7 @@ void lsp_framer_feed(LspFramer *f, const char *data, size_t len, LspFrameFn fn, 
         if (n < 0) {
             fn(ctx, LSP_FRAME_BAD_HEADER, NULL, 0);
             consume(f, body);
+            f->resync = true;
             continue;
         }
         if ((unsigned long long)n > f->limit) {

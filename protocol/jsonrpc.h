@@ -26,6 +26,7 @@ typedef struct LspFramer {
     SgBuf buf;              /* unconsumed bytes */
     size_t skip;            /* body bytes still to discard (too large) */
     size_t limit;
+    bool resync;            /* after a bad header: skip to the next "Content-Length" */
 } LspFramer;
 
 void lsp_framer_init(LspFramer *f, size_t limit);

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -59,7 +60,10 @@ typedef struct Lsp {
     SgEngineRun *last;  /* the latest published run */
     char **published;   /* URIs whose last published diagnostics were not empty */
     uint32_t npublished;
-    bool dynamic_watch, client_progress, progress_started;
+    bool dynamic_watch, client_progress;
+    int progress_id;        /* id of our window/workDoneProgress/create request */
+    int progress_state;     /* 0 none, 1 asked, 2 accepted, 3 refused */
+    bool first_done;        /* the start-up check has completed */
     int next_request_id;
     FILE *log;
     uv_fs_event_t **watchers;
@@ -67,6 +71,12 @@ typedef struct Lsp {
     int exit_code;
     bool stopping;      /* exit received: finish writes, start nothing */
     SgBuf *sink;        /* fuzzing: replies go here, no checks, no watching */
+    bool client_pull;       /* open files' diagnostics only on request (diagnosticMode "pull") */
+    bool push_only;         /* diagnosticMode "push": no diagnosticProvider */
+    bool client_refresh;    /* ... and accepts workspace/diagnostic/refresh */
+    uint64_t last_gen;      /* generation of `last` */
+    cJSON **pending;        /* pull requests waiting for a current check */
+    uint32_t npending;
 } Lsp;
 
 static Lsp *g;
@@ -176,6 +186,7 @@ static void free_doc(Doc *d) {
 /* ---- checking ---- */
 static void schedule_check(void);
 static void debounce_fired(uv_timer_t *t);
+static void answer_pending(void);
 
 static void check_work(uv_work_t *req) {
     CheckJob *j = req->data;
@@ -276,6 +287,9 @@ static void publish(const char *path, const char *disk, const SgDiags *ds) {
     free(text);
 }
 
+/* A client that pulls diagnostics gets open files' diagnostics only when
+ * it asks (pushing them too would show every diagnostic twice); files that
+ * are not open are always pushed. */
 static void publish_run(void) {
     uint32_t n;
     FileDiags *fs = run_files(g->last, &n);
@@ -283,6 +297,7 @@ static void publish_run(void) {
     uint32_t nnow = 0;
     for (uint32_t i = 0; i < n; i++) {
         bool open = find_doc_by_path(fs[i].path) != NULL;
+        if (open && g->client_pull) continue;
         if (fs[i].diags->len || open) publish(fs[i].path, fs[i].disk, fs[i].diags);
         if (fs[i].diags->len) now[nnow++] = sg_xstrdup(fs[i].path);
     }
@@ -300,7 +315,7 @@ static void publish_run(void) {
     g->published = now;
     g->npublished = nnow;
     /* open documents that are not modules of the workspace get an empty report */
-    for (uint32_t i = 0; i < g->ndocs; i++) {
+    for (uint32_t i = 0; i < g->ndocs && !g->client_pull; i++) {
         bool in_run = false;
         for (uint32_t k = 0; k < n && !in_run; k++) in_run = strcmp(fs[k].path, g->docs[i]->path) == 0;
         if (!in_run) publish(g->docs[i]->path, g->docs[i]->path, NULL);
@@ -310,7 +325,7 @@ static void publish_run(void) {
 }
 
 static void progress(const char *kind, const char *message, int percent) {
-    if (!g->client_progress) return;
+    if (!g->client_progress || g->progress_state != 2) return;   /* only on a token the client created */
     cJSON *params = cJSON_CreateObject();
     cJSON_AddStringToObject(params, "token", "sigil-index");
     cJSON *v = cJSON_AddObjectToObject(params, "value");
@@ -341,12 +356,22 @@ static void check_done(uv_work_t *req, int status) {
         free_run(g->last);
         g->last = sg_xmalloc(sizeof *g->last);
         *g->last = j->run;
+        g->last_gen = j->gen;
         if (j->first) progress("report", "publishing diagnostics", 90);
         publish_run();
+        answer_pending();
+        if (g->client_pull && g->client_refresh) {
+            cJSON *req = lsp_notification("workspace/diagnostic/refresh", NULL);
+            cJSON_AddNumberToObject(req, "id", ++g->next_request_id);
+            lsp_send(req);
+        }
         logf_("checked %u modules (%u from cache) in %.1f ms", g->last->nworkspace, g->last->nreused,
               g->last->elapsed_ms);
     }
-    if (j->first) progress("end", "done", -1);
+    if (j->first && !stale && j->ok) {
+        g->first_done = true;
+        progress("end", "done", -1);
+    }
     free_job(j);
     if (g->dirty || stale) uv_timer_start(&g->debounce, debounce_fired, DEBOUNCE_MS, 0);
 }
@@ -361,7 +386,7 @@ static void start_check(bool first) {
     CheckJob *j = sg_xcalloc(1, sizeof *j);
     j->req.data = j;
     j->gen = g->gen;
-    j->first = first;
+    j->first = first || !g->first_done;   /* until the start-up check has completed */
     j->overlays = sg_xcalloc(g->ndocs + 1, sizeof *j->overlays);
     for (uint32_t i = 0; i < g->ndocs; i++) {
         Doc *d = g->docs[i];
@@ -372,7 +397,7 @@ static void start_check(bool first) {
     j->opt = (SgEngineOptions){.root = g->root, .std_dir = g->std_dir, .jobs = 2, .cache_dir = g->cache_dir,
                                .cache_keep = 100000, .overlays = j->overlays, .noverlays = j->noverlays,
                                .overlay_facts = true};
-    if (first) progress("report", "checking modules", 10);
+    if (j->first) progress("report", "checking modules", 10);
     g->running = true;
     int rc = uv_queue_work(g->loop, &j->req, check_work, check_done);
     if (rc < 0) {
@@ -393,15 +418,46 @@ static void schedule_check(void) {
 }
 
 /* ---- file watching (when the client does not watch for us) ---- */
+static uint32_t watch_tree(const char *dir, int depth);
+
 static void fs_changed(uv_fs_event_t *h, const char *filename, int events, int status) {
-    (void)h;
     (void)events;
     if (status < 0) return;
     size_t n = filename ? strlen(filename) : 0;
-    if (!filename || (n > 3 && strcmp(filename + n - 3, ".sg") == 0) || strcmp(filename, "sigil.json") == 0) schedule_check();
+    if (filename && filename[0] == '.') return;     /* the cache, editor swap files */
+    bool source = !filename || (n > 3 && strcmp(filename + n - 3, ".sg") == 0) || strcmp(filename, "sigil.json") == 0;
+    if (!source && filename && !strchr(filename, '.')) {
+        /* perhaps a new directory: watch it (and what is already in it) */
+        char dir[PATH_MAX];
+        size_t dn = sizeof dir;
+        if (uv_fs_event_getpath(h, dir, &dn) == 0 && dn < sizeof dir - n - 2) {
+            dir[dn] = 0;
+            SgBuf p = {0};
+            sg_buf_printf(&p, "%s/%s", dir, filename);
+            uv_fs_t st;
+            if (uv_fs_stat(NULL, &st, p.data, NULL) == 0 && (st.statbuf.st_mode & S_IFMT) == S_IFDIR && watch_tree(p.data, 1))
+                source = true;  /* files may have arrived before the watcher */
+            uv_fs_req_cleanup(&st);
+            sg_buf_free(&p);
+        }
+    }
+    if (source) schedule_check();
+}
+
+static bool watched(const char *dir) {
+    for (uint32_t i = 0; i < g->nwatchers; i++) {
+        char buf[PATH_MAX];
+        size_t n = sizeof buf;
+        if (uv_fs_event_getpath(g->watchers[i], buf, &n) == 0 && n < sizeof buf) {
+            buf[n] = 0;
+            if (strcmp(buf, dir) == 0) return true;
+        }
+    }
+    return false;
 }
 
 static void watch_dir(const char *dir) {
+    if (watched(dir)) return;
     uv_fs_event_t *h = sg_xmalloc(sizeof *h);
     if (uv_fs_event_init(g->loop, h) != 0 || uv_fs_event_start(h, fs_changed, dir, 0) != 0) {
         free(h);
@@ -411,32 +467,31 @@ static void watch_dir(const char *dir) {
     g->watchers[g->nwatchers++] = h;
 }
 
-static void watch_workspace(void) {
-    /* the root and every directory that holds a source file */
-    watch_dir(g->root);
-    SgWorkspace ws;
-    char *err = NULL;
-    if (!sg_workspace_scan(g->root, &ws, &err)) {
-        free(err);
-        return;
+/* Every directory under the root (not hidden, not node_modules). Returns how
+ * many new watchers were added. inotify watches one directory, so a new
+ * directory needs a watcher of its own before its files are seen. */
+static uint32_t watch_tree(const char *dir, int depth) {
+    uint32_t before = g->nwatchers;
+    watch_dir(dir);
+    if (depth > 32) return g->nwatchers - before;
+    uv_fs_t req;
+    if (uv_fs_scandir(NULL, &req, dir, 0, NULL) < 0) {
+        uv_fs_req_cleanup(&req);
+        return g->nwatchers - before;
     }
-    SgVec dirs = {0};
-    for (uint32_t i = 0; i < ws.nfiles; i++) {
-        char *d = sg_xstrdup(ws.files[i].path);
-        char *slash = strrchr(d, '/');
-        if (slash) *slash = 0;
-        bool seen = strcmp(d, g->root) == 0;
-        for (uint32_t k = 0; k < dirs.len && !seen; k++) seen = strcmp(dirs.items[k], d) == 0;
-        if (seen) free(d);
-        else sg_vec_push(&dirs, d);
+    uv_dirent_t ent;
+    while (uv_fs_scandir_next(&req, &ent) != UV_EOF) {
+        if (ent.type != UV_DIRENT_DIR || ent.name[0] == '.' || strcmp(ent.name, "node_modules") == 0) continue;
+        SgBuf p = {0};
+        sg_buf_printf(&p, "%s/%s", dir, ent.name);
+        watch_tree(p.data, depth + 1);
+        sg_buf_free(&p);
     }
-    for (uint32_t k = 0; k < dirs.len; k++) {
-        watch_dir(dirs.items[k]);
-        free(dirs.items[k]);
-    }
-    sg_vec_free(&dirs);
-    sg_workspace_free(&ws);
+    uv_fs_req_cleanup(&req);
+    return g->nwatchers - before;
 }
+
+static void watch_workspace(void) { watch_tree(g->root, 0); }
 
 /* ---- requests and notifications ---- */
 static const char *str_at(const cJSON *o, const char *a, const char *b) {
@@ -489,6 +544,15 @@ static void on_initialize(const cJSON *id, const cJSON *params) {
     const cJSON *ws = cJSON_GetObjectItemCaseSensitive(caps, "workspace");
     g->dynamic_watch = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(ws, "didChangeWatchedFiles"), "dynamicRegistration"));
+    /* Diagnostics of open files are pushed and can be pulled (CONTRACT.md).
+     * A client that shows both twice can choose one model with
+     * initializationOptions.diagnosticMode: "push" (no diagnosticProvider)
+     * or "pull" (open files are not pushed; refreshes are sent). */
+    const char *mode = str_at(params, "initializationOptions", "diagnosticMode");
+    g->client_pull = mode && strcmp(mode, "pull") == 0;
+    g->push_only = mode && strcmp(mode, "push") == 0;
+    g->client_refresh = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(ws, "diagnostics"), "refreshSupport"));
     g->client_progress = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(caps, "window"), "workDoneProgress"));
 
@@ -499,10 +563,12 @@ static void on_initialize(const cJSON *id, const cJSON *params) {
     cJSON_AddBoolToObject(sync, "openClose", 1);
     cJSON_AddNumberToObject(sync, "change", 2);
     cJSON_AddItemToObject(cJSON_AddObjectToObject(sync, "save"), "includeText", cJSON_CreateFalse());
-    cJSON *dp = cJSON_AddObjectToObject(c, "diagnosticProvider");
-    cJSON_AddStringToObject(dp, "identifier", "sigil");
-    cJSON_AddBoolToObject(dp, "interFileDependencies", 1);
-    cJSON_AddBoolToObject(dp, "workspaceDiagnostics", 0);
+    if (!g->push_only) {
+        cJSON *dp = cJSON_AddObjectToObject(c, "diagnosticProvider");
+        cJSON_AddStringToObject(dp, "identifier", "sigil");
+        cJSON_AddBoolToObject(dp, "interFileDependencies", 1);
+        cJSON_AddBoolToObject(dp, "workspaceDiagnostics", 0);
+    }
     cJSON_AddBoolToObject(c, "documentSymbolProvider", 1);
     cJSON_AddBoolToObject(c, "hoverProvider", 1);
     cJSON_AddBoolToObject(c, "definitionProvider", 1);
@@ -560,9 +626,10 @@ static void on_initialized(void) {
         cJSON *params = cJSON_CreateObject();
         cJSON_AddStringToObject(params, "token", "sigil-index");
         cJSON *req = lsp_notification("window/workDoneProgress/create", params);
-        cJSON_AddNumberToObject(req, "id", ++g->next_request_id);
+        g->progress_id = ++g->next_request_id;
+        g->progress_state = 1;
+        cJSON_AddNumberToObject(req, "id", g->progress_id);
         lsp_send(req);
-        progress("begin", "indexing", 0);
     }
     g->gen++;
     start_check(true);
@@ -742,7 +809,7 @@ static void on_document_symbol(const cJSON *id, const cJSON *params) {
         } else if (it->kind == IT_ENUM && it->nvariants) {
             kids = cJSON_AddArrayToObject(s, "children");
             for (uint32_t k = 0; k < it->nvariants; k++)
-                cJSON_AddItemToArray(kids, symbol(text, len, it->variants[k].name, SK_ENUM_MEMBER, it->variants[k].span,
+                cJSON_AddItemToArray(kids, symbol(text, len, it->variants[k].name, SK_ENUM_MEMBER, it->variants[k].full,
                                                   it->variants[k].span));
         }
         cJSON_AddItemToArray(arr, s);
@@ -753,7 +820,44 @@ static void on_document_symbol(const cJSON *id, const cJSON *params) {
     lsp_send(lsp_response(id, arr));
 }
 
+static void answer_pull(const cJSON *id, const cJSON *params);
+
+/* Pull requests are answered from a check that has seen every change so
+ * far; until then they wait (and may be cancelled). */
 static void on_pull_diagnostics(const cJSON *id, const cJSON *params) {
+    if (g->last && g->last_gen == g->gen) {
+        answer_pull(id, params);
+        return;
+    }
+    cJSON *req = cJSON_CreateObject();
+    cJSON_AddItemToObject(req, "id", cJSON_Duplicate(id, 1));
+    cJSON_AddItemToObject(req, "params", params ? cJSON_Duplicate(params, 1) : cJSON_CreateObject());
+    g->pending = sg_xrealloc(g->pending, sizeof *g->pending * (g->npending + 1));
+    g->pending[g->npending++] = req;
+}
+
+static void answer_pending(void) {
+    for (uint32_t i = 0; i < g->npending; i++) {
+        answer_pull(cJSON_GetObjectItemCaseSensitive(g->pending[i], "id"),
+                    cJSON_GetObjectItemCaseSensitive(g->pending[i], "params"));
+        cJSON_Delete(g->pending[i]);
+    }
+    g->npending = 0;
+}
+
+static void on_cancel(const cJSON *params) {
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(params, "id");
+    for (uint32_t i = 0; id && i < g->npending; i++) {
+        const cJSON *pid = cJSON_GetObjectItemCaseSensitive(g->pending[i], "id");
+        if (!cJSON_Compare(pid, id, 1)) continue;
+        lsp_send(lsp_error(pid, LSP_REQUEST_CANCELLED, "request cancelled"));
+        cJSON_Delete(g->pending[i]);
+        g->pending[i] = g->pending[--g->npending];
+        return;
+    }
+}
+
+static void answer_pull(const cJSON *id, const cJSON *params) {
     const char *uri = str_at(params, "textDocument", "uri");
     char *path = uri ? uri_to_path(uri) : NULL;
     if (!path) {
@@ -1511,8 +1615,21 @@ static void dispatch(cJSON *msg) {
         return;
     }
     if (!method) {
-        /* a response to one of our requests (registerCapability, progress): nothing to do */
-        if (id && (cJSON_GetObjectItemCaseSensitive(msg, "result") || cJSON_GetObjectItemCaseSensitive(msg, "error"))) return;
+        /* a response to one of our requests (registerCapability, progress) */
+        bool has_result = cJSON_GetObjectItemCaseSensitive(msg, "result") != NULL;
+        bool has_error = cJSON_GetObjectItemCaseSensitive(msg, "error") != NULL;
+        if (id && (has_result || has_error)) {
+            if (cJSON_IsNumber(id) && (int)id->valuedouble == g->progress_id && g->progress_state == 1) {
+                g->progress_state = has_error ? 3 : 2;
+                if (g->progress_state == 2) {
+                    /* the start-up check may already be over: report it whole */
+                    progress("begin", "indexing", 0);
+                    if (g->first_done) progress("end", "done", -1);
+                    else progress("report", "checking modules", 10);
+                }
+            }
+            return;
+        }
         if (is_request) lsp_send(lsp_error(id, LSP_INVALID_REQUEST, "a request needs a method"));
         else logf_("message without a method: ignored");
         return;
@@ -1578,6 +1695,7 @@ static void dispatch(cJSON *msg) {
     else if (strcmp(m, "textDocument/didChange") == 0) on_did_change(params);
     else if (strcmp(m, "textDocument/didClose") == 0) on_did_close(params);
     else if (strcmp(m, "textDocument/didSave") == 0 || strcmp(m, "workspace/didChangeWatchedFiles") == 0) schedule_check();
+    else if (strcmp(m, "$/cancelRequest") == 0) on_cancel(params);
     else if (strncmp(m, "$/", 2) != 0) logf_("notification %s: ignored", m);
 }
 
@@ -1686,6 +1804,8 @@ int sg_lsp_main(const char *std_dir, const char *log_path) {
     uv_loop_close(g->loop);
     int code = g->exit_code;
     free_run(g->last);
+    for (uint32_t i = 0; i < g->npending; i++) cJSON_Delete(g->pending[i]);
+    free(g->pending);
     for (uint32_t i = 0; i < g->ndocs; i++) free_doc(g->docs[i]);
     free(g->docs);
     for (uint32_t i = 0; i < g->npublished; i++) free(g->published[i]);
@@ -1717,6 +1837,8 @@ size_t sg_lsp_fuzz_one(const uint8_t *data, size_t len) {
     for (size_t i = 0; i < len && !g->stopping; i += step)
         lsp_framer_feed(&g->framer, (const char *)data + i, len - i < step ? len - i : step, on_frame, NULL);
     size_t produced = out.len;
+    for (uint32_t i = 0; i < g->npending; i++) cJSON_Delete(g->pending[i]);
+    free(g->pending);
     for (uint32_t i = 0; i < g->ndocs; i++) free_doc(g->docs[i]);
     free(g->docs);
     lsp_framer_free(&g->framer);

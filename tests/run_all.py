@@ -25,15 +25,18 @@ def main():
         ("cli", [py, os.path.join(here, "cli", "test_cli.py"), "--sigil", sigil]),
         ("cache", [py, os.path.join(here, "cache", "test_cache.py"), "--sigil", sigil]),
         ("std", [py, os.path.join(here, "std_clean.py"), "--sigil", sigil]),
+        ("lsp", ["bash", os.path.join(here, "lsp", "run.sh")]),
+        ("nvim", ["bash", os.path.join(here, "nvim", "run.sh")]),
     ]
     total = [0, 0, 0]
     for name, cmd in suites:
-        if not os.path.exists(cmd[-1] if name == "unit" else cmd[1]):
+        if not os.path.exists(cmd[0] if name == "unit" else cmd[1]):
             print("== %s: missing (%s)" % (name, cmd[1] if name != "unit" else cmd[0]))
             total[1] += 1
             continue
         print("== %s" % name, flush=True)
-        p = subprocess.run(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        env = dict(os.environ, SIGIL=sigil)
+        p = subprocess.run(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
         out = p.stdout.decode(errors="replace").rstrip("\n").split("\n")
         m = SUMMARY.match(out[-1].strip()) if out else None
         for line in out[:-1] if m else out:

@@ -47,6 +47,8 @@ TEST_ENTRY(parse_types)
 TEST_ENTRY(parse_lambdas_and_blocks)
 TEST_ENTRY(parse_hostile_nesting)
 TEST_ENTRY(parse_recovery_skips_fn_in_expressions)
+TEST_ENTRY(parse_broken_statements_leave_no_holes)
+TEST_ENTRY(parse_error_in_header_drops_statement)
 
 /* test_diag.c */
 TEST_ENTRY(diag_offset_to_line_col_ascii)
@@ -93,3 +95,4 @@ TEST_ENTRY(check_binary_files)
 TEST_ENTRY(check_syntax_error_no_type_cascade)
 TEST_ENTRY(check_syntax_error_no_unused_cascade)
 TEST_ENTRY(check_type_error_no_cascade)
+TEST_ENTRY(check_broken_struct_literal_in_header)

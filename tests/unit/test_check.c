@@ -661,3 +661,14 @@ TEST(check_type_error_no_cascade) {
     /* not a cascade: a list whose elements are never learned */
     ASSERT_CHECK(FILES("main.sg", "fn m() { let l = []; for _x in l { } }   //~ E205\n"));
 }
+
+TEST(check_broken_struct_literal_in_header) {
+    /* found by fuzz_check: a struct literal with a syntax error inside a
+     * parenthesized loop or `if` header, followed by a block, crashed the
+     * checker (NULL field value) */
+    ASSERT_CHECK(FILES("a.sg", "fn s() { for n in (a{ {b} }) {} }      //~ E010\n",
+                       "b.sg", "fn s() { while (a{ {b} }) {} }         //~ E010\n",
+                       "c.sg", "fn s() { if (a{ {b} }) {} }            //~ E010\n",
+                       "d.sg", "fn s() { for n in [a{ {b} }] {} }      //~ E010\n",
+                       "e.sg", "fn s(){for n in(a{{b}}                 //~ E010\n"));
+}

@@ -679,3 +679,143 @@ TEST(parse_recovery_skips_fn_in_expressions) {
         if (!find_item(p, "next")) FAIL("%s: the next item was not parsed", test_quote(srcs[i], strlen(srcs[i])));
     }
 }
+
+/* ---- tree invariant: no missing pieces in what the parser keeps ---- */
+static const char *bad_node;
+
+static bool expr_ok(const SgExpr *e);
+static bool block_ok(const SgBlock *b);
+
+static bool pattern_ok(const SgPattern *pt) {
+    if (!pt) return bad_node = "NULL pattern", false;
+    for (uint32_t i = 0; i < pt->nargs; i++)
+        if (!pattern_ok(pt->args[i])) return false;
+    return true;
+}
+
+static bool expr_ok(const SgExpr *e) {
+    if (!e) return bad_node = "NULL expression", false;
+    switch (e->kind) {
+    case EX_MEMBER: return expr_ok(e->u.member.lhs);
+    case EX_CALL:
+        if (!expr_ok(e->u.call.callee)) return false;
+        for (uint32_t i = 0; i < e->u.call.nargs; i++)
+            if (!expr_ok(e->u.call.args[i])) return false;
+        return true;
+    case EX_INDEX: return expr_ok(e->u.index.lhs) && expr_ok(e->u.index.index);
+    case EX_UNARY: return expr_ok(e->u.bin.lhs);
+    case EX_BINARY: return expr_ok(e->u.bin.lhs) && expr_ok(e->u.bin.rhs);
+    case EX_LIST:
+        for (uint32_t i = 0; i < e->u.list.n; i++)
+            if (!expr_ok(e->u.list.items[i])) return false;
+        return true;
+    case EX_STRUCT:
+        for (uint32_t i = 0; i < e->u.lit.nfields; i++)
+            if (!expr_ok(e->u.lit.fields[i].value)) return bad_node = "struct literal field without a value", false;
+        return true;
+    case EX_LAMBDA:
+        for (uint32_t i = 0; i < e->u.lambda.nparams; i++)
+            if (!e->u.lambda.params[i].type) return bad_node = "lambda parameter without a type", false;
+        return block_ok(e->u.lambda.body);
+    case EX_BLOCK: return block_ok(e->u.block);
+    case EX_IF:
+        return expr_ok(e->u.if_.cond) && block_ok(e->u.if_.then) && (!e->u.if_.els || expr_ok(e->u.if_.els));
+    case EX_MATCH:
+        if (!expr_ok(e->u.match.scrut)) return false;
+        for (uint32_t i = 0; i < e->u.match.narms; i++)
+            if (!pattern_ok(e->u.match.arms[i].pat) || !expr_ok(e->u.match.arms[i].body)) return false;
+        return true;
+    case EX_RETURN: return !e->u.ret || expr_ok(e->u.ret);
+    default: return true;
+    }
+}
+
+static bool block_ok(const SgBlock *b) {
+    if (!b) return bad_node = "NULL block", false;
+    for (uint32_t i = 0; i < b->n; i++) {
+        const SgStmt *s = b->stmts[i];
+        if (!s) return bad_node = "NULL statement", false;
+        switch (s->kind) {
+        case ST_LET:
+        case ST_EXPR:
+            if (!expr_ok(s->expr)) return false;
+            break;
+        case ST_ASSIGN:
+            if (!expr_ok(s->target) || !expr_ok(s->expr)) return false;
+            break;
+        case ST_WHILE:
+        case ST_FOR:
+            if (!expr_ok(s->expr) || !block_ok(s->body)) return false;
+            break;
+        }
+    }
+    return true;
+}
+
+static bool items_ok(const Parsed *p) {
+    for (uint32_t i = 0; i < p->ast.nitems; i++) {
+        const SgItem *it = p->ast.items[i];
+        if (it->kind == IT_FN && !it->is_extern && !block_ok(it->body)) return false;
+        if (it->kind == IT_CONST && (!it->type || !expr_ok(it->value))) return false;
+        for (uint32_t k = 0; k < it->nfields; k++)
+            if (!it->fields[k].type) return bad_node = "field or parameter without a type", false;
+    }
+    return true;
+}
+
+TEST(parse_broken_statements_leave_no_holes) {
+    /* A statement with a syntax error is dropped as a whole (parse.c's
+     * contract), even when the error is inside a nested construct and a
+     * block follows: what the parser keeps has no NULL pieces for the
+     * checker to trip on. The first inputs made `sigil --check` crash. */
+    static const char *const srcs[] = {
+        "fn s(){for n in(a{{b}}",
+        "fn s() { for n in (a{ {b} }) {} }\n",
+        "fn s() { while (a{ {b} }) {} }\n",
+        "fn s() { if (a{ {b} }) {} }\n",
+        "fn s() { for n in [a{ {b} }] {} }\n",
+        "fn s() { match (a{ {b} }) { _ => 1 } }\n",
+        "fn s() { let x = f(a{ {b} }) + { 1 }\n}\n",
+        "fn s() { while (a{ x: }) { 1 } }\n",
+        "fn s() { if f(, ) { 1 } }\n",
+        "fn s() { for x in [1, , 2] { } }\n",
+        "fn s() { while g(fn(x) { 1 }) { } }\n",
+        "fn s() { if (a.) { } }\n",
+        "fn s() { match x { Some( => { 1 } } }\n",
+        "fn s() { if x[ { 1 } }\n",
+        "fn s() { let y = (S { a: 1, b }) { 2 } }\n",
+        "const C: Int = (a{ {b} }) { 1 }\n",
+    };
+    const char *bad = "";
+    for (size_t i = 0; i < SG_ARRAY_LEN(srcs); i++) {
+        Parsed *p = parse_src(srcs[i]);
+        bad_node = NULL;
+        if (!items_ok(p)) bad = test_printf("%s %s keeps a %s;", bad, test_quote(srcs[i], strlen(srcs[i])), bad_node);
+        if (!count_code(&p->diags, "E010")) bad = test_printf("%s %s has no E010;", bad, test_quote(srcs[i], strlen(srcs[i])));
+    }
+    if (*bad) FAIL("%s", bad);
+}
+
+TEST(parse_error_in_header_drops_statement) {
+    /* An error inside a loop or `if` header, followed by a block: the
+     * block's own resynchronisation must not clear the outer statement's
+     * error, so the whole statement is dropped (one E010) and the braces
+     * still pair up (the next item is parsed, no "expected end of item"). */
+    static const char *const srcs[] = {
+        "fn s() {\n    while (a{ {b} }) {}\n}\nfn next() {}\n",
+        "fn s() {\n    for n in (a{ {b} }) {}\n}\nfn next() {}\n",
+        "fn s() {\n    if (a{ {b} }) {}\n}\nfn next() {}\n",
+        "fn s() {\n    while (x +) { y }\n}\nfn next() {}\n",
+        "fn s() {\n    if f(1,,) { y }\n}\nfn next() {}\n",
+    };
+    const char *bad = "";
+    for (size_t i = 0; i < SG_ARRAY_LEN(srcs); i++) {
+        Parsed *p = parse_src(srcs[i]);
+        SgBlock *b = body_of(p, "s");
+        if (strcmp(diag_codes(&p->diags), "E010") != 0 || !b || b->n != 0 || !find_item(p, "next"))
+            bad = test_printf("%s %s: diagnostics \"%s\", %d statements kept, next %s;", bad,
+                              test_quote(srcs[i], strlen(srcs[i])), diag_codes(&p->diags), b ? (int)b->n : -1,
+                              find_item(p, "next") ? "parsed" : "lost");
+    }
+    if (*bad) FAIL("%s", bad);
+}
