@@ -436,7 +436,8 @@ static void process(Ctx *c, SgModule *m) {
     if (m->resolved || m->reused || m->checked) return;
     compute_key(p, m);
     /* an editor's open module is always checked, recording facts for queries */
-    if (m->overlay && c->opt->overlay_facts) m->facts = sg_xcalloc(1, sizeof *m->facts);
+    if ((m->overlay && c->opt->overlay_facts) || (c->opt->all_facts && !m->is_std))
+        m->facts = sg_xcalloc(1, sizeof *m->facts);
     if (c->store && !m->uncacheable && !m->facts) {
         SgHash key, eh;
         memcpy(key.b, m->check_key, 16);

@@ -34,6 +34,7 @@ typedef struct SgEngineOptions {
     const SgOverlay *overlays;  /* open editor buffers: they win over the disk */
     uint32_t noverlays;
     bool overlay_facts;         /* check the overlays' modules and record SgFacts for them */
+    bool all_facts;             /* ... and every workspace module (for a rename) */
 } SgEngineOptions;
 
 /* A file that is not a module (E100) or lost a duplicate-name contest
