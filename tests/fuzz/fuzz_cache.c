@@ -43,8 +43,8 @@
 #include "../../cache/hash.h"
 #include "../../cache/sig.h"
 
-static const char MAGIC_SIG[4] = {'S', 'G', 'S', 1};
-static const char MAGIC_DIAG[4] = {'S', 'G', 'D', 1};
+static const char MAGIC_SIG[4] = {'S', 'G', 'S', 2};
+static const char MAGIC_DIAG[4] = {'S', 'G', 'D', 2};
 static const char MAGIC_IMP[4] = {'S', 'G', 'I', 1};
 
 /* ---- writing blobs (the format of cache/sig.c) ---- */
@@ -88,19 +88,21 @@ enum { T_ERROR, T_NEVER, T_INT, T_FLOAT, T_BOOL, T_STRING, T_UNIT, T_LIST, T_FN,
  *   private: helper (value), Hidden (type) */
 static void dep_payload(SgBuf *b) {
     put_varint(b, 2);           /* defs */
-    put_u8(b, 'S'), put_u8(b, 1), put_str(b, "P"), put_varint(b, 0);
-    put_u8(b, 'E'), put_u8(b, 1), put_str(b, "Opt"), put_varint(b, 1);
+    /* each item and field carries its span (start, end) and items a doc string */
+    put_u8(b, 'S'), put_u8(b, 1), put_str(b, "P"), put_varint(b, 0), put_varint(b, 10), put_varint(b, 11), put_str(b, "");
+    put_u8(b, 'E'), put_u8(b, 1), put_str(b, "Opt"), put_varint(b, 1), put_varint(b, 20), put_varint(b, 23), put_str(b, "doc");
     put_varint(b, 2);           /* P's fields */
-    put_str(b, "x"), put_u8(b, T_INT);
-    put_str(b, "xs"), put_u8(b, T_LIST), put_u8(b, T_INT);
+    put_str(b, "x"), put_u8(b, T_INT), put_varint(b, 1), put_varint(b, 2);
+    put_str(b, "xs"), put_u8(b, T_LIST), put_u8(b, T_INT), put_varint(b, 3), put_varint(b, 5);
     put_varint(b, 2);           /* Opt's constructors */
-    put_str(b, "Non"), put_varint(b, 0);
-    put_str(b, "Som"), put_varint(b, 1), put_u8(b, T_PARAM), put_varint(b, 0);
+    put_str(b, "Non"), put_varint(b, 0), put_varint(b, 30), put_varint(b, 33);
+    put_str(b, "Som"), put_varint(b, 1), put_u8(b, T_PARAM), put_varint(b, 0), put_varint(b, 34), put_varint(b, 37);
     put_varint(b, 0);           /* aliases */
     put_varint(b, 1);           /* fns */
     put_str(b, "mk"), put_varint(b, 0);
     put_u8(b, T_FN), put_varint(b, 1), put_u8(b, T_INT);
     put_u8(b, T_NAMED), put_str(b, "fz.dep"), put_str(b, "P"), put_varint(b, 0);
+    put_varint(b, 40), put_varint(b, 42), put_str(b, "");
     put_varint(b, 0);           /* consts */
     put_varint(b, 1), put_str(b, "helper");
     put_varint(b, 1), put_str(b, "Hidden");
