@@ -35,7 +35,7 @@ $(BUILD)/unit-tests: $(LIB_OBJS) $(TEST_OBJS)
 
 # Debian/Ubuntu packages: libraries, and what the tests need.
 DEB_PKGS := build-essential pkg-config libuv1-dev libcjson-dev libsqlite3-dev libxxhash-dev python3 clang \
-            nodejs npm neovim
+            nodejs npm neovim tmux
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -500,6 +500,11 @@ static const char *str_at(const cJSON *o, const char *a, const char *b) {
     return cJSON_IsString(x) ? x->valuestring : NULL;
 }
 
+/* LSP numbers are doubles on the wire: clamp before converting (a huge or
+ * negative position is the end or the start, never undefined behaviour). */
+static uint32_t u32(double v) { return v != v || v <= 0 ? 0 : v >= 4294967295.0 ? UINT32_MAX : (uint32_t)v; }
+static int64_t i64(double v) { return v != v ? 0 : v <= -9.0e18 ? INT64_MIN : v >= 9.0e18 ? INT64_MAX : (int64_t)v; }
+
 static bool num_at(const cJSON *o, const char *k, double *out) {
     const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
     if (!cJSON_IsNumber(x)) return false;
@@ -667,7 +672,7 @@ static void on_did_open(const cJSON *params) {
     }
     d->len = strlen(text);
     d->text = sg_xstrdup(text);
-    d->version = (int64_t)version;
+    d->version = i64(version);
     schedule_check();
 }
 
@@ -687,8 +692,8 @@ static bool apply_change(Doc *d, const cJSON *ch) {
     if (!num_at(s, "line", &l1) || !num_at(s, "character", &c1) || !num_at(e, "line", &l2) || !num_at(e, "character", &c2) ||
         l1 < 0 || c1 < 0 || l2 < 0 || c2 < 0)
         return false;
-    size_t a = lsp_offset_of(d->text, d->len, (uint32_t)l1, (uint32_t)c1, g->enc);
-    size_t b = lsp_offset_of(d->text, d->len, (uint32_t)l2, (uint32_t)c2, g->enc);
+    size_t a = lsp_offset_of(d->text, d->len, u32(l1), u32(c1), g->enc);
+    size_t b = lsp_offset_of(d->text, d->len, u32(l2), u32(c2), g->enc);
     if (b < a) {
         size_t t = a;
         a = b;
@@ -713,7 +718,7 @@ static void on_did_change(const cJSON *params) {
         return;
     }
     double version;
-    if (num_at(cJSON_GetObjectItemCaseSensitive(params, "textDocument"), "version", &version)) d->version = (int64_t)version;
+    if (num_at(cJSON_GetObjectItemCaseSensitive(params, "textDocument"), "version", &version)) d->version = i64(version);
     const cJSON *changes = cJSON_GetObjectItemCaseSensitive(params, "contentChanges"), *ch;
     cJSON_ArrayForEach(ch, changes) {
         if (!apply_change(d, ch)) logf_("malformed content change for %s: ignored", uri);
@@ -913,7 +918,7 @@ static bool request_offset(const cJSON *params, SgModule *m, size_t *off) {
     const cJSON *pos = cJSON_GetObjectItemCaseSensitive(params, "position");
     double line, ch;
     if (!num_at(pos, "line", &line) || !num_at(pos, "character", &ch) || line < 0 || ch < 0) return false;
-    *off = lsp_offset_of(m->src, m->len, (uint32_t)line, (uint32_t)ch, g->enc);
+    *off = lsp_offset_of(m->src, m->len, u32(line), u32(ch), g->enc);
     return true;
 }
 
@@ -1385,7 +1390,7 @@ static void on_code_action(const cJSON *id, const cJSON *params) {
         const cJSON *start = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(dg, "range"), "start");
         double line, ch;
         if (!num_at(start, "line", &line) || !num_at(start, "character", &ch) || line < 0 || ch < 0) continue;
-        size_t a = lsp_offset_of(d->text, d->len, (uint32_t)line, (uint32_t)ch, g->enc), b = a;
+        size_t a = lsp_offset_of(d->text, d->len, u32(line), u32(ch), g->enc), b = a;
         while (b < d->len && (d->text[b] == '_' || (d->text[b] >= 'a' && d->text[b] <= 'z') ||
                               (d->text[b] >= 'A' && d->text[b] <= 'Z') || (d->text[b] >= '0' && d->text[b] <= '9')))
             b++;
@@ -1619,7 +1624,7 @@ static void dispatch(cJSON *msg) {
         bool has_result = cJSON_GetObjectItemCaseSensitive(msg, "result") != NULL;
         bool has_error = cJSON_GetObjectItemCaseSensitive(msg, "error") != NULL;
         if (id && (has_result || has_error)) {
-            if (cJSON_IsNumber(id) && (int)id->valuedouble == g->progress_id && g->progress_state == 1) {
+            if (cJSON_IsNumber(id) && id->valuedouble == (double)g->progress_id && g->progress_state == 1) {
                 g->progress_state = has_error ? 3 : 2;
                 if (g->progress_state == 2) {
                     /* the start-up check may already be over: report it whole */

@@ -10,13 +10,14 @@
 #include "../include/sigil.h"
 #include "../cache/store.h"
 #include "lsp.h"
+#include "watch.h"
 #include "report.h"
 
 static const char usage[] =
     "usage: sigil --check [options] [ROOT]   check a workspace once and exit (CI mode)\n"
     "       sigil check   [options] [ROOT]   same\n"
     "       sigil --lsp [--log FILE]         language server on stdin/stdout\n"
-    "       sigil --watch [options] [ROOT]   re-check on every change\n"
+    "       sigil --watch [options] [ROOT]   re-check on every change, redraw the terminal (q quits, r re-checks all)\n"
     "       sigil cache stats|clear|verify [ROOT]\n"
     "       sigil --version | --help\n"
     "\n"
@@ -115,7 +116,7 @@ static int cmd_cache(int argc, char **argv) {
     return rc;
 }
 
-static int cmd_check(int argc, char **argv, int first) {
+static int cmd_check(int argc, char **argv, int first, bool watch) {
     SgReportOptions ro = {.format = FMT_HUMAN};
     const char *root = NULL;
     const char *cache_dir = NULL;
@@ -180,6 +181,20 @@ static int cmd_check(int argc, char **argv, int first) {
     }
     char *cdir = no_cache ? NULL : cache_location(root, cache_dir);
     SgEngineOptions eo = {.root = root, .std_dir = std, .jobs = jobs, .cache_dir = cdir, .cache_keep = cache_keep()};
+    if (watch) {
+        struct stat rst;
+        if (stat(root, &rst) != 0 || !S_ISDIR(rst.st_mode)) {
+            fprintf(stderr, "sigil: cannot open workspace root %s: %s\n", root, stat(root, &rst) ? strerror(errno) : "not a directory");
+            free(std);
+            free(cdir);
+            return 2;
+        }
+        const char *nc = getenv("NO_COLOR");
+        int rc = sg_watch_main(&eo, isatty(STDOUT_FILENO) && !(nc && *nc));
+        free(std);
+        free(cdir);
+        return rc;
+    }
     SgEngineRun run;
     char *err = NULL;
     if (!sg_engine_run(&eo, &run, &err)) {
@@ -215,7 +230,8 @@ int main(int argc, char **argv) {
         printf("sigil %s\n", SIGIL_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "--check") == 0 || strcmp(cmd, "check") == 0) return cmd_check(argc, argv, 2);
+    if (strcmp(cmd, "--check") == 0 || strcmp(cmd, "check") == 0) return cmd_check(argc, argv, 2, false);
+    if (strcmp(cmd, "--watch") == 0 || strcmp(cmd, "watch") == 0) return cmd_check(argc, argv, 2, true);
     if (strcmp(cmd, "cache") == 0) return cmd_cache(argc, argv);
     if (strcmp(cmd, "--lsp") == 0) {
         const char *log = NULL;
@@ -234,10 +250,7 @@ int main(int argc, char **argv) {
         free(std);
         return rc;
     }
-    if (strcmp(cmd, "--watch") == 0) {
-        fprintf(stderr, "sigil: %s is not available in this version yet\n", cmd);
-        return 2;
-    }
+
     /* options before --check are accepted too: `sigil --format json --check` */
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--check") == 0 || strcmp(argv[i], "check") == 0) {
@@ -245,7 +258,7 @@ int main(int argc, char **argv) {
             int n = 0;
             for (int k = 0; k < argc; k++)
                 if (k != i) args[n++] = argv[k];
-            int rc = cmd_check(n, args, 1);
+            int rc = cmd_check(n, args, 1, false);
             free(args);
             return rc;
         }

@@ -263,14 +263,23 @@ SgReportCounts sg_report(const SgEngineRun *run, const SgReportOptions *opt, FIL
                 counts.warnings == 1 ? "" : "s");
     } else {
         bool c = opt->color;
+        if (opt->watch) {
+            fprintf(out, "%s%u module%s, %u error%s, %u warning%s, %.1f ms, %u/%u from cache%s\n", c ? "\x1b[1m" : "",
+                    run->nworkspace, run->nworkspace == 1 ? "" : "s", counts.errors, counts.errors == 1 ? "" : "s",
+                    counts.warnings, counts.warnings == 1 ? "" : "s", run->elapsed_ms, run->nreused, run->nworkspace,
+                    c ? "\x1b[0m" : "");
+        }
         for (uint32_t i = 0; i < n; i++) {
             const SgDiag *d = items[i].d;
+            if (opt->watch && (i == 0 || strcmp(items[i].file, items[i - 1].file) != 0))
+                fprintf(out, "\n%s── %s%s\n", c ? "\x1b[1;36m" : "", items[i].file, c ? "\x1b[0m" : "");
             bool err = sg_diag_severity(d) == SG_ERROR;
             fprintf(out, "%s%s:%u:%u:%s %s%s[%s]:%s %s\n", c ? "\x1b[1m" : "", items[i].file, d->line, d->col,
                     c ? "\x1b[0m" : "", c ? (err ? "\x1b[1;31m" : "\x1b[1;33m") : "", err ? "error" : "warning",
                     d->code, c ? "\x1b[0m" : "", d->message);
             snippet(out, &items[i], c);
         }
+        if (!opt->watch)
         fprintf(out, "checked %u module%s (%u from cache) in %.1f ms: %u error%s, %u warning%s\n", run->nworkspace,
                 run->nworkspace == 1 ? "" : "s", run->nreused, run->elapsed_ms, counts.errors, counts.errors == 1 ? "" : "s",
                 counts.warnings, counts.warnings == 1 ? "" : "s");

@@ -10,6 +10,7 @@ typedef struct SgReportOptions {
     SgFormat format;
     bool color;
     bool stats;
+    bool watch;             /* --watch screen: summary first, diagnostics grouped by file */
     const char *root_abs;
 } SgReportOptions;
 

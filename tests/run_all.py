@@ -25,6 +25,7 @@ def main():
         ("cli", [py, os.path.join(here, "cli", "test_cli.py"), "--sigil", sigil]),
         ("cache", [py, os.path.join(here, "cache", "test_cache.py"), "--sigil", sigil]),
         ("std", [py, os.path.join(here, "std_clean.py"), "--sigil", sigil]),
+        ("watch", [py, os.path.join(here, "watch", "test_watch.py"), "--sigil", sigil]),
         ("lsp", ["bash", os.path.join(here, "lsp", "run.sh")]),
         ("nvim", ["bash", os.path.join(here, "nvim", "run.sh")]),
     ]

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""`sigil --watch` as a person uses it: in a real terminal (tmux), an edit on
+disk shows up on the screen, `r` re-checks everything, `q` quits; and with
+stdout not a terminal, plain lines per check, `q` on stdin quits.
+
+    python3 tests/watch/test_watch.py --sigil build/sigil
+Ends with `N passed, N failed`."""
+import argparse, os, shutil, subprocess, sys, tempfile, time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+passed = failed = 0
+
+
+def check(ok, what, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL watch: %s%s" % (what, ("\n" + detail) if detail else ""))
+
+
+def wait_for(fn, timeout=10.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.1)
+    return fn()
+
+
+def workspace():
+    tmp = tempfile.mkdtemp(prefix="sigil-watch-")
+    ws = os.path.join(tmp, "ws")
+    shutil.copytree(os.path.join(REPO, "examples"), ws, ignore=shutil.ignore_patterns(".sigil-cache"))
+    return tmp, ws
+
+
+def edit(ws):
+    p = os.path.join(ws, "main.sg")
+    s = open(p).read()
+    s2 = s.replace("let total: Float = catalog.count_books(library)", "let total: Int = catalog.count_books(library)")
+    assert s2 != s, "examples/main.sg changed: update the watch test"
+    open(p, "w").write(s2)
+
+
+def terminal(sigil):
+    if not shutil.which("tmux"):
+        check(False, "tmux is not installed (make deps installs it)")
+        return
+    tmp, ws = workspace()
+    sock = os.path.join(tmp, "tmux.sock")
+    tm = ["tmux", "-S", sock]
+    try:
+        subprocess.run(tm + ["new-session", "-d", "-s", "w", "-x", "120", "-y", "40",
+                             "%s --watch %s; echo WATCH-EXITED $?; sleep 30" % (sigil, ws)], check=True,
+                       env=dict(os.environ, NO_COLOR="1"))
+        screen = lambda: subprocess.run(tm + ["capture-pane", "-p", "-t", "w"], capture_output=True, text=True).stdout
+        s = wait_for(lambda: "watching" in screen() and screen())
+        check("main.sg:65:24: error[E201]" in s, "first screen shows the example's error", s)
+        check("6 modules, 1 error, 0 warnings" in s, "first screen's summary line", s)
+        edit(ws)
+        s = wait_for(lambda: "main.sg:66:" in screen() and screen())
+        check("main.sg:66:39: error[E201]" in s and "main.sg:65:" not in s, "an edit on disk is redrawn", s)
+        check("5/6 from cache" in s, "the re-check after an edit is incremental", s)
+        subprocess.run(tm + ["send-keys", "-t", "w", "r"], check=True)
+        s = wait_for(lambda: "0/6 from cache" in screen() and screen())
+        check("0/6 from cache" in s and "main.sg:66:39" in s, "`r` re-checks everything", s)
+        subprocess.run(tm + ["send-keys", "-t", "w", "q"], check=True)
+        s = wait_for(lambda: "WATCH-EXITED" in screen() and screen())
+        check("WATCH-EXITED 1" in s, "`q` quits (status 1: the workspace has an error)", s)
+    finally:
+        subprocess.run(tm + ["kill-server"], capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def plain(sigil):
+    tmp, ws = workspace()
+    out = os.path.join(tmp, "out")
+    try:
+        with open(out, "w") as fo:
+            p = subprocess.Popen([sigil, "--watch", ws], stdin=subprocess.PIPE, stdout=fo, stderr=subprocess.STDOUT)
+            text = lambda: open(out).read()
+            wait_for(lambda: "main.sg:65:24" in text())
+            edit(ws)
+            wait_for(lambda: text().count("== check at") >= 2 and "main.sg:66:39" in text())
+            p.stdin.write(b"q")
+            p.stdin.flush()
+            try:
+                rc = p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                rc = None
+        s = text()
+        check(s.count("== check at") == 2, "plain output: one `== check` header per check", s)
+        check("\x1b" not in s, "plain output has no escape sequences", repr(s[:300]))
+        check("main.sg:65:24: error[E201]" in s and "main.sg:66:39: error[E201]" in s, "plain output: both checks' errors", s)
+        check(rc == 1, "plain mode: `q` on stdin quits with status 1", "status %r" % rc)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sigil", default=os.environ.get("SIGIL", os.path.join(REPO, "build", "sigil")))
+    a = ap.parse_args()
+    sigil = os.path.abspath(a.sigil)
+    terminal(sigil)
+    plain(sigil)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
