@@ -896,6 +896,8 @@ static void answer_pull(const cJSON *id, const cJSON *params) {
     lsp_send(lsp_response(id, res));
 }
 
+static SgEngineRun *facts_run(void);
+
 /* ---- queries over the facts of the last check ---- */
 static SgModule *open_module(const char *uri) {
     if (!g->last || !uri) return NULL;
@@ -997,28 +999,36 @@ static void on_references(const cJSON *id, const cJSON *params) {
     size_t off;
     SgFact *f = m && request_offset(params, m, &off) ? fact_at(m, off) : NULL;
     cJSON *arr = cJSON_CreateArray();
-    if (f && f->target) {
+    SgEngineRun *own = NULL;
+    if (f && f->target && f->kind != FACT_LOCAL && f->target->abs_path && !g->sink) own = facts_run();
+    if (f && f->target && f->target->abs_path) {
         bool decl = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(params, "context"),
                                                                    "includeDeclaration"));
-        SgModule *tm = f->target;
+        char *tpath = sg_xstrdup(f->target->abs_path);
         SgSpan ts = f->target_span;
-        /* every open module's facts that name the same definition */
-        for (uint32_t i = 0; i < g->last->prog.n; i++) {
-            SgModule *om = g->last->prog.mods[i];
+        SgEngineRun *run = own ? own : g->last;
+        /* every module's facts that name the same definition (by path: the
+         * modules of `own` are not those of `last`) */
+        for (uint32_t i = 0; i < run->prog.n; i++) {
+            SgModule *om = run->prog.mods[i];
             if (!om->facts) continue;
             for (uint32_t k = 0; k < om->facts->len; k++) {
                 SgFact *x = &om->facts->items[k];
-                if (x->target != tm || x->target_span.start != ts.start || x->target_span.end != ts.end) continue;
-                bool is_decl = om == tm && x->span.start == ts.start;
+                if (!x->target || !x->target->abs_path || strcmp(x->target->abs_path, tpath) != 0 ||
+                    x->target_span.start != ts.start || x->target_span.end != ts.end)
+                    continue;
+                bool is_decl = om->abs_path && strcmp(om->abs_path, tpath) == 0 && x->span.start == ts.start;
                 if (is_decl && !decl) continue;
                 bool dup = false;
                 for (uint32_t j = 0; j < k && !dup; j++)
-                    dup = om->facts->items[j].span.start == x->span.start && om->facts->items[j].target == tm &&
+                    dup = om->facts->items[j].span.start == x->span.start && om->facts->items[j].target == x->target &&
                           om->facts->items[j].target_span.start == ts.start;
                 if (!dup) cJSON_AddItemToArray(arr, location(om, x->span));
             }
         }
+        free(tpath);
     }
+    free_run(own);
     lsp_send(lsp_response(id, arr));
 }
 
@@ -1111,17 +1121,20 @@ static void on_completion(const cJSON *id, const cJSON *params) {
     Doc *d = uri ? find_doc(uri) : NULL;
     cJSON *arr = cJSON_CreateArray();
     size_t off = 0;
-    if (!m || !request_offset(params, m, &off)) {
+    const cJSON *pos = cJSON_GetObjectItemCaseSensitive(params, "position");
+    double pl, pc;
+    if (!m || !d || !num_at(pos, "line", &pl) || !num_at(pos, "character", &pc)) {
         lsp_send(lsp_response(id, arr));
         return;
     }
-    /* the word being typed and what stands before it, in the run's text */
-    const char *t = m->src;
+    /* the word being typed and what stands before it, in the buffer as it is
+     * now (the facts may be from the text before the last keystrokes) */
+    const char *t = d->text;
+    off = lsp_offset_of(d->text, d->len, u32(pl), u32(pc), g->enc);
     size_t w = off;
     while (w > 0 && (t[w - 1] == '_' || (t[w - 1] >= 'a' && t[w - 1] <= 'z') || (t[w - 1] >= 'A' && t[w - 1] <= 'Z') ||
                      (t[w - 1] >= '0' && t[w - 1] <= '9')))
         w--;
-    (void)d;
     if (w > 0 && t[w - 1] == '.') {
         size_t e = w - 1, s0 = e;
         while (s0 > 0 && (t[s0 - 1] == '_' || (t[s0 - 1] >= 'a' && t[s0 - 1] <= 'z') || (t[s0 - 1] >= 'A' && t[s0 - 1] <= 'Z') ||
@@ -1131,11 +1144,14 @@ static void on_completion(const cJSON *id, const cJSON *params) {
         if (v && v->kind == V_MODULE) {
             module_members(arr, v->target);
         } else {
-            /* a field of the expression before the dot: its fact says its type */
+            /* a field of the name before the dot: the last declaration of that
+             * name (a local, a parameter) before here says its type */
             SgFact *f = NULL;
-            for (uint32_t i = 0; i < m->facts->len; i++) {
+            for (uint32_t i = 0; s0 < e && i < m->facts->len; i++) {
                 SgFact *x = &m->facts->items[i];
-                if (x->span.end == e && x->type && (!f || x->span.end - x->span.start < f->span.end - f->span.start)) f = x;
+                if (x->type && x->kind == FACT_LOCAL && x->decl && strlen(x->name) == e - s0 &&
+                    memcmp(x->name, t + s0, e - s0) == 0 && (!f || x->span.start > f->span.start))
+                    f = x;
             }
             SgTypeDef *sd = f ? struct_of(m, f->type) : NULL;
             for (uint32_t i = 0; sd && i < sd->nfields; i++)
@@ -1195,18 +1211,23 @@ static uint32_t split_fn_type(const char *t, const char **params, size_t *lens, 
 }
 
 static void on_signature_help(const cJSON *id, const cJSON *params) {
-    SgModule *m = open_module(str_at(params, "textDocument", "uri"));
-    size_t off;
-    if (!m || !request_offset(params, m, &off)) {
+    const char *uri = str_at(params, "textDocument", "uri");
+    SgModule *m = open_module(uri);
+    Doc *d = uri ? find_doc(uri) : NULL;
+    const cJSON *pos = cJSON_GetObjectItemCaseSensitive(params, "position");
+    double pl, pc;
+    if (!m || !d || !num_at(pos, "line", &pl) || !num_at(pos, "character", &pc)) {
         lsp_send(lsp_response(id, NULL));
         return;
     }
-    /* the innermost open call around the cursor, and the argument it is in */
+    /* the innermost open call around the cursor in the buffer as it is now */
+    const char *t = d->text;
+    size_t off = lsp_offset_of(d->text, d->len, u32(pl), u32(pc), g->enc);
     int depth = 0;
     uint32_t active = 0;
     size_t open = (size_t)-1;
     for (size_t i = off; i-- > 0;) {
-        char ch = m->src[i];
+        char ch = t[i];
         if (ch == ')' || ch == ']' || ch == '}') depth++;
         else if ((ch == '(' || ch == '[' || ch == '{') && depth > 0) depth--;
         else if (ch == '(' && depth == 0) {
@@ -1215,10 +1236,44 @@ static void on_signature_help(const cJSON *id, const cJSON *params) {
         } else if ((ch == '[' || ch == '{') && depth == 0) break;
         else if (ch == ',' && depth == 0) active++;
     }
+    /* the callee by name (`f(` or `alias.f(`): a fact of that name whose type is a function */
+    size_t ne = open == (size_t)-1 ? 0 : open, ns = ne;
+    while (ns > 0 && (t[ns - 1] == '_' || (t[ns - 1] >= 'a' && t[ns - 1] <= 'z') || (t[ns - 1] >= 'A' && t[ns - 1] <= 'Z') ||
+                      (t[ns - 1] >= '0' && t[ns - 1] <= '9')))
+        ns--;
     SgFact *callee = NULL;
-    for (uint32_t i = 0; open != (size_t)-1 && i < m->facts->len; i++) {
+    for (uint32_t i = 0; ns < ne && i < m->facts->len; i++) {
         SgFact *f = &m->facts->items[i];
-        if (f->span.end == open && f->type && strncmp(f->type, "fn(", 3) == 0) callee = f;
+        if (f->type && strncmp(f->type, "fn(", 3) == 0 && strlen(f->name) == ne - ns && memcmp(f->name, t + ns, ne - ns) == 0 &&
+            (!callee || f->decl || f->kind != FACT_LOCAL))
+            callee = f;
+    }
+    if (!callee && ns < ne) {
+        /* not used yet in the checked text: look the name up in the module's tables */
+        SgName nm = sg_name(t + ns, ne - ns);
+        SgValue *v = NULL;
+        if (ns > 1 && t[ns - 1] == '.') {
+            size_t as = ns - 1;
+            while (as > 0 && (t[as - 1] == '_' || (t[as - 1] >= 'a' && t[as - 1] <= 'z') || (t[as - 1] >= 'A' && t[as - 1] <= 'Z') ||
+                              (t[as - 1] >= '0' && t[as - 1] <= '9')))
+                as--;
+            SgValue *mod = sg_map_get(&m->values, sg_name(t + as, ns - 1 - as));
+            if (mod && mod->kind == V_MODULE) v = sg_map_get(&mod->target->values, nm);
+            if (v && !v->pub) v = NULL;
+        } else {
+            v = sg_lookup_value(&g->last->prog, m, nm);
+        }
+        if (v && v->type && v->type->kind == TY_FN) {
+            static SgFact tmp;
+            SgBuf tb = {0};
+            sg_type_print(&tb, &g->last->prog, m, v->type);
+            static char name[128], type[1024];
+            snprintf(name, sizeof name, "%.*s", (int)(ne - ns), t + ns);
+            snprintf(type, sizeof type, "%s", tb.data ? tb.data : "");
+            sg_buf_free(&tb);
+            tmp = (SgFact){.name = name, .type = type, .doc = v->doc};
+            callee = &tmp;
+        }
     }
     if (!callee) {
         lsp_send(lsp_response(id, NULL));
@@ -1257,7 +1312,28 @@ static void on_signature_help(const cJSON *id, const cJSON *params) {
     lsp_send(lsp_response(id, res));
 }
 
-/* ---- rename ---- */
+/* ---- rename and references: every module's facts ---- */
+
+/* One engine pass, on the loop thread, with facts for every workspace
+ * module (most results still come from the cache, only facts are new). */
+static SgEngineRun *facts_run(void) {
+    SgOverlay *ov = sg_xcalloc(g->ndocs + 1, sizeof *ov);
+    for (uint32_t i = 0; i < g->ndocs; i++) ov[i] = (SgOverlay){g->docs[i]->path, g->docs[i]->text, g->docs[i]->len};
+    SgEngineOptions o = {.root = g->root, .std_dir = g->std_dir, .jobs = 2, .cache_dir = g->cache_dir,
+                         .cache_keep = 100000, .overlays = ov, .noverlays = g->ndocs, .overlay_facts = true,
+                         .all_facts = true};
+    SgEngineRun *run = sg_xcalloc(1, sizeof *run);
+    char *err = NULL;
+    bool ok = sg_engine_run(&o, run, &err);
+    free(err);
+    free(ov);
+    if (!ok) {
+        sg_engine_free(run);
+        free(run);
+        return NULL;
+    }
+    return run;
+}
 static bool renamable(const SgFact *f) {
     /* locals, and items of the workspace (not the standard library) */
     if (!f || !f->target || f->kind == FACT_MODULE) return false;
@@ -1317,22 +1393,12 @@ static void on_rename(const cJSON *id, const cJSON *params) {
         return;
     }
     if (!local) {
-        SgOverlay *ov = sg_xcalloc(g->ndocs + 1, sizeof *ov);
-        for (uint32_t i = 0; i < g->ndocs; i++) ov[i] = (SgOverlay){g->docs[i]->path, g->docs[i]->text, g->docs[i]->len};
-        SgEngineOptions o = {.root = g->root, .std_dir = g->std_dir, .jobs = 2, .cache_dir = g->cache_dir,
-                             .cache_keep = 100000, .overlays = ov, .noverlays = g->ndocs, .overlay_facts = true,
-                             .all_facts = true};
-        own = sg_xcalloc(1, sizeof *own);
-        char *err = NULL;
-        if (!sg_engine_run(&o, own, &err)) {
-            free(err);
-            free(own);
-            free(ov);
+        own = facts_run();
+        if (!own) {
             free(target_path);
             lsp_send(lsp_error(id, LSP_INTERNAL_ERROR, "could not check the workspace"));
             return;
         }
-        free(ov);
         run = own;
     }
     cJSON *res = cJSON_CreateObject();

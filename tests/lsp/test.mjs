@@ -4,8 +4,6 @@
 //
 // Positions in expectations are 0-based lines and characters in the
 // negotiated encoding (UTF-16 unless a test negotiates UTF-8).
-// Tests of features the server does not have yet are marked todo: they run,
-// but do not fail the suite; they start counting once the feature exists.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, test } from 'node:test';
@@ -13,8 +11,6 @@ import { describe, test } from 'node:test';
 import {
     Server, Workspace, checkJson, clientCapabilities, frame, proto, rpc, sleep, startRaw, startSession, waitFor,
 } from './harness.mjs';
-
-const TODO = { todo: 'not implemented yet' };
 
 // ------------------------------------------------------------------ fixtures
 
@@ -893,9 +889,9 @@ describe('on-disk cache', () => {
     });
 });
 
-// ======================================= features not implemented yet (todo)
+// ======================================================= editor features
 
-// Helpers for the todo tests: accept every result shape LSP 3.17 allows.
+// Helpers for the feature tests: accept every result shape LSP 3.17 allows.
 const locations = (r) => (r === null ? [] : Array.isArray(r) ? r : [r]).map((l) => (l.targetUri
     ? { uri: l.targetUri, range: l.targetSelectionRange }
     : { uri: l.uri, range: l.range }));
@@ -951,7 +947,7 @@ async function typeLine(t, line) {
 }
 
 describe('features not implemented yet', () => {
-    test('capabilities: the providers for the remaining features are advertised', TODO, async (t) => {
+    test('capabilities: the providers for the remaining features are advertised', async (t) => {
         const { server } = await startSession(t, { 'main.sg': MAIN });
         const c = server.initResult.capabilities;
         assert.ok(c.hoverProvider, 'hoverProvider');
@@ -966,7 +962,7 @@ describe('features not implemented yet', () => {
         assert.ok(c.semanticTokensProvider && c.semanticTokensProvider.full && c.semanticTokensProvider.legend, 'semantic tokens');
     });
 
-    test('hover: the type of a function from another module, a local, and a doc comment', TODO, async (t) => {
+    test('hover: the type of a function from another module, a local, and a doc comment', async (t) => {
         const { ws, server } = await featureSession(t);
         const h = await server.request(proto.HoverRequest.type, { textDocument: td(ws, 'main.sg'), position: pos(4, 28) });
         assert.ok(h, 'a hover on `scale`');
@@ -982,7 +978,7 @@ describe('features not implemented yet', () => {
         assert.equal(none, null, 'nothing on an empty line');
     });
 
-    test('definition: across modules, into the standard library, and of a local', TODO, async (t) => {
+    test('definition: across modules, into the standard library, and of a local', async (t) => {
         const { ws, server } = await featureSession(t);
         const def = (p) => server.request(proto.DefinitionRequest.type, { textDocument: td(ws, 'main.sg'), position: p });
         assert.deepEqual(locations(await def(pos(4, 28))), [{ uri: ws.uri('geo.sg'), range: range(7, 7, 7, 12) }]);
@@ -993,7 +989,7 @@ describe('features not implemented yet', () => {
         assert.match(std[0].uri, /\/std\/prelude\.sg$/);
     });
 
-    test('references: across modules, with and without the declaration', TODO, async (t) => {
+    test('references: across modules, with and without the declaration', async (t) => {
         const { ws, server } = await featureSession(t, undefined, ['geo.sg']);
         const refs = async (includeDeclaration) => locations(await server.request(proto.ReferencesRequest.type, {
             textDocument: td(ws, 'geo.sg'), position: pos(7, 8), context: { includeDeclaration },
@@ -1005,7 +1001,7 @@ describe('features not implemented yet', () => {
         assert.deepEqual(await refs(false), [{ uri: ws.uri('main.sg'), range: range(4, 27, 4, 32) }]);
     });
 
-    test('completion: module members after `geo.`', TODO, async (t) => {
+    test('completion: module members after `geo.`', async (t) => {
         const { ws, server } = await typeLine(t, '    geo.');
         const r = await server.request(proto.CompletionRequest.type, {
             textDocument: td(ws, 'main.sg'), position: pos(6, 8), context: { triggerKind: 2, triggerCharacter: '.' },
@@ -1020,7 +1016,7 @@ describe('features not implemented yet', () => {
         assert.ok(!('main' in kind) && !('let' in kind), 'only the module\'s exports after `geo.`');
     });
 
-    test('completion: struct fields after `q.`', TODO, async (t) => {
+    test('completion: struct fields after `q.`', async (t) => {
         const { ws, server } = await typeLine(t, '    q.');
         const r = await server.request(proto.CompletionRequest.type, {
             textDocument: td(ws, 'main.sg'), position: pos(6, 6), context: { triggerKind: 2, triggerCharacter: '.' },
@@ -1029,7 +1025,7 @@ describe('features not implemented yet', () => {
         assert.deepEqual(items.map((i) => [i.label, i.kind]).sort(), [['x', 5], ['y', 5]]);
     });
 
-    test('completion: locals, items, prelude names and keywords', TODO, async (t) => {
+    test('completion: locals, items, prelude names and keywords', async (t) => {
         const { ws, server } = await typeLine(t, '    ');
         const r = await server.request(proto.CompletionRequest.type, { textDocument: td(ws, 'main.sg'), position: pos(6, 4) });
         const labels = new Set(completionItems(r).map((i) => i.label));
@@ -1037,7 +1033,7 @@ describe('features not implemented yet', () => {
             assert.ok(labels.has(name), `${name} offered`);
     });
 
-    test('signature help: the active parameter of a call', TODO, async (t) => {
+    test('signature help: the active parameter of a call', async (t) => {
         const { ws, server } = await typeLine(t, '    let _r = geo.scale(p, 3.0)');
         const sh = async (p) => server.request(proto.SignatureHelpRequest.type, {
             textDocument: td(ws, 'main.sg'), position: p, context: { triggerKind: 1, isRetrigger: false },
@@ -1053,7 +1049,7 @@ describe('features not implemented yet', () => {
         assert.equal(sig0.activeParameter ?? r0.activeParameter, 0);
     });
 
-    test('rename: prepareRename and a rename across modules', TODO, async (t) => {
+    test('rename: prepareRename and a rename across modules', async (t) => {
         const { ws, server } = await featureSession(t);
         const prep = await server.request(proto.PrepareRenameRequest.type, { textDocument: td(ws, 'main.sg'), position: pos(4, 28) });
         assert.deepEqual(prep.range ?? prep, range(4, 27, 4, 32));
@@ -1068,7 +1064,7 @@ describe('features not implemented yet', () => {
         assert.equal(onKeyword, null);
     });
 
-    test('code action: add the missing import for `math.sqrt`', TODO, async (t) => {
+    test('code action: add the missing import for `math.sqrt`', async (t) => {
         const text = 'pub fn root() -> Float {\n    math.sqrt(2.0)\n}\n';
         const { ws, server } = await featureSession(t, { 'calc.sg': text }, ['calc.sg']);
         const diag = (await server.pull('calc.sg')).items;
@@ -1086,7 +1082,7 @@ describe('features not implemented yet', () => {
         assert.deepEqual((await server.waitPublish('calc.sg', { version: 2 })).diagnostics, []);
     });
 
-    test('inlay hints: the inferred type of an unannotated let', TODO, async (t) => {
+    test('inlay hints: the inferred type of an unannotated let', async (t) => {
         const { ws, server } = await featureSession(t);
         const hints = await server.request(proto.InlayHintRequest.type, { textDocument: td(ws, 'main.sg'), range: range(0, 0, 7, 0) });
         const label = (h) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join(''));
@@ -1095,7 +1091,7 @@ describe('features not implemented yet', () => {
         assert.equal(hints[0].kind ?? proto.InlayHintKind.Type, proto.InlayHintKind.Type);
     });
 
-    test('semantic tokens: full document', TODO, async (t) => {
+    test('semantic tokens: full document', async (t) => {
         const { ws, server } = await featureSession(t);
         const legend = server.initResult.capabilities.semanticTokensProvider.legend;
         const r = await server.request(proto.SemanticTokensRequest.type, { textDocument: td(ws, 'main.sg') });
@@ -1108,7 +1104,7 @@ describe('features not implemented yet', () => {
         assert.equal(at(0, 0)?.type, 'keyword', '`import`');
     });
 
-    test('workspace symbols: by (partial) name across the workspace', TODO, async (t) => {
+    test('workspace symbols: by (partial) name across the workspace', async (t) => {
         const { ws, server } = await featureSession(t, undefined, []);
         const r = await server.request(proto.WorkspaceSymbolRequest.type, { query: 'scal' });
         const s = r.find((x) => x.name === 'scale');
