@@ -46,8 +46,9 @@ deps:
 	  echo "installing:$$missing"; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	else echo "all build and test dependencies are installed"; fi
-	@# the LSP tests' client libraries, from the committed lock file
-	@if [ ! -d tests/lsp/node_modules ]; then cd tests/lsp && npm ci --no-audit --no-fund --loglevel=error; fi
+	@# the test clients' npm packages, from the committed lock files
+	@for d in tests/lsp tests/sarif; do \
+	  if [ ! -d $$d/node_modules ]; then (cd $$d && npm ci --no-audit --no-fund --loglevel=error) || exit 1; fi; done
 
 # Every suite; the last line is "N passed, N failed[, N skipped]".
 test: $(BUILD)/sigil $(BUILD)/unit-tests

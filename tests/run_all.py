@@ -26,6 +26,7 @@ def main():
         ("cache", [py, os.path.join(here, "cache", "test_cache.py"), "--sigil", sigil]),
         ("std", [py, os.path.join(here, "std_clean.py"), "--sigil", sigil]),
         ("watch", [py, os.path.join(here, "watch", "test_watch.py"), "--sigil", sigil]),
+        ("sarif", ["node", os.path.join(here, "sarif", "test_sarif.mjs")]),
         ("lsp", ["bash", os.path.join(here, "lsp", "run.sh")]),
         ("nvim", ["bash", os.path.join(here, "nvim", "run.sh")]),
     ]
