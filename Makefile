@@ -81,9 +81,9 @@ tsan:
 
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_TARGETS := $(BUILD)/fuzz-check $(BUILD)/fuzz-cache $(BUILD)/fuzz-lsp
-$(BUILD)/fuzz-lsp: tests/fuzz/fuzz_lsp.c server/lsp.c $(LIB_SRCS) $(wildcard checker/*.h cache/*.h protocol/*.h server/*.h include/*.h)
+$(BUILD)/fuzz-lsp: tests/fuzz/fuzz_lsp.c server/lsp.c server/dirwatch.c $(LIB_SRCS) $(wildcard checker/*.h cache/*.h protocol/*.h server/*.h include/*.h)
 	@mkdir -p $(BUILD)
-	clang $(SG_CFLAGS) $(FUZZ_CFLAGS) -Iinclude -o $@ $< server/lsp.c $(LIB_SRCS) $(PKG_LIBS) -lm -lpthread
+	clang $(SG_CFLAGS) $(FUZZ_CFLAGS) -Iinclude -o $@ $< server/lsp.c server/dirwatch.c $(LIB_SRCS) $(PKG_LIBS) -lm -lpthread
 $(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(wildcard checker/*.h cache/*.h protocol/*.h include/*.h)
 	@mkdir -p $(BUILD)
 	clang $(SG_CFLAGS) $(FUZZ_CFLAGS) -Iinclude -o $@ $< $(LIB_SRCS) $(PKG_LIBS) -lm -lpthread

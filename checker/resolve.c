@@ -448,6 +448,18 @@ static void check_exposure(SgModule *m, SgItem *it) {
                 "public item `%.*s` exposes a private type of its module", (int)it->name.len, it->name.s);
 }
 
+static SgTypeEntry *own_type_entry(SgModule *m, SgItem *it, uint8_t kind) {
+    SgTypeEntry *e = SG_NEW(&m->sig_arena, SgTypeEntry);
+    e->kind = kind;
+    e->pub = it->pub;
+    e->name = it->name;
+    e->span = it->name_span;
+    e->item = it;
+    e->owner = m;
+    e->doc = doc_text(m, it);
+    return e;
+}
+
 void sg_resolve_module(SgProgram *p, SgModule *m) {
     SgArena *a = &m->sig_arena;
     SgAst *ast = &m->ast;
@@ -461,14 +473,7 @@ void sg_resolve_module(SgProgram *p, SgModule *m) {
         SgItem *it = ast->items[i];
         switch (it->kind) {
         case IT_STRUCT: case IT_ENUM: case IT_EXTERN_TYPE: {
-            SgTypeEntry *e = SG_NEW(a, SgTypeEntry);
-            e->kind = TENT_DEF;
-            e->pub = it->pub;
-            e->name = it->name;
-            e->span = it->name_span;
-            e->item = it;
-            e->owner = m;
-            e->doc = doc_text(m, it);
+            SgTypeEntry *e = own_type_entry(m, it, TENT_DEF);
             e->def = new_def(m, it, it->kind == IT_STRUCT ? DEF_STRUCT : it->kind == IT_ENUM ? DEF_ENUM : DEF_EXTERN);
             e->def->doc = e->doc;
             add_type(m, e);
@@ -498,14 +503,7 @@ void sg_resolve_module(SgProgram *p, SgModule *m) {
             break;
         }
         case IT_ALIAS: {
-            SgTypeEntry *e = SG_NEW(a, SgTypeEntry);
-            e->kind = TENT_ALIAS;
-            e->pub = it->pub;
-            e->name = it->name;
-            e->span = it->name_span;
-            e->item = it;
-            e->owner = m;
-            e->doc = doc_text(m, it);
+            SgTypeEntry *e = own_type_entry(m, it, TENT_ALIAS);
             e->ntparams = it->ntparams;
             add_type(m, e);
             check_dup_tparams(m, it);

@@ -22,6 +22,7 @@
 #include "../include/sigil.h"
 #include "../protocol/jsonrpc.h"
 #include "../protocol/position.h"
+#include "dirwatch.h"
 
 #define DEBOUNCE_MS 15
 
@@ -66,8 +67,7 @@ typedef struct Lsp {
     bool first_done;        /* the start-up check has completed */
     int next_request_id;
     FILE *log;
-    uv_fs_event_t **watchers;
-    uint32_t nwatchers;
+    SgDirWatch dirs;
     int exit_code;
     bool stopping;      /* exit received: finish writes, start nothing */
     SgBuf *sink;        /* fuzzing: replies go here, no checks, no watching */
@@ -418,80 +418,16 @@ static void schedule_check(void) {
 }
 
 /* ---- file watching (when the client does not watch for us) ---- */
-static uint32_t watch_tree(const char *dir, int depth);
-
-static void fs_changed(uv_fs_event_t *h, const char *filename, int events, int status) {
-    (void)events;
-    if (status < 0) return;
-    size_t n = filename ? strlen(filename) : 0;
-    if (filename && filename[0] == '.') return;     /* the cache, editor swap files */
-    bool source = !filename || (n > 3 && strcmp(filename + n - 3, ".sg") == 0) || strcmp(filename, "sigil.json") == 0;
-    if (!source && filename && !strchr(filename, '.')) {
-        /* perhaps a new directory: watch it (and what is already in it) */
-        char dir[PATH_MAX];
-        size_t dn = sizeof dir;
-        if (uv_fs_event_getpath(h, dir, &dn) == 0 && dn < sizeof dir - n - 2) {
-            dir[dn] = 0;
-            SgBuf p = {0};
-            sg_buf_printf(&p, "%s/%s", dir, filename);
-            uv_fs_t st;
-            if (uv_fs_stat(NULL, &st, p.data, NULL) == 0 && (st.statbuf.st_mode & S_IFMT) == S_IFDIR && watch_tree(p.data, 1))
-                source = true;  /* files may have arrived before the watcher */
-            uv_fs_req_cleanup(&st);
-            sg_buf_free(&p);
-        }
-    }
-    if (source) schedule_check();
+static void dir_changed(void *ctx) {
+    (void)ctx;
+    schedule_check();
 }
 
-static bool watched(const char *dir) {
-    for (uint32_t i = 0; i < g->nwatchers; i++) {
-        char buf[PATH_MAX];
-        size_t n = sizeof buf;
-        if (uv_fs_event_getpath(g->watchers[i], buf, &n) == 0 && n < sizeof buf) {
-            buf[n] = 0;
-            if (strcmp(buf, dir) == 0) return true;
-        }
-    }
-    return false;
+static void watch_workspace(void) {
+    g->dirs.loop = g->loop;
+    g->dirs.changed = dir_changed;
+    sg_dirwatch_tree(&g->dirs, g->root);
 }
-
-static void watch_dir(const char *dir) {
-    if (watched(dir)) return;
-    uv_fs_event_t *h = sg_xmalloc(sizeof *h);
-    if (uv_fs_event_init(g->loop, h) != 0 || uv_fs_event_start(h, fs_changed, dir, 0) != 0) {
-        free(h);
-        return;
-    }
-    g->watchers = sg_xrealloc(g->watchers, sizeof *g->watchers * (g->nwatchers + 1));
-    g->watchers[g->nwatchers++] = h;
-}
-
-/* Every directory under the root (not hidden, not node_modules). Returns how
- * many new watchers were added. inotify watches one directory, so a new
- * directory needs a watcher of its own before its files are seen. */
-static uint32_t watch_tree(const char *dir, int depth) {
-    uint32_t before = g->nwatchers;
-    watch_dir(dir);
-    if (depth > 32) return g->nwatchers - before;
-    uv_fs_t req;
-    if (uv_fs_scandir(NULL, &req, dir, 0, NULL) < 0) {
-        uv_fs_req_cleanup(&req);
-        return g->nwatchers - before;
-    }
-    uv_dirent_t ent;
-    while (uv_fs_scandir_next(&req, &ent) != UV_EOF) {
-        if (ent.type != UV_DIRENT_DIR || ent.name[0] == '.' || strcmp(ent.name, "node_modules") == 0) continue;
-        SgBuf p = {0};
-        sg_buf_printf(&p, "%s/%s", dir, ent.name);
-        watch_tree(p.data, depth + 1);
-        sg_buf_free(&p);
-    }
-    uv_fs_req_cleanup(&req);
-    return g->nwatchers - before;
-}
-
-static void watch_workspace(void) { watch_tree(g->root, 0); }
 
 /* ---- requests and notifications ---- */
 static const char *str_at(const cJSON *o, const char *a, const char *b) {
@@ -1869,6 +1805,7 @@ int sg_lsp_main(const char *std_dir, const char *log_path) {
     /* drain pending writes (the reply to shutdown, last diagnostics) */
     uv_read_stop(g->in);
     uv_timer_stop(&g->debounce);
+    sg_dirwatch_close(&g->dirs);
     uv_run(g->loop, UV_RUN_NOWAIT);
     uv_walk(g->loop, close_all, NULL);
     uv_run(g->loop, UV_RUN_DEFAULT);    /* also waits for a running check */
@@ -1881,7 +1818,6 @@ int sg_lsp_main(const char *std_dir, const char *log_path) {
     free(g->docs);
     for (uint32_t i = 0; i < g->npublished; i++) free(g->published[i]);
     free(g->published);
-    free(g->watchers);
     lsp_framer_free(&g->framer);
     free(g->root);
     free(g->std_dir);

@@ -69,6 +69,14 @@ static char *find_std(void) {
     return NULL;
 }
 
+/* A non-option argument is the workspace root; there is at most one. */
+static bool take_root(const char *a, const char **root) {
+    if (a[0] == '-' && a[1]) return bad_usage("unknown option '%s'", a), false;
+    if (*root) return bad_usage("more than one workspace root given ('%s')", a), false;
+    *root = a;
+    return true;
+}
+
 /* --cache-dir, else $SIGIL_CACHE_DIR, else ROOT/.sigil-cache */
 static char *cache_location(const char *root, const char *flag) {
     const char *env = getenv("SIGIL_CACHE_DIR");
@@ -97,12 +105,8 @@ static int cmd_cache(int argc, char **argv) {
         if (strncmp(a, "--cache-dir", 11) == 0 && (a[11] == '=' || a[11] == 0)) {
             dir = a[11] == '=' ? a + 12 : (i + 1 < argc ? argv[++i] : NULL);
             if (!dir || !*dir) return bad_usage("%s needs a directory", "--cache-dir");
-        } else if (a[0] == '-' && a[1]) {
-            return bad_usage("unknown option '%s'", a);
-        } else if (root) {
-            return bad_usage("more than one workspace root given ('%s')", a);
-        } else {
-            root = a;
+        } else if (!take_root(a, &root)) {
+            return 2;
         }
     }
     if (!root) root = ".";
@@ -155,12 +159,8 @@ static int cmd_check(int argc, char **argv, int first, bool watch) {
             val = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
             if (!val || strcmp(val, "error") != 0) return bad_usage("unknown warning option '-W %s' (expected -W error)", val ? val : "");
             werror = true;
-        } else if (a[0] == '-' && a[1]) {
-            return bad_usage("unknown option '%s'", a);
-        } else if (root) {
-            return bad_usage("more than one workspace root given ('%s')", a);
-        } else {
-            root = a;
+        } else if (!take_root(a, &root)) {
+            return 2;
         }
     }
     if (!root) root = ".";

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "dirwatch.h"
 #include "report.h"
 
 #define DEBOUNCE_MS 50
@@ -29,8 +30,7 @@ typedef struct Watch {
     uv_pipe_t in_pipe;
     uv_stream_t *in;
     uv_signal_t sigint;
-    uv_fs_event_t **w;
-    uint32_t nw;
+    SgDirWatch dirs;
     char root_abs[PATH_MAX];
     int status;
 } Watch;
@@ -46,64 +46,9 @@ static void fire(uv_timer_t *t) {
 
 static void schedule(void) { uv_timer_start(&W->debounce, fire, DEBOUNCE_MS, 0); }
 
-static uint32_t watch_tree(const char *dir, int depth);
-
-static void on_fs(uv_fs_event_t *h, const char *name, int events, int status) {
-    (void)events;
-    if (status < 0 || (name && name[0] == '.')) return;   /* the cache, editor swap files */
-    size_t n = name ? strlen(name) : 0;
-    if (name && !strchr(name, '.')) {
-        /* perhaps a new directory */
-        char dir[PATH_MAX];
-        size_t dn = sizeof dir;
-        if (uv_fs_event_getpath(h, dir, &dn) == 0 && dn + n + 2 < sizeof dir) {
-            dir[dn] = 0;
-            char p[PATH_MAX + 256];
-            snprintf(p, sizeof p, "%s/%s", dir, name);
-            struct stat st;
-            if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) watch_tree(p, 1);
-        }
-    }
-    if (!name || (n > 3 && strcmp(name + n - 3, ".sg") == 0) || strcmp(name, "sigil.json") == 0 || !strchr(name, '.'))
-        schedule();
-}
-
-static bool watched(const char *dir) {
-    for (uint32_t i = 0; i < W->nw; i++) {
-        char buf[PATH_MAX];
-        size_t n = sizeof buf;
-        if (uv_fs_event_getpath(W->w[i], buf, &n) == 0 && n < sizeof buf) {
-            buf[n] = 0;
-            if (strcmp(buf, dir) == 0) return true;
-        }
-    }
-    return false;
-}
-
-static uint32_t watch_tree(const char *dir, int depth) {
-    uint32_t before = W->nw;
-    if (!watched(dir)) {
-        uv_fs_event_t *h = sg_xmalloc(sizeof *h);
-        if (uv_fs_event_init(W->loop, h) == 0 && uv_fs_event_start(h, on_fs, dir, 0) == 0) {
-            W->w = sg_xrealloc(W->w, sizeof *W->w * (W->nw + 1));
-            W->w[W->nw++] = h;
-        } else {
-            free(h);
-        }
-    }
-    if (depth > 32) return W->nw - before;
-    uv_fs_t req;
-    if (uv_fs_scandir(NULL, &req, dir, 0, NULL) >= 0) {
-        uv_dirent_t ent;
-        while (uv_fs_scandir_next(&req, &ent) != UV_EOF) {
-            if (ent.type != UV_DIRENT_DIR || ent.name[0] == '.' || strcmp(ent.name, "node_modules") == 0) continue;
-            char p[PATH_MAX + 256];
-            snprintf(p, sizeof p, "%s/%s", dir, ent.name);
-            watch_tree(p, depth + 1);
-        }
-    }
-    uv_fs_req_cleanup(&req);
-    return W->nw - before;
+static void dir_changed(void *ctx) {
+    (void)ctx;
+    schedule();
 }
 
 static void run_check(void) {
@@ -188,14 +133,14 @@ int sg_watch_main(const SgEngineOptions *opt, bool color) {
         if (uv_pipe_open(&w.in_pipe, STDIN_FILENO) == 0) w.in = (uv_stream_t *)&w.in_pipe;
     }
     if (w.in) uv_read_start(w.in, alloc_cb, on_key);
-    watch_tree(w.root_abs, 0);
+    w.dirs = (SgDirWatch){.loop = w.loop, .changed = dir_changed};
+    sg_dirwatch_tree(&w.dirs, w.root_abs);
     run_check();
     uv_run(w.loop, UV_RUN_DEFAULT);
     if (w.in == (uv_stream_t *)&w.in_tty) uv_tty_reset_mode();
+    sg_dirwatch_close(&w.dirs);
     uv_walk(w.loop, close_cb, NULL);
     uv_run(w.loop, UV_RUN_DEFAULT);
-    for (uint32_t i = 0; i < w.nw; i++) free(w.w[i]);
-    free(w.w);
     uv_loop_close(w.loop);
     if (w.tty) fputs("\n", stdout);
     return w.status;
