@@ -36,7 +36,7 @@ $(BUILD)/unit-tests: $(LIB_OBJS) $(TEST_OBJS)
 # Debian/Ubuntu packages: libraries, and what the tests need. Node.js is
 # checked by command, not package: an image may ship its own node and npm.
 DEB_PKGS := build-essential pkg-config libuv1-dev libcjson-dev libsqlite3-dev libxxhash-dev python3 clang \
-            neovim tmux
+            neovim tmux vim emacs-nox elpa-eglot kakoune
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -47,7 +47,7 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	else echo "all build and test dependencies are installed"; fi
 	@# the test clients' npm packages, from the committed lock files
-	@for d in tests/lsp tests/sarif; do \
+	@for d in tests/lsp tests/sarif editors/vscode; do \
 	  if [ ! -d $$d/node_modules ]; then (cd $$d && npm ci --no-audit --no-fund --loglevel=error) || exit 1; fi; done
 
 # Every suite; the last line is "N passed, N failed[, N skipped]".

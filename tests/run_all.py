@@ -29,6 +29,7 @@ def main():
         ("sarif", ["node", os.path.join(here, "sarif", "test_sarif.mjs")]),
         ("lsp", ["bash", os.path.join(here, "lsp", "run.sh")]),
         ("nvim", ["bash", os.path.join(here, "nvim", "run.sh")]),
+        ("editors", ["bash", os.path.join(here, "editors", "run.sh")]),
     ]
     total = [0, 0, 0]
     for name, cmd in suites:

@@ -1,0 +1,2 @@
+" Sigil source files: *.sg
+autocmd BufNewFile,BufRead *.sg set filetype=sigil
