@@ -599,6 +599,22 @@ def test_help(tmp):
 
 
 @test
+def test_help_agrees_with_man_page(tmp):
+    # every command and option `sigil --help` lists is documented in docs/sigil.1, and the
+    # reverse: the man page documents no option the binary does not know
+    r = run(["--help"], cwd=tmp)
+    man = open(os.path.join(REPO, "docs", "sigil.1"), encoding="utf-8").read().replace("\\-", "-")
+    opts = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*|-j|-W)\b", r.out))
+    check(len(opts) >= 10, "--help lists its options %s" % sorted(opts))
+    for o in sorted(opts):
+        check(o in man, "%s is in --help but not in docs/sigil.1" % o)
+    for o in sorted(set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)\b", man))):
+        check(o in r.out, "%s is in docs/sigil.1 but not in --help" % o)
+    for sub in ("stats", "clear", "verify"):
+        check(sub in r.out and sub in man, "cache %s in both" % sub)
+
+
+@test
 def test_version(tmp):
     r = run(["--version"], cwd=tmp)
     eq(r.rc, 0, "exit status of --version " + r.brief())
