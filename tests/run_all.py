@@ -28,6 +28,7 @@ def main():
         ("watch", [py, os.path.join(here, "watch", "test_watch.py"), "--sigil", sigil]),
         ("sarif", ["node", os.path.join(here, "sarif", "test_sarif.mjs")]),
         ("lsp", ["bash", os.path.join(here, "lsp", "run.sh")]),
+        ("lsp-soak", ["node", os.path.join(here, "lsp", "soak", "soak.mjs")]),
         ("nvim", ["bash", os.path.join(here, "nvim", "run.sh")]),
         ("editors", ["bash", os.path.join(here, "editors", "run.sh")]),
     ]

@@ -10,7 +10,8 @@
 // keystroke), a deliberate error slot cycled through several kinds of error,
 // comment lines inserted and deleted (line numbers shift), the return type of
 // an exported function that every module uses flipped Int <-> Float,
-// notifications carrying several changes, and the odd full-text change.
+// notifications carrying several changes, and the odd full-text change;
+// now and then d.sg (never edited) is opened or closed.
 // About every SOAK_JITTER_EVERY (20) edits the client sleeps 0-40 ms, so
 // checks start while edits keep arriving (their results go stale and must be
 // dropped). Every SOAK_PAUSE_EVERY (500) edits the client stops until the server has
@@ -24,14 +25,39 @@
 // edits. The last line is "N passed, N failed"; the exit status is 1 when
 // anything failed.
 //
-// Env: SIGIL, SOAK_SEED, SOAK_EDITS, SOAK_PAUSE_EVERY, SOAK_JITTER_EVERY, SOAK_RSS_SLACK_MB,
+// Env: SIGIL, SOAK_SEED, SOAK_EDITS, SOAK_PAUSE_EVERY, SOAK_JITTER_EVERY,
+//      SOAK_ENCODING=utf-8 (negotiate UTF-8 positions; default UTF-16), SOAK_RSS_SLACK_MB,
 //      SOAK_WAIT_MS (bound on every wait, default 20000), SOAK_VERBOSE=1.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { SIGIL, Server, Workspace, clientCapabilities, proto, sleep } from '../harness.mjs';
+import { fileURLToPath } from 'node:url';
+
+// The binary under test is copied (with the standard library beside it) to a
+// temporary directory first, so that the server and the CLI it is compared
+// with are the same build even if build/sigil is rebuilt during the run.
+// SOAK_NO_SNAPSHOT=1 runs $SIGIL in place.
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ORIGINAL = path.resolve(process.env.SIGIL || path.join(here, '..', '..', '..', 'build', 'sigil'));
+const snapshot = process.env.SOAK_NO_SNAPSHOT === '1' ? null : snapshotBinary(ORIGINAL);
+if (snapshot) process.env.SIGIL = snapshot.bin;
+const { SIGIL, Server, Workspace, clientCapabilities, proto, sleep } = await import('../harness.mjs');
+
+/** Copies `bin` to TMP/bin/sigil and its standard library to TMP/std (found as the binary finds it). */
+function snapshotBinary(bin) {
+    if (!fs.existsSync(bin)) return null;   // harness reports the missing binary
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-soak-bin-'));
+    fs.mkdirSync(path.join(dir, 'bin'));
+    fs.copyFileSync(bin, path.join(dir, 'bin', 'sigil'));
+    fs.chmodSync(path.join(dir, 'bin', 'sigil'), 0o755);
+    const std = process.env.SIGIL_STD ||
+        ['../share/sigil/std', '../std', '../../std'].map((r) => path.resolve(path.dirname(bin), r))
+            .find((d) => fs.existsSync(path.join(d, 'prelude.sg')));
+    if (std && !process.env.SIGIL_STD) fs.cpSync(std, path.join(dir, 'std'), { recursive: true });
+    return { dir, bin: path.join(dir, 'bin', 'sigil') };
+}
 
 const SEED = Number(process.env.SOAK_SEED || 20240611);
 const EDITS = Number(process.env.SOAK_EDITS || 10000);
@@ -41,6 +67,7 @@ const WAIT_MS = Number(process.env.SOAK_WAIT_MS || 20000);
 const JITTER_EVERY = Number(process.env.SOAK_JITTER_EVERY || 20);
 const QUIET_MS = 1000;
 const VERBOSE = process.env.SOAK_VERBOSE === '1';
+const UTF8 = process.env.SOAK_ENCODING === 'utf-8';   // negotiate UTF-8 positions instead of UTF-16
 
 // ------------------------------------------------------------------ workspace
 
@@ -159,6 +186,9 @@ fn main() {
 `,
 };
 const OPEN = ['base.sg', 'a.sg', 'b.sg', 'c.sg'];
+const TOGGLED = 'd.sg';         // opened and closed now and then, never edited
+const TOGGLE_P = 0.01;
+const toggled = { open: false, version: 0 };
 const CLOSED = Object.keys(FILES).filter((f) => !OPEN.includes(f));
 
 // values of the deliberate error slot `let bad: Int = ...`; '0' (clean) most often
@@ -183,7 +213,7 @@ const rand = prng(SEED);
 const pick = (xs) => xs[Math.floor(rand() * xs.length)];
 const randInt = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));
 
-/** LSP position (UTF-16: JS string indices) of offset `off` in `text`. */
+/** LSP position of offset `off` (a JS string index) in `text`, in the negotiated encoding. */
 function positionOf(text, off) {
     let line = 0;
     let start = 0;
@@ -191,7 +221,8 @@ function positionOf(text, off) {
         line++;
         start = i + 1;
     }
-    return { line, character: off - start };
+    // UTF-16: JS string indices; UTF-8: bytes
+    return { line, character: UTF8 ? Buffer.byteLength(text.slice(start, off), 'utf8') : off - start };
 }
 
 function rssKb(pid) {
@@ -213,7 +244,13 @@ function cliCheck(wsDir, texts) {
         for (const rel of Object.keys(FILES)) fs.copyFileSync(path.join(wsDir, rel), path.join(dir, rel));
         for (const [rel, text] of Object.entries(texts)) fs.writeFileSync(path.join(dir, rel), text);
         const r = spawnSync(SIGIL, ['--check', '--no-cache', '--format', 'json', dir], { encoding: 'utf8', timeout: WAIT_MS });
-        if (r.status !== 0 && r.status !== 1) throw new Error(`sigil --check exited ${r.status}: ${r.stderr}`);
+        if (r.status !== 0 && r.status !== 1) {
+            // keep the files for a repro
+            const keep = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-soak-repro-'));
+            fs.cpSync(dir, keep, { recursive: true });
+            const how = r.error ? r.error.message : r.signal ? `signal ${r.signal}` : `status ${r.status}`;
+            throw new Error(`sigil --check --no-cache --format json on the current buffers failed (${how}); files kept in ${keep}\n${(r.stderr || '').slice(-2000)}`);
+        }
         const json = JSON.parse(r.stdout);
         const per = {};
         for (const rel of Object.keys(FILES)) per[rel] = [];
@@ -353,7 +390,7 @@ function randomEdit(docs) {
 // ------------------------------------------------------------------ the run
 
 async function main() {
-    console.log(`soak: ${SIGIL}, seed ${SEED}, ${EDITS} edits, checkpoint every ${PAUSE_EVERY}`);
+    console.log(`soak: ${ORIGINAL}${snapshot ? ' (a copy)' : ''}, ${UTF8 ? 'UTF-8' : 'UTF-16'} positions, seed ${SEED}, ${EDITS} edits, checkpoint every ${PAUSE_EVERY}`);
     const ws = new Workspace(FILES);
     const server = new Server(ws);
     const t0 = Date.now();
@@ -365,6 +402,44 @@ async function main() {
     const checkpointErrors = [];
     let checkpoints = 0;
     const uriOf = Object.fromEntries(Object.keys(FILES).map((rel) => [ws.uri(rel), rel]));
+
+    // A reference server in a workspace of its own gets every buffer whole
+    // (full-text changes only). Semantic tokens (positions and lengths,
+    // computed from the server's copy of the text) of both must agree: that
+    // shows the incremental changes were applied exactly as the client did,
+    // even where no diagnostic would show a difference.
+    const refWs = new Workspace(FILES);
+    const ref = new Server(refWs);
+    const refVersion = {};
+    const syncErrors = [];
+    const shape = (r) => {
+        const d = (r && r.data) || [];
+        const out = [];
+        for (let i = 0; i + 4 < d.length; i += 5) out.push(`${d[i]},${d[i + 1]},${d[i + 2]}`);
+        return out;
+    };
+    /** Compares semantic-token positions of every open buffer with the reference; returns mismatch strings. */
+    async function compareBuffers() {
+        const out = [];
+        for (const rel of OPEN) {
+            const text = docs[rel].text;
+            if (!refVersion[rel]) await ref.open(rel, text, (refVersion[rel] = 1));
+            else await ref.change(rel, ++refVersion[rel], [{ text }]);
+            const [a, b] = await Promise.all([
+                server.request(proto.SemanticTokensRequest.type, { textDocument: { uri: ws.uri(rel) } }),
+                ref.request(proto.SemanticTokensRequest.type, { textDocument: { uri: refWs.uri(rel) } }),
+            ]);
+            const sa = shape(a);
+            const sb = shape(b);
+            if (sb.length === 0) out.push(`${rel}: the reference server returned no tokens`);
+            const i = sa.findIndex((x, k) => x !== sb[k]);
+            if (i !== -1 || sa.length !== sb.length) {
+                out.push(`${rel} v${docs[rel].version}: token ${i === -1 ? sa.length : i} differs (${sa[i]} vs ${sb[i]} in the reference; ` +
+                    `${sa.length} vs ${sb.length} tokens): the server's buffer is not the client's`);
+            }
+        }
+        return out;
+    }
 
     const alive = () => !server.state.exit;
     const lastPublish = (rel) => {
@@ -400,6 +475,10 @@ async function main() {
             const got = p ? lspKeys(p.diagnostics) : [];
             if (OPEN.includes(rel) && (!p || p.version !== docs[rel].version))
                 out.push(`${rel}: last publish has version ${p && p.version}, latest sent is ${docs[rel].version}`);
+            // (once closed, a file without diagnostics is not published again:
+            // its last report may still be the empty one of its open version)
+            if (rel === TOGGLED && toggled.open && (!p || p.version !== toggled.version))
+                out.push(`${rel} (open at v${toggled.version}): last publish has version ${p && p.version}`);
             if (JSON.stringify(got) !== JSON.stringify(cli[rel]))
                 out.push(`${rel}${OPEN.includes(rel) ? '' : ' (closed)'}: server [${got.join(', ')}] vs CLI [${cli[rel].join(', ')}]`);
         }
@@ -407,7 +486,10 @@ async function main() {
     }
 
     try {
-        await server.initialize(clientCapabilities());
+        await ref.initialize(clientCapabilities({ utf8: UTF8 }));
+        const init = await server.initialize(clientCapabilities({ utf8: UTF8 }));
+        check(init.capabilities.positionEncoding === (UTF8 ? 'utf-8' : 'utf-16'),
+            `the server agrees on ${UTF8 ? 'UTF-8' : 'UTF-16'} positions (got ${init.capabilities.positionEncoding})`);
         for (const rel of OPEN) {
             docs[rel] = new Doc(rel, FILES[rel]);
             await server.open(rel, FILES[rel], 1);
@@ -416,9 +498,20 @@ async function main() {
         await settle(100);
         check(compareWithCli().length === 0, 'the initial diagnostics match the CLI', compareWithCli().join('\n'));
 
-        const kinds = new Array(EDIT_KINDS.length).fill(0);
+        const kinds = new Array(EDIT_KINDS.length + 1).fill(0);
+        let toggleVersion = 0;
         let edits = 0;
         while (edits < EDITS) {
+            if (rand() < TOGGLE_P) {
+                // open or close d.sg (never edited): its diagnostics switch
+                // between a versioned open-document report and a plain one
+                kinds[EDIT_KINDS.length]++;
+                if (toggled.open) await server.close(TOGGLED);
+                else await server.open(TOGGLED, FILES[TOGGLED], ++toggleVersion);
+                toggled.open = !toggled.open;
+                toggled.version = toggleVersion;
+                continue;
+            }
             const { doc, notes, kind } = randomEdit(docs);
             kinds[kind]++;
             for (const changes of notes) {
@@ -432,11 +525,13 @@ async function main() {
             // now and then a gap around the debounce (15 ms), so checks start
             // while edits keep arriving and their results go stale
             if (rand() < 1 / JITTER_EVERY) await sleep(randInt(0, 40));
-            if (edits % PAUSE_EVERY === 0 || edits === EDITS) {
+            if (edits % PAUSE_EVERY === 0 || edits === EDITS || edits === 1000) {
                 await settle(edits === EDITS ? QUIET_MS : 100);
                 checkpoints++;
                 const errs = compareWithCli();
                 if (errs.length) checkpointErrors.push(`after ${edits} edits:\n  ${errs.join('\n  ')}`);
+                const serrs = await compareBuffers();
+                if (serrs.length) syncErrors.push(`after ${edits} edits:\n  ${serrs.join('\n  ')}`);
                 const rss = rssKb(server.proc.pid);
                 rssTrail.push(`${edits}:${rss}`);
                 if (edits === 1000) rss1000 = rss;
@@ -464,12 +559,16 @@ async function main() {
         for (const rel of CLOSED) {
             const p = lastPublish(rel);
             const got = p ? lspKeys(p.diagnostics) : [];
+            const state = rel === TOGGLED && toggled.open ? `open at v${toggled.version}, not edited` : 'not open';
             check(JSON.stringify(got) === JSON.stringify(cli[rel]),
-                `${rel} (not open): last published diagnostics equal sigil --check (${cli[rel].join(', ') || 'none'})`,
+                `${rel} (${state}): last published diagnostics equal sigil --check (${cli[rel].join(', ') || 'none'})`,
                 `server [${got.join(', ')}]\nCLI    [${cli[rel].join(', ')}]`);
         }
         check(checkpointErrors.length === 0, `all ${checkpoints} checkpoints (every ${PAUSE_EVERY} edits) agree with sigil --check`,
             checkpointErrors.slice(0, 5).join('\n'));
+        check(syncErrors.length === 0,
+            `at all ${checkpoints} checkpoints the server's buffers equal the client's (semantic-token positions vs a server given whole texts)`,
+            syncErrors.slice(0, 5).join('\n'));
 
         // ---- publish ordering
         const lastVersion = {};
@@ -513,8 +612,11 @@ async function main() {
         check(false, 'the soak run completed', `${e.stack || e}`);
     } finally {
         await server.dispose();
+        await ref.dispose();
         ws.cleanup();
+        refWs.cleanup();
     }
+    if (snapshot) fs.rmSync(snapshot.dir, { recursive: true, force: true });
     console.log(`# ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     console.log(`${passed} passed, ${failed} failed`);
     process.exitCode = failed ? 1 : 0;
