@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,10 +204,15 @@ static void free_job(CheckJob *j) {
     free(j);
 }
 
+/* A long-lived server frees a whole run at a time; glibc keeps that memory
+ * in the worker threads' malloc arenas unless asked to give it back. */
+static void release_memory(void) { malloc_trim(0); }
+
 static void free_run(SgEngineRun *r) {
     if (!r) return;
     sg_engine_free(r);
     free(r);
+    release_memory();
 }
 
 /* Text of a module as the user sees it: the open buffer, else the file. */
@@ -352,6 +358,7 @@ static void check_done(uv_work_t *req, int status) {
         logf_("check failed: %s", j->err ? j->err : "unknown error");
     } else if (stale) {
         sg_engine_free(&j->run);    /* a newer edit made this result stale */
+        release_memory();
     } else {
         free_run(g->last);
         g->last = sg_xmalloc(sizeof *g->last);

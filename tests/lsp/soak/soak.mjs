@@ -27,7 +27,10 @@
 //
 // Env: SIGIL, SOAK_SEED, SOAK_EDITS, SOAK_PAUSE_EVERY, SOAK_JITTER_EVERY,
 //      SOAK_ENCODING=utf-8 (negotiate UTF-8 positions; default UTF-16), SOAK_RSS_SLACK_MB,
-//      SOAK_WAIT_MS (bound on every wait, default 20000), SOAK_VERBOSE=1.
+//      SOAK_WAIT_MS (bound on every wait, default 20000), SOAK_VERBOSE=1,
+//      SOAK_NO_SNAPSHOT=1 (run $SIGIL in place instead of a copy).
+// Under the sanitizers, allow for ASan's quarantine and slower checks:
+//   SIGIL=build/asan/sigil SOAK_RSS_SLACK_MB=2000 SOAK_WAIT_MS=60000 node tests/lsp/soak/soak.mjs
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
