@@ -25,6 +25,8 @@ import time
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from testlib import Skip, TestFailure, TESTS, binary_ok, check, eq, fail, run_tests, test  # noqa: E402
 REPO = os.path.dirname(os.path.dirname(HERE))
 TIMEOUT = 60
 
@@ -42,35 +44,6 @@ MISMATCH_FI = "type mismatch: expected Float, found Int"
 
 
 # ---------------------------------------------------------------- framework
-
-class Skip(Exception):
-    pass
-
-
-class TestFailure(Exception):
-    pass
-
-
-TESTS = []
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
-
-
-def fail(msg):
-    raise TestFailure(msg)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
-
-
-def eq(got, want, what):
-    if got != want:
-        fail("%s: expected %r, got %r" % (what, want, got))
 
 
 class Result:
@@ -1007,42 +980,9 @@ def main():
     ap.add_argument("-v", action="store_true", help="print passing tests too (to stderr)")
     opts = ap.parse_args()
     SIGIL = os.path.abspath(opts.sigil)
-    if not (os.path.isfile(SIGIL) and os.access(SIGIL, os.X_OK)):
-        print("%s: no executable sigil binary" % SIGIL)
-        print("0 passed, 1 failed")
+    if not binary_ok(SIGIL):
         return 1
-    passed = failed = skipped = 0
-    for fn in TESTS:
-        name = fn.__name__
-        if opts.k and opts.k not in name:
-            continue
-        tmp = tempfile.mkdtemp(prefix="sigil-cli-")
-        try:
-            fn(tmp)
-            passed += 1
-            if opts.v:
-                print("ok   %s" % name, file=sys.stderr)
-        except Skip as e:
-            skipped += 1
-            print("skip %s: %s" % (name, e), file=sys.stderr)
-        except TestFailure as e:
-            failed += 1
-            print("FAIL %s: %s" % (name, str(e).replace("\n", "\\n")))
-        except Exception as e:  # a bug in the test or an unexpected output shape
-            failed += 1
-            tb = traceback.extract_tb(e.__traceback__)[-1]
-            print("FAIL %s: %s: %s (line %d)" % (name, type(e).__name__, str(e).replace("\n", "\\n"), tb.lineno))
-        finally:
-            for dirpath, dirnames, _ in os.walk(tmp):
-                for d in dirnames:
-                    try:
-                        os.chmod(os.path.join(dirpath, d), 0o700)
-                    except OSError:
-                        pass
-            shutil.rmtree(tmp, ignore_errors=True)
-        sys.stdout.flush()
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return run_tests("sigil-cli-", opts.k, opts.v)
 
 
 if __name__ == "__main__":
