@@ -746,25 +746,26 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     return true;
 }
 
+void sg_module_free(SgModule *m) {
+    sg_map_free(&m->values);
+    sg_map_free(&m->types);
+    sg_diags_free(&m->diags);
+    sg_arena_free(&m->sig_arena);
+    sg_arena_free(&m->tree_arena);
+    sg_arena_free(&m->diag_arena);
+    sg_buf_free(&m->sig_blob);
+    sg_buf_free(&m->diag_blob);
+    if (m->facts) free(m->facts->items);
+    free(m->facts);
+    free(m->abs_path);
+    free(m->import_paths);
+    free(m->src);
+    free(m);
+}
+
 void sg_engine_free(SgEngineRun *run) {
     SgProgram *p = &run->prog;
-    for (uint32_t i = 0; i < p->n; i++) {
-        SgModule *m = p->mods[i];
-        sg_map_free(&m->values);
-        sg_map_free(&m->types);
-        sg_diags_free(&m->diags);
-        sg_arena_free(&m->sig_arena);
-        sg_arena_free(&m->tree_arena);
-        sg_arena_free(&m->diag_arena);
-        sg_buf_free(&m->sig_blob);
-        sg_buf_free(&m->diag_blob);
-        if (m->facts) free(m->facts->items);
-        free(m->facts);
-        free(m->abs_path);
-        free(m->import_paths);
-        free(m->src);
-        free(m);
-    }
+    for (uint32_t i = 0; i < p->n; i++) sg_module_free(p->mods[i]);
     free(p->mods);
     sg_map_free(&p->by_name);
     sg_arena_free(&p->arena);

@@ -61,6 +61,9 @@ typedef struct SgEngineRun {
 /* Returns false with *err set (malloc'd) when the workspace cannot be read. */
 bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err);
 void sg_engine_free(SgEngineRun *run);
+/* Frees a module's tables, arenas, buffers and the module itself (not its
+ * name, path and rel, which belong to the workspace file list). */
+void sg_module_free(SgModule *m);
 
 /* Runs fn(i, ctx) for i in [0, n) on `jobs` threads. */
 void sg_parallel_for(int jobs, uint32_t n, void (*fn)(uint32_t i, void *ctx), void *ctx);

@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "../../cache/hash.h"
+#include "../../cache/engine.h"
 #include "../../cache/sig.h"
 
 static const char MAGIC_SIG[4] = {'S', 'G', 'S', 2};
@@ -126,16 +127,8 @@ static SgModule *new_module(const char *name) {
 }
 
 static void free_module(SgModule *m) {
-    sg_map_free(&m->values);
-    sg_map_free(&m->types);
-    sg_diags_free(&m->diags);
-    sg_arena_free(&m->sig_arena);
-    sg_arena_free(&m->tree_arena);
-    sg_arena_free(&m->diag_arena);
-    sg_buf_free(&m->sig_blob);
-    sg_buf_free(&m->diag_blob);
     free(m->name);
-    free(m);
+    sg_module_free(m);
 }
 
 /* `need`: only modules whose tables are already there can be provided. */
