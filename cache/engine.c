@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "../include/sigil.h"
+#include "engine_impl.h"
 #include "sig.h"
 #include "store.h"
 
@@ -106,7 +107,7 @@ static void set_import_paths(SgModule *m, char *const *paths, const SgName *name
     m->nimport_paths = n;
 }
 
-static void set_import_paths_from_ast(SgModule *m) {
+void sg_eng_import_paths_from_ast(SgModule *m) {
     uint32_t n = 0;
     for (uint32_t i = 0; i < m->ast.nitems; i++) n += m->ast.items[i]->kind == IT_IMPORT && m->ast.items[i]->path.len;
     SgName *names = sg_xmalloc(sizeof *names * (n + 1));
@@ -147,7 +148,7 @@ static bool read_source(SgModule *m) {
     return true;
 }
 
-static void parse_module(SgModule *m) {
+void sg_eng_parse(SgModule *m) {
     if (m->parsed) return;
     sg_parse(&m->tree_arena, m->src, m->len, &m->ast, &m->diags);
     m->parsed = true;
@@ -168,8 +169,8 @@ static void index_one(uint32_t i, void *arg) {
         m->read_this_run = true;
         SgHash h = sg_hash(m->src, m->len);
         memcpy(m->source_hash, h.b, 16);
-        parse_module(m);
-        set_import_paths_from_ast(m);
+        sg_eng_parse(m);
+        sg_eng_import_paths_from_ast(m);
         return;
     }
     struct stat st;
@@ -193,8 +194,8 @@ static void index_one(uint32_t i, void *arg) {
     m->indexed_at_ns = c->now_ns;
     if (row && sg_hash_eq(&h, &row->source_hash) && set_import_paths_from_row(m, row))
         return;     /* same content: parsed only if it must be checked */
-    parse_module(m);
-    set_import_paths_from_ast(m);
+    sg_eng_parse(m);
+    sg_eng_import_paths_from_ast(m);
 }
 
 /* ---- phase 3: link ---- */
@@ -297,7 +298,7 @@ static uint32_t *import_order(SgProgram *p) {
 /* Diagnostics of linking, for a module that is checked in this run. The
  * import items are matched to the imports by position: both come from the
  * same source. */
-static void link_diags(SgModule *m) {
+void sg_eng_link_diags(SgModule *m) {
     uint32_t k = 0;
     for (uint32_t i = 0; i < m->ast.nitems && k < m->nimports; i++) {
         SgItem *it = m->ast.items[i];
@@ -324,9 +325,11 @@ static void link_diags(SgModule *m) {
 }
 
 /* ---- phase 4: keys, and tables on demand ---- */
-static Ctx *g_ctx;  /* for the decode callback; the key phase is single-threaded */
+/* for the decode callback; the key phase is single-threaded, but the
+ * language server may run two engines at once (a check, a rename) */
+static _Thread_local Ctx *g_ctx;
 
-static void compute_key(SgProgram *p, SgModule *m) {
+void sg_eng_compute_key(SgProgram *p, SgModule *m) {
     SgHasher *h = sg_hasher_new();
     sg_hasher_str(h, SIGIL_CHECKER_VERSION, strlen(SIGIL_CHECKER_VERSION));
     sg_hasher_str(h, m->name, strlen(m->name));
@@ -343,7 +346,7 @@ static void compute_key(SgProgram *p, SgModule *m) {
     memcpy(m->check_key, k.b, 16);
 }
 
-static const SgHash *hash_of(SgModule *dep) { return (const SgHash *)dep->export_hash; }
+const SgHash *sg_eng_hash_of(SgModule *dep) { return (const SgHash *)dep->export_hash; }
 
 static bool ensure_tables(SgProgram *p, SgModule *m);
 
@@ -361,7 +364,7 @@ static bool ensure_parsed(SgModule *m) {
             memcpy(m->source_hash, got.b, 16);
         }
     }
-    parse_module(m);
+    sg_eng_parse(m);
     return true;
 }
 
@@ -376,12 +379,12 @@ static void resolve_from_source(SgProgram *p, SgModule *m) {
         SgDiags saved = m->diags;
         SgDiags scratch = {.arena = m->diags.arena};
         m->diags = scratch;
-        link_diags(m);
+        sg_eng_link_diags(m);
         sg_resolve_module(p, m);
         sg_diags_free(&m->diags);
         m->diags = saved;
     } else {
-        link_diags(m);
+        sg_eng_link_diags(m);
         sg_resolve_module(p, m);
     }
 }
@@ -434,7 +437,7 @@ static bool take_result(SgModule *m, const uint8_t *blob, size_t len) {
 static void process(Ctx *c, SgModule *m) {
     SgProgram *p = c->p;
     if (m->resolved || m->reused || m->checked) return;
-    compute_key(p, m);
+    sg_eng_compute_key(p, m);
     /* an editor's open module is always checked, recording facts for queries */
     if ((m->overlay && c->opt->overlay_facts) || (c->opt->all_facts && !m->is_std))
         m->facts = sg_xcalloc(1, sizeof *m->facts);
@@ -460,7 +463,7 @@ static void process(Ctx *c, SgModule *m) {
     }
     m->checked = true;
     resolve_from_source(p, m);
-    SgHash eh = sg_sig_export_hash(m, hash_of);
+    SgHash eh = sg_sig_export_hash(m, sg_eng_hash_of);
     memcpy(m->export_hash, eh.b, 16);
     SgHash nh = sg_sig_names_hash(m);
     memcpy(m->names_hash, nh.b, 16);
@@ -472,9 +475,13 @@ static void check_one(uint32_t i, void *arg) {
     Ctx *c = arg;
     SgModule *m = c->todo[i];
     sg_check_module(c->p, m);
+    sg_eng_finish(m, c->store && !m->uncacheable);
+}
+
+void sg_eng_finish(SgModule *m, bool encode) {
     sg_diags_locate(&m->diags, m->src, m->len);
     sg_diags_sort(&m->diags);
-    if (c->store && !m->uncacheable) {
+    if (encode) {
         sg_sig_encode(m, &m->sig_blob);
         SgResultMeta meta = {.probes = sg_xcalloc(m->nimports + 1, sizeof(SgProbe))};
         memcpy(meta.names_hash, m->names_hash, 16);
@@ -742,8 +749,14 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     sg_map_free(&c.rows);
     sg_arena_free(&c.rows_arena);
     free(c.todo);
+    for (uint32_t i = 0; i < p->n; i++)
+        if (p->mods[i]->abs_path) sg_map_set(&run->by_path, sg_name_c(p->mods[i]->abs_path), p->mods[i]);
     run->elapsed_ms = now_ms() - t0;
     return true;
+}
+
+SgModule *sg_engine_module_at(const SgEngineRun *run, const char *abs_path) {
+    return sg_map_get(&run->by_path, sg_name_c(abs_path));
 }
 
 void sg_module_free(SgModule *m) {
@@ -766,6 +779,9 @@ void sg_module_free(SgModule *m) {
 void sg_engine_free(SgEngineRun *run) {
     SgProgram *p = &run->prog;
     for (uint32_t i = 0; i < p->n; i++) sg_module_free(p->mods[i]);
+    for (uint32_t i = 0; i < run->nzombies; i++) sg_module_free(run->zombies[i]);
+    free(run->zombies);
+    sg_map_free(&run->by_path);
     free(p->mods);
     sg_map_free(&p->by_name);
     sg_arena_free(&p->arena);

@@ -56,15 +56,56 @@ typedef struct SgEngineRun {
     uint64_t lines;             /* source lines of the workspace modules read this run */
     double elapsed_ms;
     char *root_abs;
+    /* Records replaced by sg_engine_swap that other modules' tables still
+     * point into (they hold the same signature); freed with the run. */
+    SgMap by_path;              /* abs_path -> module, for the modules that have one */
+    SgModule **zombies;
+    uint32_t nzombies;
+    size_t zombie_bytes;
+    bool sig_changed;           /* a swap changed an export hash: dependents are stale */
 } SgEngineRun;
 
 /* Returns false with *err set (malloc'd) when the workspace cannot be read. */
 bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err);
 void sg_engine_free(SgEngineRun *run);
+/* The module of the run whose file is `abs_path`, or NULL. */
+SgModule *sg_engine_module_at(const SgEngineRun *run, const char *abs_path);
 /* Frees a module's tables, arenas, buffers and the module itself (not its
  * name, path and rel, which belong to the workspace file list). */
 void sg_module_free(SgModule *m);
 
+/* ---- the language server's fast path (update.c) ----
+ *
+ * A module's diagnostics depend only on its source and on the signatures of
+ * what it imports (that is what its check key covers). So when an editor
+ * changes an open module without changing its import list, the module can
+ * be re-checked against the last run's modules alone, and put in place of
+ * its old record. If its export hash and private-name hash are also
+ * unchanged, no other module's key changes: every other result of the run
+ * stays valid. Otherwise the dependents need a whole run. */
+typedef enum SgUpdateKind {
+    SG_UPDATE_FULL,     /* not possible here (see why): run the whole engine */
+    SG_UPDATE_NONE,     /* not a module of the run (outside the workspace, or not a module) */
+    SG_UPDATE_SAME,     /* the same source as in the run: nothing to do */
+    SG_UPDATE_BODY,     /* re-checked; export and private-name hashes unchanged */
+    SG_UPDATE_SIG,      /* re-checked; its signature changed: dependents are stale */
+} SgUpdateKind;
+
+typedef struct SgUpdate {
+    SgUpdateKind kind;
+    SgModule *m;        /* BODY, SIG: the new record, for sg_engine_swap */
+    const char *why;    /* FULL: a static explanation */
+} SgUpdate;
+
+/* Re-checks the module of overlay `o` (with facts) against `run`. Reads
+ * `run` and writes nothing it can reach, so it may run on a worker thread
+ * while another thread reads `run`, but not while `run` is modified. */
+SgUpdate sg_engine_update(const SgEngineRun *run, const SgOverlay *o);
+/* Puts u->m in place of its old record in `run` (the old one is freed, or
+ * kept as a zombie while other modules point into it). Returns false when
+ * the run now needs a whole run to be right for every module: a changed
+ * signature, or too many zombies. */
+bool sg_engine_swap(SgEngineRun *run, SgUpdate *u);
 /* Runs fn(i, ctx) for i in [0, n) on `jobs` threads. */
 void sg_parallel_for(int jobs, uint32_t n, void (*fn)(uint32_t i, void *ctx), void *ctx);
 

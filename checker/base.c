@@ -239,6 +239,15 @@ void *sg_map_put(SgMap *m, SgName key, void *value) {
     }
 }
 
+void sg_map_set(SgMap *m, SgName key, void *value) {
+    if ((m->len + 1) * 4 >= m->cap * 3) map_grow(m);
+    uint32_t j = key.hash & (m->cap - 1);
+    while (m->slots[j].key.s && !sg_name_eq(m->slots[j].key, key)) j = (j + 1) & (m->cap - 1);
+    if (!m->slots[j].key.s) m->len++;
+    m->slots[j].key = key;
+    m->slots[j].value = value;
+}
+
 void sg_map_free(SgMap *m) {
     free(m->slots);
     memset(m, 0, sizeof *m);

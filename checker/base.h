@@ -99,6 +99,8 @@ typedef struct SgMap {
 void *sg_map_get(const SgMap *m, SgName key);
 /* Inserts key -> value unless key is present; returns the value now stored. */
 void *sg_map_put(SgMap *m, SgName key, void *value);
+/* Inserts key -> value, replacing the value if key is present. */
+void sg_map_set(SgMap *m, SgName key, void *value);
 void sg_map_free(SgMap *m);
 
 /* qsort that accepts an empty (possibly NULL) array. */

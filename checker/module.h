@@ -75,6 +75,7 @@ struct SgModule {
     bool uncacheable;       /* e.g. unreadable: never store its result */
     bool stat_ok, read_this_run;
     bool overlay;           /* source from an editor buffer: never recorded in the file index */
+    bool sig_changed;       /* swapped in with a new signature: its dependents are stale */
     int64_t size, mtime_ns, ino, indexed_at_ns;
     char *abs_path;         /* the file index key */
     const char *dup_rel;    /* another file forms the same module (E107 on both) */

@@ -33,18 +33,27 @@ typedef struct Doc {
     char *text;
     size_t len;
     int64_t version;
+    uint64_t changed_gen;   /* generation of its last edit */
+    bool fast_pending;      /* edited since the fast path last took it */
 } Doc;
 
+/* A check on the thread pool: a whole engine run over a snapshot, or the
+ * fast path (each edited open module re-checked against `base`). */
 typedef struct CheckJob {
     uv_work_t req;
-    uint64_t gen;
-    SgEngineOptions opt;
+    uint64_t gen;       /* the generation the snapshot was taken at */
     SgOverlay *overlays;
     uint32_t noverlays;
+    /* a whole run */
+    SgEngineOptions opt;
     SgEngineRun run;
     bool ok;
     char *err;
     bool first;         /* the start-up check (with $/progress) */
+    /* the fast path: overlays[i] -> updates[i] */
+    SgEngineRun *base;  /* g->last, which nobody modifies while the job runs */
+    SgUpdate *updates;
+    double ms;
 } CheckJob;
 
 typedef struct Lsp {
@@ -57,9 +66,16 @@ typedef struct Lsp {
     Doc **docs;
     uint32_t ndocs;
     uv_timer_t debounce;
-    bool running, dirty;
     uint64_t gen;       /* bumped by every change that can affect a result */
-    SgEngineRun *last;  /* the latest published run */
+    SgEngineRun *last;  /* the latest published run, with the fast path's swaps */
+    /* Scheduling. An edit of an open document goes to the fast path; every
+     * other change (open, close, files on disk) needs a whole run, and until
+     * one that has seen it is installed the fast path waits: its soundness
+     * rests on `last` being current but for the edited modules. */
+    bool full_needed, full_running, fast_running;
+    CheckJob *full_done;        /* a whole run that finished while a fast job read `last` */
+    uint64_t nonfast_gen;       /* generation of the last change the fast path cannot take */
+    uint64_t last_full_gen;     /* snapshot generation of the whole run in `last` */
     char **published;   /* URIs whose last published diagnostics were not empty */
     uint32_t npublished;
     bool dynamic_watch, client_progress;
@@ -75,7 +91,6 @@ typedef struct Lsp {
     bool client_pull;       /* open files' diagnostics only on request (diagnosticMode "pull") */
     bool push_only;         /* diagnosticMode "push": no diagnosticProvider */
     bool client_refresh;    /* ... and accepts workspace/diagnostic/refresh */
-    uint64_t last_gen;      /* generation of `last` */
     cJSON **pending;        /* pull requests waiting for a current check */
     uint32_t npending;
 } Lsp;
@@ -185,7 +200,8 @@ static void free_doc(Doc *d) {
 }
 
 /* ---- checking ---- */
-static void schedule_check(void);
+static void changed(Doc *d);
+static void kick(void);
 static void debounce_fired(uv_timer_t *t);
 static void answer_pending(void);
 
@@ -194,14 +210,35 @@ static void check_work(uv_work_t *req) {
     j->ok = sg_engine_run(&j->opt, &j->run, &j->err);
 }
 
+static void fast_work(uv_work_t *req) {
+    CheckJob *j = req->data;
+    double t0 = (double)uv_hrtime() / 1e6;
+    for (uint32_t i = 0; i < j->noverlays; i++) j->updates[i] = sg_engine_update(j->base, &j->overlays[i]);
+    j->ms = (double)uv_hrtime() / 1e6 - t0;
+}
+
 static void free_job(CheckJob *j) {
     for (uint32_t i = 0; i < j->noverlays; i++) {
         free((char *)j->overlays[i].path);
         free((char *)j->overlays[i].text);
+        if (j->updates && j->updates[i].m) sg_module_free(j->updates[i].m);
     }
     free(j->overlays);
+    free(j->updates);
     free(j->err);
     free(j);
+}
+
+/* The open documents' text, owned by the job. */
+static void snapshot_docs(CheckJob *j, bool only_pending) {
+    j->overlays = sg_xcalloc(g->ndocs + 1, sizeof *j->overlays);
+    for (uint32_t i = 0; i < g->ndocs; i++) {
+        Doc *d = g->docs[i];
+        if (only_pending && !d->fast_pending) continue;
+        char *t = sg_xmalloc(d->len + 1);
+        memcpy(t, d->text, d->len + 1);
+        j->overlays[j->noverlays++] = (SgOverlay){sg_xstrdup(d->path), t, d->len};
+    }
 }
 
 /* A long-lived server frees a whole run at a time; glibc keeps that memory
@@ -296,14 +333,16 @@ static void publish(const char *path, const char *disk, const SgDiags *ds) {
 /* A client that pulls diagnostics gets open files' diagnostics only when
  * it asks (pushing them too would show every diagnostic twice); files that
  * are not open are always pushed. */
-static void publish_run(void) {
+static void publish_run(uint64_t snapshot_gen) {
     uint32_t n;
     FileDiags *fs = run_files(g->last, &n);
-    char **now = sg_xcalloc(n + 1, sizeof(char *));
+    char **now = sg_xcalloc(n + g->npublished + 1, sizeof(char *));
     uint32_t nnow = 0;
     for (uint32_t i = 0; i < n; i++) {
-        bool open = find_doc_by_path(fs[i].path) != NULL;
+        Doc *d = find_doc_by_path(fs[i].path);
+        bool open = d != NULL;
         if (open && g->client_pull) continue;
+        if (d && d->changed_gen > snapshot_gen) continue;   /* edited since: the fast path publishes it */
         if (fs[i].diags->len || open) publish(fs[i].path, fs[i].disk, fs[i].diags);
         if (fs[i].diags->len) now[nnow++] = sg_xstrdup(fs[i].path);
     }
@@ -311,9 +350,14 @@ static void publish_run(void) {
     for (uint32_t i = 0; i < g->npublished; i++) {
         bool still = false;
         for (uint32_t k = 0; k < nnow && !still; k++) still = strcmp(now[k], g->published[i]) == 0;
-        bool open = find_doc_by_path(g->published[i]) != NULL;
+        Doc *d = find_doc_by_path(g->published[i]);
+        bool open = d != NULL;
         bool in_run = false;
         for (uint32_t k = 0; k < n && !in_run; k++) in_run = strcmp(fs[k].path, g->published[i]) == 0;
+        if (!still && d && d->changed_gen > snapshot_gen) {
+            now[nnow++] = g->published[i];  /* left as the fast path published it */
+            continue;
+        }
         if (!still && !(open && in_run)) publish(g->published[i], g->published[i], NULL);
         free(g->published[i]);
     }
@@ -345,28 +389,49 @@ static void progress(const char *kind, const char *message, int percent) {
     lsp_send(lsp_notification("$/progress", params));
 }
 
-static void check_done(uv_work_t *req, int status) {
-    CheckJob *j = req->data;
-    g->running = false;
-    if (g->stopping) {
-        if (j->ok) sg_engine_free(&j->run);
-        free_job(j);
-        return;
+/* The published diagnostics of one open module (the fast path). */
+static void publish_module(const SgModule *m) {
+    if (!g->client_pull) publish(m->abs_path, m->path, &m->diags);
+    uint32_t k = 0;
+    while (k < g->npublished && strcmp(g->published[k], m->abs_path) != 0) k++;
+    if (m->diags.len && k == g->npublished) {
+        g->published = sg_xrealloc(g->published, sizeof *g->published * (g->npublished + 1));
+        g->published[g->npublished++] = sg_xstrdup(m->abs_path);
+    } else if (!m->diags.len && k < g->npublished) {
+        free(g->published[k]);
+        g->published[k] = g->published[--g->npublished];
     }
-    bool stale = j->gen != g->gen || status != 0;
+}
+
+/* Has `last` seen every change so far? (Pull requests wait until then.) */
+static bool is_current(void) {
+    if (!g->last || g->full_needed || g->full_running || g->fast_running || g->full_done ||
+        g->last_full_gen < g->nonfast_gen)
+        return false;
+    for (uint32_t i = 0; i < g->ndocs; i++)
+        if (g->docs[i]->fast_pending) return false;
+    return true;
+}
+
+static void finish_full(CheckJob *j, int status) {
+    /* stale only if a change the fast path cannot take came after the
+     * snapshot; edits of open documents since are re-applied to it */
+    bool stale = g->nonfast_gen > j->gen || status != 0;
     if (!j->ok) {
         logf_("check failed: %s", j->err ? j->err : "unknown error");
     } else if (stale) {
-        sg_engine_free(&j->run);    /* a newer edit made this result stale */
+        sg_engine_free(&j->run);    /* a newer change made this result stale */
         release_memory();
+        g->full_needed = true;
     } else {
         free_run(g->last);
         g->last = sg_xmalloc(sizeof *g->last);
         *g->last = j->run;
-        g->last_gen = j->gen;
+        g->last_full_gen = j->gen;
+        for (uint32_t i = 0; i < g->ndocs; i++) g->docs[i]->fast_pending = g->docs[i]->changed_gen > j->gen;
         if (j->first) progress("report", "publishing diagnostics", 90);
-        publish_run();
-        answer_pending();
+        publish_run(j->gen);
+        if (is_current()) answer_pending();
         if (g->client_pull && g->client_refresh) {
             cJSON *req = lsp_notification("workspace/diagnostic/refresh", NULL);
             cJSON_AddNumberToObject(req, "id", ++g->next_request_id);
@@ -380,54 +445,156 @@ static void check_done(uv_work_t *req, int status) {
         progress("end", "done", -1);
     }
     free_job(j);
-    if (g->dirty || stale) uv_timer_start(&g->debounce, debounce_fired, DEBOUNCE_MS, 0);
 }
 
-static void start_check(bool first) {
-    if (g->sink) return;
-    if (g->running || g->state != 1) {
-        g->dirty = true;
+static void check_done(uv_work_t *req, int status) {
+    CheckJob *j = req->data;
+    g->full_running = false;
+    if (g->stopping) {
+        if (j->ok) sg_engine_free(&j->run);
+        free_job(j);
         return;
     }
-    g->dirty = false;
+    if (g->fast_running) {
+        g->full_done = j;   /* `last` is being read: install it when that is over */
+        if (status != 0) j->ok = false;
+        return;
+    }
+    finish_full(j, status);
+    kick();
+}
+
+static void fast_done(uv_work_t *req, int status) {
+    CheckJob *j = req->data;
+    g->fast_running = false;
+    if (g->stopping) {
+        free_job(j);
+        return;
+    }
+    /* a change the fast path cannot take makes the whole job stale; a later
+     * edit of one document, that document's result */
+    bool stale_all = g->nonfast_gen > j->gen || status != 0;
+    uint32_t nchecked = 0;
+    for (uint32_t i = 0; i < j->noverlays && !stale_all; i++) {
+        Doc *d = find_doc_by_path(j->overlays[i].path);
+        SgUpdate *u = &j->updates[i];
+        if (!d || d->changed_gen > j->gen) continue;
+        switch (u->kind) {
+        case SG_UPDATE_NONE:
+            publish(d->path, d->path, NULL);
+            break;
+        case SG_UPDATE_FULL:
+            logf_("%s: %s; checking the workspace", d->path, u->why);
+            g->nonfast_gen = g->gen;
+            g->full_needed = true;
+            break;
+        case SG_UPDATE_SAME:
+            publish_module(sg_engine_module_at(g->last, d->path));
+            break;
+        case SG_UPDATE_BODY:
+        case SG_UPDATE_SIG: {
+            SgModule *m = u->m;
+            nchecked++;
+            if (u->kind == SG_UPDATE_SIG) logf_("%s: its signature changed; checking its dependents", m->name);
+            if (!sg_engine_swap(g->last, u)) g->full_needed = true;
+            publish_module(m);
+            break;
+        }
+        }
+    }
+    if (!stale_all) logf_("re-checked %u open modules in %.2f ms", nchecked, j->ms);
+    free_job(j);
+    if (g->full_done) {
+        CheckJob *f = g->full_done;
+        g->full_done = NULL;
+        finish_full(f, 0);
+    }
+    if (is_current()) answer_pending();
+    kick();
+}
+
+static void start_full(bool first) {
+    if (g->sink) return;
+    if (g->full_running || g->state != 1) {
+        g->full_needed = true;
+        return;
+    }
+    g->full_needed = false;
     CheckJob *j = sg_xcalloc(1, sizeof *j);
     j->req.data = j;
     j->gen = g->gen;
     j->first = first || !g->first_done;   /* until the start-up check has completed */
-    j->overlays = sg_xcalloc(g->ndocs + 1, sizeof *j->overlays);
-    for (uint32_t i = 0; i < g->ndocs; i++) {
-        Doc *d = g->docs[i];
-        char *t = sg_xmalloc(d->len + 1);
-        memcpy(t, d->text, d->len + 1);
-        j->overlays[j->noverlays++] = (SgOverlay){sg_xstrdup(d->path), t, d->len};
-    }
+    snapshot_docs(j, false);
     j->opt = (SgEngineOptions){.root = g->root, .std_dir = g->std_dir, .jobs = 2, .cache_dir = g->cache_dir,
                                .cache_keep = 100000, .overlays = j->overlays, .noverlays = j->noverlays,
                                .overlay_facts = true};
     if (j->first) progress("report", "checking modules", 10);
-    g->running = true;
+    g->full_running = true;
     int rc = uv_queue_work(g->loop, &j->req, check_work, check_done);
     if (rc < 0) {
         logf_("cannot start a check: %s", uv_strerror(rc));
-        g->running = false;
+        g->full_running = false;
         free_job(j);
     }
 }
 
-static void debounce_fired(uv_timer_t *t) {
-    (void)t;
-    start_check(false);
+/* Edited open documents, re-checked at once (no debounce: it takes a few
+ * milliseconds, and edits that arrive meanwhile are taken by the next). */
+static void start_fast(void) {
+    CheckJob *j = sg_xcalloc(1, sizeof *j);
+    j->req.data = j;
+    j->gen = g->gen;
+    j->base = g->last;
+    snapshot_docs(j, true);
+    if (!j->noverlays) {
+        free_job(j);
+        return;
+    }
+    for (uint32_t i = 0; i < g->ndocs; i++) g->docs[i]->fast_pending = false;
+    j->updates = sg_xcalloc(j->noverlays, sizeof *j->updates);
+    g->fast_running = true;
+    int rc = uv_queue_work(g->loop, &j->req, fast_work, fast_done);
+    if (rc < 0) {
+        logf_("cannot start a check: %s", uv_strerror(rc));
+        g->fast_running = false;
+        g->nonfast_gen = g->gen;    /* a whole run takes the edits instead */
+        g->full_needed = true;
+        free_job(j);
+    }
 }
 
-static void schedule_check(void) {
+static void kick(void) {
+    if (g->sink || g->state != 1 || g->stopping) return;
+    if (!g->fast_running && !g->full_done && g->last && g->last_full_gen >= g->nonfast_gen) start_fast();
+    /* at most DEBOUNCE_MS after the first change that needs it, however
+     * fast the edits come */
+    if (g->full_needed && !g->full_running && !uv_is_active((uv_handle_t *)&g->debounce))
+        uv_timer_start(&g->debounce, debounce_fired, DEBOUNCE_MS, 0);
+}
+
+static void debounce_fired(uv_timer_t *t) {
+    (void)t;
+    if (g->full_needed) start_full(false);
+}
+
+/* Every change goes through here: `d` is an open document that was edited
+ * (the fast path may take it); NULL is any other change. */
+static void changed(Doc *d) {
     g->gen++;
-    if (!g->sink) uv_timer_start(&g->debounce, debounce_fired, DEBOUNCE_MS, 0);
+    if (d) {
+        d->changed_gen = g->gen;
+        d->fast_pending = true;
+    } else {
+        g->nonfast_gen = g->gen;
+        g->full_needed = true;
+    }
+    kick();
 }
 
 /* ---- file watching (when the client does not watch for us) ---- */
 static void dir_changed(void *ctx) {
     (void)ctx;
-    schedule_check();
+    changed(NULL);
 }
 
 static void watch_workspace(void) {
@@ -579,8 +746,8 @@ static void on_initialized(void) {
         cJSON_AddNumberToObject(req, "id", g->progress_id);
         lsp_send(req);
     }
-    g->gen++;
-    start_check(true);
+    g->nonfast_gen = ++g->gen;
+    start_full(true);
 }
 
 static void on_did_open(const cJSON *params) {
@@ -616,7 +783,7 @@ static void on_did_open(const cJSON *params) {
     d->len = strlen(text);
     d->text = sg_xstrdup(text);
     d->version = i64(version);
-    schedule_check();
+    changed(NULL);
 }
 
 static bool apply_change(Doc *d, const cJSON *ch) {
@@ -666,7 +833,7 @@ static void on_did_change(const cJSON *params) {
     cJSON_ArrayForEach(ch, changes) {
         if (!apply_change(d, ch)) logf_("malformed content change for %s: ignored", uri);
     }
-    schedule_check();
+    changed(d);
 }
 
 static void on_did_close(const cJSON *params) {
@@ -675,9 +842,30 @@ static void on_did_close(const cJSON *params) {
         if (strcmp(g->docs[i]->uri, uri) != 0) continue;
         free_doc(g->docs[i]);
         g->docs[i] = g->docs[--g->ndocs];
-        schedule_check();   /* the file on disk counts again */
+        changed(NULL);      /* the file on disk counts again */
         return;
     }
+}
+
+/* A saved buffer changes nothing we check (the buffer already won over the
+ * file), unless the client saved a document it had not opened with us. */
+static void on_did_save(const cJSON *params) {
+    const char *uri = str_at(params, "textDocument", "uri");
+    if (!uri || !find_doc(uri)) changed(NULL);
+}
+
+/* Files changed on disk; a change to a file open in the editor is not one
+ * for us (its buffer wins), its creation or deletion may be. */
+static void on_watched_files(const cJSON *params) {
+    const cJSON *changes = cJSON_GetObjectItemCaseSensitive(params, "changes"), *c;
+    bool any = !cJSON_IsArray(changes) || cJSON_GetArraySize(changes) == 0;
+    cJSON_ArrayForEach(c, changes) {
+        const char *uri = str_at(c, "uri", NULL);
+        double type = 0;
+        num_at(c, "type", &type);
+        if (!uri || !find_doc(uri) || type != 2) any = true;
+    }
+    if (any) changed(NULL);
 }
 
 static cJSON *position_json(uint32_t line, uint32_t ch) {
@@ -773,7 +961,7 @@ static void answer_pull(const cJSON *id, const cJSON *params);
 /* Pull requests are answered from a check that has seen every change so
  * far; until then they wait (and may be cancelled). */
 static void on_pull_diagnostics(const cJSON *id, const cJSON *params) {
-    if (g->last && g->last_gen == g->gen) {
+    if (is_current()) {
         answer_pull(id, params);
         return;
     }
@@ -847,14 +1035,10 @@ static SgModule *open_module(const char *uri) {
     char *path = uri_to_path(uri);
     if (!path) return NULL;
     Doc *d = find_doc(uri);
-    SgModule *r = NULL;
-    for (uint32_t i = 0; i < g->last->prog.n && !r; i++) {
-        SgModule *m = g->last->prog.mods[i];
-        if (m->facts && m->abs_path && (strcmp(m->abs_path, path) == 0 || (d && strcmp(m->abs_path, d->path) == 0)))
-            r = m;
-    }
+    SgModule *r = sg_engine_module_at(g->last, path);
+    if (!r && d) r = sg_engine_module_at(g->last, d->path);
     free(path);
-    return r;
+    return r && r->facts ? r : NULL;
 }
 
 /* The position of a request as a byte offset in the text the facts were
@@ -1708,7 +1892,8 @@ static void dispatch(cJSON *msg) {
     else if (strcmp(m, "textDocument/didOpen") == 0) on_did_open(params);
     else if (strcmp(m, "textDocument/didChange") == 0) on_did_change(params);
     else if (strcmp(m, "textDocument/didClose") == 0) on_did_close(params);
-    else if (strcmp(m, "textDocument/didSave") == 0 || strcmp(m, "workspace/didChangeWatchedFiles") == 0) schedule_check();
+    else if (strcmp(m, "textDocument/didSave") == 0) on_did_save(params);
+    else if (strcmp(m, "workspace/didChangeWatchedFiles") == 0) on_watched_files(params);
     else if (strcmp(m, "$/cancelRequest") == 0) on_cancel(params);
     else if (strncmp(m, "$/", 2) != 0) logf_("notification %s: ignored", m);
 }
@@ -1818,6 +2003,10 @@ int sg_lsp_main(const char *std_dir, const char *log_path) {
     uv_run(g->loop, UV_RUN_DEFAULT);    /* also waits for a running check */
     uv_loop_close(g->loop);
     int code = g->exit_code;
+    if (g->full_done) {
+        if (g->full_done->ok) sg_engine_free(&g->full_done->run);
+        free_job(g->full_done);
+    }
     free_run(g->last);
     for (uint32_t i = 0; i < g->npending; i++) cJSON_Delete(g->pending[i]);
     free(g->pending);

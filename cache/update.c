@@ -1,0 +1,218 @@
+/* update.c - the language server's fast path: one open module re-checked
+ * against the last run, and swapped into it (see engine.h).
+ *
+ * Why it is sound: the new record is linked to the same targets, with the
+ * same statuses, as the old one (the import list is unchanged, and nothing
+ * else changed since the run: the caller guarantees that every other change
+ * goes through a whole run), so it sees exactly the tables a whole run
+ * would give it, and its key, diagnostics and signature are what a whole
+ * run would compute. Other modules keep pointing at the old record's
+ * tables; while the export hash is unchanged those tables are equivalent
+ * for every importer, so the old record lives on as a zombie until the run
+ * is freed. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_impl.h"
+#include "sig.h"
+
+/* Zombies a run may collect before it asks for a whole run (which starts
+ * from scratch and frees them all). */
+#define MAX_ZOMBIES 64
+#define MAX_ZOMBIE_BYTES (64u << 20)
+
+static SgUpdate full(const char *why) { return (SgUpdate){.kind = SG_UPDATE_FULL, .why = why}; }
+
+/* Does m import, directly or not, a module swapped in with a new signature?
+ * Then the tables m would be checked against are stale. */
+static bool imports_changed_signature(const SgEngineRun *run, const SgModule *m) {
+    const SgProgram *p = &run->prog;
+    bool *seen = sg_xcalloc(p->n + 1, sizeof *seen);
+    uint32_t *stack = sg_xmalloc(sizeof *stack * (p->n + 1)), sp = 0;
+    bool hit = false;
+    stack[sp++] = m->index;
+    seen[m->index] = true;
+    while (sp && !hit) {
+        const SgModule *x = p->mods[stack[--sp]];
+        for (uint32_t k = 0; k < x->nimports && !hit; k++) {
+            const SgModule *t = x->imports[k].target;
+            if (!t || t->index >= p->n || seen[t->index]) continue;
+            seen[t->index] = true;
+            hit = p->mods[t->index]->sig_changed;
+            stack[sp++] = t->index;
+        }
+    }
+    free(seen);
+    free(stack);
+    return hit;
+}
+
+static bool same_imports(const SgModule *a, const SgModule *b) {
+    if (a->nimport_paths != b->nimport_paths || a->nimports != b->nimports) return false;
+    for (uint32_t k = 0; k < a->nimport_paths; k++)
+        if (strcmp(a->import_paths[k], b->import_paths[k]) != 0) return false;
+    return true;
+}
+
+SgUpdate sg_engine_update(const SgEngineRun *run, const SgOverlay *o) {
+    SgProgram *p = (SgProgram *)&run->prog;    /* read only: see engine.h */
+    SgModule *old = sg_engine_module_at(run, o->path);
+    if (!old) return (SgUpdate){.kind = SG_UPDATE_NONE};
+    if (old->is_std) return full("a module of the standard library");
+    if (!old->overlay || !old->facts || !old->checked) return full("not checked as an open module in the last run");
+    if (old->dup_rel) return full("a duplicate module name");
+    if (p->prelude && !p->prelude->resolved) return full("the prelude is not resolved");
+    if (run->sig_changed && imports_changed_signature(run, old))
+        return full("a module it imports changed its signature");
+    SgHash h = sg_hash(o->text, o->len);
+    if (memcmp(h.b, old->source_hash, 16) == 0) return (SgUpdate){.kind = SG_UPDATE_SAME};
+
+    SgModule *m = sg_xcalloc(1, sizeof *m);
+    m->name = old->name;
+    m->mname = old->mname;
+    m->path = old->path;
+    m->rel = old->rel;
+    m->abs_path = sg_xstrdup(old->abs_path);
+    m->index = old->index;
+    m->scc = old->scc;
+    m->cyclic = old->cyclic;
+    sg_arena_init(&m->sig_arena);
+    sg_arena_init(&m->tree_arena);
+    sg_arena_init(&m->diag_arena);
+    m->diags.arena = &m->diag_arena;
+    m->overlay = m->read_this_run = true;
+    m->src = sg_xmalloc(o->len + 1);
+    memcpy(m->src, o->text, o->len);
+    m->src[o->len] = 0;
+    m->len = o->len > UINT32_MAX - 16 ? UINT32_MAX - 16 : (uint32_t)o->len;
+    memcpy(m->source_hash, h.b, 16);
+    sg_eng_parse(m);
+    sg_eng_import_paths_from_ast(m);
+    m->nimports = m->nimport_paths;
+    if (!same_imports(m, old)) {
+        sg_module_free(m);
+        return full("its imports changed");
+    }
+    m->imports = SG_NEW_N(&m->sig_arena, SgImport, m->nimports + 1);
+    for (uint32_t k = 0; k < m->nimports; k++) {
+        SgImport *imp = &m->imports[k];
+        imp->path = sg_name_c(m->import_paths[k]);
+        imp->target = old->imports[k].target;
+        imp->status = old->imports[k].status;
+        imp->has_error = old->imports[k].has_error;
+        if (imp->status == IMP_OK && !imp->target->resolved) {
+            sg_module_free(m);
+            return full("an import's tables are not loaded");
+        }
+    }
+    sg_eng_compute_key(p, m);
+    m->facts = sg_xcalloc(1, sizeof *m->facts);
+    m->checked = true;
+    sg_eng_link_diags(m);
+    sg_resolve_module(p, m);
+    SgHash eh = sg_sig_export_hash(m, sg_eng_hash_of);
+    memcpy(m->export_hash, eh.b, 16);
+    SgHash nh = sg_sig_names_hash(m);
+    memcpy(m->names_hash, nh.b, 16);
+    sg_check_module(p, m);
+    sg_eng_finish(m, true);
+    bool same = memcmp(m->export_hash, old->export_hash, 16) == 0 && memcmp(m->names_hash, old->names_hash, 16) == 0;
+    return (SgUpdate){.kind = same ? SG_UPDATE_BODY : SG_UPDATE_SIG, .m = m};
+}
+
+/* ---- the swap (the thread that owns the run) ---- */
+static bool span_eq(SgSpan a, SgSpan b) { return a.start == b.start && a.end == b.end; }
+
+/* Where the item, field or constructor of `old` at span s is in `nw`, found
+ * by name. False when there is none (the fact keeps pointing at old). */
+static bool remap(SgModule *old, SgModule *nw, SgFact *f) {
+    SgSpan s = f->target_span;
+    if (span_eq(s, (SgSpan){0, 0})) return true;
+    for (uint32_t i = 0; i < old->values.cap; i++) {
+        SgValue *v = old->values.slots[i].value;
+        if (!old->values.slots[i].key.s || v->owner != old || !span_eq(v->span, s)) continue;
+        SgValue *w = sg_map_get(&nw->values, v->name);
+        if (!w || w->owner != nw || w->kind != v->kind) return false;
+        f->target_span = w->span;
+        f->doc = w->doc;
+        return true;
+    }
+    for (uint32_t i = 0; i < old->types.cap; i++) {
+        SgTypeEntry *e = old->types.slots[i].value;
+        if (!old->types.slots[i].key.s || e->owner != old) continue;
+        SgTypeEntry *w = NULL;
+        if (span_eq(e->span, s) || (e->kind == TENT_DEF && span_eq(e->def->span, s))) {
+            w = sg_map_get(&nw->types, e->name);
+            if (!w || w->owner != nw || w->kind != e->kind) return false;
+            bool def = e->kind == TENT_DEF && span_eq(e->def->span, s);
+            f->target_span = def ? w->def->span : w->span;
+            f->doc = def ? w->def->doc : w->doc;
+            return true;
+        }
+        if (e->kind != TENT_DEF) continue;
+        SgTypeDef *d = e->def;
+        for (uint32_t k = 0; k < d->nfields + d->nctors; k++) {
+            bool field = k < d->nfields;
+            SgName name = field ? d->fields[k].name : d->ctors[k - d->nfields].name;
+            if (!span_eq(field ? d->fields[k].span : d->ctors[k - d->nfields].span, s)) continue;
+            w = sg_map_get(&nw->types, e->name);
+            if (!w || w->kind != TENT_DEF) return false;
+            for (uint32_t j = 0; j < w->def->nfields + w->def->nctors; j++) {
+                bool wf = j < w->def->nfields;
+                if (wf != field) continue;
+                SgName wn = wf ? w->def->fields[j].name : w->def->ctors[j - w->def->nfields].name;
+                if (!sg_name_eq(wn, name)) continue;
+                f->target_span = wf ? w->def->fields[j].span : w->def->ctors[j - w->def->nfields].span;
+                return true;
+            }
+            return false;
+        }
+    }
+    return false;
+}
+
+bool sg_engine_swap(SgEngineRun *run, SgUpdate *u) {
+    SgModule *m = u->m, *old = run->prog.mods[m->index];
+    SgProgram *p = &run->prog;
+    p->mods[m->index] = m;
+    sg_map_set(&p->by_name, m->mname, m);
+    sg_map_set(&run->by_path, sg_name_c(m->abs_path), m);
+    bool keep = false;  /* does anything still point into old? */
+    if (u->kind == SG_UPDATE_SIG) {
+        m->sig_changed = run->sig_changed = true;
+        keep = true;    /* its importers' facts and tables are stale until the whole run */
+    } else {
+        m->sig_changed = old->sig_changed;
+        /* other open modules' facts that name old's items: same items, new spans and docs */
+        for (uint32_t i = 0; i < p->n; i++) {
+            SgModule *x = p->mods[i];
+            for (uint32_t k = 0; x != m && x->facts && k < x->facts->len; k++) {
+                SgFact *f = &x->facts->items[k];
+                if (f->target != old) continue;
+                if (remap(old, m, f)) f->target = m;
+                else keep = true;
+            }
+        }
+        /* the tables of importers (and of their importers) point into old's */
+        for (uint32_t i = 0; i < p->n && !keep; i++)
+            for (uint32_t k = 0; k < p->mods[i]->nimports && !keep; k++) keep = p->mods[i]->imports[k].target == old;
+    }
+    u->m = NULL;
+    if (!keep) {
+        sg_module_free(old);
+        return !run->sig_changed;
+    }
+    /* what nobody can reach any more goes now */
+    sg_diags_free(&old->diags);
+    sg_arena_free(&old->diag_arena);
+    sg_arena_free(&old->tree_arena);
+    sg_buf_free(&old->sig_blob);
+    sg_buf_free(&old->diag_blob);
+    if (old->facts) free(old->facts->items);
+    free(old->facts);
+    old->facts = NULL;
+    run->zombies = sg_xrealloc(run->zombies, sizeof *run->zombies * (run->nzombies + 1));
+    run->zombies[run->nzombies++] = old;
+    run->zombie_bytes += old->len + old->sig_arena.total;
+    return !run->sig_changed && run->nzombies <= MAX_ZOMBIES && run->zombie_bytes <= MAX_ZOMBIE_BYTES;
+}
