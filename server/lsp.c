@@ -19,6 +19,7 @@
 #include <uv.h>
 
 #include "../cache/engine.h"
+#include "../cache/store.h"
 #include "../checker/ast.h"
 #include "../include/sigil.h"
 #include "../protocol/jsonrpc.h"
@@ -26,6 +27,10 @@
 #include "dirwatch.h"
 
 #define DEBOUNCE_MS 15
+/* Results of the fast path are written to the on-disk cache behind, in
+ * batches: after this quiet time, or at once past STORE_BATCH results. */
+#define STORE_DELAY_MS 1000
+#define STORE_BATCH 256
 
 typedef struct Doc {
     char *uri;
@@ -36,6 +41,20 @@ typedef struct Doc {
     uint64_t changed_gen;   /* generation of its last edit */
     bool fast_pending;      /* edited since the fast path last took it */
 } Doc;
+
+/* A result of the fast path waiting to be written to the on-disk cache:
+ * copies, as the module may be replaced before they are written. */
+typedef struct PendingResult {
+    SgHash key, export_hash;
+    SgBuf sig, diags;
+} PendingResult;
+
+typedef struct StoreJob {
+    uv_work_t req;
+    char *cache_dir;
+    PendingResult *items;
+    uint32_t n;
+} StoreJob;
 
 /* A check on the thread pool: a whole engine run over a snapshot, or the
  * fast path (each edited open module re-checked against `base`). */
@@ -74,6 +93,10 @@ typedef struct Lsp {
      * rests on `last` being current but for the edited modules. */
     bool full_needed, full_running, fast_running;
     CheckJob *full_done;        /* a whole run that finished while a fast job read `last` */
+    PendingResult *to_store;    /* the fast path's results, not yet in the on-disk cache */
+    uint32_t nto_store;
+    uv_timer_t store_timer;
+    bool store_running;
     uint64_t nonfast_gen;       /* generation of the last change the fast path cannot take */
     uint64_t last_full_gen;     /* snapshot generation of the whole run in `last` */
     char **published;   /* URIs whose last published diagnostics were not empty */
@@ -389,6 +412,74 @@ static void progress(const char *kind, const char *message, int percent) {
     lsp_send(lsp_notification("$/progress", params));
 }
 
+/* ---- writing the fast path's results behind ---- */
+static void store_work(uv_work_t *req) {
+    StoreJob *j = req->data;
+    SgStore *st = sg_store_open(j->cache_dir);
+    if (!st) return;
+    if (sg_store_begin(st)) {
+        for (uint32_t i = 0; i < j->n; i++)
+            sg_store_put_result(st, &j->items[i].key, &j->items[i].export_hash, &j->items[i].sig, &j->items[i].diags);
+        sg_store_commit(st);
+    }
+    sg_store_close(st);
+}
+
+static void free_store_job(StoreJob *j) {
+    for (uint32_t i = 0; i < j->n; i++) {
+        sg_buf_free(&j->items[i].sig);
+        sg_buf_free(&j->items[i].diags);
+    }
+    free(j->items);
+    free(j->cache_dir);
+    free(j);
+}
+
+static StoreJob *take_pending_results(void) {
+    StoreJob *j = sg_xcalloc(1, sizeof *j);
+    j->req.data = j;
+    j->cache_dir = sg_xstrdup(g->cache_dir);
+    j->items = g->to_store;
+    j->n = g->nto_store;
+    g->to_store = NULL;
+    g->nto_store = 0;
+    return j;
+}
+
+static void store_fired(uv_timer_t *t);
+
+static void store_done(uv_work_t *req, int status) {
+    (void)status;
+    free_store_job(req->data);
+    g->store_running = false;
+    if (g->nto_store && !g->stopping) uv_timer_start(&g->store_timer, store_fired, STORE_DELAY_MS, 0);
+}
+
+static void store_fired(uv_timer_t *t) {
+    (void)t;
+    if (g->store_running || !g->nto_store) return;
+    StoreJob *j = take_pending_results();
+    g->store_running = true;
+    if (uv_queue_work(g->loop, &j->req, store_work, store_done) < 0) {
+        g->store_running = false;
+        free_store_job(j);
+    }
+}
+
+static void store_behind(const SgModule *m) {
+    if (!g->cache_dir || m->uncacheable || !m->sig_blob.len || !m->diag_blob.len) return;
+    g->to_store = sg_xrealloc(g->to_store, sizeof *g->to_store * (g->nto_store + 1));
+    PendingResult *r = &g->to_store[g->nto_store++];
+    memset(r, 0, sizeof *r);
+    memcpy(r->key.b, m->check_key, 16);
+    memcpy(r->export_hash.b, m->export_hash, 16);
+    sg_buf_put(&r->sig, m->sig_blob.data, m->sig_blob.len);
+    sg_buf_put(&r->diags, m->diag_blob.data, m->diag_blob.len);
+    if (g->nto_store >= STORE_BATCH) store_fired(&g->store_timer);
+    else if (!uv_is_active((uv_handle_t *)&g->store_timer))
+        uv_timer_start(&g->store_timer, store_fired, STORE_DELAY_MS, 0);
+}
+
 /* The published diagnostics of one open module (the fast path). */
 static void publish_module(const SgModule *m) {
     if (!g->client_pull) publish(m->abs_path, m->path, &m->diags);
@@ -498,6 +589,7 @@ static void fast_done(uv_work_t *req, int status) {
             if (u->kind == SG_UPDATE_SIG) logf_("%s: its signature changed; checking its dependents", m->name);
             if (!sg_engine_swap(g->last, u)) g->full_needed = true;
             publish_module(m);
+            store_behind(m);
             break;
         }
         }
@@ -1966,7 +2058,7 @@ static void close_free(uv_handle_t *h) { free(h); }
 static void close_all(uv_handle_t *h, void *arg) {
     (void)arg;
     if (uv_is_closing(h)) return;
-    if ((void *)h == (void *)&g->debounce) uv_close(h, NULL);
+    if ((void *)h == (void *)&g->debounce || (void *)h == (void *)&g->store_timer) uv_close(h, NULL);
     else uv_close(h, close_free);
 }
 
@@ -1985,6 +2077,7 @@ int sg_lsp_main(const char *std_dir, const char *log_path) {
     g->exit_code = 1;
     lsp_framer_init(&g->framer, LSP_MAX_MESSAGE);
     uv_timer_init(g->loop, &g->debounce);
+    uv_timer_init(g->loop, &g->store_timer);
     g->in = open_stream(0, true);
     g->out = open_stream(1, false);
     if (!g->in || !g->out) {
@@ -1997,12 +2090,18 @@ int sg_lsp_main(const char *std_dir, const char *log_path) {
     /* drain pending writes (the reply to shutdown, last diagnostics) */
     uv_read_stop(g->in);
     uv_timer_stop(&g->debounce);
+    uv_timer_stop(&g->store_timer);
     sg_dirwatch_close(&g->dirs);
     uv_run(g->loop, UV_RUN_NOWAIT);
     uv_walk(g->loop, close_all, NULL);
     uv_run(g->loop, UV_RUN_DEFAULT);    /* also waits for a running check */
     uv_loop_close(g->loop);
     int code = g->exit_code;
+    if (g->nto_store) {     /* the last results, written before we go */
+        StoreJob *j = take_pending_results();
+        store_work(&j->req);
+        free_store_job(j);
+    }
     if (g->full_done) {
         if (g->full_done->ok) sg_engine_free(&g->full_done->run);
         free_job(g->full_done);

@@ -1200,6 +1200,18 @@ describe('the fast path', () => {
         assert.equal(wholeRuns(server, from), 1);
     });
 
+    test('its results go to the on-disk cache (behind), which `sigil --check` then reuses', async (t) => {
+        const { ws, server } = await featureSession(t);
+        const edited = MAIN.replace('scale(p, 2.0)', 'scale(p, 3.0)');
+        await server.change('main.sg', 2, [{ range: range(4, 36, 4, 39), text: '3.0' }]);
+        await server.waitPublish('main.sg', { version: 2 });
+        ws.write('main.sg', edited);   // as the editor saves it
+        assert.equal((await server.shutdownAndExit()).code, 0);
+        const r = checkJson(ws);
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(r.json.modules, { total: 2, checked: [], reused: ['geo', 'main'] });
+    });
+
     test('many body edits of a module others import: all on the fast path, a dependent\'s queries stay right', async (t) => {
         const { server } = await featureSession(t);
         const from = server.state.stderr.length;
