@@ -23,6 +23,10 @@
  * next run: file timestamps are coarser than the clock we index with. */
 #define RACY_NS 2000000000LL
 
+/* Modules keyed and checked together: enough to keep the threads busy,
+ * few enough that their syntax trees are a small part of the memory. */
+#define CHUNK 512
+
 /* ---- a tiny fork-join pool over libuv threads ---- */
 typedef struct Pool {
     atomic_uint next;
@@ -61,11 +65,15 @@ void sg_parallel_for(int jobs, uint32_t n, void (*fn)(uint32_t, void *), void *c
 static double now_ms(void) { return (double)uv_hrtime() / 1e6; }
 
 /* SIGIL_TIMING=1 prints where a run's time goes, phase by phase, on stderr. */
-static void phase(const char *name, double *t) {
+static void phase_took(const char *name, double ms) {
     static int enabled = -1;
     if (enabled < 0) enabled = getenv("SIGIL_TIMING") && *getenv("SIGIL_TIMING") == '1';
+    if (enabled) fprintf(stderr, "sigil: timing: %-10s %8.2f ms\n", name, ms);
+}
+
+static void phase(const char *name, double *t) {
     double n = now_ms();
-    if (enabled) fprintf(stderr, "sigil: timing: %-10s %8.2f ms\n", name, n - *t);
+    phase_took(name, n - *t);
     *t = n;
 }
 
@@ -78,6 +86,7 @@ typedef struct Ctx {
     SgArena rows_arena;
     SgModule **todo;        /* modules whose bodies are checked this run */
     uint32_t ntodo;
+    const uint32_t *chunk;  /* the import-order slice being parsed ahead */
     int64_t now_ns;
 } Ctx;
 
@@ -107,13 +116,13 @@ static void set_import_paths(SgModule *m, char *const *paths, const SgName *name
     m->nimport_paths = n;
 }
 
-void sg_eng_import_paths_from_ast(SgModule *m) {
+void sg_eng_import_paths_from_ast(SgModule *m, const SgAst *ast) {
     uint32_t n = 0;
-    for (uint32_t i = 0; i < m->ast.nitems; i++) n += m->ast.items[i]->kind == IT_IMPORT && m->ast.items[i]->path.len;
+    for (uint32_t i = 0; i < ast->nitems; i++) n += ast->items[i]->kind == IT_IMPORT && ast->items[i]->path.len;
     SgName *names = sg_xmalloc(sizeof *names * (n + 1));
     n = 0;
-    for (uint32_t i = 0; i < m->ast.nitems; i++)
-        if (m->ast.items[i]->kind == IT_IMPORT && m->ast.items[i]->path.len) names[n++] = m->ast.items[i]->path;
+    for (uint32_t i = 0; i < ast->nitems; i++)
+        if (ast->items[i]->kind == IT_IMPORT && ast->items[i]->path.len) names[n++] = ast->items[i]->path;
     set_import_paths(m, NULL, names, n);
     free(names);
 }
@@ -155,6 +164,22 @@ void sg_eng_parse(SgModule *m) {
 }
 
 /* ---- phase 2: index (parallel; each call touches only its module) ---- */
+
+/* The import list of a module read this run. The tree is not kept: all of
+ * them at once would be most of a cold run's memory. The module is parsed
+ * again, in parallel with the rest of its chunk, if it must be checked. */
+static void index_imports(SgModule *m) {
+    SgArena a;
+    sg_arena_init(&a);
+    SgDiags scratch = {.arena = &a};
+    SgAst ast;
+    sg_parse(&a, m->src, m->len, &ast, &scratch);
+    sg_eng_import_paths_from_ast(m, &ast);
+    sg_diags_free(&scratch);
+    sg_arena_free(&a);
+    m->want_parse = true;
+}
+
 static void index_one(uint32_t i, void *arg) {
     Ctx *c = arg;
     SgModule *m = c->p->mods[i];
@@ -169,8 +194,7 @@ static void index_one(uint32_t i, void *arg) {
         m->read_this_run = true;
         SgHash h = sg_hash(m->src, m->len);
         memcpy(m->source_hash, h.b, 16);
-        sg_eng_parse(m);
-        sg_eng_import_paths_from_ast(m);
+        index_imports(m);
         return;
     }
     struct stat st;
@@ -194,8 +218,7 @@ static void index_one(uint32_t i, void *arg) {
     m->indexed_at_ns = c->now_ns;
     if (row && sg_hash_eq(&h, &row->source_hash) && set_import_paths_from_row(m, row))
         return;     /* same content: parsed only if it must be checked */
-    sg_eng_parse(m);
-    sg_eng_import_paths_from_ast(m);
+    index_imports(m);
 }
 
 /* ---- phase 3: link ---- */
@@ -471,9 +494,27 @@ static void process(Ctx *c, SgModule *m) {
 }
 
 /* ---- phase 5: check (parallel) ---- */
+typedef struct CheckSlice {
+    Ctx *c;
+    uint32_t from;
+} CheckSlice;
+
+static void parse_ahead(uint32_t i, void *arg) {
+    SgModule *m = ((Ctx *)arg)->p->mods[((Ctx *)arg)->chunk[i]];
+    if (m->want_parse && !m->parsed) sg_eng_parse(m);
+}
+
+/* A tree parsed ahead for a module that turned out to be reused. */
+static void drop_tree(SgModule *m) {
+    if (!m->parsed || m->checked) return;
+    sg_arena_free(&m->tree_arena);
+    memset(&m->ast, 0, sizeof m->ast);
+    m->parsed = false;
+}
+
 static void check_one(uint32_t i, void *arg) {
-    Ctx *c = arg;
-    SgModule *m = c->todo[i];
+    Ctx *c = ((CheckSlice *)arg)->c;
+    SgModule *m = c->todo[((CheckSlice *)arg)->from + i];
     sg_check_module(c->p, m);
     sg_eng_finish(m, c->store && !m->uncacheable);
 }
@@ -721,13 +762,30 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
         process(&c, p->prelude);
         ensure_tables(p, p->prelude);
     }
-    for (uint32_t i = 0; i < p->n; i++) process(&c, p->mods[order[i]]);
+    /* Keys and checks, chunk by chunk in import order, so that only one
+     * chunk's syntax trees are alive at a time. A chunk's modules import
+     * only modules of earlier chunks or of the same chunk before them, and
+     * their checks read only tables, which are complete once resolved. */
+    double t_keys = 0, t_check = 0;
+    uint32_t from = 0;      /* todo[from..] are not checked yet (the prelude may be) */
+    for (uint32_t a = 0; a < p->n; a += CHUNK) {
+        uint32_t b = a + CHUNK < p->n ? a + CHUNK : p->n;
+        c.chunk = order + a;
+        sg_parallel_for(opt->jobs, b - a, parse_ahead, &c);
+        double t0 = now_ms();
+        for (uint32_t i = a; i < b; i++) process(&c, p->mods[order[i]]);
+        double t1 = now_ms();
+        sg_parallel_for(opt->jobs, c.ntodo - from, check_one, &(CheckSlice){&c, from});
+        from = c.ntodo;
+        for (uint32_t i = a; i < b; i++) drop_tree(p->mods[order[i]]);
+        t_keys += t1 - t0;
+        t_check += now_ms() - t1;
+    }
     free(order);
     if (c.store) sg_store_end_read(c.store);
-    phase("keys", &t);
-
-    sg_parallel_for(opt->jobs, c.ntodo, check_one, &c);
-    phase("check", &t);
+    phase_took("keys", t_keys);
+    phase_took("check", t_check);
+    t = now_ms();
     for (uint32_t i = 0; i < p->n; i++)
         if (!p->mods[i]->is_std && p->mods[i]->reused) run->nreused++;
     if (c.store) store_results(&c, opt);

@@ -7,7 +7,7 @@
 #include "hash.h"
 
 void sg_eng_parse(SgModule *m);
-void sg_eng_import_paths_from_ast(SgModule *m);
+void sg_eng_import_paths_from_ast(SgModule *m, const SgAst *ast);
 /* E101, E102 and E107 at the import items of a module checked in this run. */
 void sg_eng_link_diags(SgModule *m);
 void sg_eng_compute_key(SgProgram *p, SgModule *m);

@@ -87,7 +87,7 @@ SgUpdate sg_engine_update(const SgEngineRun *run, const SgOverlay *o) {
     m->len = o->len > UINT32_MAX - 16 ? UINT32_MAX - 16 : (uint32_t)o->len;
     memcpy(m->source_hash, h.b, 16);
     sg_eng_parse(m);
-    sg_eng_import_paths_from_ast(m);
+    sg_eng_import_paths_from_ast(m, &m->ast);
     m->nimports = m->nimport_paths;
     if (!same_imports(m, old)) {
         sg_module_free(m);

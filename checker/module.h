@@ -74,6 +74,7 @@ struct SgModule {
     bool sig_bad;           /* the cached signature could not be decoded */
     bool uncacheable;       /* e.g. unreadable: never store its result */
     bool stat_ok, read_this_run;
+    bool want_parse;        /* read and changed: parsed ahead of the key phase, in parallel */
     bool overlay;           /* source from an editor buffer: never recorded in the file index */
     bool sig_changed;       /* swapped in with a new signature: its dependents are stale */
     int64_t size, mtime_ns, ino, indexed_at_ns;
