@@ -789,6 +789,10 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     for (uint32_t i = 0; i < p->n; i++)
         if (!p->mods[i]->is_std && p->mods[i]->reused) run->nreused++;
     if (c.store) store_results(&c, opt);
+    for (uint32_t i = 0; i < p->n; i++) {     /* stored: a long-lived run need not keep them */
+        sg_buf_free(&p->mods[i]->sig_blob);
+        sg_buf_free(&p->mods[i]->diag_blob);
+    }
     phase("store", &t);
 
     /* run-level diagnostics, never cached: a second file with this module's name */

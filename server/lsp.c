@@ -518,6 +518,7 @@ static void finish_full(CheckJob *j, int status) {
         free_run(g->last);
         g->last = sg_xmalloc(sizeof *g->last);
         *g->last = j->run;
+        release_memory();   /* the run's syntax trees, freed on the worker threads */
         g->last_full_gen = j->gen;
         for (uint32_t i = 0; i < g->ndocs; i++) g->docs[i]->fast_pending = g->docs[i]->changed_gen > j->gen;
         if (j->first) progress("report", "publishing diagnostics", 90);
@@ -838,8 +839,9 @@ static void on_initialized(void) {
         cJSON_AddNumberToObject(req, "id", g->progress_id);
         lsp_send(req);
     }
-    g->nonfast_gen = ++g->gen;
-    start_full(true);
+    /* after the debounce, so that the didOpen that usually follows at once
+     * is part of the start-up run instead of making it stale */
+    changed(NULL);
 }
 
 static void on_did_open(const cJSON *params) {
