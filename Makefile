@@ -67,7 +67,8 @@ asan:
 	  LDFLAGS="-fsanitize=address,undefined" test
 
 # The parallel checker under ThreadSanitizer: conformance and the CLI tests
-# (which run -j2 and -j8 on many modules), plus a generated workspace.
+# (which run -j2 and -j8 on many modules), a generated workspace, and the
+# language server's tests and soak test.
 tsan:
 	$(MAKE) BUILD=build/tsan CC=clang CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=thread" build/tsan/sigil
@@ -78,6 +79,10 @@ tsan:
 	python3 bench/edit.py build/tsan/ws signature >/dev/null
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/sigil --check -j4 build/tsan/ws >/dev/null
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" python3 tests/conformance.py --sigil build/tsan/sigil
+	@# the language server: fast-path checks, whole runs and queries on several threads
+	SIGIL=build/tsan/sigil TSAN_OPTIONS="halt_on_error=1 exitcode=66" SIGIL_LSP_TIMEOUT_MS=60000 tests/lsp/run.sh
+	SIGIL=build/tsan/sigil TSAN_OPTIONS="halt_on_error=1 exitcode=66" SOAK_EDITS=3000 SOAK_RSS_SLACK_MB=2000 \
+	  SOAK_WAIT_MS=60000 node tests/lsp/soak/soak.mjs
 
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_TARGETS := $(BUILD)/fuzz-check $(BUILD)/fuzz-cache $(BUILD)/fuzz-lsp
