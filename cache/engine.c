@@ -776,6 +776,7 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
         for (uint32_t i = a; i < b; i++) process(&c, p->mods[order[i]]);
         double t1 = now_ms();
         sg_parallel_for(opt->jobs, c.ntodo - from, check_one, &(CheckSlice){&c, from});
+        if (opt->checked && c.ntodo > from) opt->checked(c.todo + from, c.ntodo - from, opt->checked_ctx);
         from = c.ntodo;
         for (uint32_t i = a; i < b; i++) drop_tree(p->mods[order[i]]);
         t_keys += t1 - t0;

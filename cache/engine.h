@@ -35,6 +35,11 @@ typedef struct SgEngineOptions {
     uint32_t noverlays;
     bool overlay_facts;         /* check the overlays' modules and record SgFacts for them */
     bool all_facts;             /* ... and every workspace module (for a rename) */
+    /* Called on the engine's thread after each chunk's checks with the
+     * modules checked in it, whose diagnostics are final (but for the E107
+     * of a duplicate file): a server can publish before the run is over. */
+    void (*checked)(SgModule *const *mods, uint32_t n, void *ctx);
+    void *checked_ctx;
 } SgEngineOptions;
 
 /* A file that is not a module (E100) or lost a duplicate-name contest

@@ -56,6 +56,15 @@ typedef struct StoreJob {
     uint32_t n;
 } StoreJob;
 
+/* Diagnostics of an open module, checked by a whole run still in progress:
+ * published before the run ends (dependents of a changed signature). */
+typedef struct EarlyResult {
+    uint64_t gen;       /* the run's snapshot generation */
+    char *path;
+    SgArena arena;
+    SgDiags diags;
+} EarlyResult;
+
 /* A check on the thread pool: a whole engine run over a snapshot, or the
  * fast path (each edited open module re-checked against `base`). */
 typedef struct CheckJob {
@@ -97,6 +106,10 @@ typedef struct Lsp {
     uint32_t nto_store;
     uv_timer_t store_timer;
     bool store_running;
+    uv_async_t early_async;     /* worker -> loop: `early` has results */
+    uv_mutex_t early_mu;
+    EarlyResult **early;
+    uint32_t nearly;
     uint64_t nonfast_gen;       /* generation of the last change the fast path cannot take */
     uint64_t last_full_gen;     /* snapshot generation of the whole run in `last` */
     char **published;   /* URIs whose last published diagnostics were not empty */
@@ -412,6 +425,68 @@ static void progress(const char *kind, const char *message, int percent) {
     lsp_send(lsp_notification("$/progress", params));
 }
 
+/* ---- open modules published as a whole run checks them ---- */
+
+/* On the whole run's thread. */
+static void early_checked(SgModule *const *mods, uint32_t n, void *ctx) {
+    CheckJob *j = ctx;
+    bool any = false;
+    for (uint32_t i = 0; i < n; i++) {
+        const SgModule *m = mods[i];
+        if (!m->overlay || !m->abs_path || m->dup_rel) continue;
+        EarlyResult *e = sg_xcalloc(1, sizeof *e);
+        e->gen = j->gen;
+        e->path = sg_xstrdup(m->abs_path);
+        sg_arena_init(&e->arena);
+        e->diags.arena = &e->arena;
+        e->diags.items = sg_xcalloc(m->diags.len + 1, sizeof *e->diags.items);
+        for (uint32_t k = 0; k < m->diags.len; k++) {
+            e->diags.items[k] = m->diags.items[k];
+            e->diags.items[k].message = sg_arena_strndup(&e->arena, m->diags.items[k].message,
+                                                         strlen(m->diags.items[k].message));
+        }
+        e->diags.len = e->diags.cap = m->diags.len;
+        uv_mutex_lock(&g->early_mu);
+        g->early = sg_xrealloc(g->early, sizeof *g->early * (g->nearly + 1));
+        g->early[g->nearly++] = e;
+        uv_mutex_unlock(&g->early_mu);
+        any = true;
+    }
+    if (any) uv_async_send(&g->early_async);
+}
+
+static void free_early(EarlyResult *e) {
+    sg_diags_free(&e->diags);
+    sg_arena_free(&e->arena);
+    free(e->path);
+    free(e);
+}
+
+/* Published only while nothing made them stale: no change other than
+ * buffer edits since the run's snapshot, no edit of that document, and no
+ * run at least as new installed (it published them itself). Only for
+ * modules open in `last` already, so that queries about a published file
+ * still find its facts there. */
+static void early_publish(uv_async_t *h) {
+    (void)h;
+    uv_mutex_lock(&g->early_mu);
+    EarlyResult **es = g->early;
+    uint32_t n = g->nearly;
+    g->early = NULL;
+    g->nearly = 0;
+    uv_mutex_unlock(&g->early_mu);
+    for (uint32_t i = 0; i < n; i++) {
+        EarlyResult *e = es[i];
+        Doc *d = find_doc_by_path(e->path);
+        SgModule *m = g->last ? sg_engine_module_at(g->last, e->path) : NULL;
+        if (d && m && m->facts && !g->stopping && !g->client_pull && g->nonfast_gen <= e->gen &&
+            d->changed_gen <= e->gen && e->gen > g->last_full_gen)
+            publish(e->path, e->path, &e->diags);
+        free_early(e);
+    }
+    free(es);
+}
+
 /* ---- writing the fast path's results behind ---- */
 static void store_work(uv_work_t *req) {
     StoreJob *j = req->data;
@@ -620,7 +695,7 @@ static void start_full(bool first) {
     snapshot_docs(j, false);
     j->opt = (SgEngineOptions){.root = g->root, .std_dir = g->std_dir, .jobs = 2, .cache_dir = g->cache_dir,
                                .cache_keep = 100000, .overlays = j->overlays, .noverlays = j->noverlays,
-                               .overlay_facts = true};
+                               .overlay_facts = true, .checked = early_checked, .checked_ctx = j};
     if (j->first) progress("report", "checking modules", 10);
     g->full_running = true;
     int rc = uv_queue_work(g->loop, &j->req, check_work, check_done);
@@ -2060,7 +2135,8 @@ static void close_free(uv_handle_t *h) { free(h); }
 static void close_all(uv_handle_t *h, void *arg) {
     (void)arg;
     if (uv_is_closing(h)) return;
-    if ((void *)h == (void *)&g->debounce || (void *)h == (void *)&g->store_timer) uv_close(h, NULL);
+    if ((void *)h == (void *)&g->debounce || (void *)h == (void *)&g->store_timer || (void *)h == (void *)&g->early_async)
+        uv_close(h, NULL);
     else uv_close(h, close_free);
 }
 
@@ -2080,6 +2156,8 @@ int sg_lsp_main(const char *std_dir, const char *log_path) {
     lsp_framer_init(&g->framer, LSP_MAX_MESSAGE);
     uv_timer_init(g->loop, &g->debounce);
     uv_timer_init(g->loop, &g->store_timer);
+    uv_mutex_init(&g->early_mu);
+    uv_async_init(g->loop, &g->early_async, early_publish);
     g->in = open_stream(0, true);
     g->out = open_stream(1, false);
     if (!g->in || !g->out) {
@@ -2104,6 +2182,9 @@ int sg_lsp_main(const char *std_dir, const char *log_path) {
         store_work(&j->req);
         free_store_job(j);
     }
+    for (uint32_t i = 0; i < g->nearly; i++) free_early(g->early[i]);
+    free(g->early);
+    uv_mutex_destroy(&g->early_mu);
     if (g->full_done) {
         if (g->full_done->ok) sg_engine_free(&g->full_done->run);
         free_job(g->full_done);
