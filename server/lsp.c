@@ -112,6 +112,8 @@ typedef struct Lsp {
     uint32_t nearly;
     uint64_t nonfast_gen;       /* generation of the last change the fast path cannot take */
     uint64_t last_full_gen;     /* snapshot generation of the whole run in `last` */
+    bool run_unpublished;       /* `last` came from a run older than some buffer edit: published
+                                 * once the fast path has shown those edits kept their signatures */
     char **published;   /* URIs whose last published diagnostics were not empty */
     uint32_t npublished;
     bool dynamic_watch, client_progress;
@@ -462,8 +464,8 @@ static void free_early(EarlyResult *e) {
     free(e);
 }
 
-/* Published only while nothing made them stale: no change other than
- * buffer edits since the run's snapshot, no edit of that document, and no
+/* Published only while nothing made them stale: no change at all since the
+ * run's snapshot (an edit of another buffer may change a signature), and no
  * run at least as new installed (it published them itself). Only for
  * modules open in `last` already, so that queries about a published file
  * still find its facts there. */
@@ -479,8 +481,7 @@ static void early_publish(uv_async_t *h) {
         EarlyResult *e = es[i];
         Doc *d = find_doc_by_path(e->path);
         SgModule *m = g->last ? sg_engine_module_at(g->last, e->path) : NULL;
-        if (d && m && m->facts && !g->stopping && !g->client_pull && g->nonfast_gen <= e->gen &&
-            d->changed_gen <= e->gen && e->gen > g->last_full_gen)
+        if (d && m && m->facts && !g->stopping && !g->client_pull && g->gen == e->gen && e->gen > g->last_full_gen)
             publish(e->path, e->path, &e->diags);
         free_early(e);
     }
@@ -595,9 +596,16 @@ static void finish_full(CheckJob *j, int status) {
         *g->last = j->run;
         release_memory();   /* the run's syntax trees, freed on the worker threads */
         g->last_full_gen = j->gen;
-        for (uint32_t i = 0; i < g->ndocs; i++) g->docs[i]->fast_pending = g->docs[i]->changed_gen > j->gen;
+        bool edited_since = false;
+        for (uint32_t i = 0; i < g->ndocs; i++) {
+            g->docs[i]->fast_pending = g->docs[i]->changed_gen > j->gen;
+            edited_since |= g->docs[i]->fast_pending;
+        }
         if (j->first) progress("report", "publishing diagnostics", 90);
-        publish_run(j->gen);
+        /* an edit since the snapshot may have changed a signature: the
+         * other files' results wait until the fast path has seen it */
+        g->run_unpublished = edited_since;
+        if (!edited_since) publish_run(j->gen);
         if (is_current()) answer_pending();
         if (g->client_pull && g->client_refresh) {
             cJSON *req = lsp_notification("workspace/diagnostic/refresh", NULL);
@@ -676,6 +684,10 @@ static void fast_done(uv_work_t *req, int status) {
         CheckJob *f = g->full_done;
         g->full_done = NULL;
         finish_full(f, 0);
+    }
+    if (g->run_unpublished && is_current()) {
+        g->run_unpublished = false;
+        publish_run(g->last_full_gen);
     }
     if (is_current()) answer_pending();
     kick();

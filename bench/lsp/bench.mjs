@@ -414,17 +414,19 @@ async function main() {
             const { t, version } = await s.change(bottomRel, a, b, text);
             const own = await s.waitPublish((p) => p.uri === ws.uri(bottomRel) && p.version === version, `${bottomRel} version ${version}`, since);
             let last = own.t;
+            let first = Infinity;
             let withDiags = 0;
             for (const d of dependents) {
                 const p = await s.waitPublish((q) => q.uri === ws.uri(d), `a publish of ${d} after the ${kind} edit`, since);
                 last = Math.max(last, p.t);
+                first = Math.min(first, p.t);
                 if (p.n) withDiags++;
             }
             sig[kind].push(last - t);
             const cs = await s.logged(errFrom);
             await s.quiet(200);
             const batch = s.log.slice(since);
-            detail[kind].push({ own: own.t - t, ownDiags: own.n, withDiags, checks: cs, publishes: batch.length,
+            detail[kind].push({ own: own.t - t, first: first - t, ownDiags: own.n, withDiags, checks: cs, publishes: batch.length,
                 files: batch.filter((p) => p.n).length });
             rssTrail.push(mib(procStatus(s.pid).rss).replace(' MiB', ''));
         }
@@ -452,7 +454,7 @@ async function main() {
             const d = detail[k][detail[k].length - 1];
             const cs = d.checks.map((c) => `${c.modules - c.cached} re-checked in ${c.ms.toFixed(0)} ms`).join(', ');
             rows.push([`${names[k]} (n=${xs.length})`, `median ${ms(quantile(xs, 0.5))}`,
-                `max ${ms(xs[xs.length - 1])}; own file ${ms(d.own)}; ${d.withDiags}/${dependents.length} dependents with diagnostics; ` +
+                `max ${ms(xs[xs.length - 1])}; own file ${ms(d.own)}, first dependent ${ms(d.first)}; ${d.withDiags}/${dependents.length} dependents with diagnostics; ` +
                 `${d.publishes} publishes (${d.files} non-empty); server: ${cs || 'n/a'}`]);
         }
         rows.push(['RSS before/after each signature edit', `${rssTrail[rssTrail.length - 1]} MiB`, `MiB: ${rssTrail.join(' ')}`]);
