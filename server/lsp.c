@@ -39,6 +39,7 @@ typedef struct Doc {
     size_t len;
     int64_t version;
     uint64_t changed_gen;   /* generation of its last edit */
+    uint64_t early_gen;     /* the run whose results were published early for it */
     bool fast_pending;      /* edited since the fast path last took it */
 } Doc;
 
@@ -381,7 +382,8 @@ static void publish_run(uint64_t snapshot_gen) {
         bool open = d != NULL;
         if (open && g->client_pull) continue;
         if (d && d->changed_gen > snapshot_gen) continue;   /* edited since: the fast path publishes it */
-        if (fs[i].diags->len || open) publish(fs[i].path, fs[i].disk, fs[i].diags);
+        bool early = d && d->early_gen == snapshot_gen;     /* the same result, published as it was checked */
+        if ((fs[i].diags->len || open) && !early) publish(fs[i].path, fs[i].disk, fs[i].diags);
         if (fs[i].diags->len) now[nnow++] = sg_xstrdup(fs[i].path);
     }
     /* files that had diagnostics and have none now (or are gone) */
@@ -481,8 +483,10 @@ static void early_publish(uv_async_t *h) {
         EarlyResult *e = es[i];
         Doc *d = find_doc_by_path(e->path);
         SgModule *m = g->last ? sg_engine_module_at(g->last, e->path) : NULL;
-        if (d && m && m->facts && !g->stopping && !g->client_pull && g->gen == e->gen && e->gen > g->last_full_gen)
+        if (d && m && m->facts && !g->stopping && !g->client_pull && g->gen == e->gen && e->gen > g->last_full_gen) {
             publish(e->path, e->path, &e->diags);
+            d->early_gen = e->gen;
+        }
         free_early(e);
     }
     free(es);

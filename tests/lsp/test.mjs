@@ -1126,6 +1126,8 @@ describe('features not implemented yet', () => {
 // changed, the imports changed, or something other than an open buffer did.
 
 const wholeRuns = (server, from) => [...server.state.stderr.slice(from).matchAll(/checked (\d+) modules \(/g)].length;
+/** The log line of a whole run is written after its publishes (some of which may come early): wait for it. */
+const awaitWholeRuns = (server, from, n) => waitFor(() => wholeRuns(server, from) >= n, `${n} whole run(s) in the log`, undefined, () => server.detail());
 const fastRuns = (server, from) => [...server.state.stderr.slice(from).matchAll(/re-checked (\d+) open modules/g)]
     .map((m) => Number(m[1]));
 
@@ -1181,6 +1183,8 @@ describe('the fast path', () => {
         assert.ok(ig >= 0 && ig < all.indexOf(pm), 'geo.sg v2 comes before main.sg');
         assert.deepEqual(briefs(all[ig].diagnostics), GEO_INT_E206);
         assert.match(server.state.stderr.slice(from), /geo: its signature changed/);
+        await awaitWholeRuns(server, from, 1);
+        await sleep(100);
         assert.equal(wholeRuns(server, from), 1);
         // further body edits of geo while main is stale-free again: fast
         const from2 = server.state.stderr.length;
@@ -1197,6 +1201,8 @@ describe('the fast path', () => {
         const p = await server.waitPublish('main.sg', { version: 2 });
         assert.deepEqual(p.diagnostics.map((d) => [d.code, d.range.start.line]), [['W001', 1]]);
         assert.match(server.state.stderr.slice(from), /its imports changed/);
+        await awaitWholeRuns(server, from, 1);
+        await sleep(100);
         assert.equal(wholeRuns(server, from), 1);
     });
 
