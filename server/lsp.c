@@ -599,6 +599,8 @@ static void finish_full(CheckJob *j, int status) {
         g->last = sg_xmalloc(sizeof *g->last);
         *g->last = j->run;
         release_memory();   /* the run's syntax trees, freed on the worker threads */
+        logf_("checked %u modules (%u from cache) in %.1f ms", g->last->nworkspace, g->last->nreused,
+              g->last->elapsed_ms);
         g->last_full_gen = j->gen;
         bool edited_since = false;
         for (uint32_t i = 0; i < g->ndocs; i++) {
@@ -616,8 +618,6 @@ static void finish_full(CheckJob *j, int status) {
             cJSON_AddNumberToObject(req, "id", ++g->next_request_id);
             lsp_send(req);
         }
-        logf_("checked %u modules (%u from cache) in %.1f ms", g->last->nworkspace, g->last->nreused,
-              g->last->elapsed_ms);
     }
     if (j->first && !stale && j->ok) {
         g->first_done = true;

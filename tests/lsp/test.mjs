@@ -1128,13 +1128,18 @@ describe('features not implemented yet', () => {
 const wholeRuns = (server, from) => [...server.state.stderr.slice(from).matchAll(/checked (\d+) modules \(/g)].length;
 /** The log line of a whole run is written after its publishes (some of which may come early): wait for it. */
 const awaitWholeRuns = (server, from, n) => waitFor(() => wholeRuns(server, from) >= n, `${n} whole run(s) in the log`, undefined, () => server.detail());
+/** Until every check so far is done (a pull waits for that) and its log lines have arrived. */
+async function idle(server) {
+    await server.pull('main.sg');
+    await sleep(50);
+}
 const fastRuns = (server, from) => [...server.state.stderr.slice(from).matchAll(/re-checked (\d+) open modules/g)]
     .map((m) => Number(m[1]));
 
 describe('the fast path', () => {
     test('a body edit re-checks only the edited module; a dependent is not re-checked or re-published', async (t) => {
         const { server } = await featureSession(t);
-        await sleep(100);
+        await idle(server);
         const from = server.state.stderr.length;
         const since = server.mark();
         // `p.y * k` -> `p.y * k * 1.0`: same signature
@@ -1155,6 +1160,7 @@ describe('the fast path', () => {
 
     test('lines inserted above the items: definition and hover from a dependent follow them', async (t) => {
         const { ws, server } = await featureSession(t);
+        await idle(server);
         const from = server.state.stderr.length;
         // two lines before `pub fn scale`, and a new doc comment on Point
         await server.change('geo.sg', 2, [
@@ -1173,6 +1179,7 @@ describe('the fast path', () => {
 
     test('a signature edit: the edited module is published first, then its dependents after a whole run', async (t) => {
         const { server } = await featureSession(t);
+        await idle(server);
         const from = server.state.stderr.length;
         const since = server.mark();
         await server.change('geo.sg', 2, [{ range: GEO_K_RANGE, text: 'Int' }]);
@@ -1196,6 +1203,7 @@ describe('the fast path', () => {
 
     test('an edit of the import list goes through a whole run', async (t) => {
         const { server } = await featureSession(t);
+        await idle(server);
         const from = server.state.stderr.length;
         await server.change('main.sg', 2, [{ range: range(1, 0, 1, 0), text: 'import std.math\n' }]);
         const p = await server.waitPublish('main.sg', { version: 2 });
@@ -1220,6 +1228,7 @@ describe('the fast path', () => {
 
     test('many body edits of a module others import: all on the fast path, a dependent\'s queries stay right', async (t) => {
         const { server } = await featureSession(t);
+        await idle(server);
         const from = server.state.stderr.length;
         let text = GEO;
         for (let v = 2; v <= 80; v++) {
