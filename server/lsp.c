@@ -28,7 +28,7 @@
 
 #define DEBOUNCE_MS 15
 /* Results of the fast path are written to the on-disk cache behind, in
- * batches: after this quiet time, or at once past STORE_BATCH results. */
+ * batches: after STORE_DELAY_MS without a new one, or at STORE_BATCH. */
 #define STORE_DELAY_MS 1000
 #define STORE_BATCH 256
 
@@ -39,6 +39,7 @@ typedef struct Doc {
     size_t len;
     int64_t version;
     uint64_t changed_gen;   /* generation of its last edit */
+    uint64_t changed_ns;    /* when it arrived (uv_hrtime), for the log */
     uint64_t early_gen;     /* the run whose results were published early for it */
     bool fast_pending;      /* edited since the fast path last took it */
 } Doc;
@@ -555,9 +556,9 @@ static void store_behind(const SgModule *m) {
     memcpy(r->export_hash.b, m->export_hash, 16);
     sg_buf_put(&r->sig, m->sig_blob.data, m->sig_blob.len);
     sg_buf_put(&r->diags, m->diag_blob.data, m->diag_blob.len);
+    /* written once the edits pause (not to compete with the next edit's check) */
     if (g->nto_store >= STORE_BATCH) store_fired(&g->store_timer);
-    else if (!uv_is_active((uv_handle_t *)&g->store_timer))
-        uv_timer_start(&g->store_timer, store_fired, STORE_DELAY_MS, 0);
+    else uv_timer_start(&g->store_timer, store_fired, STORE_DELAY_MS, 0);
 }
 
 /* The published diagnostics of one open module (the fast path). */
@@ -654,6 +655,7 @@ static void fast_done(uv_work_t *req, int status) {
      * edit of one document, that document's result */
     bool stale_all = g->nonfast_gen > j->gen || status != 0;
     uint32_t nchecked = 0;
+    double edit_ms = 0;
     for (uint32_t i = 0; i < j->noverlays && !stale_all; i++) {
         Doc *d = find_doc_by_path(j->overlays[i].path);
         SgUpdate *u = &j->updates[i];
@@ -678,11 +680,12 @@ static void fast_done(uv_work_t *req, int status) {
             if (!sg_engine_swap(g->last, u)) g->full_needed = true;
             publish_module(m);
             store_behind(m);
+            edit_ms = (double)(uv_hrtime() - d->changed_ns) / 1e6;
             break;
         }
         }
     }
-    if (!stale_all) logf_("re-checked %u open modules in %.2f ms", nchecked, j->ms);
+    if (!stale_all) logf_("re-checked %u open modules in %.2f ms (%.2f ms from the edit to its publish)", nchecked, j->ms, edit_ms);
     free_job(j);
     if (g->full_done) {
         CheckJob *f = g->full_done;
@@ -767,6 +770,7 @@ static void changed(Doc *d) {
     g->gen++;
     if (d) {
         d->changed_gen = g->gen;
+        d->changed_ns = uv_hrtime();
         d->fast_pending = true;
     } else {
         g->nonfast_gen = g->gen;
