@@ -61,9 +61,9 @@ typedef struct SgEngineRun {
     uint64_t lines;             /* source lines of the workspace modules read this run */
     double elapsed_ms;
     char *root_abs;
+    SgMap by_path;              /* abs_path -> module, for the modules that have one */
     /* Records replaced by sg_engine_swap that other modules' tables still
      * point into (they hold the same signature); freed with the run. */
-    SgMap by_path;              /* abs_path -> module, for the modules that have one */
     SgModule **zombies;
     uint32_t nzombies;
     size_t zombie_bytes;

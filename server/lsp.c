@@ -596,10 +596,12 @@ static void finish_full(CheckJob *j, int status) {
         release_memory();
         g->full_needed = true;
     } else {
-        free_run(g->last);
+        SgEngineRun *old = g->last;
         g->last = sg_xmalloc(sizeof *g->last);
         *g->last = j->run;
-        release_memory();   /* the run's syntax trees, freed on the worker threads */
+        if (old) sg_engine_free(old);
+        free(old);
+        release_memory();   /* the old run, and this run's trees freed on the worker threads */
         logf_("checked %u modules (%u from cache) in %.1f ms", g->last->nworkspace, g->last->nreused,
               g->last->elapsed_ms);
         g->last_full_gen = j->gen;
@@ -700,7 +702,7 @@ static void fast_done(uv_work_t *req, int status) {
     kick();
 }
 
-static void start_full(bool first) {
+static void start_full(void) {
     if (g->sink) return;
     if (g->full_running || g->state != 1) {
         g->full_needed = true;
@@ -710,7 +712,7 @@ static void start_full(bool first) {
     CheckJob *j = sg_xcalloc(1, sizeof *j);
     j->req.data = j;
     j->gen = g->gen;
-    j->first = first || !g->first_done;   /* until the start-up check has completed */
+    j->first = !g->first_done;   /* until the start-up check has completed */
     snapshot_docs(j, false);
     j->opt = (SgEngineOptions){.root = g->root, .std_dir = g->std_dir, .jobs = 2, .cache_dir = g->cache_dir,
                                .cache_keep = 100000, .overlays = j->overlays, .noverlays = j->noverlays,
@@ -761,7 +763,7 @@ static void kick(void) {
 
 static void debounce_fired(uv_timer_t *t) {
     (void)t;
-    if (g->full_needed) start_full(false);
+    if (g->full_needed) start_full();
 }
 
 /* Every change goes through here: `d` is an open document that was edited
