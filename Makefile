@@ -19,7 +19,7 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_SRCS := $(wildcard tests/unit/*.c)
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps test unit conformance asan tsan fuzz fuzz-smoke bench install clean
+.PHONY: all deps test unit conformance asan tsan fuzz fuzz-smoke soak bench install clean
 
 all: $(BUILD)/sigil
 
@@ -108,6 +108,10 @@ fuzz-smoke: $(FUZZ_TARGETS) $(BUILD)/sigil
 	$(BUILD)/fuzz-cache -max_total_time=30 -max_len=4096 -timeout=10 -print_final_stats=1 $(BUILD)/fuzz-cache-corpus
 	@rm -rf $(BUILD)/fuzz-lsp-corpus && cp -r tests/fuzz/lsp-seeds $(BUILD)/fuzz-lsp-corpus
 	$(BUILD)/fuzz-lsp -max_total_time=30 -max_len=8192 -timeout=10 -print_final_stats=1 $(BUILD)/fuzz-lsp-corpus
+
+# Long runs (minutes): differential tests, fuzzers, soak tests. Not in CI.
+soak: $(BUILD)/sigil $(BUILD)/unit-tests
+	BUILD=$(BUILD) bash tests/soak.sh
 
 bench: $(BUILD)/sigil
 	bash bench/run.sh

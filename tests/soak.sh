@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# make soak: the long runs that do not fit in make test (minutes each):
+# the differential tests, the fuzzers, the server's soak test. Not in CI.
+# Each entry is one command; any failure fails the whole soak.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export SIGIL="$PWD/$BUILD/sigil"
+status=0
+run() {
+    echo "== soak: $*"
+    if ! "$@"; then echo "== soak FAILED: $*"; status=1; fi
+}
+# the language server under 10,000 edits (also a make test suite, shorter there)
+run env SOAK_EDITS=10000 node tests/lsp/soak/soak.mjs
+exit $status
