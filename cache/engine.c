@@ -202,12 +202,19 @@ static void index_one(uint32_t i, void *arg) {
     if (m->stat_ok) {
         m->size = (int64_t)st.st_size;
         m->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+        m->ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
         m->ino = (int64_t)st.st_ino;
     }
     SgFileRow *row = m->abs_path ? sg_map_get(&c->rows, sg_name_c(m->abs_path)) : NULL;
     m->row = row;
-    if (row && m->stat_ok && row->size == m->size && row->mtime_ns == m->mtime_ns && row->ino == m->ino &&
-        m->mtime_ns + RACY_NS < row->indexed_at_ns && set_import_paths_from_row(m, row)) {
+    /* The file's identity: what no edit can leave unchanged. A same-size
+     * edit may restore the old mtime (touch -r, some editors and tools), but
+     * not the ctime, which only the kernel sets: git's index relies on it
+     * for the same reason. A timestamp too close to the indexing may hide a
+     * later write in the same tick (racy-mtime rule). */
+    int64_t changed_ns = m->ctime_ns > m->mtime_ns ? m->ctime_ns : m->mtime_ns;
+    if (row && m->stat_ok && row->size == m->size && row->mtime_ns == m->mtime_ns && row->ctime_ns == m->ctime_ns &&
+        row->ino == m->ino && changed_ns + RACY_NS < row->indexed_at_ns && set_import_paths_from_row(m, row)) {
         memcpy(m->source_hash, row->source_hash.b, 16);
         m->indexed_at_ns = row->indexed_at_ns;
         return;     /* trusted: not read, not parsed */
@@ -437,8 +444,14 @@ static bool ensure_tables(SgProgram *p, SgModule *m) {
  * probed import must still be that module with the same private names. */
 static bool take_result(SgModule *m, const uint8_t *blob, size_t len) {
     SgResultMeta meta;
-    uint32_t before = m->diags.len;
-    if (!sg_result_decode(blob, len, &m->diags, &meta)) return false;
+    /* A cached result is the module's whole list: it replaces what a parse
+     * ahead of this lookup reported (its lexical and syntax errors are in
+     * it), which stays in place if the result cannot be used. */
+    SgDiags got = {.arena = m->diags.arena};
+    if (!sg_result_decode(blob, len, &got, &meta)) {
+        sg_diags_free(&got);
+        return false;
+    }
     bool ok = true;
     for (uint32_t i = 0; i < meta.nprobes && ok; i++) {
         uint32_t k = meta.probes[i].import_index;
@@ -447,9 +460,11 @@ static bool take_result(SgModule *m, const uint8_t *blob, size_t len) {
     }
     free(meta.probes);
     if (!ok) {
-        m->diags.len = before;
+        sg_diags_free(&got);
         return false;
     }
+    sg_diags_free(&m->diags);
+    m->diags = got;
     memcpy(m->names_hash, meta.names_hash, 16);
     sg_buf_free(&m->diag_blob);
     sg_buf_put(&m->diag_blob, blob, len);   /* the file index keeps a copy */
@@ -542,7 +557,7 @@ void sg_eng_finish(SgModule *m, bool encode) {
 /* ---- phase 6: store ---- */
 static bool row_current(const SgModule *m) {
     const SgFileRow *r = m->row;
-    return r && r->size == m->size && r->mtime_ns == m->mtime_ns && r->ino == m->ino &&
+    return r && r->size == m->size && r->mtime_ns == m->mtime_ns && r->ctime_ns == m->ctime_ns && r->ino == m->ino &&
            r->indexed_at_ns == m->indexed_at_ns && memcmp(r->source_hash.b, m->source_hash, 16) == 0 &&
            r->have_key && memcmp(r->check_key.b, m->check_key, 16) == 0 && r->have_result &&
            memcmp(r->export_hash.b, m->export_hash, 16) == 0;
@@ -597,7 +612,8 @@ static void store_results(Ctx *c, const SgEngineOptions *opt) {
         if (r) r->seen = true;
         if (!m->abs_path || m->uncacheable || !m->stat_ok || m->overlay) continue;
         if (row_current(m)) continue;
-        SgFileRow nr = {.size = m->size, .mtime_ns = m->mtime_ns, .ino = m->ino, .indexed_at_ns = m->indexed_at_ns,
+        SgFileRow nr = {.size = m->size, .mtime_ns = m->mtime_ns, .ctime_ns = m->ctime_ns, .ino = m->ino,
+                        .indexed_at_ns = m->indexed_at_ns,
                         .have_key = true};
         memcpy(nr.source_hash.b, m->source_hash, 16);
         memcpy(nr.check_key.b, m->check_key, 16);

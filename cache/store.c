@@ -11,7 +11,7 @@
 #include "../include/sigil.h"
 #include "sig.h"
 
-#define SCHEMA_VERSION "4"
+#define SCHEMA_VERSION "5"
 
 struct SgStore {
     sqlite3 *db;
@@ -45,7 +45,7 @@ static bool exec(SgStore *s, const char *sql) {
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ino INTEGER,"
+    "CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, ino INTEGER,"
     " indexed_at_ns INTEGER, source_hash BLOB, module TEXT, imports BLOB, check_key BLOB, export_hash BLOB,"
     " diagnostics BLOB);"
     "CREATE TABLE IF NOT EXISTS results(check_key BLOB PRIMARY KEY, export_hash BLOB, signature BLOB,"
@@ -109,8 +109,8 @@ static bool prepare(SgStore *s) {
                               -1, &s->put_result, NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(s->db,
                               "INSERT OR REPLACE INTO files(path, size, mtime_ns, ino, indexed_at_ns, source_hash,"
-                              " module, imports, check_key, export_hash, diagnostics)"
-                              " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              " module, imports, check_key, export_hash, diagnostics, ctime_ns)"
+                              " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                               -1, &s->put_file, NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(s->db, "DELETE FROM files WHERE path=?", -1, &s->del_file, NULL) == SQLITE_OK;
 }
@@ -214,7 +214,7 @@ bool sg_store_load_files(SgStore *s, const char *prefix, SgMap *rows, SgArena *a
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT path, size, mtime_ns, ino, indexed_at_ns, source_hash, imports, check_key,"
-                           " export_hash, diagnostics FROM files WHERE path >= ? AND path < ?",
+                           " export_hash, diagnostics, ctime_ns FROM files WHERE path >= ? AND path < ?",
                            -1, &st, NULL) != SQLITE_OK) {
         warn(s, "read failed");
         return false;
@@ -233,6 +233,7 @@ bool sg_store_load_files(SgStore *s, const char *prefix, SgMap *rows, SgArena *a
         r->mtime_ns = sqlite3_column_int64(st, 2);
         r->ino = sqlite3_column_int64(st, 3);
         r->indexed_at_ns = sqlite3_column_int64(st, 4);
+        r->ctime_ns = sqlite3_column_int64(st, 10);
         if (!blob_hash(st, 5, &r->source_hash)) continue;
         if (sqlite3_column_type(st, 6) == SQLITE_BLOB) {
             r->imports_len = (size_t)sqlite3_column_bytes(st, 6);
@@ -337,6 +338,7 @@ void sg_store_put_file(SgStore *s, const char *path, const SgFileRow *r, const c
         sqlite3_bind_null(st, 10);
         sqlite3_bind_null(st, 11);
     }
+    sqlite3_bind_int64(st, 12, r->ctime_ns);
     if (sqlite3_step(st) != SQLITE_DONE) warn(s, "write failed");
     sqlite3_reset(st);
 }

@@ -1,7 +1,7 @@
 /* store.h - the on-disk cache: one SQLite database in WAL mode.
  *
  *   meta(key, value)            schema and checker version, run counter, last run's stats
- *   files(path, size, mtime_ns, ino, indexed_at_ns, source_hash, module, imports, check_key,
+ *   files(path, size, mtime_ns, ctime_ns, ino, indexed_at_ns, source_hash, module, imports, check_key,
  *         export_hash, diagnostics)   -- the last three: the result for check_key, denormalised
  *   results(check_key, export_hash, signature, diagnostics, last_used)
  *
@@ -19,7 +19,7 @@
 typedef struct SgStore SgStore;
 
 typedef struct SgFileRow {
-    int64_t size, mtime_ns, ino, indexed_at_ns;
+    int64_t size, mtime_ns, ctime_ns, ino, indexed_at_ns;
     SgHash source_hash;
     SgHash check_key;
     bool have_key;

@@ -625,11 +625,13 @@ static SgType *check_struct_lit(Ck *c, SgExpr *e) {
         check(c, f->value, ft);
     }
     SgBuf missing = {0};
-    for (uint32_t k = 0; k < d->nfields; k++)
+    for (uint32_t i = 0; i < d->nfields; i++) {
+        uint32_t k = sg_def_nth_field(c->m, d, i);
         if (!seen[k]) {
             if (missing.len) sg_buf_puts(&missing, ", ");
             sg_buf_printf(&missing, "`%.*s`", (int)d->fields[k].name.len, d->fields[k].name.s);
         }
+    }
     if (missing.len)
         diag(c, (SgSpan){e->span.start, e->u.lit.name_span.end}, "E109", "missing fields in struct literal: %s",
              sg_buf_cstr(&missing));

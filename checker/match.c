@@ -163,6 +163,11 @@ static void ctor_name(Ctx *x, SgBuf *b, SgType *t, uint32_t k) {
     sg_buf_put(b, c->name.s, c->name.len);
 }
 
+/* The constructors in the order witnesses try them (sg_def_nth_ctor). */
+static uint32_t witness_ctor(Ctx *x, SgType *t, uint32_t i) {
+    return t->kind == TY_NAMED ? sg_def_nth_ctor(x->in->m, t->def, i) : i;
+}
+
 /* Returns n witness strings for values no row matches, or NULL. */
 static const char **missing(Ctx *x, Mat *m, SgType **types, uint32_t n) {
     if (--x->budget < 0) return NULL;
@@ -172,7 +177,8 @@ static const char **missing(Ctx *x, Mat *m, SgType **types, uint32_t n) {
     bool *seen = count > 0 ? SG_NEW_N(x->a, bool, (size_t)count) : NULL;
     uint32_t present = count > 0 ? head_ctors(m, seen, count) : 0;
     if (count > 0 && (int)present == count) {
-        for (uint32_t k = 0; k < (uint32_t)count; k++) {
+        for (uint32_t i = 0; i < (uint32_t)count; i++) {
+            uint32_t k = witness_ctor(x, t, i);
             uint32_t a = ctor_arity(t, k);
             Mat s = spec(x, m, k, a);
             const char **w = missing(x, &s, ctor_types(x, t, k, types + 1, n - 1), a + n - 1);
@@ -199,7 +205,8 @@ static const char **missing(Ctx *x, Mat *m, SgType **types, uint32_t n) {
     for (uint32_t i = 1; i < n; i++) r[i] = w[i - 1];
     r[0] = "_";
     if (count > 0) {
-        for (uint32_t k = 0; k < (uint32_t)count; k++) {
+        for (uint32_t i = 0; i < (uint32_t)count; i++) {
+            uint32_t k = witness_ctor(x, t, i);
             if (seen[k]) continue;
             SgBuf b = {0};
             ctor_name(x, &b, t, k);

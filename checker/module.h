@@ -77,7 +77,7 @@ struct SgModule {
     bool want_parse;        /* read and changed: parsed ahead of the key phase, in parallel */
     bool overlay;           /* source from an editor buffer: never recorded in the file index */
     bool sig_changed;       /* swapped in with a new signature: its dependents are stale */
-    int64_t size, mtime_ns, ino, indexed_at_ns;
+    int64_t size, mtime_ns, ctime_ns, ino, indexed_at_ns;
     char *abs_path;         /* the file index key */
     const char *dup_rel;    /* another file forms the same module (E107 on both) */
     struct SgFileRow *row;  /* the file index entry, if any */
@@ -117,6 +117,17 @@ SgTypeEntry *sg_lookup_type(SgProgram *p, SgModule *m, SgName name);
 /* check.c: checks the bodies of a resolved module. Thread-safe across
  * modules: writes only to m's tree arena, diagnostics and imports. */
 void sg_check_module(SgProgram *p, SgModule *m);
+
+/* Whether messages of module `m` may depend on the declaration order of
+ * d's fields or constructors. Another workspace module's order is not part
+ * of what a cached result depends on (its fingerprint treats fields and
+ * constructors as sets, LANGUAGE.md section 7), so messages list them in
+ * name order; m's own types and the standard library's (which belongs to
+ * the checker's version) keep their declaration order. */
+bool sg_def_order_visible(const SgModule *m, const SgTypeDef *d);
+/* The i-th field (constructor) of d in the order m's messages use. */
+uint32_t sg_def_nth_field(const SgModule *m, const SgTypeDef *d, uint32_t i);
+uint32_t sg_def_nth_ctor(const SgModule *m, const SgTypeDef *d, uint32_t i);
 
 /* Renders a type as the module `m` would write it. */
 void sg_type_print(SgBuf *b, SgProgram *p, SgModule *m, SgType *t);

@@ -23,6 +23,30 @@ void sg_fact_add(SgModule *m, SgFact f) {
     fs->items[fs->len++] = f;
 }
 
+bool sg_def_order_visible(const SgModule *m, const SgTypeDef *d) { return d->module == m || d->module->is_std; }
+
+static int name_cmp(SgName a, SgName b) {
+    uint32_t n = a.len < b.len ? a.len : b.len;
+    int c = memcmp(a.s, b.s, n);
+    return c ? c : (a.len > b.len) - (a.len < b.len);
+}
+
+/* The i-th of n names in name order: the one with exactly i names before
+ * it. Quadratic, but only messages call it, on one type's members. */
+static uint32_t nth_by_name(const SgModule *m, const SgTypeDef *d, uint32_t i, uint32_t n, SgName (*name)(const SgTypeDef *, uint32_t)) {
+    if (sg_def_order_visible(m, d)) return i;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t before = 0;
+        for (uint32_t j = 0; j < n; j++) before += name_cmp(name(d, j), name(d, k)) < 0;
+        if (before == i) return k;
+    }
+    return i;
+}
+static SgName field_name(const SgTypeDef *d, uint32_t k) { return d->fields[k].name; }
+static SgName ctor_name_of(const SgTypeDef *d, uint32_t k) { return d->ctors[k].name; }
+uint32_t sg_def_nth_field(const SgModule *m, const SgTypeDef *d, uint32_t i) { return nth_by_name(m, d, i, d->nfields, field_name); }
+uint32_t sg_def_nth_ctor(const SgModule *m, const SgTypeDef *d, uint32_t i) { return nth_by_name(m, d, i, d->nctors, ctor_name_of); }
+
 static const char *name_str(SgModule *m, SgName n) { return sg_arena_strndup(&m->diag_arena, n.s, n.len); }
 
 /* A use of a type name (for hover and go to definition). */
