@@ -12,7 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-static const char *const keywords[] = {
+const char *const sg_lex_keywords[SG_LEX_NKEYWORDS] = {
     "import", "as", "pub", "fn", "struct", "enum", "type", "const",
     "extern", "let", "mut", "if", "else", "match", "for", "in",
     "while", "return", "break", "continue", "true", "false",
@@ -45,8 +45,8 @@ const char *sg_tok_name(SgTokKind k) { return k < TK_COUNT ? tok_names[k] : "?";
 static int keyword_kind(const char *s, size_t n) {
     /* keywords are 2..8 letters; a switch on the first letter keeps this cheap */
     if (n < 2 || n > 8) return -1;
-    for (size_t i = 0; i < SG_ARRAY_LEN(keywords); i++)
-        if (keywords[i][0] == s[0] && strlen(keywords[i]) == n && memcmp(keywords[i], s, n) == 0)
+    for (size_t i = 0; i < SG_LEX_NKEYWORDS; i++)
+        if (sg_lex_keywords[i][0] == s[0] && strlen(sg_lex_keywords[i]) == n && memcmp(sg_lex_keywords[i], s, n) == 0)
             return TK_IMPORT + (int)i;
     return -1;
 }

@@ -73,4 +73,8 @@ uint64_t sg_lex_int_value(const char *src, const SgToken *t);
 
 bool sg_is_keyword(const char *s, size_t n);
 
+/* The keywords' spelling, in token order: sg_lex_keywords[k - TK_IMPORT]. */
+#define SG_LEX_NKEYWORDS (TK_FALSE - TK_IMPORT + 1)
+extern const char *const sg_lex_keywords[SG_LEX_NKEYWORDS];
+
 #endif
