@@ -13,7 +13,9 @@ DESTDIR ?=
 BUILD   ?= build
 
 LIB_SRCS := $(wildcard checker/*.c) $(wildcard cache/*.c) $(wildcard protocol/*.c)
-CLI_SRCS := $(wildcard server/*.c)
+CLI_SRCS := $(wildcard server/*.c server/lsp/*.c)
+# the language server, without the command line (for its fuzzer)
+LSP_SRCS := $(wildcard server/lsp/*.c) server/dirwatch.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_SRCS := $(wildcard tests/unit/*.c)
@@ -26,7 +28,7 @@ all: $(BUILD)/sigil
 $(BUILD)/sigil: $(LIB_OBJS) $(CLI_OBJS)
 	$(CC) $(CFLAGS) $(SG_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/obj/%.o: %.c $(wildcard checker/*.h cache/*.h protocol/*.h server/*.h include/*.h tests/unit/*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard checker/*.h cache/*.h protocol/*.h server/*.h server/lsp/*.h include/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SG_CFLAGS) -Iinclude -c -o $@ $<
 
@@ -86,9 +88,9 @@ tsan:
 
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_TARGETS := $(BUILD)/fuzz-check $(BUILD)/fuzz-cache $(BUILD)/fuzz-lsp
-$(BUILD)/fuzz-lsp: tests/fuzz/fuzz_lsp.c server/lsp.c server/dirwatch.c $(LIB_SRCS) $(wildcard checker/*.h cache/*.h protocol/*.h server/*.h include/*.h)
+$(BUILD)/fuzz-lsp: tests/fuzz/fuzz_lsp.c $(LSP_SRCS) $(LIB_SRCS) $(wildcard checker/*.h cache/*.h protocol/*.h server/*.h server/lsp/*.h include/*.h)
 	@mkdir -p $(BUILD)
-	clang $(SG_CFLAGS) $(FUZZ_CFLAGS) -Iinclude -o $@ $< server/lsp.c server/dirwatch.c $(LIB_SRCS) $(PKG_LIBS) -lm -lpthread
+	clang $(SG_CFLAGS) $(FUZZ_CFLAGS) -Iinclude -o $@ $< $(LSP_SRCS) $(LIB_SRCS) $(PKG_LIBS) -lm -lpthread
 $(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(wildcard checker/*.h cache/*.h protocol/*.h include/*.h)
 	@mkdir -p $(BUILD)
 	clang $(SG_CFLAGS) $(FUZZ_CFLAGS) -Iinclude -o $@ $< $(LIB_SRCS) $(PKG_LIBS) -lm -lpthread

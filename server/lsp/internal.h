@@ -1,0 +1,214 @@
+/* internal.h - what the language server's files share: the server's state
+ * (`srv`), the open documents, the check jobs, and each file's entry points.
+ * The public entry (`sg_lsp_main`) is in ../lsp.h.
+ *
+ * Layout (one job per file; each file's header says what it owns and which
+ * threads touch it):
+ *   transport.c    framing in, messages out (write queue), the log
+ *   dispatch.c     method -> handler, lifecycle, capabilities, progress, cancel
+ *   documents.c    URIs, open buffers and their edits, files changed on disk
+ *   scheduler.c    generations, debounce, whole and fast runs, early publish,
+ *                  results stored behind (the fast path's invariants)
+ *   diagnostics.c  publishing (push) and pull requests
+ *   convert.c      positions, ranges, kinds, identifiers, params
+ *   query.c        the open module of a URI, the fact at a position, locations
+ *   hover.c, references.c, completion.c, signature.c, symbols.c,
+ *   semantic.c, actions.c, inlay.c: one feature each
+ *
+ * Threads: everything runs on the libuv loop thread, except the scheduler's
+ * work functions (libuv's thread pool), which touch only their own job (see
+ * scheduler.c). */
+#ifndef SG_LSP_INTERNAL_H
+#define SG_LSP_INTERNAL_H
+
+#include <stdio.h>
+#include <uv.h>
+
+#include "../../cache/engine.h"
+#include "../../protocol/jsonrpc.h"
+#include "../../protocol/position.h"
+#include "../dirwatch.h"
+
+/* An open document: the buffer wins over the file on disk. */
+typedef struct LspDoc {
+    char *uri;
+    char *path;         /* absolute */
+    char *text;
+    size_t len;
+    int64_t version;
+    uint64_t changed_gen;   /* generation of its last edit */
+    uint64_t changed_ns;    /* when it arrived (uv_hrtime), for the log */
+    uint64_t early_gen;     /* the run whose results were published early for it */
+    bool fast_pending;      /* edited since the fast path last took it */
+} LspDoc;
+
+/* The scheduler's (scheduler.c). */
+typedef struct LspCheckJob LspCheckJob;
+typedef struct LspPendingResult LspPendingResult;
+typedef struct LspEarlyResult LspEarlyResult;
+
+typedef struct Lsp {
+    uv_loop_t *loop;
+    uv_stream_t *in, *out;
+    LspFramer framer;
+    int state;          /* 0 before initialize, 1 running, 2 after shutdown */
+    LspEncoding enc;
+    char *root, *std_dir, *cache_dir;
+    LspDoc **docs;
+    uint32_t ndocs;
+    uv_timer_t debounce;
+    uint64_t gen;       /* bumped by every change that can affect a result */
+    SgEngineRun *last;  /* the latest published run, with the fast path's swaps */
+    /* Scheduling (scheduler.c). An edit of an open document goes to the
+     * fast path; every other change (open, close, files on disk) needs a
+     * whole run, and until one that has seen it is installed the fast path
+     * waits: its soundness rests on `last` being current but for the edited
+     * modules. */
+    bool full_needed, full_running, fast_running;
+    LspCheckJob *full_done;     /* a whole run that finished while a fast job read `last` */
+    LspPendingResult *to_store; /* the fast path's results, not yet in the on-disk cache */
+    uint32_t nto_store;
+    uv_timer_t store_timer;
+    bool store_running;
+    uv_async_t early_async;     /* worker -> loop: `early` has results */
+    uv_mutex_t early_mu;
+    LspEarlyResult **early;
+    uint32_t nearly;
+    uint64_t nonfast_gen;       /* generation of the last change the fast path cannot take */
+    uint64_t last_full_gen;     /* snapshot generation of the whole run in `last` */
+    bool run_unpublished;       /* `last` came from a run older than some buffer edit: published
+                                 * once the fast path has shown those edits kept their signatures */
+    char **published;   /* URIs whose last published diagnostics were not empty */
+    uint32_t npublished;
+    bool dynamic_watch, client_progress;
+    int progress_id;        /* id of our window/workDoneProgress/create request */
+    int progress_state;     /* 0 none, 1 asked, 2 accepted, 3 refused */
+    bool first_done;        /* the start-up check has completed */
+    int next_request_id;
+    FILE *log;
+    SgDirWatch dirs;
+    int exit_code;
+    bool stopping;      /* exit received: finish writes, start nothing */
+    SgBuf *sink;        /* fuzzing: replies go here, no checks, no watching */
+    bool client_pull;       /* open files' diagnostics only on request (diagnosticMode "pull") */
+    bool push_only;         /* diagnosticMode "push": no diagnosticProvider */
+    bool client_refresh;    /* ... and accepts workspace/diagnostic/refresh */
+    cJSON **pending;        /* pull requests waiting for a current check */
+    uint32_t npending;
+} Lsp;
+
+/* The server's state; one per process (set by sg_lsp_main). */
+extern Lsp *srv;
+
+/* ---- transport.c ---- */
+void lsp_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void lsp_send(cJSON *msg);      /* frames and queues msg, and frees it */
+/* Sends a request of ours (the id is the next of ours); returns the id. */
+int lsp_send_request(const char *method, cJSON *params);
+void lsp_on_frame(void *ctx, LspFrameEvent ev, const char *body, size_t len);
+/* Opens stdin and stdout and starts reading; false unless they are pipes
+ * or terminals. */
+bool lsp_transport_open(void);
+void lsp_transport_stop(void);     /* stops reading */
+
+/* ---- dispatch.c ---- */
+void lsp_dispatch(cJSON *msg);
+void lsp_progress(const char *kind, const char *message, int percent);
+
+/* ---- documents.c ---- */
+char *lsp_uri_to_path(const char *uri);     /* NULL unless a file URI (malloc'd) */
+char *lsp_path_to_uri(const char *path);
+LspDoc *lsp_doc_at_path(const char *path);
+LspDoc *lsp_doc_of_uri(const char *uri);
+void lsp_doc_free(LspDoc *d);
+/* Text of a module as the user sees it: the open buffer, else the file. */
+char *lsp_module_text(const char *abs, const char *disk_path, size_t *len);
+void lsp_watch_workspace(void);
+void lsp_on_did_open(const cJSON *params);
+void lsp_on_did_change(const cJSON *params);
+void lsp_on_did_close(const cJSON *params);
+void lsp_on_did_save(const cJSON *params);
+void lsp_on_watched_files(const cJSON *params);
+
+/* ---- scheduler.c ---- */
+/* Every change goes through here: `d` is an open document that was edited
+ * (the fast path may take it); NULL is any other change. */
+void lsp_changed(LspDoc *d);
+/* Has `last` seen every change so far? (Pull requests wait until then.) */
+bool lsp_is_current(void);
+void lsp_free_run(SgEngineRun *r);
+/* One engine pass on the calling thread with facts for every workspace
+ * module (rename, references); NULL when the workspace cannot be read. */
+SgEngineRun *lsp_facts_run(void);
+void lsp_scheduler_init(void);
+void lsp_scheduler_stop(void);      /* at exit: timers stopped */
+void lsp_scheduler_free(void);      /* after the loop: pending results stored, jobs and runs freed */
+
+/* ---- diagnostics.c ---- */
+typedef struct LspFileDiags {
+    char *path;         /* absolute */
+    const char *disk;   /* path to read */
+    const SgDiags *diags;
+} LspFileDiags;
+/* Every file of the run that has diagnostics, workspace modules and strays. */
+LspFileDiags *lsp_run_files(SgEngineRun *run, uint32_t *n);
+cJSON *lsp_diag_array(const SgDiags *ds, const char *text, size_t len);
+void lsp_publish(const char *path, const char *disk, const SgDiags *ds);
+void lsp_publish_run(uint64_t snapshot_gen);
+void lsp_publish_module(const SgModule *m);
+void lsp_on_pull_diagnostics(const cJSON *id, const cJSON *params);
+void lsp_answer_pending(void);
+bool lsp_cancel_pending(const cJSON *id);
+
+/* ---- convert.c ---- */
+const char *lsp_str_at(const cJSON *o, const char *a, const char *b);
+bool lsp_num_at(const cJSON *o, const char *k, double *out);
+uint32_t lsp_u32(double v);
+int64_t lsp_i64(double v);
+/* 1-based line and code-point column pairs -> an LSP range */
+cJSON *lsp_columns_range(const char *text, size_t len, uint32_t l1, uint32_t c1, uint32_t l2, uint32_t c2);
+cJSON *lsp_span_range(const char *text, size_t len, SgSpan s);
+cJSON *lsp_position_json(uint32_t line, uint32_t ch);
+/* The identifier character class of the lexer ([A-Za-z0-9_]). */
+static inline bool lsp_is_ident_char(char c) {
+    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+/* Start of the run of identifier characters that ends at `end`. */
+size_t lsp_ident_start(const char *t, size_t end);
+/* End of the run of identifier characters that starts at `start`. */
+size_t lsp_ident_end(const char *t, size_t len, size_t start);
+/* An identifier that is not a keyword (nor `_`). */
+bool lsp_valid_identifier(const char *s);
+/* SymbolKind values of LSP 3.17 */
+enum { LSP_SK_MODULE = 2, LSP_SK_FIELD = 8, LSP_SK_ENUM = 10, LSP_SK_FUNCTION = 12, LSP_SK_CONSTANT = 14,
+       LSP_SK_STRUCT = 23, LSP_SK_ENUM_MEMBER = 22, LSP_SK_TYPE_PARAMETER = 26 };
+struct SgItem;
+int lsp_item_symbol_kind(const struct SgItem *it);
+
+/* ---- query.c ---- */
+/* The module of an open document in `last`, with its facts; else NULL. */
+SgModule *lsp_open_module(const char *uri);
+/* The position of a request as a byte offset in the text the facts were
+ * made from; false when params have no usable position. */
+bool lsp_request_offset(const cJSON *params, SgModule *m, size_t *off);
+SgFact *lsp_fact_at(SgModule *m, size_t off);
+cJSON *lsp_location(SgModule *target, SgSpan span);
+
+/* ---- one file per feature ---- */
+void lsp_on_hover(const cJSON *id, const cJSON *params);
+void lsp_on_definition(const cJSON *id, const cJSON *params);
+void lsp_on_references(const cJSON *id, const cJSON *params);
+void lsp_on_prepare_rename(const cJSON *id, const cJSON *params);
+void lsp_on_rename(const cJSON *id, const cJSON *params);
+void lsp_on_completion(const cJSON *id, const cJSON *params);
+void lsp_on_signature_help(const cJSON *id, const cJSON *params);
+void lsp_on_document_symbol(const cJSON *id, const cJSON *params);
+void lsp_on_workspace_symbol(const cJSON *id, const cJSON *params);
+void lsp_on_semantic_tokens(const cJSON *id, const cJSON *params);
+void lsp_on_code_action(const cJSON *id, const cJSON *params);
+void lsp_on_inlay_hints(const cJSON *id, const cJSON *params);
+/* The semantic tokens legend (semantic.c), advertised by initialize. */
+extern const char *const lsp_token_types[];
+extern const size_t lsp_ntoken_types;
+
+#endif

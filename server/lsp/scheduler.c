@@ -1,0 +1,545 @@
+/* scheduler.c - when checks run, on what, and what becomes of their
+ * results: generations, the debounce, whole runs and the fast path,
+ * early publishes while a whole run checks, and the fast path's results
+ * written to the on-disk cache behind. Every use of the engine by the
+ * server is here (sg_engine_run, sg_engine_update, sg_engine_swap).
+ *
+ * Threads: the loop thread runs everything here except the work functions
+ * of the thread pool: check_work (a whole run over its job's snapshot),
+ * fast_work (reads `srv->last`, writes only its job), store_work (its own
+ * copies) and early_checked (called on the whole run's thread: it touches
+ * only `srv->early`, under `early_mu`, and wakes the loop).
+ *
+ * Generations: `gen` is bumped by every change (lsp_changed); a document
+ * records the generation of its last edit, `nonfast_gen` that of the last
+ * change the fast path cannot take (open, close, files on disk, imports
+ * edited, a changed signature), a job the generation of its snapshot.
+ *
+ * Whole runs: sg_engine_run with the open buffers as overlays (the buffer
+ * wins over the disk), the same engine and on-disk cache as the CLI; open
+ * modules are always checked and record facts. Started DEBOUNCE_MS after
+ * the first change that needs one, never restarted by later changes while
+ * that timer runs.
+ *
+ * The fast path: each edited open module is re-checked against `last`
+ * (sg_engine_update), its diagnostics published at once, and the new record
+ * swapped into `last` on the loop thread (sg_engine_swap). It is sound
+ * because:
+ * - it runs only while `last` has seen every change except edits of open
+ *   buffers (last_full_gen >= nonfast_gen); any other change waits for a
+ *   whole run. Its result equals what a whole run would compute, because a
+ *   module's diagnostics depend only on its source and its imports' tables;
+ * - if the export hash or the private-name hash changed (SG_UPDATE_SIG),
+ *   the run is marked sig_changed: dependents are stale, a whole run
+ *   follows, and until then the fast path refuses modules that import a
+ *   changed one;
+ * - nobody modifies `last` while a fast job reads it: one fast job at a
+ *   time; a whole run that finishes meanwhile is installed after it
+ *   (`full_done`);
+ * - a swapped-out record that importers' tables still point into (their
+ *   types refer to its type definitions) becomes a zombie, freed with the
+ *   run; other open modules' facts that named it are re-pointed by name to
+ *   the new record. At most one zombie per module is reachable; past 64 a
+ *   whole run starts afresh (cache/update.c).
+ *
+ * Staleness: a whole run is dropped if a non-buffer change came after its
+ * snapshot; buffer edits after the snapshot are re-applied to it by the
+ * fast path, and the run's other results are published only once those
+ * edits have kept their signatures (`run_unpublished`). A fast result is
+ * dropped for a document edited again meanwhile. Early publishes happen
+ * only if nothing at all changed since the run's snapshot and the module
+ * was open in `last` (so queries find facts). */
+#include <malloc.h>
+#include <stdlib.h>
+
+#include "../../cache/store.h"
+#include "internal.h"
+
+#define DEBOUNCE_MS 15
+/* Results of the fast path are written to the on-disk cache behind, in
+ * batches: after STORE_DELAY_MS without a new one, or at STORE_BATCH. */
+#define STORE_DELAY_MS 1000
+#define STORE_BATCH 256
+/* Results kept in the on-disk cache beyond those in use (the CLI's default). */
+#define CACHE_KEEP 100000
+
+/* A result of the fast path waiting to be written to the on-disk cache:
+ * copies, as the module may be replaced before they are written. */
+struct LspPendingResult {
+    SgHash key, export_hash;
+    SgBuf sig, diags;
+};
+
+/* Diagnostics of an open module, checked by a whole run still in progress:
+ * published before the run ends (dependents of a changed signature). */
+struct LspEarlyResult {
+    uint64_t gen;       /* the run's snapshot generation */
+    char *path;
+    SgArena arena;
+    SgDiags diags;
+};
+
+/* A check on the thread pool: a whole engine run over a snapshot, or the
+ * fast path (each edited open module re-checked against `base`). */
+struct LspCheckJob {
+    uv_work_t req;
+    uint64_t gen;       /* the generation the snapshot was taken at */
+    SgOverlay *overlays;
+    uint32_t noverlays;
+    /* a whole run */
+    SgEngineOptions opt;
+    SgEngineRun run;
+    bool ok;
+    char *err;
+    bool first;         /* the start-up check (with $/progress) */
+    /* the fast path: overlays[i] -> updates[i] */
+    SgEngineRun *base;  /* srv->last, which nobody modifies while the job runs */
+    SgUpdate *updates;
+    double ms;
+};
+
+typedef struct StoreJob {
+    uv_work_t req;
+    char *cache_dir;
+    LspPendingResult *items;
+    uint32_t n;
+} StoreJob;
+
+static void kick(void);
+static void debounce_fired(uv_timer_t *t);
+
+/* The engine as the server runs it: the workspace, the open buffers as
+ * overlays with facts, as many threads as the machine has. */
+static SgEngineOptions engine_options(const SgOverlay *overlays, uint32_t n) {
+    unsigned jobs = uv_available_parallelism();
+    return (SgEngineOptions){.root = srv->root, .std_dir = srv->std_dir, .jobs = jobs ? (int)jobs : 1,
+                             .cache_dir = srv->cache_dir, .cache_keep = CACHE_KEEP, .overlays = overlays,
+                             .noverlays = n, .overlay_facts = true};
+}
+
+static void check_work(uv_work_t *req) {
+    LspCheckJob *j = req->data;
+    j->ok = sg_engine_run(&j->opt, &j->run, &j->err);
+}
+
+static void fast_work(uv_work_t *req) {
+    LspCheckJob *j = req->data;
+    double t0 = (double)uv_hrtime() / 1e6;
+    for (uint32_t i = 0; i < j->noverlays; i++) j->updates[i] = sg_engine_update(j->base, &j->overlays[i]);
+    j->ms = (double)uv_hrtime() / 1e6 - t0;
+}
+
+static void free_job(LspCheckJob *j) {
+    for (uint32_t i = 0; i < j->noverlays; i++) {
+        free((char *)j->overlays[i].path);
+        free((char *)j->overlays[i].text);
+        if (j->updates && j->updates[i].m) sg_module_free(j->updates[i].m);
+    }
+    free(j->overlays);
+    free(j->updates);
+    free(j->err);
+    free(j);
+}
+
+/* The open documents' text, owned by the job. */
+static void snapshot_docs(LspCheckJob *j, bool only_pending) {
+    j->overlays = sg_xcalloc(srv->ndocs + 1, sizeof *j->overlays);
+    for (uint32_t i = 0; i < srv->ndocs; i++) {
+        LspDoc *d = srv->docs[i];
+        if (only_pending && !d->fast_pending) continue;
+        char *t = sg_xmalloc(d->len + 1);
+        memcpy(t, d->text, d->len + 1);
+        j->overlays[j->noverlays++] = (SgOverlay){sg_xstrdup(d->path), t, d->len};
+    }
+}
+
+/* A long-lived server frees a whole run at a time; glibc keeps that memory
+ * in the worker threads' malloc arenas unless asked to give it back. */
+static void release_memory(void) { malloc_trim(0); }
+
+void lsp_free_run(SgEngineRun *r) {
+    if (!r) return;
+    sg_engine_free(r);
+    free(r);
+    release_memory();
+}
+
+/* ---- open modules published as a whole run checks them ---- */
+
+/* On the whole run's thread. */
+static void early_checked(SgModule *const *mods, uint32_t n, void *ctx) {
+    LspCheckJob *j = ctx;
+    bool any = false;
+    for (uint32_t i = 0; i < n; i++) {
+        const SgModule *m = mods[i];
+        if (!m->overlay || !m->abs_path || m->dup_rel) continue;
+        LspEarlyResult *e = sg_xcalloc(1, sizeof *e);
+        e->gen = j->gen;
+        e->path = sg_xstrdup(m->abs_path);
+        sg_arena_init(&e->arena);
+        e->diags.arena = &e->arena;
+        e->diags.items = sg_xcalloc(m->diags.len + 1, sizeof *e->diags.items);
+        for (uint32_t k = 0; k < m->diags.len; k++) {
+            e->diags.items[k] = m->diags.items[k];
+            e->diags.items[k].message = sg_arena_strndup(&e->arena, m->diags.items[k].message,
+                                                         strlen(m->diags.items[k].message));
+        }
+        e->diags.len = e->diags.cap = m->diags.len;
+        uv_mutex_lock(&srv->early_mu);
+        srv->early = sg_xrealloc(srv->early, sizeof *srv->early * (srv->nearly + 1));
+        srv->early[srv->nearly++] = e;
+        uv_mutex_unlock(&srv->early_mu);
+        any = true;
+    }
+    if (any) uv_async_send(&srv->early_async);
+}
+
+static void free_early(LspEarlyResult *e) {
+    sg_diags_free(&e->diags);
+    sg_arena_free(&e->arena);
+    free(e->path);
+    free(e);
+}
+
+/* Published only while nothing made them stale: no change at all since the
+ * run's snapshot (an edit of another buffer may change a signature), and no
+ * run at least as new installed (it published them itself). Only for
+ * modules open in `last` already, so that queries about a published file
+ * still find its facts there. */
+static void early_publish(uv_async_t *h) {
+    (void)h;
+    uv_mutex_lock(&srv->early_mu);
+    LspEarlyResult **es = srv->early;
+    uint32_t n = srv->nearly;
+    srv->early = NULL;
+    srv->nearly = 0;
+    uv_mutex_unlock(&srv->early_mu);
+    for (uint32_t i = 0; i < n; i++) {
+        LspEarlyResult *e = es[i];
+        LspDoc *d = lsp_doc_at_path(e->path);
+        SgModule *m = srv->last ? sg_engine_module_at(srv->last, e->path) : NULL;
+        if (d && m && m->facts && !srv->stopping && !srv->client_pull && srv->gen == e->gen && e->gen > srv->last_full_gen) {
+            lsp_publish(e->path, e->path, &e->diags);
+            d->early_gen = e->gen;
+        }
+        free_early(e);
+    }
+    free(es);
+}
+
+/* ---- writing the fast path's results behind ---- */
+static void store_work(uv_work_t *req) {
+    StoreJob *j = req->data;
+    SgStore *st = sg_store_open(j->cache_dir);
+    if (!st) return;
+    if (sg_store_begin(st)) {
+        for (uint32_t i = 0; i < j->n; i++)
+            sg_store_put_result(st, &j->items[i].key, &j->items[i].export_hash, &j->items[i].sig, &j->items[i].diags);
+        sg_store_commit(st);
+    }
+    sg_store_close(st);
+}
+
+static void free_store_job(StoreJob *j) {
+    for (uint32_t i = 0; i < j->n; i++) {
+        sg_buf_free(&j->items[i].sig);
+        sg_buf_free(&j->items[i].diags);
+    }
+    free(j->items);
+    free(j->cache_dir);
+    free(j);
+}
+
+static StoreJob *take_pending_results(void) {
+    StoreJob *j = sg_xcalloc(1, sizeof *j);
+    j->req.data = j;
+    j->cache_dir = sg_xstrdup(srv->cache_dir);
+    j->items = srv->to_store;
+    j->n = srv->nto_store;
+    srv->to_store = NULL;
+    srv->nto_store = 0;
+    return j;
+}
+
+static void store_fired(uv_timer_t *t);
+
+static void store_done(uv_work_t *req, int status) {
+    (void)status;
+    free_store_job(req->data);
+    srv->store_running = false;
+    if (srv->nto_store && !srv->stopping) uv_timer_start(&srv->store_timer, store_fired, STORE_DELAY_MS, 0);
+}
+
+static void store_fired(uv_timer_t *t) {
+    (void)t;
+    if (srv->store_running || !srv->nto_store) return;
+    StoreJob *j = take_pending_results();
+    srv->store_running = true;
+    if (uv_queue_work(srv->loop, &j->req, store_work, store_done) < 0) {
+        srv->store_running = false;
+        free_store_job(j);
+    }
+}
+
+static void store_behind(const SgModule *m) {
+    if (!srv->cache_dir || m->uncacheable || !m->sig_blob.len || !m->diag_blob.len) return;
+    srv->to_store = sg_xrealloc(srv->to_store, sizeof *srv->to_store * (srv->nto_store + 1));
+    LspPendingResult *r = &srv->to_store[srv->nto_store++];
+    memset(r, 0, sizeof *r);
+    memcpy(r->key.b, m->check_key, 16);
+    memcpy(r->export_hash.b, m->export_hash, 16);
+    sg_buf_put(&r->sig, m->sig_blob.data, m->sig_blob.len);
+    sg_buf_put(&r->diags, m->diag_blob.data, m->diag_blob.len);
+    /* written once the edits pause (not to compete with the next edit's check) */
+    if (srv->nto_store >= STORE_BATCH) store_fired(&srv->store_timer);
+    else uv_timer_start(&srv->store_timer, store_fired, STORE_DELAY_MS, 0);
+}
+
+bool lsp_is_current(void) {
+    if (!srv->last || srv->full_needed || srv->full_running || srv->fast_running || srv->full_done ||
+        srv->last_full_gen < srv->nonfast_gen)
+        return false;
+    for (uint32_t i = 0; i < srv->ndocs; i++)
+        if (srv->docs[i]->fast_pending) return false;
+    return true;
+}
+
+static void finish_full(LspCheckJob *j, int status) {
+    /* stale only if a change the fast path cannot take came after the
+     * snapshot; edits of open documents since are re-applied to it */
+    bool stale = srv->nonfast_gen > j->gen || status != 0;
+    if (!j->ok) {
+        lsp_log("check failed: %s", j->err ? j->err : "unknown error");
+    } else if (stale) {
+        sg_engine_free(&j->run);    /* a newer change made this result stale */
+        release_memory();
+        srv->full_needed = true;
+    } else {
+        SgEngineRun *old = srv->last;
+        srv->last = sg_xmalloc(sizeof *srv->last);
+        *srv->last = j->run;
+        if (old) sg_engine_free(old);
+        free(old);
+        release_memory();   /* the old run, and this run's trees freed on the worker threads */
+        lsp_log("checked %u modules (%u from cache) in %.1f ms", srv->last->nworkspace, srv->last->nreused,
+              srv->last->elapsed_ms);
+        srv->last_full_gen = j->gen;
+        bool edited_since = false;
+        for (uint32_t i = 0; i < srv->ndocs; i++) {
+            srv->docs[i]->fast_pending = srv->docs[i]->changed_gen > j->gen;
+            edited_since |= srv->docs[i]->fast_pending;
+        }
+        if (j->first) lsp_progress("report", "publishing diagnostics", 90);
+        /* an edit since the snapshot may have changed a signature: the
+         * other files' results wait until the fast path has seen it */
+        srv->run_unpublished = edited_since;
+        if (!edited_since) lsp_publish_run(j->gen);
+        if (lsp_is_current()) lsp_answer_pending();
+        if (srv->client_pull && srv->client_refresh) lsp_send_request("workspace/diagnostic/refresh", NULL);
+    }
+    if (j->first && !stale && j->ok) {
+        srv->first_done = true;
+        lsp_progress("end", "done", -1);
+    }
+    free_job(j);
+}
+
+static void check_done(uv_work_t *req, int status) {
+    LspCheckJob *j = req->data;
+    srv->full_running = false;
+    if (srv->stopping) {
+        if (j->ok) sg_engine_free(&j->run);
+        free_job(j);
+        return;
+    }
+    if (srv->fast_running) {
+        srv->full_done = j;   /* `last` is being read: install it when that is over */
+        if (status != 0) j->ok = false;
+        return;
+    }
+    finish_full(j, status);
+    kick();
+}
+
+static void fast_done(uv_work_t *req, int status) {
+    LspCheckJob *j = req->data;
+    srv->fast_running = false;
+    if (srv->stopping) {
+        free_job(j);
+        return;
+    }
+    /* a change the fast path cannot take makes the whole job stale; a later
+     * edit of one document, that document's result */
+    bool stale_all = srv->nonfast_gen > j->gen || status != 0;
+    uint32_t nchecked = 0;
+    double edit_ms = 0;
+    for (uint32_t i = 0; i < j->noverlays && !stale_all; i++) {
+        LspDoc *d = lsp_doc_at_path(j->overlays[i].path);
+        SgUpdate *u = &j->updates[i];
+        if (!d || d->changed_gen > j->gen) continue;
+        switch (u->kind) {
+        case SG_UPDATE_NONE:
+            lsp_publish(d->path, d->path, NULL);
+            break;
+        case SG_UPDATE_FULL:
+            lsp_log("%s: %s; checking the workspace", d->path, u->why);
+            srv->nonfast_gen = srv->gen;
+            srv->full_needed = true;
+            break;
+        case SG_UPDATE_SAME:
+            lsp_publish_module(sg_engine_module_at(srv->last, d->path));
+            break;
+        case SG_UPDATE_BODY:
+        case SG_UPDATE_SIG: {
+            SgModule *m = u->m;
+            nchecked++;
+            if (u->kind == SG_UPDATE_SIG) lsp_log("%s: its signature changed; checking its dependents", m->name);
+            if (!sg_engine_swap(srv->last, u)) srv->full_needed = true;
+            lsp_publish_module(m);
+            store_behind(m);
+            edit_ms = (double)(uv_hrtime() - d->changed_ns) / 1e6;
+            break;
+        }
+        }
+    }
+    if (!stale_all) lsp_log("re-checked %u open modules in %.2f ms (%.2f ms from the edit to its publish)", nchecked, j->ms, edit_ms);
+    free_job(j);
+    if (srv->full_done) {
+        LspCheckJob *f = srv->full_done;
+        srv->full_done = NULL;
+        finish_full(f, 0);
+    }
+    if (srv->run_unpublished && lsp_is_current()) {
+        srv->run_unpublished = false;
+        lsp_publish_run(srv->last_full_gen);
+    }
+    if (lsp_is_current()) lsp_answer_pending();
+    kick();
+}
+
+static void start_full(void) {
+    if (srv->sink) return;
+    if (srv->full_running || srv->state != 1) {
+        srv->full_needed = true;
+        return;
+    }
+    srv->full_needed = false;
+    LspCheckJob *j = sg_xcalloc(1, sizeof *j);
+    j->req.data = j;
+    j->gen = srv->gen;
+    j->first = !srv->first_done;   /* until the start-up check has completed */
+    snapshot_docs(j, false);
+    j->opt = engine_options(j->overlays, j->noverlays);
+    j->opt.checked = early_checked;
+    j->opt.checked_ctx = j;
+    if (j->first) lsp_progress("report", "checking modules", 10);
+    srv->full_running = true;
+    int rc = uv_queue_work(srv->loop, &j->req, check_work, check_done);
+    if (rc < 0) {
+        lsp_log("cannot start a check: %s", uv_strerror(rc));
+        srv->full_running = false;
+        free_job(j);
+    }
+}
+
+/* Edited open documents, re-checked at once (no debounce: it takes a few
+ * milliseconds, and edits that arrive meanwhile are taken by the next). */
+static void start_fast(void) {
+    LspCheckJob *j = sg_xcalloc(1, sizeof *j);
+    j->req.data = j;
+    j->gen = srv->gen;
+    j->base = srv->last;
+    snapshot_docs(j, true);
+    if (!j->noverlays) {
+        free_job(j);
+        return;
+    }
+    for (uint32_t i = 0; i < srv->ndocs; i++) srv->docs[i]->fast_pending = false;
+    j->updates = sg_xcalloc(j->noverlays, sizeof *j->updates);
+    srv->fast_running = true;
+    int rc = uv_queue_work(srv->loop, &j->req, fast_work, fast_done);
+    if (rc < 0) {
+        lsp_log("cannot start a check: %s", uv_strerror(rc));
+        srv->fast_running = false;
+        srv->nonfast_gen = srv->gen;    /* a whole run takes the edits instead */
+        srv->full_needed = true;
+        free_job(j);
+    }
+}
+
+static void kick(void) {
+    if (srv->sink || srv->state != 1 || srv->stopping) return;
+    if (!srv->fast_running && !srv->full_done && srv->last && srv->last_full_gen >= srv->nonfast_gen) start_fast();
+    /* at most DEBOUNCE_MS after the first change that needs it, however
+     * fast the edits come */
+    if (srv->full_needed && !srv->full_running && !uv_is_active((uv_handle_t *)&srv->debounce))
+        uv_timer_start(&srv->debounce, debounce_fired, DEBOUNCE_MS, 0);
+}
+
+static void debounce_fired(uv_timer_t *t) {
+    (void)t;
+    if (srv->full_needed) start_full();
+}
+
+void lsp_changed(LspDoc *d) {
+    srv->gen++;
+    if (d) {
+        d->changed_gen = srv->gen;
+        d->changed_ns = uv_hrtime();
+        d->fast_pending = true;
+    } else {
+        srv->nonfast_gen = srv->gen;
+        srv->full_needed = true;
+    }
+    kick();
+}
+
+/* ---- rename and references: every module's facts ---- */
+
+/* Most results still come from the cache; only the facts are new. */
+SgEngineRun *lsp_facts_run(void) {
+    SgOverlay *ov = sg_xcalloc(srv->ndocs + 1, sizeof *ov);
+    for (uint32_t i = 0; i < srv->ndocs; i++) ov[i] = (SgOverlay){srv->docs[i]->path, srv->docs[i]->text, srv->docs[i]->len};
+    SgEngineOptions o = engine_options(ov, srv->ndocs);
+    o.all_facts = true;
+    SgEngineRun *run = sg_xcalloc(1, sizeof *run);
+    char *err = NULL;
+    bool ok = sg_engine_run(&o, run, &err);
+    free(err);
+    free(ov);
+    if (!ok) {
+        sg_engine_free(run);
+        free(run);
+        return NULL;
+    }
+    return run;
+}
+
+/* ---- start and end ---- */
+void lsp_scheduler_init(void) {
+    uv_timer_init(srv->loop, &srv->debounce);
+    uv_timer_init(srv->loop, &srv->store_timer);
+    uv_mutex_init(&srv->early_mu);
+    uv_async_init(srv->loop, &srv->early_async, early_publish);
+}
+
+void lsp_scheduler_stop(void) {
+    uv_timer_stop(&srv->debounce);
+    uv_timer_stop(&srv->store_timer);
+}
+
+void lsp_scheduler_free(void) {
+    if (srv->nto_store) {     /* the last results, written before we go */
+        StoreJob *j = take_pending_results();
+        store_work(&j->req);
+        free_store_job(j);
+    }
+    for (uint32_t i = 0; i < srv->nearly; i++) free_early(srv->early[i]);
+    free(srv->early);
+    uv_mutex_destroy(&srv->early_mu);
+    if (srv->full_done) {
+        if (srv->full_done->ok) sg_engine_free(&srv->full_done->run);
+        free_job(srv->full_done);
+    }
+    lsp_free_run(srv->last);
+}

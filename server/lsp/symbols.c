@@ -1,0 +1,136 @@
+/* symbols.c - textDocument/documentSymbol (from a parse of the buffer or
+ * the file) and workspace/symbol (every module of the workspace, parsed).
+ *
+ * Threads: the loop thread only. */
+#include <limits.h>
+#include <stdlib.h>
+
+#include "../../checker/ast.h"
+#include "internal.h"
+
+static cJSON *symbol(const char *text, size_t len, SgName name, int kind, SgSpan full, SgSpan sel) {
+    cJSON *s = cJSON_CreateObject();
+    char *n = sg_xmalloc(name.len + 1);
+    memcpy(n, name.s, name.len);
+    n[name.len] = 0;
+    cJSON_AddStringToObject(s, "name", n);
+    free(n);
+    cJSON_AddNumberToObject(s, "kind", kind);
+    cJSON_AddItemToObject(s, "range", lsp_span_range(text, len, full));
+    cJSON_AddItemToObject(s, "selectionRange", lsp_span_range(text, len, sel));
+    return s;
+}
+
+void lsp_on_document_symbol(const cJSON *id, const cJSON *params) {
+    const char *uri = lsp_str_at(params, "textDocument", "uri");
+    char *path = uri ? lsp_uri_to_path(uri) : NULL;
+    if (!path) {
+        lsp_send(lsp_error(id, LSP_INVALID_PARAMS, "textDocument.uri must be a file URI"));
+        return;
+    }
+    LspDoc *d = lsp_doc_of_uri(uri);
+    char *text;
+    size_t len;
+    const char *err;
+    if (d) {
+        text = sg_xstrdup(d->text);
+        len = d->len;
+    } else if (!sg_read_file(path, &text, &len, &err)) {
+        free(path);
+        lsp_send(lsp_response(id, cJSON_CreateArray()));
+        return;
+    }
+    free(path);
+    SgArena a;
+    sg_arena_init(&a);
+    SgDiags diags = {.arena = &a};
+    SgAst ast;
+    sg_parse(&a, text, (uint32_t)len, &ast, &diags);
+    cJSON *arr = cJSON_CreateArray();
+    for (uint32_t i = 0; i < ast.nitems; i++) {
+        SgItem *it = ast.items[i];
+        if (it->kind == IT_IMPORT || !it->name.len) continue;
+        cJSON *s = symbol(text, len, it->name, lsp_item_symbol_kind(it), it->span, it->name_span);
+        cJSON *kids = NULL;
+        if (it->kind == IT_STRUCT && it->nfields) {
+            kids = cJSON_AddArrayToObject(s, "children");
+            for (uint32_t k = 0; k < it->nfields; k++) {
+                SgParam *f = &it->fields[k];
+                SgSpan full = {f->name_span.start, f->type ? f->type->span.end : f->name_span.end};
+                cJSON_AddItemToArray(kids, symbol(text, len, f->name, LSP_SK_FIELD, full, f->name_span));
+            }
+        } else if (it->kind == IT_ENUM && it->nvariants) {
+            kids = cJSON_AddArrayToObject(s, "children");
+            for (uint32_t k = 0; k < it->nvariants; k++)
+                cJSON_AddItemToArray(kids, symbol(text, len, it->variants[k].name, LSP_SK_ENUM_MEMBER, it->variants[k].full,
+                                                  it->variants[k].span));
+        }
+        cJSON_AddItemToArray(arr, s);
+    }
+    sg_diags_free(&diags);
+    sg_arena_free(&a);
+    free(text);
+    lsp_send(lsp_response(id, arr));
+}
+
+static bool contains_ci(const char *hay, size_t hn, const char *needle) {
+    size_t nn = strlen(needle);
+    if (!nn) return true;
+    for (size_t i = 0; i + nn <= hn; i++) {
+        size_t k = 0;
+        while (k < nn && (hay[i + k] | 0x20) == (needle[k] | 0x20)) k++;
+        if (k == nn) return true;
+    }
+    return false;
+}
+
+void lsp_on_workspace_symbol(const cJSON *id, const cJSON *params) {
+    const char *q = lsp_str_at(params, "query", NULL);
+    if (!q) q = "";
+    cJSON *arr = cJSON_CreateArray();
+    SgWorkspace ws;
+    char *err = NULL;
+    if (srv->root && !srv->sink && sg_workspace_scan(srv->root, &ws, &err)) {
+        for (uint32_t i = 0; i < ws.nfiles && cJSON_GetArraySize(arr) < 1000; i++) {
+            if (!ws.files[i].module) continue;
+            char real[PATH_MAX];
+            const char *abs = realpath(ws.files[i].path, real) ? real : ws.files[i].path;
+            size_t len;
+            char *text = lsp_module_text(abs, ws.files[i].path, &len);
+            if (!contains_ci(text, len, q)) {   /* cheap filter before parsing */
+                free(text);
+                continue;
+            }
+            SgArena ar;
+            sg_arena_init(&ar);
+            SgDiags dd = {.arena = &ar};
+            SgAst ast;
+            sg_parse(&ar, text, (uint32_t)len, &ast, &dd);
+            char *uri = lsp_path_to_uri(abs);
+            for (uint32_t k = 0; k < ast.nitems; k++) {
+                SgItem *it = ast.items[k];
+                if (it->kind == IT_IMPORT || !it->name.len || !contains_ci(it->name.s, it->name.len, q)) continue;
+                cJSON *s = cJSON_CreateObject();
+                char *nm = sg_xmalloc(it->name.len + 1);
+                memcpy(nm, it->name.s, it->name.len);
+                nm[it->name.len] = 0;
+                cJSON_AddStringToObject(s, "name", nm);
+                free(nm);
+                cJSON_AddNumberToObject(s, "kind", lsp_item_symbol_kind(it));
+                cJSON_AddStringToObject(s, "containerName", ws.files[i].module);
+                cJSON *loc = cJSON_AddObjectToObject(s, "location");
+                cJSON_AddStringToObject(loc, "uri", uri);
+                cJSON_AddItemToObject(loc, "range", lsp_span_range(text, len, it->name_span));
+                cJSON_AddItemToArray(arr, s);
+            }
+            free(uri);
+            sg_diags_free(&dd);
+            sg_arena_free(&ar);
+            free(text);
+        }
+        sg_workspace_free(&ws);
+    }
+    free(err);
+    lsp_send(lsp_response(id, arr));
+}
+

@@ -1,0 +1,181 @@
+// diagnostics.test.mjs - the language server through a real client: published and pulled diagnostics.
+// Run them all with ./run.sh (see README.md).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { proto, startSession } from './harness.mjs';
+import {
+    GEO, MAIN, MAIN_BAD, EMOJI, range, briefs, MAIN_E201_INT, GEO_INT_E206, GEO_K_RANGE,
+} from './fixtures.mjs';
+
+describe('diagnostics', () => {
+    test('didOpen publishes E201 with version 1 and a UTF-16 range after a non-BMP character', async (t) => {
+        const { server } = await startSession(t, { 'emoji.sg': EMOJI });
+        await server.open('emoji.sg');
+        const p = await server.waitPublish('emoji.sg', { version: 1 });
+        assert.equal(p.diagnostics.length, 1);
+        const d = p.diagnostics[0];
+        // column 42 in code points (CLI) is character 42 in UTF-16: 😀 counts twice
+        assert.deepEqual(d.range, range(2, 42, 2, 45));
+        assert.equal(d.code, 'E201');
+        assert.equal(d.severity, proto.DiagnosticSeverity.Error);
+        assert.equal(d.source, 'sigil');
+        assert.equal(d.message, 'type mismatch: expected Int, found String');
+    });
+
+    test('an incremental edit that fixes the error publishes empty diagnostics with version 2', async (t) => {
+        const { server } = await startSession(t, { 'emoji.sg': EMOJI });
+        await server.open('emoji.sg');
+        await server.waitPublish('emoji.sg', { version: 1 });
+        await server.change('emoji.sg', 2, [{ range: range(2, 42, 2, 45), text: '1' }]);
+        const p = await server.waitPublish('emoji.sg', { version: 2 });
+        assert.deepEqual(p.diagnostics, []);
+        // a new error placed after the emoji again: the edit landed where intended
+        await server.change('emoji.sg', 3, [{ range: range(2, 42, 2, 43), text: 'true' }]);
+        const p3 = await server.waitPublish('emoji.sg', { version: 3 });
+        assert.deepEqual(briefs(p3.diagnostics), [{ code: 'E201', severity: 1, range: range(2, 42, 2, 46) }]);
+        assert.equal(p3.diagnostics[0].message, 'type mismatch: expected Int, found Bool');
+    });
+
+    test('utf-8 negotiated: diagnostic ranges, edits and symbols are in bytes', async (t) => {
+        const files = { 'emoji.sg': EMOJI, 'sym.sg': '// 😀\npub fn a() { print("😀😀") } pub fn b() {}\n' };
+        const { server } = await startSession(t, files, { caps: { utf8: true } });
+        assert.equal(server.initResult.capabilities.positionEncoding, 'utf-8');
+        await server.open('emoji.sg');
+        const p = await server.waitPublish('emoji.sg', { version: 1 });
+        // `😀` is 4 bytes and `é` 2: character 41 (code points) is byte 45
+        assert.deepEqual(briefs(p.diagnostics), [{ code: 'E201', severity: 1, range: range(2, 45, 2, 48) }]);
+        await server.change('emoji.sg', 2, [{ range: range(2, 45, 2, 48), text: '1' }]);
+        assert.deepEqual((await server.waitPublish('emoji.sg', { version: 2 })).diagnostics, []);
+        await server.change('emoji.sg', 3, [{ range: range(2, 45, 2, 46), text: 'true' }]);
+        const p3 = await server.waitPublish('emoji.sg', { version: 3 });
+        assert.deepEqual(briefs(p3.diagnostics), [{ code: 'E201', severity: 1, range: range(2, 45, 2, 49) }]);
+        const syms = await server.symbols('sym.sg');
+        assert.deepEqual(syms.map((s) => [s.name, s.range, s.selectionRange]), [
+            ['a', range(1, 0, 1, 32), range(1, 7, 1, 8)],
+            ['b', range(1, 33, 1, 46), range(1, 40, 1, 41)],
+        ]);
+    });
+
+    test('unchanged diagnostics are re-published after every edit, with the new version', async (t) => {
+        const { server } = await startSession(t, { 'geo.sg': GEO, 'main.sg': MAIN_BAD });
+        await server.open('main.sg');
+        const expected = [{ code: 'E201', severity: 1, range: range(4, 36, 4, 37) }];
+        const p1 = await server.waitPublish('main.sg', { version: 1 });
+        assert.deepEqual(briefs(p1.diagnostics), expected);
+        // v2: a comment after the last line; v3: a space on the empty line 1
+        await server.change('main.sg', 2, [{ range: range(7, 0, 7, 0), text: '// note\n' }]);
+        const p2 = await server.waitPublish('main.sg', { version: 2 });
+        assert.deepEqual(briefs(p2.diagnostics), expected);
+        await server.change('main.sg', 3, [{ range: range(1, 0, 1, 0), text: ' ' }]);
+        const p3 = await server.waitPublish('main.sg', { version: 3 });
+        assert.deepEqual(briefs(p3.diagnostics), expected);
+        // and a clean file is re-published (empty) after each edit too
+        await server.change('main.sg', 4, [{ range: range(4, 36, 4, 37), text: '2.0' }]);
+        assert.deepEqual((await server.waitPublish('main.sg', { version: 4 })).diagnostics, []);
+        await server.change('main.sg', 5, [{ range: range(1, 0, 1, 1), text: '' }]);
+        assert.deepEqual((await server.waitPublish('main.sg', { version: 5 })).diagnostics, []);
+    });
+
+    test('cross-file: changing an exported signature changes an open dependent\'s diagnostics', async (t) => {
+        const { server } = await startSession(t, { 'geo.sg': GEO, 'main.sg': MAIN });
+        await server.open('geo.sg');
+        await server.open('main.sg');
+        await server.waitPublish('geo.sg', { version: 1 });
+        await server.waitPublish('main.sg', { version: 1 });
+        let since = server.mark();
+        await server.change('geo.sg', 2, [{ range: GEO_K_RANGE, text: 'Int' }]);
+        const pm = await server.waitPublish('main.sg', { since, pred: (p) => p.diagnostics.length > 0 });
+        assert.equal(pm.version, 1, 'main.sg keeps its own version');
+        assert.deepEqual(briefs(pm.diagnostics), [MAIN_E201_INT]);
+        assert.equal(pm.diagnostics[0].message, 'type mismatch: expected Int, found Float');
+        const pg = await server.waitPublish('geo.sg', { since, version: 2 });
+        assert.deepEqual(briefs(pg.diagnostics), GEO_INT_E206);
+        // revert: both clean again
+        since = server.mark();
+        await server.change('geo.sg', 3, [{ range: range(7, 26, 7, 29), text: 'Float' }]);
+        const pm2 = await server.waitPublish('main.sg', { since, pred: (p) => p.diagnostics.length === 0 });
+        assert.equal(pm2.version, 1);
+        assert.deepEqual((await server.waitPublish('geo.sg', { since, version: 3 })).diagnostics, []);
+    });
+
+    test('cross-file: a dependent that is not open gets its diagnostics published (and cleared)', async (t) => {
+        const { server } = await startSession(t, { 'geo.sg': GEO, 'main.sg': MAIN });
+        await server.open('geo.sg');
+        await server.waitPublish('geo.sg', { version: 1 });
+        let since = server.mark();
+        await server.change('geo.sg', 2, [{ range: GEO_K_RANGE, text: 'Int' }]);
+        const pm = await server.waitPublish('main.sg', { since });
+        assert.equal(pm.version, undefined, 'a file that is not open is published without a version');
+        assert.deepEqual(briefs(pm.diagnostics), [MAIN_E201_INT]);
+        since = server.mark();
+        await server.change('geo.sg', 3, [{ range: range(7, 26, 7, 29), text: 'Float' }]);
+        const pm2 = await server.waitPublish('main.sg', { since });
+        assert.deepEqual(pm2.diagnostics, []);
+    });
+
+    test('start-up: every workspace module with diagnostics is published, without a version', async (t) => {
+        const files = { 'geo.sg': GEO, 'main.sg': MAIN_BAD, 'lib/deep.sg': 'pub fn d() -> Bool { 1 }\n' };
+        const { server } = await startSession(t, files);
+        const pm = await server.waitPublish('main.sg');
+        assert.equal(pm.version, undefined);
+        assert.deepEqual(briefs(pm.diagnostics), [{ code: 'E201', severity: 1, range: range(4, 36, 4, 37) }]);
+        const pd = await server.waitPublish('lib/deep.sg');
+        assert.deepEqual(briefs(pd.diagnostics), [{ code: 'E201', severity: 1, range: range(0, 21, 0, 22) }]);
+        assert.ok(server.publishesOf('geo.sg').every((p) => p.diagnostics.length === 0), 'geo.sg is clean');
+    });
+
+    test('didClose: the file on disk counts again and its diagnostics are cleared', async (t) => {
+        const { server } = await startSession(t, { 'geo.sg': GEO, 'main.sg': MAIN });
+        await server.open('main.sg', MAIN_BAD);
+        const p1 = await server.waitPublish('main.sg', { version: 1 });
+        assert.equal(p1.diagnostics.length, 1);
+        const since = server.mark();
+        await server.close('main.sg');
+        const p2 = await server.waitPublish('main.sg', { since });
+        assert.deepEqual(p2.diagnostics, []);
+        assert.equal(p2.version, undefined, 'a closed document is published without a version');
+    });
+
+    test('a syntax error is reported once when the buffer equals the (cached) text on disk', async (t) => {
+        const text = 'fn broken() -> Int { let = 1 }\npub fn after() {}\n';
+        const { server } = await startSession(t, { 'x.sg': text });
+        const p0 = await server.waitPublish('x.sg'); // start-up check, fills the cache
+        const expected = [{ code: 'E010', severity: 1, range: range(0, 25, 0, 26) }];
+        assert.deepEqual(briefs(p0.diagnostics), expected);
+        await server.open('x.sg'); // same text as on disk
+        const p1 = await server.waitPublish('x.sg', { version: 1 });
+        assert.deepEqual(briefs(p1.diagnostics), expected);
+    });
+});
+
+describe('pull diagnostics', () => {
+    test('textDocument/diagnostic agrees with the pushed diagnostics (open and not open)', async (t) => {
+        const { server } = await startSession(t, { 'emoji.sg': EMOJI, 'geo.sg': GEO, 'main.sg': MAIN_BAD });
+        await server.open('emoji.sg');
+        const pushed = await server.waitPublish('emoji.sg', { version: 1 });
+        const pulled = await server.pull('emoji.sg');
+        assert.equal(pulled.kind, 'full');
+        assert.deepEqual(pulled.items, pushed.diagnostics);
+        // main.sg is not open: pushed at start-up
+        const pushedMain = await server.waitPublish('main.sg');
+        const pulledMain = await server.pull('main.sg');
+        assert.equal(pulledMain.kind, 'full');
+        assert.deepEqual(pulledMain.items, pushedMain.diagnostics);
+        // a clean file: an empty full report
+        const pulledGeo = await server.pull('geo.sg');
+        assert.deepEqual(pulledGeo, { kind: 'full', items: [] });
+    });
+
+    test('a pull right after an edit reports on the edited text', async (t) => {
+        const { server } = await startSession(t, { 'emoji.sg': EMOJI });
+        await server.open('emoji.sg');
+        await server.waitPublish('emoji.sg', { version: 1 });
+        await server.change('emoji.sg', 2, [{ range: range(2, 42, 2, 45), text: '1' }]);
+        const pulled = await server.pull('emoji.sg'); // no waiting for the push
+        assert.deepEqual(pulled.items, [], 'the error was fixed by version 2');
+        await server.change('emoji.sg', 3, [{ range: range(0, 0, 0, 0), text: '\n' }, { range: range(3, 42, 3, 43), text: '"y"' }]);
+        const pulled3 = await server.pull('emoji.sg');
+        assert.deepEqual(briefs(pulled3.items), [{ code: 'E201', severity: 1, range: range(3, 42, 3, 45) }]);
+    });
+});
