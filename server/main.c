@@ -14,20 +14,25 @@
 #include "report.h"
 
 static const char usage[] =
-    "usage: sigil --check [options] [ROOT]   check a workspace once and exit (CI mode)\n"
-    "       sigil check   [options] [ROOT]   same\n"
-    "       sigil --lsp [--log FILE]         language server on stdin/stdout\n"
-    "       sigil --watch [options] [ROOT]   re-check on every change, redraw the terminal (q quits, r re-checks all)\n"
-    "       sigil cache stats|clear|verify [ROOT]\n"
-    "       sigil --version | --help\n"
+    "usage: sigil --check [options] [PATH]   check a workspace once and exit (CI mode)\n"
+    "       sigil check   [options] [PATH]   same\n"
+    "       sigil --lsp [--log FILE]         language server on stdin/stdout (also: sigil lsp)\n"
+    "       sigil --watch [options] [PATH]   re-check on every change, redraw the terminal (q quits, r re-checks all)\n"
+    "       sigil cache stats|clear|verify [PATH]\n"
+    "       sigil --version | -V | --help\n"
+    "\n"
+    "PATH (default: the current directory) is a directory or a .sg file; the workspace\n"
+    "root is the nearest directory at or above it holding sigil.json (else PATH's\n"
+    "directory). For a file, only that file's diagnostics are reported.\n"
     "\n"
     "options:\n"
-    "  --format FORMAT       human, json, sarif (SARIF 2.1.0) or github (workflow commands);\n"
-    "                        human (the default) uses colour only on a terminal, never with NO_COLOR\n"
+    "  --format FORMAT       human, json, sarif (SARIF 2.1.0) or github (workflow commands)\n"
+    "  --color WHEN          auto (the default: colour on a terminal, unless NO_COLOR is set;\n"
+    "                        FORCE_COLOR forces it), always or never; human format only\n"
     "  --no-cache            neither read nor write the on-disk cache\n"
     "  --cache-dir DIR       cache location (default ROOT/.sigil-cache/, or $SIGIL_CACHE_DIR)\n"
     "  -j N, --jobs N        worker threads (default: number of CPUs)\n"
-    "  --stats               print cache statistics after the diagnostics\n"
+    "  --stats               print cache statistics after the diagnostics (human, github)\n"
     "  -W error              treat warnings as errors for the exit code\n"
     "\n"
     "exit status: 0 no errors, 1 errors found, 2 bad usage or internal failure\n";
@@ -69,11 +74,64 @@ static char *find_std(void) {
     return NULL;
 }
 
-/* A non-option argument is the workspace root; there is at most one. */
+/* A non-option argument is the path to check; there is at most one. */
 static bool take_root(const char *a, const char **root) {
     if (a[0] == '-' && a[1]) return bad_usage("unknown option '%s'", a), false;
-    if (*root) return bad_usage("more than one workspace root given ('%s')", a), false;
+    if (*root) return bad_usage("more than one path given ('%s')", a), false;
     *root = a;
+    return true;
+}
+
+/* Where a path argument leads: the workspace root (absolute, real) and,
+ * for a file argument, the file relative to that root. */
+typedef struct Target {
+    char root[PATH_MAX];
+    char *file_rel;     /* malloc'd; NULL for a directory argument */
+} Target;
+
+/* Like tsc, ruff and cargo: the nearest directory at or above the path
+ * that holds sigil.json is the root; without one, the path's directory.
+ * Prints the error and returns false when the path cannot be used. */
+static bool find_target(const char *arg, Target *t) {
+    memset(t, 0, sizeof *t);
+    char real[PATH_MAX];
+    struct stat st;
+    if (!realpath(arg, real) || stat(real, &st) != 0) {
+        fprintf(stderr, "sigil: cannot open workspace root %s: %s\n", arg, strerror(errno));
+        return false;
+    }
+    bool file = !S_ISDIR(st.st_mode);
+    if (file) {
+        size_t n = strlen(real);
+        if (!S_ISREG(st.st_mode) || n < 4 || strcmp(real + n - 3, ".sg") != 0) {
+            fprintf(stderr, "sigil: %s is neither a directory nor a Sigil source file (.sg)\n", arg);
+            return false;
+        }
+    }
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", real);
+    if (file) *strrchr(dir, '/') = 0;
+    if (!*dir) strcpy(dir, "/");
+    for (char probe[PATH_MAX + 16];;) {
+        snprintf(probe, sizeof probe, "%s/sigil.json", strcmp(dir, "/") ? dir : "");
+        if (access(probe, F_OK) == 0) {
+            snprintf(t->root, sizeof t->root, "%s", dir);
+            break;
+        }
+        char *slash = strrchr(dir, '/');
+        if (!slash || !strcmp(dir, "/")) {
+            snprintf(t->root, sizeof t->root, "%s", real);
+            if (file) *strrchr(t->root, '/') = 0;
+            if (!*t->root) strcpy(t->root, "/");
+            break;
+        }
+        if (slash == dir) slash[1] = 0;
+        else *slash = 0;
+    }
+    if (file) {
+        size_t rl = strcmp(t->root, "/") ? strlen(t->root) : 0;
+        t->file_rel = sg_xstrdup(real + rl + 1);
+    }
     return true;
 }
 
@@ -109,15 +167,39 @@ static int cmd_cache(int argc, char **argv) {
             return 2;
         }
     }
-    if (!root) root = ".";
-    if (!is_dir(root)) {
-        fprintf(stderr, "sigil: cannot open workspace root %s: %s\n", root, strerror(errno ? errno : ENOTDIR));
-        return 2;
-    }
-    char *cdir = cache_location(root, dir);
+    Target t;
+    if (!find_target(root ? root : ".", &t)) return 2;
+    free(t.file_rel);
+    char *cdir = cache_location(t.root, dir);
     int rc = sg_cache_command(sub, cdir);
     free(cdir);
     return rc;
+}
+
+typedef enum ColorMode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER } ColorMode;
+
+/* --color wins; then FORCE_COLOR (any value but "0" or "false") forces
+ * colour; then NO_COLOR (any non-empty value) turns it off; else colour
+ * only on a terminal. */
+static bool want_color(ColorMode mode) {
+    if (mode != COLOR_AUTO) return mode == COLOR_ALWAYS;
+    const char *fc = getenv("FORCE_COLOR");
+    if (fc && *fc) return strcmp(fc, "0") != 0 && strcmp(fc, "false") != 0;
+    const char *nc = getenv("NO_COLOR");
+    return isatty(STDOUT_FILENO) && !(nc && *nc);
+}
+
+/* The value of an option given as `--name VALUE` or `--name=VALUE`
+ * (`len` is strlen("--name")); NULL when missing. */
+static const char *opt_value(int argc, char **argv, int *i, size_t len) {
+    const char *a = argv[*i];
+    if (a[len] == '=') return a + len + 1;
+    return *i + 1 < argc ? argv[++*i] : NULL;
+}
+
+static bool is_opt(const char *a, const char *name) {
+    size_t n = strlen(name);
+    return strncmp(a, name, n) == 0 && (a[n] == '=' || a[n] == 0);
 }
 
 static int cmd_check(int argc, char **argv, int first, bool watch) {
@@ -126,22 +208,29 @@ static int cmd_check(int argc, char **argv, int first, bool watch) {
     const char *cache_dir = NULL;
     bool no_cache = false;
     int jobs = 0;
-    bool werror = false;
+    ColorMode color = COLOR_AUTO;
     for (int i = first; i < argc; i++) {
         const char *a = argv[i];
         const char *val = NULL;
-        if (strncmp(a, "--format", 8) == 0 && (a[8] == '=' || a[8] == 0)) {
-            val = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!val) return bad_usage("%s needs a value: human or json", "--format");
+        if (is_opt(a, "--format")) {
+            val = opt_value(argc, argv, &i, 8);
+            if (!val) return bad_usage("%s needs a value: human, json, sarif or github", "--format");
             if (strcmp(val, "human") == 0) ro.format = FMT_HUMAN;
             else if (strcmp(val, "json") == 0) ro.format = FMT_JSON;
             else if (strcmp(val, "sarif") == 0) ro.format = FMT_SARIF;
             else if (strcmp(val, "github") == 0) ro.format = FMT_GITHUB;
             else return bad_usage("unknown format '%s' (expected human, json, sarif or github)", val);
+        } else if (is_opt(a, "--color") || is_opt(a, "--colour")) {
+            val = opt_value(argc, argv, &i, a[7] == 'u' ? 8 : 7);
+            if (!val) return bad_usage("%s needs a value: auto, always or never", "--color");
+            if (strcmp(val, "auto") == 0) color = COLOR_AUTO;
+            else if (strcmp(val, "always") == 0) color = COLOR_ALWAYS;
+            else if (strcmp(val, "never") == 0) color = COLOR_NEVER;
+            else return bad_usage("unknown --color value '%s' (expected auto, always or never)", val);
         } else if (strcmp(a, "--no-cache") == 0) {
             no_cache = true;
-        } else if (strncmp(a, "--cache-dir", 11) == 0 && (a[11] == '=' || a[11] == 0)) {
-            val = a[11] == '=' ? a + 12 : (i + 1 < argc ? argv[++i] : NULL);
+        } else if (is_opt(a, "--cache-dir")) {
+            val = opt_value(argc, argv, &i, 11);
             if (!val || !*val) return bad_usage("%s needs a directory", "--cache-dir");
             cache_dir = val;
         } else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0 || strncmp(a, "--jobs=", 7) == 0 ||
@@ -158,12 +247,17 @@ static int cmd_check(int argc, char **argv, int first, bool watch) {
         } else if (strcmp(a, "-W") == 0 || strncmp(a, "-W", 2) == 0) {
             val = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
             if (!val || strcmp(val, "error") != 0) return bad_usage("unknown warning option '-W %s' (expected -W error)", val ? val : "");
-            werror = true;
+            ro.werror = true;
         } else if (!take_root(a, &root)) {
             return 2;
         }
     }
-    if (!root) root = ".";
+    if (ro.stats && ro.format == FMT_SARIF)
+        return bad_usage("%s", "--stats prints a line after human or github output (JSON has them in \"stats\"); "
+                               "SARIF has no place for it");
+    if (watch && (ro.format == FMT_SARIF || ro.format == FMT_GITHUB))
+        return bad_usage("--watch prints human or json output (one report per line), not --format %s",
+                         ro.format == FMT_SARIF ? "sarif" : "github");
     if (!jobs) {
         jobs = (int)uv_available_parallelism();
         if (jobs < 1) jobs = 1;
@@ -173,47 +267,62 @@ static int cmd_check(int argc, char **argv, int first, bool watch) {
         fputs("sigil: cannot find the standard library (set SIGIL_STD to its directory)\n", stderr);
         return 2;
     }
-    char root_abs[PATH_MAX];
-    if (!realpath(root, root_abs)) {
-        fprintf(stderr, "sigil: cannot open workspace root %s: %s\n", root, strerror(errno));
+    Target t;
+    if (!find_target(root ? root : ".", &t)) {
         free(std);
         return 2;
     }
-    char *cdir = no_cache ? NULL : cache_location(root, cache_dir);
-    SgEngineOptions eo = {.root = root, .std_dir = std, .jobs = jobs, .cache_dir = cdir, .cache_keep = cache_keep()};
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd)) snprintf(cwd, sizeof cwd, "%s", t.root);
+    char *cdir = no_cache ? NULL : cache_location(t.root, cache_dir);
+    SgEngineOptions eo = {.root = t.root, .std_dir = std, .jobs = jobs, .cache_dir = cdir, .cache_keep = cache_keep()};
+    ro.color = ro.format == FMT_HUMAN && want_color(color);
+    ro.root_abs = t.root;
+    ro.cwd_abs = cwd;
+    ro.only_rel = t.file_rel;
+    int rc;
     if (watch) {
-        struct stat rst;
-        if (stat(root, &rst) != 0 || !S_ISDIR(rst.st_mode)) {
-            fprintf(stderr, "sigil: cannot open workspace root %s: %s\n", root, stat(root, &rst) ? strerror(errno) : "not a directory");
-            free(std);
-            free(cdir);
-            return 2;
+        rc = sg_watch_main(&eo, &ro);
+    } else {
+        SgEngineRun run;
+        char *err = NULL;
+        if (!sg_engine_run(&eo, &run, &err)) {
+            fprintf(stderr, "sigil: %s\n", err);
+            free(err);
+            rc = 2;
+        } else if (t.file_rel && !sg_report_has_file(&run, t.file_rel)) {
+            fprintf(stderr, "sigil: %s/%s is not part of the workspace at %s (outside its source directories, "
+                            "or excluded by sigil.json)\n", t.root, t.file_rel, t.root);
+            rc = 2;
+        } else {
+            SgReportCounts c = sg_report(&run, &ro, stdout);
+            fflush(stdout);
+            rc = c.errors || (ro.werror && c.warnings) ? 1 : 0;
         }
-        const char *nc = getenv("NO_COLOR");
-        int rc = sg_watch_main(&eo, isatty(STDOUT_FILENO) && !(nc && *nc));
-        free(std);
-        free(cdir);
-        return rc;
-    }
-    SgEngineRun run;
-    char *err = NULL;
-    if (!sg_engine_run(&eo, &run, &err)) {
-        fprintf(stderr, "sigil: %s\n", err);
-        free(err);
         sg_engine_free(&run);
-        free(std);
-        free(cdir);
-        return 2;
     }
-    const char *nc = getenv("NO_COLOR");
-    ro.color = ro.format == FMT_HUMAN && isatty(STDOUT_FILENO) && !(nc && *nc);
-    ro.root_abs = root_abs;
-    SgReportCounts c = sg_report(&run, &ro, stdout);
-    fflush(stdout);
-    sg_engine_free(&run);
+    free(t.file_rel);
     free(std);
     free(cdir);
-    return c.errors || (werror && c.warnings) ? 1 : 0;
+    return rc;
+}
+
+static int cmd_lsp(int argc, char **argv) {
+    const char *log = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--log") == 0 && i + 1 < argc) log = argv[++i];
+        else if (strncmp(argv[i], "--log=", 6) == 0) log = argv[i] + 6;
+        else if (strcmp(argv[i], "--stdio") == 0) continue;   /* what some clients pass */
+        else return bad_usage("unknown option for --lsp: '%s'", argv[i]);
+    }
+    char *std = find_std();
+    if (!std) {
+        fputs("sigil: cannot find the standard library (set SIGIL_STD to its directory)\n", stderr);
+        return 2;
+    }
+    int rc = sg_lsp_main(std, log);
+    free(std);
+    return rc;
 }
 
 int main(int argc, char **argv) {
@@ -226,41 +335,27 @@ int main(int argc, char **argv) {
         fputs(usage, stdout);
         return 0;
     }
-    if (strcmp(cmd, "--version") == 0) {
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 || strcmp(cmd, "version") == 0) {
         printf("sigil %s\n", SIGIL_VERSION);
         return 0;
     }
     if (strcmp(cmd, "--check") == 0 || strcmp(cmd, "check") == 0) return cmd_check(argc, argv, 2, false);
     if (strcmp(cmd, "--watch") == 0 || strcmp(cmd, "watch") == 0) return cmd_check(argc, argv, 2, true);
+    if (strcmp(cmd, "--lsp") == 0 || strcmp(cmd, "lsp") == 0) return cmd_lsp(argc, argv);
     if (strcmp(cmd, "cache") == 0) return cmd_cache(argc, argv);
-    if (strcmp(cmd, "--lsp") == 0) {
-        const char *log = NULL;
-        for (int i = 2; i < argc; i++) {
-            if (strcmp(argv[i], "--log") == 0 && i + 1 < argc) log = argv[++i];
-            else if (strncmp(argv[i], "--log=", 6) == 0) log = argv[i] + 6;
-            else if (strcmp(argv[i], "--stdio") == 0) continue;   /* what some clients pass */
-            else return bad_usage("unknown option for --lsp: '%s'", argv[i]);
-        }
-        char *std = find_std();
-        if (!std) {
-            fputs("sigil: cannot find the standard library (set SIGIL_STD to its directory)\n", stderr);
-            return 2;
-        }
-        int rc = sg_lsp_main(std, log);
-        free(std);
-        return rc;
-    }
 
-    /* options before --check are accepted too: `sigil --format json --check` */
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--check") == 0 || strcmp(argv[i], "check") == 0) {
+    /* options before the command are accepted too: `sigil --format json --check` */
+    for (int i = 1; i < argc; i++) {
+        bool check = strcmp(argv[i], "--check") == 0 || strcmp(argv[i], "check") == 0;
+        if (check || strcmp(argv[i], "--watch") == 0 || strcmp(argv[i], "watch") == 0) {
             char **args = sg_xmalloc(sizeof(char *) * (size_t)argc);
             int n = 0;
             for (int k = 0; k < argc; k++)
                 if (k != i) args[n++] = argv[k];
-            int rc = cmd_check(n, args, 1, false);
+            int rc = cmd_check(n, args, 1, !check);
             free(args);
             return rc;
         }
+    }
     return bad_usage("unknown command or option '%s'", cmd);
 }

@@ -1,4 +1,5 @@
-/* report.c - human and JSON reports of a check run (CONTRACT.md). */
+/* report.c - a check run's diagnostics as human text, JSON, SARIF or GitHub
+ * workflow commands (CONTRACT.md). */
 #include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,7 @@ static void add_clean(cJSON *o, const char *key, const char *s) {
 
 typedef struct Item {
     const char *file;       /* relative to the root */
+    char *shown;            /* human and github: relative to the current directory (malloc'd) */
     const char *module;     /* NULL for stray files */
     const char *src;        /* source text, for snippets (may be NULL) */
     uint32_t len;
@@ -60,7 +62,48 @@ static int cmp_item(const void *a, const void *b) {
     return strcmp(x->d->code, y->d->code);
 }
 
-static Item *collect(const SgEngineRun *run, uint32_t *count) {
+char *sg_report_relpath(const char *path, const char *from) {
+    /* the longest common prefix that ends at a '/' boundary */
+    size_t common = 0;
+    for (size_t i = 0;; i++) {
+        bool pend = !path[i] || path[i] == '/', fend = !from[i] || from[i] == '/';
+        if (pend && fend) common = i;
+        if (!path[i] || !from[i] || path[i] != from[i]) break;
+    }
+    SgBuf b = {0};
+    for (const char *f = from + common; *f;) {
+        if (*f == '/') f++;
+        if (!*f) break;
+        sg_buf_puts(&b, "../");
+        while (*f && *f != '/') f++;
+    }
+    const char *rest = path + common;
+    if (*rest == '/') rest++;
+    sg_buf_puts(&b, rest);
+    if (b.len && b.data[b.len - 1] == '/') b.data[--b.len] = 0;
+    char *r = sg_xstrdup(b.len ? b.data : ".");
+    sg_buf_free(&b);
+    return r;
+}
+
+static char *shown_path(const SgReportOptions *opt, const char *rel) {
+    if (!opt->cwd_abs || !opt->root_abs) return sg_xstrdup(rel);
+    SgBuf abs = {0};
+    sg_buf_printf(&abs, "%s/%s", strcmp(opt->root_abs, "/") ? opt->root_abs : "", rel);
+    char *r = sg_report_relpath(abs.data, opt->cwd_abs);
+    sg_buf_free(&abs);
+    return r;
+}
+
+bool sg_report_has_file(const SgEngineRun *run, const char *rel) {
+    for (uint32_t i = 0; i < run->prog.n; i++)
+        if (!run->prog.mods[i]->is_std && strcmp(run->prog.mods[i]->rel, rel) == 0) return true;
+    for (uint32_t i = 0; i < run->nstrays; i++)
+        if (strcmp(run->strays[i].rel, rel) == 0) return true;
+    return false;
+}
+
+static Item *collect(const SgEngineRun *run, const SgReportOptions *opt, uint32_t *count) {
     /* a module reused from the cache was not read; its snippets need the text */
     for (uint32_t i = 0; i < run->prog.n; i++) {
         SgModule *m = run->prog.mods[i];
@@ -81,28 +124,46 @@ static Item *collect(const SgEngineRun *run, uint32_t *count) {
     uint32_t k = 0;
     for (uint32_t i = 0; i < run->prog.n; i++) {
         SgModule *m = run->prog.mods[i];
-        if (m->is_std) continue;
+        if (m->is_std || (opt->only_rel && strcmp(opt->only_rel, m->rel) != 0)) continue;
         for (uint32_t j = 0; j < m->diags.len; j++)
-            items[k++] = (Item){m->rel, m->name, m->src, m->len, &m->diags.items[j]};
+            items[k++] = (Item){m->rel, NULL, m->name, m->src, m->len, &m->diags.items[j]};
     }
-    for (uint32_t i = 0; i < run->nstrays; i++)
+    for (uint32_t i = 0; i < run->nstrays; i++) {
+        if (opt->only_rel && strcmp(opt->only_rel, run->strays[i].rel) != 0) continue;
         for (uint32_t j = 0; j < run->strays[i].diags.len; j++)
-            items[k++] = (Item){run->strays[i].rel, NULL, NULL, 0, &run->strays[i].diags.items[j]};
+            items[k++] = (Item){run->strays[i].rel, NULL, NULL, NULL, 0, &run->strays[i].diags.items[j]};
+    }
     sg_qsort(items, k, sizeof *items, cmp_item);
+    if (opt->format == FMT_HUMAN || opt->format == FMT_GITHUB)
+        for (uint32_t i = 0; i < k; i++)
+            items[i].shown = i && items[i - 1].file == items[i].file ? items[i - 1].shown : shown_path(opt, items[i].file);
     *count = k;
     return items;
 }
 
-/* Prints the source line of the diagnostic with a caret under its range. */
-static void snippet(FILE *out, const Item *it, bool color) {
-    if (!it->src) return;
-    const char *s = it->src;
+/* The byte offset where the diagnostic's line starts; false if there is
+ * no source text or no such line. */
+static bool line_start(const Item *it, uint32_t *start) {
+    if (!it->src) return false;
     uint32_t line = 1, pos = 0;
     while (pos < it->len && line < it->d->line) {
-        if (s[pos] == '\n') line++;
+        if (it->src[pos] == '\n') line++;
         pos++;
     }
-    if (line != it->d->line) return;
+    *start = pos;
+    return line == it->d->line;
+}
+
+static uint32_t snippet_lines(const Item *it) {
+    uint32_t pos;
+    return line_start(it, &pos) ? 2 : 0;
+}
+
+/* Prints the source line of the diagnostic with a caret under its range. */
+static void snippet(FILE *out, const Item *it, bool color) {
+    uint32_t pos;
+    if (!line_start(it, &pos)) return;
+    const char *s = it->src;
     uint32_t end = pos;
     while (end < it->len && s[end] != '\n') end++;
     if (end > pos && s[end - 1] == '\r') end--;
@@ -147,16 +208,29 @@ static void gh_escape(FILE *out, const char *s, bool property) {
 static void github(FILE *out, const Item *it) {
     const SgDiag *d = it->d;
     fprintf(out, "::%s file=", sg_diag_severity(d) == SG_ERROR ? "error" : "warning");
-    gh_escape(out, it->file, true);
+    gh_escape(out, it->shown, true);
     fprintf(out, ",line=%u,col=%u,endLine=%u,endColumn=%u,title=%s::", d->line, d->col, d->end_line, d->end_col,
             d->code);
     gh_escape(out, d->message, false);
     fputc('\n', out);
 }
 
-/* SARIF 2.1.0: one run, one result per diagnostic, the codes as rules. */
-static void sarif(const SgEngineRun *run, const SgReportOptions *opt, Item *items, uint32_t n, FILE *out) {
-    (void)run;
+/* A path as a URI reference: RFC 3986 unreserved characters and '/' stay,
+ * every other byte is percent-encoded (spaces, '#', '%', non-ASCII). */
+static void uri_escape(SgBuf *b, const char *s) {
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned c = *p;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-._~/", (int)c))
+            sg_buf_putc(b, (char)c);
+        else
+            sg_buf_printf(b, "%%%02X", c);
+    }
+}
+
+/* SARIF 2.1.0: one run, one result per diagnostic, the codes as rules.
+ * Result locations are relative to the base id %SRCROOT%, the workspace
+ * root, whose absolute file URI is in originalUriBaseIds (SARIF 3.14.14). */
+static void sarif(const SgReportOptions *opt, Item *items, uint32_t n, FILE *out) {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "$schema", "https://json.schemastore.org/sarif-2.1.0.json");
     cJSON_AddStringToObject(root, "version", "2.1.0");
@@ -168,12 +242,14 @@ static void sarif(const SgEngineRun *run, const SgReportOptions *opt, Item *item
     cJSON_AddStringToObject(driver, "version", SIGIL_VERSION);
     cJSON_AddStringToObject(driver, "informationUri", "https://example.invalid/sigil");
     cJSON *rules = cJSON_AddArrayToObject(driver, "rules");
-    char *rootclean = utf8_clean(opt->root_abs);
     SgBuf uri = {0};
-    sg_buf_printf(&uri, "file://%s/", rootclean);
-    free(rootclean);
+    sg_buf_puts(&uri, "file://");
+    uri_escape(&uri, strcmp(opt->root_abs, "/") ? opt->root_abs : "");
+    sg_buf_putc(&uri, '/');
     cJSON *base = cJSON_AddObjectToObject(r, "originalUriBaseIds");
-    cJSON_AddStringToObject(cJSON_AddObjectToObject(base, "ROOT"), "uri", uri.data);
+    cJSON *srcroot = cJSON_AddObjectToObject(base, "%SRCROOT%");
+    cJSON_AddStringToObject(srcroot, "uri", uri.data);
+    add_clean(cJSON_AddObjectToObject(srcroot, "description"), "text", "the workspace root");
     sg_buf_free(&uri);
     cJSON *results = cJSON_AddArrayToObject(r, "results");
     const char *seen[64];
@@ -197,8 +273,11 @@ static void sarif(const SgEngineRun *run, const SgReportOptions *opt, Item *item
         cJSON_AddItemToArray(locs, loc);
         cJSON *phys = cJSON_AddObjectToObject(loc, "physicalLocation");
         cJSON *art = cJSON_AddObjectToObject(phys, "artifactLocation");
-        add_clean(art, "uri", items[i].file);
-        cJSON_AddStringToObject(art, "uriBaseId", "ROOT");
+        SgBuf rel = {0};
+        uri_escape(&rel, items[i].file);
+        cJSON_AddStringToObject(art, "uri", rel.data);
+        sg_buf_free(&rel);
+        cJSON_AddStringToObject(art, "uriBaseId", "%SRCROOT%");
         cJSON *region = cJSON_AddObjectToObject(phys, "region");
         cJSON_AddNumberToObject(region, "startLine", d->line);
         cJSON_AddNumberToObject(region, "startColumn", d->col);
@@ -213,80 +292,121 @@ static void sarif(const SgEngineRun *run, const SgReportOptions *opt, Item *item
     cJSON_Delete(root);
 }
 
+static const char *plural(uint32_t n) { return n == 1 ? "" : "s"; }
+
+void sg_report_summary(const SgEngineRun *run, const SgReportOptions *opt, SgReportCounts c, FILE *out) {
+    if (opt->watch)
+        fprintf(out, "%u module%s, %u error%s, %u warning%s, %.1f ms, %u/%u from cache", run->nworkspace,
+                plural(run->nworkspace), c.errors, plural(c.errors), c.warnings, plural(c.warnings), run->elapsed_ms,
+                run->nreused, run->nworkspace);
+    else
+        fprintf(out, "checked %u module%s (%u from cache) in %.1f ms: %u error%s, %u warning%s", run->nworkspace,
+                plural(run->nworkspace), run->nreused, run->elapsed_ms, c.errors, plural(c.errors), c.warnings,
+                plural(c.warnings));
+    /* the exit status is 1 although there is no error: say why */
+    if (opt->werror && c.warnings) fputs(" (-W error: warnings count as errors)", out);
+}
+
+static void stats_line(const SgEngineRun *run, FILE *out) {
+    fprintf(out, "Cache: %u/%u modules cached (%.1f%% hit rate)\n", run->nreused, run->nworkspace,
+            run->nworkspace ? 100.0 * run->nreused / run->nworkspace : 0.0);
+}
+
+static void json_report(const SgEngineRun *run, const SgReportOptions *opt, Item *items, uint32_t n, FILE *out) {
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddNumberToObject(root, "version", 1);
+    add_clean(root, "root", opt->root_abs);
+    cJSON *diags = cJSON_AddArrayToObject(root, "diagnostics");
+    for (uint32_t i = 0; i < n; i++) {
+        const SgDiag *d = items[i].d;
+        cJSON *o = cJSON_CreateObject();
+        add_clean(o, "file", items[i].file);
+        SgBuf abs = {0};
+        sg_buf_printf(&abs, "%s/%s", strcmp(opt->root_abs, "/") ? opt->root_abs : "", items[i].file);
+        add_clean(o, "path", abs.data);
+        sg_buf_free(&abs);
+        if (items[i].module) cJSON_AddStringToObject(o, "module", items[i].module);
+        else cJSON_AddNullToObject(o, "module");
+        cJSON_AddNumberToObject(o, "line", d->line);
+        cJSON_AddNumberToObject(o, "column", d->col);
+        cJSON_AddNumberToObject(o, "endLine", d->end_line);
+        cJSON_AddNumberToObject(o, "endColumn", d->end_col);
+        cJSON_AddStringToObject(o, "severity", sg_diag_severity(d) == SG_ERROR ? "error" : "warning");
+        cJSON_AddStringToObject(o, "code", d->code);
+        add_clean(o, "message", d->message);
+        cJSON_AddItemToArray(diags, o);
+    }
+    cJSON *mods = cJSON_AddObjectToObject(root, "modules");
+    cJSON_AddNumberToObject(mods, "total", run->nworkspace);
+    module_lists(run, mods);
+    cJSON *stats = cJSON_AddObjectToObject(root, "stats");
+    cJSON_AddNumberToObject(stats, "files", run->ws.nfiles);
+    cJSON_AddNumberToObject(stats, "cache_hits", run->nreused);
+    cJSON_AddNumberToObject(stats, "cache_misses", run->nworkspace - run->nreused);
+    cJSON_AddNumberToObject(stats, "elapsed_ms", (double)(int64_t)(run->elapsed_ms * 1000) / 1000.0);
+    char *s = cJSON_PrintUnformatted(root);
+    fputs(s, out);
+    fputc('\n', out);
+    cJSON_free(s);
+    cJSON_Delete(root);
+}
+
+/* Human text. In watch mode, diagnostics are grouped under a header per
+ * file, and those that would not fit in opt->max_lines are left out (their
+ * number is counted in `hidden`); the caller prints the summary. */
+static void human(const SgEngineRun *run, const SgReportOptions *opt, Item *items, uint32_t n, FILE *out,
+                  SgReportCounts *counts) {
+    bool c = opt->color;
+    uint32_t used = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const SgDiag *d = items[i].d;
+        bool new_file = i == 0 || strcmp(items[i].file, items[i - 1].file) != 0;
+        if (opt->watch && opt->max_lines) {
+            uint32_t need = (new_file ? 2 : 0) + 1 + snippet_lines(&items[i]);
+            if (used + need > opt->max_lines) {
+                counts->hidden = n - i;
+                break;
+            }
+            used += need;
+        }
+        if (opt->watch && new_file)
+            fprintf(out, "\n%s── %s%s\n", c ? "\x1b[1;36m" : "", items[i].shown, c ? "\x1b[0m" : "");
+        bool err = sg_diag_severity(d) == SG_ERROR;
+        fprintf(out, "%s%s:%u:%u:%s %s%s[%s]:%s %s\n", c ? "\x1b[1m" : "", items[i].shown, d->line, d->col,
+                c ? "\x1b[0m" : "", c ? (err ? "\x1b[1;31m" : "\x1b[1;33m") : "", err ? "error" : "warning", d->code,
+                c ? "\x1b[0m" : "", d->message);
+        snippet(out, &items[i], c);
+    }
+    if (opt->watch) return;
+    sg_report_summary(run, opt, *counts, out);
+    fputc('\n', out);
+    if (opt->stats) stats_line(run, out);
+}
+
 SgReportCounts sg_report(const SgEngineRun *run, const SgReportOptions *opt, FILE *out) {
     uint32_t n;
-    Item *items = collect(run, &n);
+    Item *items = collect(run, opt, &n);
     SgReportCounts counts = {0};
     for (uint32_t i = 0; i < n; i++) {
         if (sg_diag_severity(items[i].d) == SG_ERROR) counts.errors++;
         else counts.warnings++;
     }
     if (opt->format == FMT_JSON) {
-        cJSON *root = cJSON_CreateObject();
-        cJSON_AddNumberToObject(root, "version", 1);
-        add_clean(root, "root", opt->root_abs);
-        cJSON *diags = cJSON_AddArrayToObject(root, "diagnostics");
-        for (uint32_t i = 0; i < n; i++) {
-            const SgDiag *d = items[i].d;
-            cJSON *o = cJSON_CreateObject();
-            add_clean(o, "file", items[i].file);
-            if (items[i].module) cJSON_AddStringToObject(o, "module", items[i].module);
-            else cJSON_AddNullToObject(o, "module");
-            cJSON_AddNumberToObject(o, "line", d->line);
-            cJSON_AddNumberToObject(o, "column", d->col);
-            cJSON_AddNumberToObject(o, "endLine", d->end_line);
-            cJSON_AddNumberToObject(o, "endColumn", d->end_col);
-            cJSON_AddStringToObject(o, "severity", sg_diag_severity(d) == SG_ERROR ? "error" : "warning");
-            cJSON_AddStringToObject(o, "code", d->code);
-            add_clean(o, "message", d->message);
-            cJSON_AddItemToArray(diags, o);
-        }
-        cJSON *mods = cJSON_AddObjectToObject(root, "modules");
-        cJSON_AddNumberToObject(mods, "total", run->nworkspace);
-        module_lists(run, mods);
-        cJSON *stats = cJSON_AddObjectToObject(root, "stats");
-        cJSON_AddNumberToObject(stats, "files", run->ws.nfiles);
-        cJSON_AddNumberToObject(stats, "cache_hits", run->nreused);
-        cJSON_AddNumberToObject(stats, "cache_misses", run->nworkspace - run->nreused);
-        cJSON_AddNumberToObject(stats, "elapsed_ms", (double)(int64_t)(run->elapsed_ms * 1000) / 1000.0);
-        char *s = cJSON_PrintUnformatted(root);
-        fputs(s, out);
-        fputc('\n', out);
-        cJSON_free(s);
-        cJSON_Delete(root);
+        json_report(run, opt, items, n, out);
     } else if (opt->format == FMT_SARIF) {
-        sarif(run, opt, items, n, out);
+        sarif(opt, items, n, out);
     } else if (opt->format == FMT_GITHUB) {
         for (uint32_t i = 0; i < n; i++) github(out, &items[i]);
-        fprintf(out, "checked %u module%s: %u error%s, %u warning%s\n", run->nworkspace,
-                run->nworkspace == 1 ? "" : "s", counts.errors, counts.errors == 1 ? "" : "s", counts.warnings,
-                counts.warnings == 1 ? "" : "s");
+        fprintf(out, "checked %u module%s: %u error%s, %u warning%s", run->nworkspace, plural(run->nworkspace),
+                counts.errors, plural(counts.errors), counts.warnings, plural(counts.warnings));
+        if (opt->werror && counts.warnings) fputs(" (-W error: warnings count as errors)", out);
+        fputc('\n', out);
+        if (opt->stats) stats_line(run, out);
     } else {
-        bool c = opt->color;
-        if (opt->watch) {
-            fprintf(out, "%s%u module%s, %u error%s, %u warning%s, %.1f ms, %u/%u from cache%s\n", c ? "\x1b[1m" : "",
-                    run->nworkspace, run->nworkspace == 1 ? "" : "s", counts.errors, counts.errors == 1 ? "" : "s",
-                    counts.warnings, counts.warnings == 1 ? "" : "s", run->elapsed_ms, run->nreused, run->nworkspace,
-                    c ? "\x1b[0m" : "");
-        }
-        for (uint32_t i = 0; i < n; i++) {
-            const SgDiag *d = items[i].d;
-            if (opt->watch && (i == 0 || strcmp(items[i].file, items[i - 1].file) != 0))
-                fprintf(out, "\n%s── %s%s\n", c ? "\x1b[1;36m" : "", items[i].file, c ? "\x1b[0m" : "");
-            bool err = sg_diag_severity(d) == SG_ERROR;
-            fprintf(out, "%s%s:%u:%u:%s %s%s[%s]:%s %s\n", c ? "\x1b[1m" : "", items[i].file, d->line, d->col,
-                    c ? "\x1b[0m" : "", c ? (err ? "\x1b[1;31m" : "\x1b[1;33m") : "", err ? "error" : "warning",
-                    d->code, c ? "\x1b[0m" : "", d->message);
-            snippet(out, &items[i], c);
-        }
-        if (!opt->watch)
-        fprintf(out, "checked %u module%s (%u from cache) in %.1f ms: %u error%s, %u warning%s\n", run->nworkspace,
-                run->nworkspace == 1 ? "" : "s", run->nreused, run->elapsed_ms, counts.errors, counts.errors == 1 ? "" : "s",
-                counts.warnings, counts.warnings == 1 ? "" : "s");
-        if (opt->stats)
-            fprintf(out, "Cache: %u/%u modules cached (%.1f%% hit rate)\n", run->nreused, run->nworkspace,
-                    run->nworkspace ? 100.0 * run->nreused / run->nworkspace : 0.0);
+        human(run, opt, items, n, out, &counts);
     }
+    for (uint32_t i = 0; i < n; i++)
+        if (i == 0 || items[i].shown != items[i - 1].shown) free(items[i].shown);
     free(items);
     return counts;
 }

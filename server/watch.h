@@ -2,9 +2,10 @@
 #ifndef SG_WATCH_H
 #define SG_WATCH_H
 
-#include "../cache/engine.h"
+#include "report.h"
 
 /* Runs until `q` (or end of input, or SIGINT); returns the exit status. */
-int sg_watch_main(const SgEngineOptions *opt, bool color);
+/* `ro` says the format (human or json), colour, -W error and paths. */
+int sg_watch_main(const SgEngineOptions *opt, const SgReportOptions *ro);
 
 #endif

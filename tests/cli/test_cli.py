@@ -31,6 +31,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 TIMEOUT = 60
 
 SIGIL = None  # absolute path of the binary under test, set in main()
+CUR_TMP = None  # the running test's temporary directory: the default working directory
 
 SUMMARY_RE = re.compile(
     r"^checked (\d+) modules? \((\d+) from cache\) in (\d+(?:\.\d+)?) ms: "
@@ -77,9 +78,10 @@ def base_env(**extra):
 
 
 def run(args, cwd=None, env=None):
-    """Runs the binary with stdin from /dev/null and stdout/stderr as pipes."""
+    """Runs the binary with stdin from /dev/null and stdout/stderr as pipes,
+    in `cwd` (default: the test's temporary directory)."""
     try:
-        p = subprocess.run([SIGIL] + list(args), cwd=cwd, env=env or base_env(),
+        p = subprocess.run([SIGIL] + list(args), cwd=cwd or CUR_TMP, env=env or base_env(),
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -94,7 +96,7 @@ def run_pty(args, cwd=None, env=None):
     """Runs the binary with stdout and stderr on a pseudo-terminal."""
     master, slave = pty.openpty()
     try:
-        p = subprocess.Popen([SIGIL] + list(args), cwd=cwd, env=env or base_env(),
+        p = subprocess.Popen([SIGIL] + list(args), cwd=cwd or CUR_TMP, env=env or base_env(),
                              stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
     finally:
         os.close(slave)
@@ -531,6 +533,7 @@ def expect_usage_error(r, what):
 @test
 def test_usage_errors(tmp):
     write(tmp, CLEAN_WS)
+    write(tmp, {"notes.txt": "not Sigil\n"})
     other = tempfile.mkdtemp(prefix="sigil-cli-other-")
     try:
         cases = [
@@ -547,7 +550,7 @@ def test_usage_errors(tmp):
             (["--check", "-W", "nonsense", tmp], "-W nonsense"),
             (["--check", tmp, other], "two roots"),
             (["--check", os.path.join(tmp, "does-not-exist")], "a root that does not exist"),
-            (["--check", os.path.join(tmp, "main.sg")], "a root that is a file"),
+            (["--check", os.path.join(tmp, "notes.txt")], "a path that is neither a directory nor a .sg file"),
             (["--bogus"], "an unknown command"),
         ]
         for args, what in cases:
@@ -839,7 +842,8 @@ def test_bundled_example(tmp):
     eq(obj["modules"]["total"], 6, "modules.total of examples/")
     h = run(["--check", "--no-cache", "examples/"], cwd=REPO)
     eq(h.rc, 1, "exit status " + h.brief())
-    eq(human_lines(h)[0], "main.sg:%d:%d: error[E201]: %s" % (line_no, col, MISMATCH_FI), "first line")
+    eq(human_lines(h)[0], "examples/main.sg:%d:%d: error[E201]: %s" % (line_no, col, MISMATCH_FI),
+       "first line (the path is relative to the current directory)")
     m = last_summary(h)
     eq((m.group(1), m.group(4), m.group(5)), ("6", "1", "0"), "modules, errors, warnings in the summary")
 
@@ -970,7 +974,180 @@ def test_sarif_and_github_formats_accepted(tmp):
     check("::error" in r.out and "main.sg" in r.out, "--format github output has no ::error annotation " + r.brief())
 
 
+# ---------------------------------------------------------------- tests: finding the workspace, paths
+
+NESTED_WS = {
+    "sigil.json": "{}\n",
+    "lib/a.sg": "pub fn f() -> Int { 1.0 }\n",                          # E201 1:21
+    "main.sg": "import lib.a\n\nfn main() {\n    let x: Int = a.f()\n}\n",  # W002 4:9
+}
+
+
+@test
+def test_root_found_upward_from_a_subdirectory(tmp):
+    ws = os.path.join(tmp, "ws")
+    write(ws, NESTED_WS)
+    lib = os.path.join(ws, "lib")
+    r = run(["--check"], cwd=lib)
+    eq(r.rc, 1, "exit status from a subdirectory " + r.brief())
+    heads = [l for l in human_lines(r) if re.match(r"^\S+:\d+:\d+: ", l)]
+    eq(heads, ["a.sg:1:21: error[E201]: type mismatch: expected Int, found Float",
+               "../main.sg:4:9: warning[W002]: unused local variable `x`"],
+       "diagnostics of the whole workspace, paths relative to the current directory (no false E101)")
+    check(not os.path.exists(os.path.join(lib, ".sigil-cache")), "a stray .sigil-cache/ in the subdirectory")
+    check(os.path.isdir(os.path.join(ws, ".sigil-cache")), "the cache is at the workspace root")
+    _, obj = run_json([lib], cwd=tmp, expect_rc=1)
+    eq(obj["root"], os.path.realpath(ws), "root of a subdirectory argument")
+    eq(diag_tuples(obj, ("file", "path", "code")),
+       [("lib/a.sg", os.path.join(os.path.realpath(ws), "lib", "a.sg"), "E201"),
+        ("main.sg", os.path.join(os.path.realpath(ws), "main.sg"), "W002")],
+       "JSON: root-relative file and absolute path")
+
+
+@test
+def test_without_sigil_json_the_path_is_the_root(tmp):
+    write(tmp, {"a/b.sg": "import c\n", "a/c.sg": "pub fn f() {}\n"})
+    _, obj = run_json([os.path.join(tmp, "a")], expect_rc=0)
+    eq(obj["root"], os.path.realpath(os.path.join(tmp, "a")), "root")
+    eq(obj["modules"]["checked"], ["b", "c"], "modules")
+
+
+@test
+def test_file_argument_checks_its_workspace(tmp):
+    ws = os.path.join(tmp, "ws")
+    write(ws, NESTED_WS)
+    r = run(["--check", "lib/a.sg"], cwd=ws)
+    eq(r.rc, 1, "exit status for a file with an error " + r.brief())
+    heads = [l for l in human_lines(r) if re.match(r"^\S+:\d+:\d+: ", l)]
+    eq(heads, ["lib/a.sg:1:21: error[E201]: type mismatch: expected Int, found Float"], "only that file's diagnostics")
+    m = last_summary(r)
+    eq((m.group(1), m.group(4), m.group(5)), ("2", "1", "0"), "modules checked, errors and warnings of the file")
+    r = run(["--check", "main.sg"], cwd=ws)
+    eq(r.rc, 0, "exit status for a file with a warning only (its import's error is not its own) " + r.brief())
+    _, obj = run_json([os.path.join(ws, "main.sg")], expect_rc=0)
+    eq(diag_tuples(obj, ("file", "code")), [("main.sg", "W002")], "JSON for a file argument")
+    eq(obj["modules"]["total"], 2, "the whole workspace is checked")
+    write(ws, {"sigil.json": '{"src": ["lib"]}\n'})
+    r = run(["--check", "main.sg"], cwd=ws)
+    eq(r.rc, 2, "a file outside the source directories " + r.brief())
+    check("not part of the workspace" in r.err, "message for a file outside the workspace " + r.brief())
+
+
+@test
+def test_paths_relative_to_the_current_directory(tmp):
+    ws = os.path.join(tmp, "ws")
+    write(ws, NESTED_WS)
+    other = os.path.join(tmp, "other")
+    os.makedirs(other)
+    r = run(["--check", "--format", "github", ws], cwd=tmp)
+    check("::error file=ws/lib/a.sg,line=1,col=21," in r.out, "github path from the parent directory " + r.brief())
+    r = run(["--check", ws], cwd=other)
+    check(r.out.startswith("../ws/lib/a.sg:1:21: error[E201]"), "human path from a sibling directory " + r.brief())
+    _, obj = run_json([ws], cwd=other, expect_rc=1)
+    eq([d["file"] for d in obj["diagnostics"]], ["lib/a.sg", "main.sg"], "JSON file stays relative to the root")
+
+
+# ---------------------------------------------------------------- tests: saying no, and why
+
+@test
+def test_werror_summary_says_why(tmp):
+    write(tmp, WARN_WS)
+    r = run(["--check", "-W", "error", tmp])
+    eq(r.rc, 1, "exit status " + r.brief())
+    last = [l for l in human_lines(r) if l.strip()][-1]
+    check(re.match(r"^checked 2 modules \(\d+ from cache\) in [\d.]+ ms: 0 errors, 2 warnings "
+                   r"\(-W error: warnings count as errors\)$", last), "summary line with -W error: %r" % last)
+    r = run(["--check", "-W", "error", "--format", "github", tmp])
+    check(r.out.rstrip("\n").endswith("0 errors, 2 warnings (-W error: warnings count as errors)"),
+          "github summary with -W error " + r.brief())
+    r = run(["--check", tmp])
+    check("-W error" not in r.out, "no -W error note without -W error " + r.brief())
+
+
+@test
+def test_format_without_value_lists_every_format(tmp):
+    r = run(["--check", tmp, "--format"])
+    expect_usage_error(r, "--format without a value")
+    for f in ("human", "json", "sarif", "github"):
+        check(f in r.err, "--format without a value does not list %s: %r" % (f, r.err))
+
+
+@test
+def test_lsp_subcommand(tmp):
+    def frame(obj):
+        body = json.dumps(obj).encode()
+        return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    msgs = (frame({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                   "params": {"processId": None, "rootUri": None, "capabilities": {}}}) +
+            frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}) +
+            frame({"jsonrpc": "2.0", "method": "exit"}))
+    p = subprocess.run([SIGIL, "lsp"], input=msgs, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       env=base_env(), cwd=tmp, timeout=TIMEOUT)
+    eq(p.returncode, 0, "exit status of `sigil lsp` after shutdown and exit (stderr %r)" % p.stderr[-300:])
+    check(b'"capabilities"' in p.stdout, "`sigil lsp` answers initialize: %r" % p.stdout[:300])
+
+
+@test
+def test_stats_with_other_formats(tmp):
+    write(tmp, CLEAN_WS)
+    r = run(["--check", "--format", "github", "--stats", tmp])
+    eq(r.rc, 0, "exit status " + r.brief())
+    check(CACHE_LINE_RE.match(human_lines(r)[-1]), "github with --stats ends with the cache line " + r.brief())
+    expect_usage_error(run(["--check", "--format", "sarif", "--stats", tmp]), "--stats with --format sarif")
+
+
+@test
+def test_watch_rejects_formats_it_cannot_stream(tmp):
+    write(tmp, CLEAN_WS)
+    for fmt in ("sarif", "github"):
+        r = run(["--watch", "--format", fmt, tmp])
+        expect_usage_error(r, "--watch --format %s" % fmt)
+        check("--watch" in r.err and fmt in r.err, "the message names --watch and the format " + r.brief())
+
+
+@test
+def test_color_option_and_force_color(tmp):
+    write(tmp, E201_WS)
+    always = run(["--check", "--no-cache", "--color", "always", tmp])
+    check("\x1b[" in always.out, "--color always when piped " + always.brief())
+    norm = lambda t: re.sub(r"in \d+(?:\.\d+)? ms:", "", ANSI_RE.sub("", t))
+    eq(norm(always.out), norm(run(["--check", "--no-cache", tmp]).out), "--color always changes only the colours")
+    r = run(["--check", "--no-cache", "--color=always", tmp], env=base_env(NO_COLOR="1"))
+    check("\x1b[" in r.out, "--color=always wins over NO_COLOR " + r.brief())
+    r = run(["--check", "--no-cache", tmp], env=base_env(FORCE_COLOR="1"))
+    check("\x1b[" in r.out, "FORCE_COLOR=1 when piped " + r.brief())
+    r = run(["--check", "--no-cache", "--color", "never", tmp], env=base_env(FORCE_COLOR="1"))
+    check("\x1b" not in r.out, "--color never wins over FORCE_COLOR " + r.brief())
+    r = run(["--check", "--no-cache", tmp], env=base_env(FORCE_COLOR="0"))
+    check("\x1b" not in r.out, "FORCE_COLOR=0 " + r.brief())
+    rc, out = run_pty(["--check", "--no-cache", "--color", "never", tmp], env=base_env(TERM="xterm-256color"))
+    check("\x1b" not in out, "--color never on a terminal: %r" % clip(out))
+    r = run(["--check", "--format", "json", "--color", "always", tmp])
+    check("\x1b" not in r.out, "no colour in JSON " + r.brief())
+    expect_usage_error(run(["--check", "--color", "sometimes", tmp]), "--color sometimes")
+    expect_usage_error(run(["--check", tmp, "--color"]), "--color without a value")
+
+
+@test
+def test_short_version_option(tmp):
+    a, b = run(["--version"]), run(["-V"])
+    eq((b.rc, b.out), (a.rc, a.out), "-V vs --version")
+
+
 # ---------------------------------------------------------------- main
+
+def in_tmp(fn):
+    """Runs the binary in the test's temporary directory unless told otherwise."""
+    def wrapped(tmp):
+        global CUR_TMP
+        CUR_TMP = tmp
+        try:
+            fn(tmp)
+        finally:
+            CUR_TMP = None
+    wrapped.__name__ = fn.__name__
+    return wrapped
+
 
 def main():
     global SIGIL
@@ -982,6 +1159,8 @@ def main():
     SIGIL = os.path.abspath(opts.sigil)
     if not binary_ok(SIGIL):
         return 1
+    for i, fn in enumerate(TESTS):
+        TESTS[i] = in_tmp(fn)
     return run_tests("sigil-cli-", opts.k, opts.v)
 
 

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -58,7 +58,7 @@ for (const [name, files] of Object.entries(cases)) {
         check(ok, `${name}: valid against the SARIF 2.1.0 schema`, JSON.stringify(validate.errors, null, 1)?.slice(0, 1500));
         const report = JSON.parse(j.out);
         const results = log.runs[0].results;
-        const got = results.map((r) => [r.locations[0].physicalLocation.artifactLocation.uri,
+        const got = results.map((r) => [decodeURI(r.locations[0].physicalLocation.artifactLocation.uri),
             r.locations[0].physicalLocation.region.startLine, r.locations[0].physicalLocation.region.startColumn,
             r.ruleId, r.level, r.message.text]);
         const want = report.diagnostics.map((d) => [d.file, d.line, d.column, d.code, d.severity, d.message]);
@@ -70,5 +70,31 @@ for (const [name, files] of Object.entries(cases)) {
         fs.rmSync(ws, { recursive: true, force: true });
     }
 }
+// Locations are relative to %SRCROOT%, whose URI is the root's: resolving
+// one against it gives the file's URL, whatever characters the path has.
+{
+    const top = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-sarif-'));
+    const ws = path.join(top, 'my ws #1 é');
+    try {
+        fs.mkdirSync(path.join(ws, 'sub dir'), { recursive: true });
+        fs.writeFileSync(path.join(ws, 'main.sg'), 'fn main() {\n    let x: Int = 1.0\n    print(int_to_string(x))\n}\n');
+        fs.writeFileSync(path.join(ws, 'sub dir', 'x.sg'), 'fn f() {}\n');
+        const s = run(['--check', '--no-cache', '--format', 'sarif', ws]);
+        const log = JSON.parse(s.out);
+        check(validate(log), 'a root with spaces, # and non-ASCII: valid SARIF', JSON.stringify(validate.errors)?.slice(0, 800));
+        const run0 = log.runs[0];
+        const base = run0.originalUriBaseIds?.['%SRCROOT%']?.uri;
+        check(base === pathToFileURL(ws).href + '/', 'the %SRCROOT% base is the root\'s file URI', `${base}`);
+        const locs = run0.results.map((r) => r.locations[0].physicalLocation.artifactLocation);
+        check(locs.every((l) => l.uriBaseId === '%SRCROOT%'), 'every location is relative to %SRCROOT%');
+        const urls = locs.map((l) => new URL(l.uri, base).href).sort();
+        const want = [path.join(ws, 'main.sg'), path.join(ws, 'sub dir', 'x.sg')].map((p) => pathToFileURL(p).href).sort();
+        check(JSON.stringify(urls) === JSON.stringify(want), 'locations resolve to the files\' URLs',
+            `got  ${JSON.stringify(urls)}\nwant ${JSON.stringify(want)}`);
+    } finally {
+        fs.rmSync(top, { recursive: true, force: true });
+    }
+}
+
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
