@@ -1060,7 +1060,12 @@ static SgType *check_block(Ck *c, SgBlock *b, SgType *expected) {
         }
     }
     pop_locals(c, mark);
-    if (b->had_error && !have_value) return &sg_ty_error;   /* its value may be what was dropped */
+    if (b->had_error && !have_value) {
+        /* its value may be what was dropped: an inferred type waiting for it
+         * (a lambda's return type) is the error type, not an E205 */
+        if (expected && expected != DROP) poison(c, expected);
+        return &sg_ty_error;
+    }
     if (!have_value && expected && expected != DROP) {
         SgSpan at = b->n ? b->stmts[b->n - 1]->span : (SgSpan){b->span.end ? b->span.end - 1 : 0, b->span.end};
         if (!unify(c, &sg_ty_unit, expected)) mismatch(c, at, expected, &sg_ty_unit);
