@@ -93,6 +93,7 @@ struct SgExpr {
     bool bval;
     bool paren;                 /* written in parentheses */
     SgSpan span;
+    uint16_t depth;             /* levels of the tree below (leaves: 0), bounded by the parser */
     union {
         int64_t ival;
         double fval;
@@ -143,6 +144,7 @@ struct SgBlock {
     SgStmt **stmts;
     uint32_t n;
     bool had_error;             /* a statement was dropped after a syntax error */
+    uint16_t depth;             /* 1 + the deepest statement's depth */
 };
 
 /* ---- items ---- */

@@ -99,6 +99,7 @@ typedef struct Lexer {
     bool bad_utf8;          /* invalid UTF-8 is reported once per file */
     uint32_t doc_start, doc_end;
     bool in_doc;
+    bool eof_in_comment;    /* an unterminated block comment ran to the end */
 } Lexer;
 
 static void push_tok(Lexer *L, int kind, uint32_t off, uint32_t len, uint8_t flags) {
@@ -132,6 +133,11 @@ static char top(Lexer *L) {
 static void newline(Lexer *L, uint32_t off) {
     char t = top(L);
     if ((t == 0 || t == '{') && ends_statement(L->last)) push_tok(L, TK_NEWLINE, off, 0, 0);
+}
+
+static bool is_item_keyword(int k) {
+    return k == TK_IMPORT || k == TK_PUB || k == TK_EXTERN || k == TK_FN || k == TK_STRUCT ||
+           k == TK_ENUM || k == TK_TYPE || k == TK_CONST;
 }
 
 static bool is_ident_start(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
@@ -321,6 +327,7 @@ static void lex(SgArena *arena, const char *src, uint32_t len, SgTokens *out, Sg
     /* a UTF-8 byte-order mark is not part of the program */
     if (len >= 3 && (unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBB && (unsigned char)s[2] == 0xBF)
         L.pos = 3;
+    const uint32_t start = L.pos;
     while (L.pos < len) {
         uint32_t p = L.pos;
         char c = s[p];
@@ -362,6 +369,7 @@ static void lex(SgArena *arena, const char *src, uint32_t len, SgTokens *out, Sg
             if (!closed) {
                 uint32_t end = p + 2;
                 sg_diag(diags, p, end, "E002", "unterminated block comment");
+                L.eof_in_comment = true;
             }
             if (nl) newline(&L, p);
             continue;
@@ -369,7 +377,13 @@ static void lex(SgArena *arena, const char *src, uint32_t len, SgTokens *out, Sg
         if (is_ident_start(c)) {
             while (is_ident(s[L.pos])) L.pos++;
             int k = keyword_kind(s + p, L.pos - p);
-            push_tok(&L, k >= 0 ? k : TK_IDENT, p, L.pos - p, 0);
+            uint8_t flags = 0;
+            if (is_item_keyword(k) && (p == start || s[p - 1] == '\n')) {
+                /* whatever is still open ends here */
+                flags = SG_TOKF_NEW_ITEM;
+                L.depth = 0;
+            }
+            push_tok(&L, k >= 0 ? k : TK_IDENT, p, L.pos - p, flags);
             continue;
         }
         if (is_digit(c)) {
@@ -437,7 +451,7 @@ static void lex(SgArena *arena, const char *src, uint32_t len, SgTokens *out, Sg
     }
     newline(&L, len);
     L.in_doc = false;
-    push_tok(&L, TK_EOF, len, 0, 0);
+    push_tok(&L, TK_EOF, len, 0, L.eof_in_comment ? SG_TOKF_IN_COMMENT : 0);
     out->len = L.ntoks;
     out->docs = sg_arena_dup(arena, L.docs, sizeof *L.docs * L.ndocs);
     out->ndocs = L.ndocs;

@@ -4,7 +4,9 @@
  * inserts TK_NEWLINE tokens where LANGUAGE.md section 2 says a newline ends a
  * statement, so the parser never looks at whitespace. Every token records its
  * bracket depth, which the parser's error recovery uses to find the end of
- * the statement an error occurred in. */
+ * the statement an error occurred in. An item keyword at column 1 closes
+ * every open bracket (its depth is 0): it begins a new item whatever came
+ * before (LANGUAGE.md section 6). */
 #ifndef SG_LEX_H
 #define SG_LEX_H
 
@@ -34,6 +36,8 @@ enum {
     SG_TOKF_BAD = 1,        /* literal already reported (E001/E002/E003) */
     SG_TOKF_INT_BIG = 2,    /* Int literal above INT64_MAX (fits only negated) */
     SG_TOKF_INT_HUGE = 4,   /* Int literal above 2^63: never fits */
+    SG_TOKF_NEW_ITEM = 8,   /* an item keyword at column 1: always begins an item (section 6) */
+    SG_TOKF_IN_COMMENT = 16,/* TK_EOF inside an unterminated block comment: its E002 says it all */
 };
 
 typedef struct SgToken {

@@ -6,7 +6,13 @@
  * statement with an error is dropped from the tree, so it produces no other
  * diagnostics (no W002 for a half-parsed `let`). Resynchronising skips to the
  * next statement end at the statement's bracket depth, or to the `}` that
- * closes its block; at top level, also to an item keyword. */
+ * closes its block; at top level, also to an item keyword.
+ *
+ * An item keyword at column 1 always begins a new item: while an item is
+ * parsed, that token is turned into TK_EOF, so whatever is still open there
+ * is closed like at the end of the file: one E010 at the keyword (none after
+ * an unterminated block comment, whose E002 says it all), and the item is
+ * kept with what it has so far. */
 #include "ast.h"
 
 #include <stdlib.h>
@@ -19,23 +25,31 @@ typedef struct Parser {
     SgTokens *toks;
     SgDiags *diags;
     bool panic;
+    bool at_end;        /* an error was reported (or covered) at the item's end */
     bool no_struct;     /* `{` after a name opens a block, not a struct literal */
     uint32_t nest;      /* recursion depth, bounded so hostile input cannot overflow the stack */
+    uint32_t elifs;     /* open `else if`s: a chain the parser recurses over */
     SgItem *item;       /* the item being parsed */
 } Parser;
 
 /* Deeper nesting than this is a syntax error rather than a stack overflow
- * here or in the checker, which recurses over the same tree. */
+ * here: every construct counts (expressions, blocks of `while` and `for`,
+ * types, patterns, each `else if` of a chain). Chains of binary operators
+ * and postfix operations are parsed in a loop, but the checker recurses
+ * over the tree as deep as it is, so an expression tree deeper than
+ * MAX_DEPTH is a syntax error too. */
 #define MAX_NEST 200
+#define MAX_DEPTH 1000
 
 /* ---- small helpers ---- */
 static SgToken *cur(Parser *p) { return &p->t[p->i]; }
 static int kind(Parser *p) { return p->t[p->i].kind; }
 static int peek_kind(Parser *p, uint32_t k) { return p->i + k < p->n ? p->t[p->i + k].kind : TK_EOF; }
 static uint32_t prev_end(Parser *p) { return p->i ? p->t[p->i - 1].off + p->t[p->i - 1].len : 0; }
+/* Never moves past TK_EOF: the end of the file, or of the current item. */
 static SgToken *advance(Parser *p) {
     SgToken *t = &p->t[p->i];
-    if (p->i + 1 < p->n) p->i++;
+    if (t->kind != TK_EOF) p->i++;
     return t;
 }
 static bool accept(Parser *p, int k) {
@@ -45,11 +59,21 @@ static bool accept(Parser *p, int k) {
 }
 
 static void error_at(Parser *p, SgToken *t, const char *expected) {
+    if (t->kind == TK_EOF) {
+        /* what is still open at the end is one mistake, reported once */
+        bool quiet = p->at_end || (t->flags & SG_TOKF_IN_COMMENT);
+        p->at_end = true;
+        if (quiet) p->panic = true;
+    }
     if (p->panic) return;
     p->panic = true;
-    if (t->kind == TK_EOF || t->kind == TK_NEWLINE)
+    if ((t->kind == TK_EOF && !t->len) || t->kind == TK_NEWLINE)
         sg_diag(p->diags, t->off, t->off, "E010", "syntax error: expected %s, found %s", expected,
                 sg_tok_name(t->kind));
+    else if (t->kind == TK_EOF)
+        sg_diag(p->diags, t->off, t->off + t->len, "E010",
+                "syntax error: expected %s, found `%.*s` (an item keyword at column 1 begins a new item)", expected,
+                (int)t->len, p->src + t->off);
     else
         sg_diag(p->diags, t->off, t->off + t->len, "E010", "syntax error: expected %s, found `%.*s`",
                 expected, (int)t->len, p->src + t->off);
@@ -111,11 +135,12 @@ static void *slist_done(Parser *p, SList *l, uint32_t *n) {
     return r;
 }
 
-/* Before a closing bracket a statement end is dropped (section 2). */
+/* Before a closing bracket a statement end is dropped (section 2); so it is
+ * before the end of the file or item, where the list is closed. */
 static void skip_nl_before(Parser *p, int closer) {
     uint32_t j = p->i;
     while (j < p->n && (p->t[j].kind == TK_NEWLINE || p->t[j].kind == TK_SEMI)) j++;
-    if (j < p->n && p->t[j].kind == closer) p->i = j;
+    if (j < p->n && (p->t[j].kind == closer || p->t[j].kind == TK_EOF)) p->i = j;
 }
 
 /* Parses `open item, item, ... close` with an optional trailing comma.
@@ -137,7 +162,8 @@ static bool comma_list(Parser *p, int close, ItemFn item, void *ctx, const char 
 }
 
 static bool too_deep(Parser *p);
-static bool nesting_error(Parser *p);
+static SgExpr *finish(Parser *p, SgExpr *e);
+static void deep_tree_error(Parser *p, uint32_t at);
 
 /* ---- types ---- */
 static SgTypeExpr *parse_type(Parser *p);
@@ -251,7 +277,7 @@ static SgExpr *parse_struct_lit(Parser *p, SgExpr *path) {
     p->no_struct = ns;
     e->u.lit.fields = slist_done(p, &fields, &e->u.lit.nfields);
     e->span.end = prev_end(p);
-    return e;
+    return finish(p, e);
 }
 
 static bool param_item(Parser *p, void *ctx) {
@@ -279,19 +305,28 @@ static SgExpr *parse_if(Parser *p) {
     SgExpr *els = NULL;
     if (!p->panic && accept(p, TK_ELSE)) {
         if (kind(p) == TK_IF) {
+            /* a chain, not nesting; but each link is a level of the parser's
+             * recursion and of the tree */
+            if (p->elifs >= MAX_DEPTH) {
+                deep_tree_error(p, cur(p)->off);
+                return new_expr(p, EX_ERROR, start);
+            }
+            p->elifs++;
             els = parse_if(p);
+            p->elifs--;
         } else {
             uint32_t bs = cur(p)->off;
             SgBlock *b = parse_block(p);
             els = new_expr(p, EX_BLOCK, bs);
             els->u.block = b;
+            finish(p, els);
         }
     }
     SgExpr *e = new_expr(p, EX_IF, start);
     e->u.if_.cond = cond;
     e->u.if_.then = then;
     e->u.if_.els = els;
-    return e;
+    return finish(p, e);
 }
 
 static bool arm_item(Parser *p, void *ctx) {
@@ -316,7 +351,7 @@ static SgExpr *parse_match(Parser *p) {
     SgExpr *e = new_expr(p, EX_MATCH, start);
     e->u.match.scrut = scrut;
     e->u.match.arms = slist_done(p, &arms, &e->u.match.narms);
-    return e;
+    return finish(p, e);
 }
 
 static SgExpr *parse_lambda(Parser *p) {
@@ -330,7 +365,7 @@ static SgExpr *parse_lambda(Parser *p) {
     e->u.lambda.body = parse_block(p);
     e->span.start = start;
     e->span.end = prev_end(p);
-    return e;
+    return finish(p, e);
 }
 
 static SgExpr *parse_primary(Parser *p) {
@@ -387,13 +422,13 @@ static SgExpr *parse_primary(Parser *p) {
         comma_list(p, TK_RBRACKET, expr_item_nested, &items, "`,` or `]`");
         SgExpr *e = new_expr(p, EX_LIST, start);
         e->u.list.items = list_done(p, &items, &e->u.list.n);
-        return e;
+        return finish(p, e);
     }
     case TK_LBRACE: {
         SgBlock *b = parse_block(p);
         SgExpr *e = new_expr(p, EX_BLOCK, start);
         e->u.block = b;
-        return e;
+        return finish(p, e);
     }
     case TK_IF: return parse_if(p);
     case TK_MATCH: return parse_match(p);
@@ -410,7 +445,7 @@ static SgExpr *parse_primary(Parser *p) {
         }
         SgExpr *e = new_expr(p, EX_RETURN, start);
         e->u.ret = val;
-        return e;
+        return finish(p, e);
     }
     case TK_BREAK: advance(p); return new_expr(p, EX_BREAK, start);
     case TK_CONTINUE: advance(p); return new_expr(p, EX_CONTINUE, start);
@@ -422,9 +457,7 @@ static SgExpr *parse_primary(Parser *p) {
 
 static SgExpr *parse_postfix(Parser *p) {
     SgExpr *e = parse_primary(p);
-    uint32_t chain = 0;
     while (!p->panic) {
-        if (++chain > MAX_NEST * 4 && nesting_error(p)) break;
         int k = kind(p);
         if (k == TK_LPAREN) {
             advance(p);
@@ -433,7 +466,7 @@ static SgExpr *parse_postfix(Parser *p) {
             SgExpr *c = new_expr(p, EX_CALL, e->span.start);
             c->u.call.callee = e;
             c->u.call.args = list_done(p, &args, &c->u.call.nargs);
-            e = c;
+            e = finish(p, c);
         } else if (k == TK_LBRACKET) {
             advance(p);
             SgExpr *idx = parse_expr_nested(p);
@@ -441,7 +474,7 @@ static SgExpr *parse_postfix(Parser *p) {
             SgExpr *c = new_expr(p, EX_INDEX, e->span.start);
             c->u.index.lhs = e;
             c->u.index.index = idx;
-            e = c;
+            e = finish(p, c);
         } else if (k == TK_DOT) {
             advance(p);
             if (kind(p) != TK_IDENT) {
@@ -453,7 +486,7 @@ static SgExpr *parse_postfix(Parser *p) {
             c->u.member.lhs = e;
             c->u.member.name = tok_name(p, t);
             c->u.member.name_span = tok_span(t);
-            e = c;
+            e = finish(p, c);
         } else if (k == TK_LBRACE && !p->no_struct && !e->paren &&
                    (e->kind == EX_NAME ||
                     (e->kind == EX_MEMBER && e->u.member.lhs->kind == EX_NAME && !e->u.member.lhs->paren))) {
@@ -494,7 +527,7 @@ static SgExpr *parse_unary(Parser *p) {
         SgExpr *e = new_expr(p, EX_UNARY, op->off);
         e->op = (uint8_t)k;
         e->u.bin.lhs = operand;
-        return e;
+        return finish(p, e);
     }
     return parse_postfix(p);
 }
@@ -514,23 +547,18 @@ static int prec_of(int k) {
 
 static SgExpr *parse_binary(Parser *p, int min_prec) {
     SgExpr *lhs = parse_unary(p);
-    uint32_t chain = 0;
     for (;;) {
         if (p->panic) return lhs;
         int k = kind(p);
         int prec = prec_of(k);
         if (!prec || prec < min_prec) return lhs;
-        if (++chain > MAX_NEST * 4) {
-            nesting_error(p);
-            return lhs;
-        }
         SgToken *op = advance(p);
         SgExpr *rhs = parse_binary(p, prec + 1);
         SgExpr *e = new_expr(p, EX_BINARY, lhs->span.start);
         e->op = (uint8_t)k;
         e->u.bin.lhs = lhs;
         e->u.bin.rhs = rhs;
-        lhs = e;
+        lhs = finish(p, e);
         /* comparison and equality operators do not chain (section 5) */
         if ((prec == 3 || prec == 4) && prec_of(kind(p)) == prec && !p->panic) {
             SgToken *t = cur(p);
@@ -545,18 +573,63 @@ static SgExpr *parse_binary(Parser *p, int min_prec) {
     }
 }
 
-static bool too_deep(Parser *p) {
-    if (p->nest < MAX_NEST) return false;
-    return nesting_error(p);
+static void limit_error(Parser *p, const char *what, int limit) {
+    if (p->panic) return;
+    p->panic = true;
+    SgToken *t = cur(p);
+    sg_diag(p->diags, t->off, t->off + t->len, "E010", "syntax error: %s (sigil's limit is %d)", what, limit);
 }
 
-static bool nesting_error(Parser *p) {
-    if (!p->panic) {
-        p->panic = true;
-        SgToken *t = cur(p);
-        sg_diag(p->diags, t->off, t->off + t->len, "E010", "syntax error: expression nested or chained too deeply (limit %d)", MAX_NEST);
-    }
+static bool too_deep(Parser *p) {
+    if (p->nest < MAX_NEST) return false;
+    limit_error(p, "nested too deeply", MAX_NEST);
     return true;
+}
+
+static void deep_tree_error(Parser *p, uint32_t at) {
+    if (p->panic) return;
+    p->panic = true;
+    sg_diag(p->diags, at, at + 1, "E010",
+            "syntax error: expression nested or chained too deeply (sigil's limit is %d levels)", MAX_DEPTH);
+}
+
+static uint32_t below(uint32_t d, const SgExpr *e) { return e && e->depth + 1u > d ? e->depth + 1u : d; }
+static uint32_t below_block(uint32_t d, const SgBlock *b) { return b && b->depth + 1u > d ? b->depth + 1u : d; }
+
+/* Records the depth of a node whose children are complete. */
+static SgExpr *finish(Parser *p, SgExpr *e) {
+    uint32_t d = 0;
+    switch (e->kind) {
+    case EX_MEMBER: d = below(d, e->u.member.lhs); break;
+    case EX_UNARY: d = below(d, e->u.bin.lhs); break;
+    case EX_CALL:
+        d = below(d, e->u.call.callee);
+        for (uint32_t i = 0; i < e->u.call.nargs; i++) d = below(d, e->u.call.args[i]);
+        break;
+    case EX_INDEX: d = below(below(d, e->u.index.lhs), e->u.index.index); break;
+    case EX_BINARY: d = below(below(d, e->u.bin.lhs), e->u.bin.rhs); break;
+    case EX_LIST:
+        for (uint32_t i = 0; i < e->u.list.n; i++) d = below(d, e->u.list.items[i]);
+        break;
+    case EX_STRUCT:
+        for (uint32_t i = 0; i < e->u.lit.nfields; i++) d = below(d, e->u.lit.fields[i].value);
+        break;
+    case EX_LAMBDA: d = below_block(d, e->u.lambda.body); break;
+    case EX_BLOCK: d = below_block(d, e->u.block); break;
+    case EX_IF: d = below(below_block(below(d, e->u.if_.cond), e->u.if_.then), e->u.if_.els); break;
+    case EX_MATCH:
+        d = below(d, e->u.match.scrut);
+        for (uint32_t i = 0; i < e->u.match.narms; i++) d = below(d, e->u.match.arms[i].body);
+        break;
+    case EX_RETURN: d = below(d, e->u.ret); break;
+    default: break;
+    }
+    if (d > MAX_DEPTH) {
+        deep_tree_error(p, e->span.start);
+        d = MAX_DEPTH;
+    }
+    e->depth = (uint16_t)d;
+    return e;
 }
 
 static SgExpr *parse_expr(Parser *p) {
@@ -665,6 +738,15 @@ static void sync_statement(Parser *p, uint32_t depth) {
     p->panic = false;
 }
 
+/* A loop's body is one level of nesting, like an expression's block. */
+static SgBlock *parse_loop_body(Parser *p) {
+    if (too_deep(p)) return parse_block(p);     /* in panic: an empty block */
+    p->nest++;
+    SgBlock *b = parse_block(p);
+    p->nest--;
+    return b;
+}
+
 static SgStmt *parse_stmt(Parser *p) {
     SgStmt *s = SG_NEW(p->a, SgStmt);
     SgToken *t = cur(p);
@@ -690,7 +772,7 @@ static SgStmt *parse_stmt(Parser *p) {
         p->no_struct = true;
         s->expr = parse_expr(p);
         p->no_struct = ns;
-        s->body = parse_block(p);
+        s->body = parse_loop_body(p);
     } else if (t->kind == TK_FOR) {
         advance(p);
         s->kind = ST_FOR;
@@ -706,7 +788,7 @@ static SgStmt *parse_stmt(Parser *p) {
             p->no_struct = true;
             s->expr = parse_expr(p);
             p->no_struct = ns;
-            s->body = parse_block(p);
+            s->body = parse_loop_body(p);
         }
     } else {
         s->kind = ST_EXPR;
@@ -746,9 +828,19 @@ static SgBlock *parse_block(Parser *p) {
             sync_statement(p, depth);
             b->had_error = true;
             if (p->item) p->item->had_syntax_error = true;
-            continue;     /* the broken statement is dropped */
+            /* the broken statement is dropped, but a `let` still binds its
+             * name (to the error type), so its uses are not E103s */
+            if (s->kind == ST_LET && s->name.len) {
+                s->expr = new_expr(p, EX_ERROR, s->span.start);
+                s->target = NULL;
+                s->span.end = s->expr->span.end = s->span.start;
+                list_push(&stmts, s);
+            }
+            continue;
         }
         list_push(&stmts, s);
+        uint32_t d = below_block(below(below(b->depth, s->expr), s->target), s->body);
+        b->depth = (uint16_t)(d > MAX_DEPTH ? MAX_DEPTH : d);
         k = kind(p);
         if (k == TK_NEWLINE || k == TK_SEMI) {
             advance(p);
@@ -761,7 +853,16 @@ static SgBlock *parse_block(Parser *p) {
         if (p->i == before) advance(p);   /* always make progress */
     }
     p->no_struct = ns;
-    expect(p, TK_RBRACE, "`}`");
+    if (kind(p) == TK_EOF) {
+        /* the file or the item ends inside the block: it is closed here and
+         * kept, so what it holds is still checked */
+        error_at(p, cur(p), "`}`");
+        p->panic = false;
+        b->had_error = true;
+        if (p->item) p->item->had_syntax_error = true;
+    } else {
+        expect(p, TK_RBRACE, "`}`");
+    }
     b->stmts = list_done(p, &stmts, &b->n);
     b->span.end = prev_end(p);
     return b;
@@ -901,12 +1002,12 @@ static SgItem *parse_item(Parser *p, bool *seen_other) {
     it->pub = accept(p, TK_PUB);
     it->is_extern = accept(p, TK_EXTERN);
     int k = kind(p);
-    SgToken *kw = advance(p);
+    SgToken *kw = cur(p);
     if (k != TK_FN && k != TK_STRUCT && k != TK_ENUM && k != TK_TYPE && k != TK_CONST) {
-        p->i--;
         error_at(p, kw, it->pub || it->is_extern ? "an item" : "an item (`fn`, `struct`, `enum`, `type`, `const` or `import`)");
         return it;
     }
+    advance(p);
     if (kind(p) != TK_IDENT) {
         error_at(p, cur(p), "a name");
         return it;
@@ -978,6 +1079,20 @@ static bool at_line_start(Parser *p, uint32_t i) {
     return from == 0 && i == 0;
 }
 
+/* An item cut short by the end of the file or by the next item is kept
+ * when what it has is complete enough for the checker; what is missing
+ * was reported (or covered by an unterminated comment's E002). */
+static bool usable_at_end(const SgItem *it) {
+    if (!it->name.len && it->kind != IT_IMPORT) return false;
+    switch (it->kind) {
+    case IT_FN: return it->body || it->is_extern;
+    case IT_ALIAS: return it->type != NULL;
+    case IT_CONST: return it->type && it->value;
+    case IT_IMPORT: return it->path.len > 0;
+    default: return true;
+    }
+}
+
 static bool is_item_start(int k) {
     return k == TK_IMPORT || k == TK_PUB || k == TK_EXTERN || k == TK_FN || k == TK_STRUCT ||
            k == TK_ENUM || k == TK_TYPE || k == TK_CONST;
@@ -991,11 +1106,20 @@ void sg_parse(SgArena *arena, const char *src, uint32_t len, SgAst *out, SgDiags
     Parser *p = &P;
     List items = {0};
     bool seen_other = false;
+    uint32_t stop = 0;      /* the token that ends the current item at the latest */
     for (;;) {
         skip_newlines(p);
         if (kind(p) == TK_EOF) break;
+        if (stop <= p->i) {
+            stop = p->i + 1;
+            while (p->t[stop].kind != TK_EOF && !(p->t[stop].flags & SG_TOKF_NEW_ITEM)) stop++;
+        }
+        uint8_t stop_kind = p->t[stop].kind;
+        p->t[stop].kind = TK_EOF;
+        p->at_end = false;
         uint32_t before = p->i;
         SgItem *it = parse_item(p, &seen_other);
+        if (p->panic && kind(p) == TK_EOF && usable_at_end(it)) p->panic = false;
         if (p->panic) {
             /* skip to a statement end or an item keyword at top level */
             if (p->i == before) advance(p);
@@ -1010,6 +1134,7 @@ void sg_parse(SgArena *arena, const char *src, uint32_t len, SgAst *out, SgDiags
                 advance(p);
             }
             p->panic = false;
+            p->t[stop].kind = stop_kind;
             continue;
         }
         list_push(&items, it);
@@ -1022,6 +1147,7 @@ void sg_parse(SgArena *arena, const char *src, uint32_t len, SgAst *out, SgDiags
                                                                (is_item_start(kind(p)) && at_line_start(p, p->i)))))
                 advance(p);
         }
+        p->t[stop].kind = stop_kind;
     }
     out->items = list_done(p, &items, &out->nitems);
     /* the tree keeps spans, not tokens; only the doc comments stay */

@@ -235,8 +235,8 @@ TEST(parse_error_recovery_between_items) {
 }
 
 TEST(parse_error_recovery_in_body) {
-    /* a broken statement is dropped; the rest of the function and the next
-     * function are parsed */
+    /* a broken statement is dropped (a `let` keeps its name, bound to an
+     * error); the rest of the function and the next function are parsed */
     Parsed *p = parse_src(
         "fn f() -> Int {\n"
         "    let x = = 1\n"
@@ -253,13 +253,16 @@ TEST(parse_error_recovery_in_body) {
     ASSERT_EQ_UINT(p->ast.nitems, 3);
     SgBlock *f = body_of(p, "f");
     ASSERT_NOT_NULL(f);
-    ASSERT_EQ_UINT(f->n, 2);
-    ASSERT_STR_EQ(name_str(f->stmts[0]->name), "y");
-    ASSERT_STR_EQ(stmt_shape(p, "f", 1), "y");
+    ASSERT_EQ_UINT(f->n, 3);
+    ASSERT_STR_EQ(name_str(f->stmts[0]->name), "x");
+    ASSERT_STR_EQ(stmt_shape(p, "f", 0), "error");
+    ASSERT_STR_EQ(name_str(f->stmts[1]->name), "y");
+    ASSERT_STR_EQ(stmt_shape(p, "f", 2), "y");
     SgBlock *g = body_of(p, "g");
     ASSERT_NOT_NULL(g);
-    ASSERT_EQ_UINT(g->n, 1);
-    ASSERT_STR_EQ(stmt_shape(p, "g", 0), "z");
+    ASSERT_EQ_UINT(g->n, 2);
+    ASSERT_STR_EQ(stmt_shape(p, "g", 0), "error");
+    ASSERT_STR_EQ(stmt_shape(p, "g", 1), "z");
     ASSERT_STR_EQ(stmt_shape(p, "h", 0), "3");
     /* two statements on one line need a `;` */
     Parsed *q = parse_src("fn f() {\n    let a = 1 let b = 2\n    let c = 3\n}\n");
@@ -638,6 +641,13 @@ TEST(parse_hostile_nesting) {
         nested("const X: Int = ", "fn() { ", "1", " }", "\nfn next() {}\n", n),
         nested("fn f() { ", "if true { ", "1", " }", " }\nfn next() {}\n", n),
         nested("const X: ", "fn() -> ", "Int", "", " = 1\nfn next() {}\n", n),
+        /* statements: loop bodies are levels too (these overflowed the stack) */
+        nested("fn f() { ", "while true { ", "1", " }", " }\nfn next() {}\n", n),
+        nested("fn f(xs: List[Int]) { ", "for x in xs { ", "1", " }", " }\nfn next() {}\n", n),
+        nested("fn f() { ", "while true { for x in xs { ", "1", " } }", " }\nfn next() {}\n", n),
+        nested("fn f() { ", "if true { 1 } else ", "{ 2 }", "", " }\nfn next() {}\n", n),
+        nested("fn f() { ", "match x { _ => ", "1", " }", " }\nfn next() {}\n", n),
+        nested("const X: Int = ", "S { f: ", "1", " }", "\nfn next() {}\n", n),
     };
     for (size_t i = 0; i < SG_ARRAY_LEN(srcs); i++) {
         Parsed *p = parse_src(srcs[i]);
@@ -645,6 +655,32 @@ TEST(parse_hostile_nesting) {
             FAIL("case %zu (%.30s...): diagnostics \"%.200s\", expected exactly one E010", i, srcs[i],
                  diag_codes(&p->diags));
         if (!find_item(p, "next")) FAIL("case %zu (%.30s...): the next item was not parsed", i, srcs[i]);
+    }
+    /* chains inside chains: each 800 operators long, 199 deep. The checker
+     * recurses over the tree (160,000 levels), so a tree deeper than the
+     * limit is one E010 too. */
+    SgBuf c = {0};
+    sg_buf_puts(&c, "const X: Int = ");
+    for (int i = 0; i < 199; i++) sg_buf_puts(&c, "(");
+    sg_buf_puts(&c, "1");
+    for (int i = 0; i < 199; i++) {
+        for (int k = 0; k < 799; k++) sg_buf_puts(&c, " + 1");
+        sg_buf_puts(&c, ")");
+    }
+    sg_buf_puts(&c, "\nfn next() {}\n");
+    Parsed *cp = parse_src(sg_buf_cstr(&c));
+    sg_buf_free(&c);
+    ASSERT_STR_EQ(diag_codes(&cp->diags), "E010");
+    ASSERT_NOT_NULL(find_item(cp, "next"));
+    /* what is within the limits parses without a diagnostic */
+    const char *fine[] = {
+        nested("fn f() { ", "while true { ", "1", " }", " }\n", 190),
+        nested("fn f() -> Int { ", "if true { 1 } else ", "{ 2 }", "", " }\n", 990),
+        test_printf("const X: Int = 1%s\n", nested("", " + 1", "", "", "", 990)),
+    };
+    for (size_t i = 0; i < SG_ARRAY_LEN(fine); i++) {
+        Parsed *p = parse_src(fine[i]);
+        if (*diag_codes(&p->diags)) FAIL("fine case %zu (%.40s...): diagnostics \"%.200s\"", i, fine[i], diag_codes(&p->diags));
     }
     /* long flat lists and statement sequences are not nesting */
     SgBuf b = {0};
@@ -658,6 +694,67 @@ TEST(parse_hostile_nesting) {
     ASSERT_STR_EQ(diag_codes(&q->diags), "");
     ASSERT_EQ_UINT(find_item(q, "L")->value->u.list.n, (uint32_t)n);
     ASSERT_EQ_UINT(body_of(q, "f")->n, 20000);
+}
+
+TEST(parse_item_keyword_at_column_1) {
+    /* LANGUAGE.md section 6: an item keyword at column 1 begins a new item;
+     * what is still open before it is closed there with one E010 at the
+     * keyword, and kept with what it has */
+    Parsed *p = parse_src(
+        "struct P { x: Int\n"
+        "fn f() -> Int {\n"
+        "    let a = (1 +\n"
+        "pub fn g() {\n"
+        "    h(fn() { 1 })\n"
+        "const C: Int = 1 +\n"
+        "type T = List[\n"
+        "enum E { A, B\n"
+        "import x\n"
+        "fn last() {}\n");
+    ASSERT_STR_EQ(diag_codes_at(&p->diags), "E010@18 E010@51 E010@82 E010@101 E010@116 E010@130 E010@130");
+    ASSERT_STR_EQ(p->diags.items[0].message,
+                  "syntax error: expected `,` or `}`, found `fn` (an item keyword at column 1 begins a new item)");
+    static const char *const kept[] = {"P", "f", "g", "C", "T", "E", "last"};
+    for (size_t i = 0; i < SG_ARRAY_LEN(kept); i++)
+        if (!find_item(p, kept[i])) FAIL("item %s was not kept", kept[i]);
+    ASSERT_EQ_UINT(find_item(p, "P")->nfields, 1);
+    ASSERT_EQ_UINT(find_item(p, "E")->nvariants, 2);
+    ASSERT_TRUE(find_item(p, "f")->had_syntax_error);
+    ASSERT_EQ_UINT(body_of(p, "g")->n, 1);
+    /* the misplaced import has its own E010 (section 4) and is kept too */
+    ASSERT_EQ_UINT(p->ast.nitems, 8);
+    /* only at column 1: an indented `fn` is a lambda, `pub` inside an
+     * expression is an error recovered within the statement */
+    Parsed *q = parse_src("fn f() {\n    let g = fn() { 1 }\n  fn h() {}\n}\nfn next() {}\n");
+    ASSERT_STR_EQ(diag_codes(&q->diags), "E010");
+    ASSERT_NOT_NULL(find_item(q, "next"));
+    /* brackets left open by the item before are closed: the next item's
+     * own errors are still found, once each */
+    Parsed *r = parse_src("fn f() { g([1, (2\nfn h() { let = 1 }\nfn k() {}\n");
+    ASSERT_STR_EQ(diag_codes_at(&r->diags), "E010@18 E010@31");
+    ASSERT_NOT_NULL(find_item(r, "k"));
+}
+
+TEST(parse_open_comment_at_end) {
+    /* an unterminated block comment gives its E002 only: what it leaves
+     * open is closed silently, and the item is kept */
+    static const char *const srcs[] = {
+        "fn f() -> Int {\n    1\n/* open\nfn g() {}\n",
+        "fn f() -> Int {\n    g(1, /* open\n",
+        "struct S { x: Int, /* open\n",
+        "fn f() { while true { if x { /*",
+    };
+    for (size_t i = 0; i < SG_ARRAY_LEN(srcs); i++) {
+        Parsed *p = parse_src(srcs[i]);
+        if (strcmp(diag_codes(&p->diags), "E002") != 0)
+            FAIL("%s: diagnostics \"%s\", expected only E002", test_quote(srcs[i], strlen(srcs[i])),
+                 diag_codes(&p->diags));
+        if (p->ast.nitems != 1) FAIL("%s: %u items kept, expected 1", test_quote(srcs[i], strlen(srcs[i])), p->ast.nitems);
+    }
+    /* the end of the file elsewhere: one E010 for everything still open */
+    Parsed *q = parse_src("fn f() -> Int {\n    g(1, [2, {\n");
+    ASSERT_STR_EQ(diag_codes(&q->diags), "E010");
+    ASSERT_NOT_NULL(find_item(q, "f"));
 }
 
 TEST(parse_recovery_skips_fn_in_expressions) {

@@ -1,0 +1,88 @@
+"""Generated hostile inputs: what an attacker (or a code generator gone
+wrong) feeds the checker. Shared by tests/hostile/test_hostile.py (make
+test), tests/fuzz/seeds.py (the fuzzers' seed corpora) and tests/soak.sh.
+
+Each generator returns the text of one module. `n` is the size: nesting
+depth, number of arms or aliases, line length."""
+
+
+def nest(prefix, opener, middle, closer, suffix, n):
+    return prefix + opener * n + middle + closer * n + suffix
+
+
+# Every construct that nests, as (prefix, opener, middle, closer, suffix).
+# Past the limits each must give one E010 and nothing else.
+NESTING = {
+    "while": ("fn f() {\n    ", "while true { ", "1", " }", "\n}\n"),
+    "for": ("fn f(xs: List[Int]) {\n    ", "for x in xs { ", "1", " }", "\n}\n"),
+    "if": ("fn f() {\n    ", "if true { ", "1", " }", "\n}\n"),
+    "else_if": ("fn f(x: Int) -> Int {\n    ", "if x == 0 { 0 } else ", "{ 1 }", "", "\n}\n"),
+    "block": ("fn f() -> Int ", "{ ", "1", " }", "\n"),
+    "lambda": ("fn f() {\n    let g = ", "fn() { ", "1", " }", "\n    g()\n}\n"),
+    "paren": ("const X: Int = ", "(", "1", ")", "\n"),
+    "list": ("const X: List[Int] = ", "[", "", "]", "\n"),
+    "unary": ("const X: Int = ", "-", "1", "", "\n"),
+    "call": ("fn g(x: Int) -> Int { x }\nconst X: Int = ", "g(", "1", ")", "\n"),
+    "index": ("fn f(xs: List[Int]) -> Int { xs[", "xs[", "0", "]", "] }\n"),
+    "match": ("fn f(x: Int) -> Int {\n    ", "match x { _ => ", "1", " }", "\n}\n"),
+    "struct": ("struct S { s: Option[S] }\nconst X: S = ", "S { s: Some(", "S { s: None }", ") }", "\n"),
+    "type": ("fn f(x: ", "List[", "Int", "]", ") {}\n"),
+    "fn_type": ("fn f(x: ", "fn() -> ", "Int", "", ") {}\n"),
+    "pattern": ("fn f(x: Option[Int]) -> Int {\n    match x {\n        ", "Some(", "_", ")",
+                " => 1,\n        _ => 0,\n    }\n}\n"),
+}
+
+
+def nesting(construct, n):
+    prefix, opener, middle, closer, suffix = NESTING[construct]
+    return nest(prefix, opener, middle, closer, suffix, n)
+
+
+def chain(n):
+    """A chain of n binary operators."""
+    return "const X: Int = 1" + " + 1" * n + "\n"
+
+
+def chains_in_parens(depth, length):
+    """Chains whose first operand is the next chain: as deep as depth * length."""
+    return "const X: Int = " + "(" * depth + "1" + (" + 1" * length + ")") * depth + "\n"
+
+
+def match_arms(n, exhaustive=False):
+    """A match with n literal arms; without a catch-all it is E207."""
+    arms = "".join("        %d => %d,\n" % (i, i) for i in range(n))
+    tail = "        _ => 0,\n" if exhaustive else ""
+    return "fn f(x: Int) -> Int {\n    match x {\n" + arms + tail + "    }\n}\n"
+
+
+def string_arms(n):
+    arms = "".join('        "s%d" => %d,\n' % (i, i) for i in range(n))
+    return "fn f(x: String) -> Int {\n    match x {\n" + arms + "    }\n}\n"
+
+
+def alias_chain(n, end="Int"):
+    """type A0 = A1 ... type A{n-1} = end, and a use that is E201 when end is Int."""
+    items = "".join("type A%d = A%d\n" % (i, i + 1) for i in range(n - 1))
+    items += "type A%d = %s\n" % (n - 1, end)
+    return items + "fn g(y: A0) -> String { y }\n"
+
+
+def alias_cycle(n):
+    """type A0 = A1 ... type A{n-1} = A0: E110 on each."""
+    return "".join("type A%d = A%d\n" % (i, (i + 1) % n) for i in range(n))
+
+
+def long_line(n, fill="x"):
+    """One statement on a line n characters long, with a type error in it."""
+    name = fill * n
+    return "fn f() -> Int {\n    let %s = \"s\"\n    %s\n}\n" % (name, name)
+
+
+def bad_characters(n):
+    """A line of n characters that are not Sigil: n E001s before any cap."""
+    return "fn f() {\n    " + "$" * n + "\n}\n"
+
+
+def control_characters():
+    """Control characters in a source line and in tokens that are echoed."""
+    return "fn f() {\n    let a = 1 \x00 \x02 \x7f \x1b[31m\n}\n"
