@@ -180,9 +180,65 @@ static void index_imports(SgModule *m) {
     m->want_parse = true;
 }
 
+/* ---- the built-in standard library (sg_engine_set_builtin_std) ---- */
+static const SgOverlay *builtin_std;
+static uint32_t nbuiltin_std;
+
+void sg_engine_set_builtin_std(const SgOverlay *files, uint32_t n) {
+    builtin_std = files;
+    nbuiltin_std = n;
+}
+
+/* The std "workspace" of the built-in files: rel "std/NAME.sg", module std.NAME. */
+static bool scan_builtin_std(SgWorkspace *ws, char **err) {
+    memset(ws, 0, sizeof *ws);
+    if (!nbuiltin_std) {
+        *err = sg_xstrdup("no standard library: none is built in, and SIGIL_STD is not set");
+        return false;
+    }
+    ws->root = sg_xstrdup("<built-in std>");
+    ws->files = sg_xcalloc(nbuiltin_std, sizeof *ws->files);
+    for (uint32_t i = 0; i < nbuiltin_std; i++) {
+        const char *name = builtin_std[i].path;
+        size_t n = strlen(name);
+        if (n <= 3 || strcmp(name + n - 3, ".sg") != 0) continue;
+        SgSourceFile *f = &ws->files[ws->nfiles++];
+        SgBuf b = {0};
+        sg_buf_printf(&b, "<built-in std>/%s", name);
+        f->path = b.data;
+        memset(&b, 0, sizeof b);
+        sg_buf_printf(&b, "std/%s", name);
+        f->rel = b.data;
+        memset(&b, 0, sizeof b);
+        sg_buf_printf(&b, "std.%.*s", (int)(n - 3), name);
+        f->module = b.data;
+    }
+    return true;
+}
+
+/* A built-in std module's text: from memory, like an editor's overlay, but
+ * cached like any module (it has no file, hence no file index row). */
+static bool index_builtin(SgModule *m) {
+    for (uint32_t k = 0; k < nbuiltin_std; k++) {
+        if (strcmp(builtin_std[k].path, m->rel + 4) != 0) continue;
+        const SgOverlay *o = &builtin_std[k];
+        m->src = sg_xmalloc(o->len + 1);
+        memcpy(m->src, o->text, o->len);
+        m->src[o->len] = 0;
+        m->len = (uint32_t)o->len;
+        m->read_this_run = true;
+        SgHash h = sg_hash(m->src, m->len);
+        memcpy(m->source_hash, h.b, 16);
+        index_imports(m);
+        return true;
+    }
+    return false;
+}
+
 static void index_one(uint32_t i, void *arg) {
     Ctx *c = arg;
     SgModule *m = c->p->mods[i];
+    if (m->is_std && !c->opt->std_dir && index_builtin(m)) return;
     for (uint32_t k = 0; m->abs_path && k < c->opt->noverlays; k++) {
         const SgOverlay *o = &c->opt->overlays[k];
         if (strcmp(o->path, m->abs_path) != 0) continue;
@@ -700,11 +756,12 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     memset(run, 0, sizeof *run);
     double t0 = now_ms(), t = t0;
     if (!sg_workspace_scan(opt->root, &run->ws, err)) return false;
-    if (!sg_workspace_scan_std(opt->std_dir, &run->std, err)) return false;
+    if (!(opt->std_dir ? sg_workspace_scan_std(opt->std_dir, &run->std, err) : scan_builtin_std(&run->std, err)))
+        return false;
     phase("scan", &t);
-    char real[PATH_MAX], std_real[PATH_MAX];
+    char real[PATH_MAX], std_real[PATH_MAX] = "";
     if (!realpath(opt->root, real)) snprintf(real, sizeof real, "%s", opt->root);
-    if (!realpath(opt->std_dir, std_real)) snprintf(std_real, sizeof std_real, "%s", opt->std_dir);
+    if (opt->std_dir && !realpath(opt->std_dir, std_real)) snprintf(std_real, sizeof std_real, "%s", opt->std_dir);
     run->root_abs = sg_xstrdup(real);
 
     Ctx c = {.opt = opt, .run = run, .p = &run->prog, .now_ns = wall_ns()};
@@ -717,7 +774,7 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     for (uint32_t i = 0; i < run->std.nfiles; i++) {
         SgSourceFile *f = &run->std.files[i];
         if (!f->module) continue;
-        SgModule *m = new_module(f, true, std_real);
+        SgModule *m = new_module(f, true, opt->std_dir ? std_real : NULL);
         sg_map_put(&p->by_name, m->mname, m);
         p->mods[p->n++] = m;
     }
@@ -749,7 +806,7 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     if (opt->cache_dir) {
         c.store = sg_store_open(opt->cache_dir);
         if (c.store && (!sg_store_load_files(c.store, real, &c.rows, &c.rows_arena) ||
-                        !sg_store_load_files(c.store, std_real, &c.rows, &c.rows_arena))) {
+                        (opt->std_dir && !sg_store_load_files(c.store, std_real, &c.rows, &c.rows_arena)))) {
             sg_map_free(&c.rows);
             memset(&c.rows, 0, sizeof c.rows);
         }

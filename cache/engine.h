@@ -27,7 +27,7 @@ typedef struct SgOverlay {
 
 typedef struct SgEngineOptions {
     const char *root;
-    const char *std_dir;
+    const char *std_dir;        /* NULL: the built-in standard library */
     int jobs;
     const char *cache_dir;      /* NULL: no on-disk cache (--no-cache) */
     int64_t cache_keep;         /* results kept beyond those in use (LRU cap) */
@@ -69,6 +69,12 @@ typedef struct SgEngineRun {
     size_t zombie_bytes;
     bool sig_changed;           /* a swap changed an export hash: dependents are stale */
 } SgEngineRun;
+
+/* The standard library built into the binary: `path` is the file's name
+ * ("prelude.sg"), `text` its contents. A run whose std_dir is NULL uses
+ * these (its std modules then have no abs_path). Set once, before any run;
+ * the array must outlive every run. */
+void sg_engine_set_builtin_std(const SgOverlay *files, uint32_t n);
 
 /* Returns false with *err set (malloc'd) when the workspace cannot be read. */
 bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err);
