@@ -313,7 +313,7 @@ int sg_lsp_main(const char *std_dir, const char *log_path) {
         if (f) srv->log = f;
         else fprintf(stderr, "sigil: cannot open log file %s: %s; logging to stderr\n", log_path, strerror(errno));
     }
-    srv->std_dir = sg_xstrdup(std_dir);
+    srv->std_dir = std_dir ? sg_xstrdup(std_dir) : NULL;    /* NULL: the built-in std */
     srv->loop = uv_default_loop();
     srv->exit_code = 1;
     lsp_framer_init(&srv->framer, LSP_MAX_MESSAGE);
