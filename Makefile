@@ -17,7 +17,8 @@ CLI_SRCS := $(wildcard server/*.c server/lsp/*.c)
 # the language server, without the command line (for its fuzzer)
 LSP_SRCS := $(wildcard server/lsp/*.c) server/dirwatch.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
-CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+# the standard library is built into the binary (server/embedded.h)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/std.o
 TEST_SRCS := $(wildcard tests/unit/*.c)
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/obj/%.o)
 
@@ -31,6 +32,19 @@ $(BUILD)/sigil: $(LIB_OBJS) $(CLI_OBJS)
 $(BUILD)/obj/%.o: %.c $(wildcard checker/*.h cache/*.h protocol/*.h server/*.h server/lsp/*.h include/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SG_CFLAGS) -Iinclude -c -o $@ $<
+
+# tools/embed.c writes the embedded files as C (a build tool: no sanitizers)
+$(BUILD)/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -o $@ $<
+
+$(BUILD)/gen/std.c: $(BUILD)/embed $(wildcard std/*.sg)
+	@mkdir -p $(dir $@)
+	$(BUILD)/embed $@ sg_embedded_std $(sort $(wildcard std/*.sg))
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c server/embedded.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SG_CFLAGS) -I. -c -o $@ $<
 
 $(BUILD)/unit-tests: $(LIB_OBJS) $(TEST_OBJS)
 	$(CC) $(CFLAGS) $(SG_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

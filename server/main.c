@@ -9,6 +9,7 @@
 
 #include "../include/sigil.h"
 #include "../cache/store.h"
+#include "embedded.h"
 #include "lsp.h"
 #include "watch.h"
 #include "report.h"
@@ -49,7 +50,19 @@ static bool is_dir(const char *p) {
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* The standard library: $SIGIL_STD, else relative to the binary. */
+/* The standard library built into the binary (from the std/ files, at build time),
+ * given to the engine for runs that find none on disk. */
+static void use_builtin_std(void) {
+    static SgOverlay files[64];
+    uint32_t n = sg_embedded_std_count < SG_ARRAY_LEN(files) ? sg_embedded_std_count : SG_ARRAY_LEN(files);
+    for (uint32_t i = 0; i < n; i++)
+        files[i] = (SgOverlay){sg_embedded_std[i].name, sg_embedded_std[i].text, sg_embedded_std[i].len};
+    sg_engine_set_builtin_std(files, n);
+}
+
+/* The standard library on disk: $SIGIL_STD, else relative to the binary
+ * (installed, or beside the build tree), so that editors can open its
+ * files; NULL: the built-in copy. */
 static char *find_std(void) {
     const char *env = getenv("SIGIL_STD");
     if (env && *env) return sg_xstrdup(env);
@@ -263,10 +276,6 @@ static int cmd_check(int argc, char **argv, int first, bool watch) {
         if (jobs < 1) jobs = 1;
     }
     char *std = find_std();
-    if (!std) {
-        fputs("sigil: cannot find the standard library (set SIGIL_STD to its directory)\n", stderr);
-        return 2;
-    }
     Target t;
     if (!find_target(root ? root : ".", &t)) {
         free(std);
@@ -316,16 +325,13 @@ static int cmd_lsp(int argc, char **argv) {
         else return bad_usage("unknown option for --lsp: '%s'", argv[i]);
     }
     char *std = find_std();
-    if (!std) {
-        fputs("sigil: cannot find the standard library (set SIGIL_STD to its directory)\n", stderr);
-        return 2;
-    }
     int rc = sg_lsp_main(std, log);
     free(std);
     return rc;
 }
 
 int main(int argc, char **argv) {
+    use_builtin_std();
     if (argc < 2) {
         fputs(usage, stderr);
         return 2;

@@ -822,6 +822,34 @@ def test_sigil_std_is_used(tmp):
     eq([d["code"] for d in obj["diagnostics"]], ["E105"], "diagnostics with the bundled std")
 
 
+@test
+def test_copied_binary_has_its_standard_library(tmp):
+    # the standard library is built into the binary: a copy works anywhere
+    bindir = os.path.join(tmp, "x")
+    os.makedirs(bindir)
+    exe = os.path.join(bindir, "sigil")
+    shutil.copy2(SIGIL, exe)
+    ws = os.path.join(tmp, "ws")
+    write(ws, STD_WS)
+    p = subprocess.run([exe, "--check", "--format", "json", ws], env=base_env(), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=TIMEOUT)
+    eq((p.returncode, p.stderr), (0, b""), "exit status and stderr of a copied binary on a workspace using every std module")
+    eq(json.loads(p.stdout)["diagnostics"], [], "diagnostics with the built-in standard library")
+    ex = os.path.join(tmp, "examples")
+    shutil.copytree(os.path.join(REPO, "examples"), ex, ignore=shutil.ignore_patterns(".sigil-cache"))
+    p = subprocess.run([exe, "--check", "examples"], cwd=tmp, env=base_env(), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=TIMEOUT)
+    eq(p.returncode, 1, "exit status of `/tmp/x/sigil --check examples` (stderr %r)" % p.stderr)
+    check(p.stdout.startswith(b"examples/main.sg:65:24: error[E201]"), "the example's one error: %r" % p.stdout[:200])
+    msgs = b"".join(b"Content-Length: %d\r\n\r\n%s" % (len(b), b) for b in (
+        json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                    "params": {"processId": None, "rootUri": None, "capabilities": {}}}).encode(),
+        b'{"jsonrpc":"2.0","id":2,"method":"shutdown"}', b'{"jsonrpc":"2.0","method":"exit"}'))
+    p = subprocess.run([exe, "--lsp"], input=msgs, cwd=tmp, env=base_env(), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=TIMEOUT)
+    eq(p.returncode, 0, "a copied binary's language server starts and exits (stderr %r)" % p.stderr[-300:])
+
+
 # ---------------------------------------------------------------- tests: bundled example
 
 @test
@@ -943,18 +971,23 @@ def test_std_install_layout(tmp):
     os.makedirs(os.path.join(prefix, "bin"))
     shutil.copy2(SIGIL, os.path.join(prefix, "bin", "sigil"))
     shutil.copytree(std_src, os.path.join(prefix, "share", "sigil", "std"))
+    # a marker only the installed copy has: it is used rather than the built-in one
+    with open(os.path.join(prefix, "share", "sigil", "std", "math.sg"), "a", encoding="utf-8") as f:
+        f.write("\npub fn installed_marker() -> Int { 7 }\n")
     ws = os.path.join(tmp, "ws")
     write(ws, STD_WS)
+    write(ws, {"marker.sg": "import std.math\n\npub fn m() -> Int { math.installed_marker() }\n"})
     p = subprocess.run([os.path.join(prefix, "bin", "sigil"), "--check", ws], env=base_env(),
                        stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT)
     eq(p.returncode, 0, "exit status of PREFIX/bin/sigil with PREFIX/share/sigil/std (stderr %r)" % p.stderr)
     lone = os.path.join(tmp, "lone")
     os.makedirs(lone)
     shutil.copy2(SIGIL, os.path.join(lone, "sigil"))
-    p = subprocess.run([os.path.join(lone, "sigil"), "--check", ws], env=base_env(),
+    p = subprocess.run([os.path.join(lone, "sigil"), "--check", "--format", "json", ws], env=base_env(),
                        stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT)
-    eq(p.returncode, 2, "exit status of a binary with no standard library beside it")
-    check(p.stderr.strip() and not p.stdout, "no message on stderr (or output on stdout) without std")
+    eq(p.returncode, 1, "exit status of a binary with no standard library beside it (stderr %r)" % p.stderr)
+    eq([(d["file"], d["code"]) for d in json.loads(p.stdout)["diagnostics"]], [("marker.sg", "E105")],
+       "a lone binary uses its built-in standard library")
 
 
 # ---------------------------------------------------------------- tests: other formats
