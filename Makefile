@@ -22,7 +22,7 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/std.o
 TEST_SRCS := $(wildcard tests/unit/*.c)
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps test unit conformance asan tsan fuzz fuzz-smoke soak bench install clean
+.PHONY: all deps test-deps test unit conformance asan tsan fuzz fuzz-smoke soak bench install clean
 
 all: $(BUILD)/sigil
 
@@ -49,25 +49,24 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c server/embedded.h
 $(BUILD)/unit-tests: $(LIB_OBJS) $(TEST_OBJS)
 	$(CC) $(CFLAGS) $(SG_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Debian/Ubuntu packages: libraries, and what the tests need. Node.js is
-# checked by command, not package: an image may ship its own node and npm.
-DEB_PKGS := build-essential pkg-config libuv1-dev libcjson-dev libsqlite3-dev libxxhash-dev python3 clang \
-            neovim tmux vim emacs-nox elpa-eglot kakoune
+# Debian/Ubuntu packages that building needs (make deps), and those that
+# only the tests need (make test-deps, run by make test, asan, tsan,
+# fuzz-smoke and bench, so a fresh machine needs no other command).
+# `cmd:node:nodejs`: the command node, else the package nodejs.
+DEB_PKGS  := build-essential pkg-config libuv1-dev libcjson-dev libsqlite3-dev libxxhash-dev
+TEST_PKGS := python3 clang neovim vim vim-ale emacs-nox elpa-eglot kakoune tmux redis-server nginx-light \
+             cmd:node:nodejs cmd:npm:npm
 deps:
-	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
-	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
-	else echo "all build and test dependencies are installed"; fi
+	@sh tools/install-packages.sh $(DEB_PKGS)
+
+test-deps:
+	@sh tools/install-packages.sh $(DEB_PKGS) $(TEST_PKGS)
 	@# the test clients' npm packages, from the committed lock files
 	@for d in tests/lsp tests/sarif editors/vscode; do \
 	  if [ ! -d $$d/node_modules ]; then (cd $$d && npm ci --no-audit --no-fund --loglevel=error) || exit 1; fi; done
 
 # Every suite; the last line is "N passed, N failed[, N skipped]".
-test: $(BUILD)/sigil $(BUILD)/unit-tests
+test: test-deps $(BUILD)/sigil $(BUILD)/unit-tests
 	@python3 tests/run_all.py --build $(BUILD)
 
 unit: $(BUILD)/unit-tests
@@ -77,7 +76,7 @@ conformance: $(BUILD)/sigil
 	python3 tests/conformance.py --sigil $(BUILD)/sigil
 
 # All suites again under AddressSanitizer + UndefinedBehaviorSanitizer.
-asan:
+asan: test-deps
 	$(MAKE) BUILD=build/asan CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" test
@@ -85,7 +84,7 @@ asan:
 # The parallel checker under ThreadSanitizer: conformance and the CLI tests
 # (which run -j2 and -j8 on many modules), a generated workspace, and the
 # language server's tests and soak test.
-tsan:
+tsan: test-deps
 	$(MAKE) BUILD=build/tsan CC=clang CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=thread" build/tsan/sigil
 	python3 bench/gen.py --modules 300 --out build/tsan/ws --force >/dev/null 2>&1
@@ -115,7 +114,7 @@ fuzz: $(FUZZ_TARGETS)
 # checker for 60 s (seeded with the conformance sources), the cache blob
 # decoders and the language server's framing and dispatch for 30 s each.
 # Any crash, leak or sanitizer report fails.
-fuzz-smoke: $(FUZZ_TARGETS) $(BUILD)/sigil
+fuzz-smoke: test-deps $(FUZZ_TARGETS) $(BUILD)/sigil
 	@rm -rf $(BUILD)/fuzz-corpus $(BUILD)/fuzz-cache-corpus && mkdir -p $(BUILD)/fuzz-corpus $(BUILD)/fuzz-cache-corpus
 	python3 tests/cache/fuzz_corpus.py --sigil $(BUILD)/sigil --out $(BUILD)/fuzz-cache-corpus >/dev/null
 	@find tests/conformance std -name '*.sg' | while read f; do cp "$$f" $(BUILD)/fuzz-corpus/$$(echo "$$f" | tr / _); done
@@ -126,10 +125,10 @@ fuzz-smoke: $(FUZZ_TARGETS) $(BUILD)/sigil
 	$(BUILD)/fuzz-lsp -max_total_time=30 -max_len=8192 -timeout=10 -print_final_stats=1 $(BUILD)/fuzz-lsp-corpus
 
 # Long runs (minutes): differential tests, fuzzers, soak tests. Not in CI.
-soak: $(BUILD)/sigil $(BUILD)/unit-tests
+soak: test-deps $(BUILD)/sigil $(BUILD)/unit-tests
 	BUILD=$(BUILD) bash tests/soak.sh
 
-bench: $(BUILD)/sigil
+bench: test-deps $(BUILD)/sigil
 	bash bench/run.sh
 
 install: $(BUILD)/sigil
