@@ -653,11 +653,6 @@ bool sg_sig_decode(SgProgram *p, SgModule *m, const uint8_t *blob, size_t len,
 }
 
 /* ---- diagnostics ---- */
-static const char *const known_codes[] = {
-    "E001", "E002", "E003", "E010", "E100", "E101", "E102", "E103", "E104", "E105", "E106", "E107",
-    "E108", "E109", "E110", "E111", "E201", "E202", "E203", "E204", "E205", "E206", "E207", "E208",
-    "E209", "E211", "W001", "W002", "W003",
-};
 
 void sg_result_encode(const SgDiags *d, const SgResultMeta *meta, SgBuf *out) {
     size_t start = out->len;
@@ -712,9 +707,7 @@ bool sg_result_decode(const uint8_t *blob, size_t len, SgDiags *out, SgResultMet
         const char *cs = get_str(&r, &cl);
         const char *ms = get_str(&r, &ml);
         if (!r.ok) break;
-        const char *code = NULL;
-        for (size_t k = 0; k < SG_ARRAY_LEN(known_codes) && !code; k++)
-            if (cl == 4 && memcmp(cs, known_codes[k], 4) == 0) code = known_codes[k];
+        const char *code = sg_diag_code_known(cs, cl);
         if (!code || !v[2] || !v[3]) {
             r.ok = false;
             break;

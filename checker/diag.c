@@ -27,6 +27,19 @@ void sg_diag(SgDiags *d, uint32_t start, uint32_t end, const char *code,
     g->message = msg;
 }
 
+/* Every code sigil reports: W004 and W005 are about suppressions (suppress.c). */
+static const char *const codes[] = {
+    "E001", "E002", "E003", "E010", "E100", "E101", "E102", "E103", "E104", "E105", "E106", "E107",
+    "E108", "E109", "E110", "E111", "E201", "E202", "E203", "E204", "E205", "E206", "E207", "E208",
+    "E209", "E211", "W001", "W002", "W003", "W004", "W005",
+};
+
+const char *sg_diag_code_known(const char *code, size_t len) {
+    for (size_t i = 0; i < SG_ARRAY_LEN(codes); i++)
+        if (len == 4 && memcmp(codes[i], code, 4) == 0) return codes[i];
+    return NULL;
+}
+
 void sg_diags_free(SgDiags *d) {
     free(d->items);
     d->items = NULL;

@@ -30,6 +30,9 @@ void sg_diags_free(SgDiags *d);
 static inline SgSeverity sg_diag_severity(const SgDiag *d) {
     return d->code[0] == 'W' ? SG_WARNING : SG_ERROR;
 }
+/* The static copy of `code` (len bytes) if it is one of the codes sigil
+ * reports (docs/errors.md explains each), else NULL. */
+const char *sg_diag_code_known(const char *code, size_t len);
 /* Fills line/col fields from the source text. */
 void sg_diags_locate(SgDiags *d, const char *src, uint32_t len);
 /* Sorts by line, column, code. */
