@@ -14,6 +14,7 @@
 #include <time.h>
 #include <uv.h>
 
+#include "../checker/suppress.h"
 #include "../include/sigil.h"
 #include "engine_impl.h"
 #include "sig.h"
@@ -592,6 +593,7 @@ static void check_one(uint32_t i, void *arg) {
 
 void sg_eng_finish(SgModule *m, bool encode) {
     sg_diags_locate(&m->diags, m->src, m->len);
+    sg_suppress_apply(&m->diags, m->src, m->len);     /* its own source only: cached with the result */
     sg_diags_sort(&m->diags);
     if (encode) {
         sg_sig_encode(m, &m->sig_blob);
