@@ -281,6 +281,16 @@ static int cmd_check(int argc, char **argv, int first, bool watch) {
         free(std);
         return 2;
     }
+    SgSeverityConfig levels;
+    char *lerr = NULL;
+    if (!watch && !sg_severity_load(t.root, &levels, &lerr)) {
+        fprintf(stderr, "sigil: %s\n", lerr);
+        free(lerr);
+        free(t.file_rel);
+        free(std);
+        return 2;
+    }
+    ro.levels = &levels;
     char cwd[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd)) snprintf(cwd, sizeof cwd, "%s", t.root);
     char *cdir = no_cache ? NULL : cache_location(t.root, cache_dir);

@@ -51,6 +51,7 @@ typedef struct Item {
     const char *src;        /* source text, for snippets (may be NULL) */
     uint32_t len;
     const SgDiag *d;
+    SgLevel level;          /* error or warning, after sigil.json's "diagnostics" */
 } Item;
 
 static int cmp_item(const void *a, const void *b) {
@@ -125,13 +126,18 @@ static Item *collect(const SgEngineRun *run, const SgReportOptions *opt, uint32_
     for (uint32_t i = 0; i < run->prog.n; i++) {
         SgModule *m = run->prog.mods[i];
         if (m->is_std || (opt->only_rel && strcmp(opt->only_rel, m->rel) != 0)) continue;
-        for (uint32_t j = 0; j < m->diags.len; j++)
-            items[k++] = (Item){m->rel, NULL, m->name, m->src, m->len, &m->diags.items[j]};
+        for (uint32_t j = 0; j < m->diags.len; j++) {
+            SgLevel level = sg_severity_of(opt->levels, &m->diags.items[j]);
+            if (level != SG_LEVEL_OFF) items[k++] = (Item){m->rel, NULL, m->name, m->src, m->len, &m->diags.items[j], level};
+        }
     }
     for (uint32_t i = 0; i < run->nstrays; i++) {
         if (opt->only_rel && strcmp(opt->only_rel, run->strays[i].rel) != 0) continue;
-        for (uint32_t j = 0; j < run->strays[i].diags.len; j++)
-            items[k++] = (Item){run->strays[i].rel, NULL, NULL, NULL, 0, &run->strays[i].diags.items[j]};
+        for (uint32_t j = 0; j < run->strays[i].diags.len; j++) {
+            SgLevel level = sg_severity_of(opt->levels, &run->strays[i].diags.items[j]);
+            if (level != SG_LEVEL_OFF)
+                items[k++] = (Item){run->strays[i].rel, NULL, NULL, NULL, 0, &run->strays[i].diags.items[j], level};
+        }
     }
     sg_qsort(items, k, sizeof *items, cmp_item);
     if (opt->format == FMT_HUMAN || opt->format == FMT_GITHUB)
@@ -176,7 +182,7 @@ static void snippet(FILE *out, const Item *it, bool color) {
     for (uint32_t c = 1; c < it->d->col; c++) fputc(' ', out);
     uint32_t width = 1;
     if (it->d->end_line == it->d->line && it->d->end_col > it->d->col) width = it->d->end_col - it->d->col;
-    if (color) fputs(sg_diag_severity(it->d) == SG_ERROR ? "\x1b[1;31m" : "\x1b[1;33m", out);
+    if (color) fputs(it->level == SG_LEVEL_ERROR ? "\x1b[1;31m" : "\x1b[1;33m", out);
     for (uint32_t c = 0; c < width; c++) fputc('^', out);
     if (color) fputs("\x1b[0m", out);
     fputc('\n', out);
@@ -207,7 +213,7 @@ static void gh_escape(FILE *out, const char *s, bool property) {
 
 static void github(FILE *out, const Item *it) {
     const SgDiag *d = it->d;
-    fprintf(out, "::%s file=", sg_diag_severity(d) == SG_ERROR ? "error" : "warning");
+    fprintf(out, "::%s file=", it->level == SG_LEVEL_ERROR ? "error" : "warning");
     gh_escape(out, it->shown, true);
     fprintf(out, ",line=%u,col=%u,endLine=%u,endColumn=%u,title=%s::", d->line, d->col, d->end_line, d->end_col,
             d->code);
@@ -266,7 +272,7 @@ static void sarif(const SgReportOptions *opt, Item *items, uint32_t n, FILE *out
         }
         cJSON *res = cJSON_CreateObject();
         cJSON_AddStringToObject(res, "ruleId", d->code);
-        cJSON_AddStringToObject(res, "level", sg_diag_severity(d) == SG_ERROR ? "error" : "warning");
+        cJSON_AddStringToObject(res, "level", items[i].level == SG_LEVEL_ERROR ? "error" : "warning");
         add_clean(cJSON_AddObjectToObject(res, "message"), "text", d->message);
         cJSON *locs = cJSON_AddArrayToObject(res, "locations");
         cJSON *loc = cJSON_CreateObject();
@@ -331,7 +337,7 @@ static void json_report(const SgEngineRun *run, const SgReportOptions *opt, Item
         cJSON_AddNumberToObject(o, "column", d->col);
         cJSON_AddNumberToObject(o, "endLine", d->end_line);
         cJSON_AddNumberToObject(o, "endColumn", d->end_col);
-        cJSON_AddStringToObject(o, "severity", sg_diag_severity(d) == SG_ERROR ? "error" : "warning");
+        cJSON_AddStringToObject(o, "severity", items[i].level == SG_LEVEL_ERROR ? "error" : "warning");
         cJSON_AddStringToObject(o, "code", d->code);
         add_clean(o, "message", d->message);
         cJSON_AddItemToArray(diags, o);
@@ -371,7 +377,7 @@ static void human(const SgEngineRun *run, const SgReportOptions *opt, Item *item
         }
         if (opt->watch && new_file)
             fprintf(out, "\n%s── %s%s\n", c ? "\x1b[1;36m" : "", items[i].shown, c ? "\x1b[0m" : "");
-        bool err = sg_diag_severity(d) == SG_ERROR;
+        bool err = items[i].level == SG_LEVEL_ERROR;
         fprintf(out, "%s%s:%u:%u:%s %s%s[%s]:%s %s\n", c ? "\x1b[1m" : "", items[i].shown, d->line, d->col,
                 c ? "\x1b[0m" : "", c ? (err ? "\x1b[1;31m" : "\x1b[1;33m") : "", err ? "error" : "warning", d->code,
                 c ? "\x1b[0m" : "", d->message);
@@ -388,7 +394,7 @@ SgReportCounts sg_report(const SgEngineRun *run, const SgReportOptions *opt, FIL
     Item *items = collect(run, opt, &n);
     SgReportCounts counts = {0};
     for (uint32_t i = 0; i < n; i++) {
-        if (sg_diag_severity(items[i].d) == SG_ERROR) counts.errors++;
+        if (items[i].level == SG_LEVEL_ERROR) counts.errors++;
         else counts.warnings++;
     }
     if (opt->format == FMT_JSON) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "../cache/engine.h"
+#include "../checker/severity.h"
 
 typedef enum SgFormat { FMT_HUMAN, FMT_JSON, FMT_SARIF, FMT_GITHUB } SgFormat;
 
@@ -18,6 +19,7 @@ typedef struct SgReportOptions {
     const char *cwd_abs;    /* human and github paths are relative to it (NULL: to the root) */
     const char *only_rel;   /* a file argument: report only this file (relative to the root) */
     uint32_t max_lines;     /* watch mode: diagnostics beyond this many lines are not printed */
+    const SgSeverityConfig *levels;     /* sigil.json's "diagnostics" (NULL: the defaults) */
 } SgReportOptions;
 
 typedef struct SgReportCounts {

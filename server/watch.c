@@ -99,7 +99,7 @@ static void run_check(void) {
     /* what the screen keeps below the diagnostics: a blank line, the
      * "not shown" line, the summary, the status line and the cursor's */
     if (screen) ro.max_lines = terminal_rows() > 8 ? terminal_rows() - 5 : 3;
-    SgEngineRun run;
+    SgEngineRun run = {0};    /* freed whether or not the run got far */
     char *err = NULL;
     time_t now = time(NULL);
     char stamp[16];
@@ -107,7 +107,10 @@ static void run_check(void) {
     if (screen) fputs("\x1b[2J\x1b[H", stdout);
     else if (ro.format == FMT_HUMAN) printf("== check at %s\n", stamp);
     bool c = ro.color;
-    if (!sg_engine_run(&o, &run, &err)) {
+    SgSeverityConfig levels;    /* read at every check: sigil.json may have changed */
+    ro.levels = &levels;
+    bool ok = sg_severity_load(o.root, &levels, &err) && sg_engine_run(&o, &run, &err);
+    if (!ok) {
         if (ro.format == FMT_JSON) fprintf(stderr, "sigil: %s\n", err ? err : "check failed");
         else printf("sigil: %s\n", err ? err : "check failed");
         free(err);
