@@ -1167,6 +1167,65 @@ def test_short_version_option(tmp):
     eq((b.rc, b.out), (a.rc, a.out), "-V vs --version")
 
 
+# ---------------------------------------------------------------- tests: suppressions and severities
+
+SUPPRESS_WS = {
+    "main.sg": (
+        "import std.list // sigil: ignore[W001]\n"                     # 1: W001 suppressed
+        "fn main() {\n"
+        "    let a: Int = 1.0 // sigil: ignore[E201]\n"                # 3: E201 suppressed
+        "    // sigil: ignore[E201, W002]\n"                          # 4: applies to line 5
+        "    let b: Int = \"s\"\n"                                     # 5: E201 + W002 suppressed
+        "    let c: Int = 2 // sigil: ignore[E201]\n"                  # 6: W005 at E201 (6:37)
+        "    // sigil: ignore[E999] because\n"                        # 7: W004 at E999 (7:22)
+        "    // sigil: ignor[E201]\n"                                 # 8: W004 at the comment (8:5)
+        "    let s = \"// sigil: ignore[E201]\" // not a comment above\n"
+        "    let d: Int = 3.0 /// sigil: ignore[E201]\n"              # 10: a doc comment: E201 stays (10:18)
+        "    print(s + int_to_string(a + c + d))\n"
+        "}\n"),
+}
+
+
+@test
+def test_inline_suppressions(tmp):
+    write(tmp, SUPPRESS_WS)
+    for attempt in ("cold", "from the cache"):
+        _, obj = run_json([tmp], expect_rc=1)
+        eq(diag_tuples(obj, ("line", "column", "severity", "code")),
+           [(6, 37, "warning", "W005"), (7, 22, "warning", "W004"), (8, 5, "warning", "W004"),
+            (10, 18, "error", "E201")], "diagnostics with suppressions (%s)" % attempt)
+    eq(obj["modules"]["reused"], ["main"], "the second run reused the cached result")
+    msgs = {d["code"]: d["message"] for d in obj["diagnostics"]}
+    check("E201" in msgs["W005"], "W005 names the code: %r" % msgs["W005"])
+
+
+@test
+def test_severity_overrides_in_sigil_json(tmp):
+    write(tmp, WARN_WS)   # W001 at 1:1, W002 at 4:9
+    write(tmp, {"sigil.json": '{"diagnostics": {"W001": "off", "W002": "error"}}\n'})
+    r, obj = run_json([tmp], expect_rc=1)
+    eq(diag_tuples(obj, ("line", "severity", "code")), [(4, "error", "W002")], "W001 off, W002 an error")
+    r = run(["--check", tmp])
+    eq(r.rc, 1, "exit status " + r.brief())
+    check(r.out.startswith("main.sg:4:9: error[W002]"), "human output with the override " + r.brief())
+    check("1 error, 0 warnings" in r.out, "summary counts the overridden severities " + r.brief())
+    r = run(["--check", "--format", "sarif", tmp])
+    eq([(x["ruleId"], x["level"]) for x in json.loads(r.out)["runs"][0]["results"]], [("W002", "error")],
+       "sarif honours the overrides")
+    # the overrides are not cached: changing them changes the next run's report
+    write(tmp, {"sigil.json": '{"diagnostics": {"W002": "warning"}}\n'})
+    _, obj = run_json([tmp], expect_rc=0)
+    eq(diag_tuples(obj, ("line", "severity", "code")), [(1, "warning", "W001"), (4, "warning", "W002")],
+       "after changing sigil.json")
+    for bad, key in (('{"diagnostics": {"W999": "off"}}', "W999"), ('{"diagnostics": {"W001": "silent"}}', "W001"),
+                     ('{"diagnostics": ["W001"]}', "diagnostics")):
+        write(tmp, {"sigil.json": bad + "\n"})
+        for fmt in ("human", "json"):
+            r = run(["--check", "--format", fmt, tmp])
+            expect_usage_error(r, "sigil.json %s (%s)" % (bad, fmt))
+            check("sigil.json" in r.err and key in r.err, "the message names the file and %s %s" % (key, r.brief()))
+
+
 # ---------------------------------------------------------------- main
 
 def in_tmp(fn):
