@@ -9,6 +9,10 @@ CFLAGS  ?= -O2 -g
 SG_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm -lpthread
 PREFIX  ?= /usr/local
+# The published error index (docs/errors.md), for the SARIF rules' helpUri:
+# e.g. https://HOST/sigil/blob/main/docs/errors.md. Empty: the installed or
+# source-tree copy, as a file URI.
+DOCS_URL ?=
 DESTDIR ?=
 BUILD   ?= build
 
@@ -18,7 +22,7 @@ CLI_SRCS := $(wildcard server/*.c server/lsp/*.c)
 LSP_SRCS := $(wildcard server/lsp/*.c) server/dirwatch.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 # the standard library is built into the binary (server/embedded.h)
-CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/std.o
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/std.o $(BUILD)/obj/gen/docs.o
 TEST_SRCS := $(wildcard tests/unit/*.c)
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/obj/%.o)
 
@@ -29,6 +33,7 @@ all: $(BUILD)/sigil
 $(BUILD)/sigil: $(LIB_OBJS) $(CLI_OBJS)
 	$(CC) $(CFLAGS) $(SG_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/obj/server/explain.o: SG_CFLAGS += -DSIGIL_DOCS_URL='"$(DOCS_URL)"'
 $(BUILD)/obj/%.o: %.c $(wildcard checker/*.h cache/*.h protocol/*.h server/*.h server/lsp/*.h include/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SG_CFLAGS) -Iinclude -c -o $@ $<
@@ -41,6 +46,11 @@ $(BUILD)/embed: tools/embed.c
 $(BUILD)/gen/std.c: $(BUILD)/embed $(wildcard std/*.sg)
 	@mkdir -p $(dir $@)
 	$(BUILD)/embed $@ sg_embedded_std $(sort $(wildcard std/*.sg))
+
+# and the error index, for --explain and the SARIF rules
+$(BUILD)/gen/docs.c: $(BUILD)/embed docs/errors.md
+	@mkdir -p $(dir $@)
+	$(BUILD)/embed $@ sg_embedded_docs docs/errors.md
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c server/embedded.h
 	@mkdir -p $(dir $@)
@@ -135,6 +145,8 @@ install: $(BUILD)/sigil
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/sigil/std $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BUILD)/sigil $(DESTDIR)$(PREFIX)/bin/sigil
 	install -m 644 std/*.sg $(DESTDIR)$(PREFIX)/share/sigil/std/
+	install -d $(DESTDIR)$(PREFIX)/share/doc/sigil
+	install -m 644 docs/errors.md docs/language.md $(DESTDIR)$(PREFIX)/share/doc/sigil/
 	install -m 644 docs/sigil.1 $(DESTDIR)$(PREFIX)/share/man/man1/sigil.1
 
 clean:

@@ -13,5 +13,7 @@ typedef struct SgEmbedded {
 
 extern const SgEmbedded sg_embedded_std[];
 extern const unsigned sg_embedded_std_count;
+extern const SgEmbedded sg_embedded_docs[];     /* errors.md */
+extern const unsigned sg_embedded_docs_count;
 
 #endif

@@ -1,4 +1,5 @@
 /* main.c - the sigil command line (CONTRACT.md "Command line"). */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include "../include/sigil.h"
 #include "../cache/store.h"
 #include "embedded.h"
+#include "explain.h"
 #include "lsp.h"
 #include "watch.h"
 #include "report.h"
@@ -20,6 +22,7 @@ static const char usage[] =
     "       sigil --lsp [--log FILE]         language server on stdin/stdout (also: sigil lsp)\n"
     "       sigil --watch [options] [PATH]   re-check on every change, redraw the terminal (q quits, r re-checks all)\n"
     "       sigil cache stats|clear|verify [PATH]\n"
+    "       sigil --explain CODE             what a diagnostic code means, an example, how to fix it\n"
     "       sigil --version | -V | --help\n"
     "\n"
     "PATH (default: the current directory) is a directory or a .sg file; the workspace\n"
@@ -326,6 +329,18 @@ static int cmd_check(int argc, char **argv, int first, bool watch) {
     return rc;
 }
 
+/* `sigil --explain E201`: the code's section of docs/errors.md. */
+static int cmd_explain(int argc, char **argv) {
+    if (argc != 3) return bad_usage("%s", "--explain needs one diagnostic code, as in: sigil --explain E201");
+    char code[8] = "";
+    for (size_t i = 0; argv[2][i] && i < 5; i++) code[i] = (char)toupper((unsigned char)argv[2][i]);
+    SgExplain e;
+    if (!sg_explain(code, &e))
+        return bad_usage("unknown diagnostic code '%s' (codes look like E201 or W002)", argv[2]);
+    fwrite(e.section, 1, e.section_len, stdout);
+    return 0;
+}
+
 static int cmd_lsp(int argc, char **argv) {
     const char *log = NULL;
     for (int i = 2; i < argc; i++) {
@@ -359,6 +374,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "--watch") == 0 || strcmp(cmd, "watch") == 0) return cmd_check(argc, argv, 2, true);
     if (strcmp(cmd, "--lsp") == 0 || strcmp(cmd, "lsp") == 0) return cmd_lsp(argc, argv);
     if (strcmp(cmd, "cache") == 0) return cmd_cache(argc, argv);
+    if (strcmp(cmd, "--explain") == 0 || strcmp(cmd, "explain") == 0) return cmd_explain(argc, argv);
 
     /* options before the command are accepted too: `sigil --format json --check` */
     for (int i = 1; i < argc; i++) {
