@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "../include/sigil.h"
+#include "explain.h"
 #include "report.h"
 
 /* JSON must be valid UTF-8 whatever the file names and sources contain:
@@ -233,6 +234,40 @@ static void uri_escape(SgBuf *b, const char *s) {
     }
 }
 
+/* o[key] = s[0..n), as one line of plain text when `one_line`. */
+static void add_slice(cJSON *o, const char *key, const char *s, size_t n, bool one_line) {
+    char *t = sg_xmalloc(n + 1);
+    memcpy(t, s, n);
+    t[n] = 0;
+    for (char *c = t; one_line && *c; c++)
+        if (*c == '\n') *c = ' ';
+    add_clean(o, key, t);
+    free(t);
+}
+
+/* A code's rule: what the error index (docs/errors.md) says about it. */
+static cJSON *sarif_rule(const char *code) {
+    cJSON *rule = cJSON_CreateObject();
+    cJSON_AddStringToObject(rule, "id", code);
+    SgExplain e;
+    if (!sg_explain(code, &e)) return rule;
+    add_slice(cJSON_AddObjectToObject(rule, "shortDescription"), "text", e.title, e.title_len, true);
+    add_slice(cJSON_AddObjectToObject(rule, "fullDescription"), "text", e.summary, e.summary_len, true);
+    cJSON *help = cJSON_AddObjectToObject(rule, "help");
+    add_slice(help, "text", e.summary, e.summary_len, true);
+    add_slice(help, "markdown", e.section, e.section_len, false);
+    const char *uri = sg_explain_index_uri();
+    if (uri) {
+        SgBuf b = {0};
+        sg_buf_printf(&b, "%s#%s", uri, e.anchor);
+        cJSON_AddStringToObject(rule, "helpUri", b.data);
+        sg_buf_free(&b);
+    }
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(rule, "defaultConfiguration"), "level",
+                            code[0] == 'W' ? "warning" : "error");
+    return rule;
+}
+
 /* SARIF 2.1.0: one run, one result per diagnostic, the codes as rules.
  * Result locations are relative to the base id %SRCROOT%, the workspace
  * root, whose absolute file URI is in originalUriBaseIds (SARIF 3.14.14). */
@@ -246,7 +281,6 @@ static void sarif(const SgReportOptions *opt, Item *items, uint32_t n, FILE *out
     cJSON *driver = cJSON_AddObjectToObject(cJSON_AddObjectToObject(r, "tool"), "driver");
     cJSON_AddStringToObject(driver, "name", "sigil");
     cJSON_AddStringToObject(driver, "version", SIGIL_VERSION);
-    cJSON_AddStringToObject(driver, "informationUri", "https://example.invalid/sigil");
     cJSON *rules = cJSON_AddArrayToObject(driver, "rules");
     SgBuf uri = {0};
     sg_buf_puts(&uri, "file://");
@@ -266,9 +300,7 @@ static void sarif(const SgReportOptions *opt, Item *items, uint32_t n, FILE *out
         for (uint32_t k = 0; k < nseen && !have; k++) have = strcmp(seen[k], d->code) == 0;
         if (!have && nseen < 64) {
             seen[nseen++] = d->code;
-            cJSON *rule = cJSON_CreateObject();
-            cJSON_AddStringToObject(rule, "id", d->code);
-            cJSON_AddItemToArray(rules, rule);
+            cJSON_AddItemToArray(rules, sarif_rule(d->code));
         }
         cJSON *res = cJSON_CreateObject();
         cJSON_AddStringToObject(res, "ruleId", d->code);

@@ -1226,6 +1226,65 @@ def test_severity_overrides_in_sigil_json(tmp):
             check("sigil.json" in r.err and key in r.err, "the message names the file and %s %s" % (key, r.brief()))
 
 
+# ---------------------------------------------------------------- tests: the error index
+
+def error_index():
+    """docs/errors.md as {code: (heading, section text)}."""
+    text = open(os.path.join(REPO, "docs", "errors.md"), encoding="utf-8").read()
+    parts = re.split(r"^## ", text, flags=re.M)[1:]
+    out = {}
+    for p in parts:
+        head, _, body = p.partition("\n")
+        m = re.match(r"^([EW]\d{3}): (.+)$", head)
+        if m:
+            out[m.group(1)] = (head, "## " + p)
+    return out
+
+
+def reported_codes():
+    """The codes sigil reports: the list in checker/diag.c."""
+    src = open(os.path.join(REPO, "checker", "diag.c"), encoding="utf-8").read()
+    block = src[src.index("static const char *const codes[]"):]
+    return re.findall(r'"([EW]\d{3})"', block[:block.index("};")])
+
+
+@test
+def test_error_index_covers_every_code_with_a_working_example(tmp):
+    index = error_index()
+    codes = reported_codes()
+    check(len(codes) >= 31, "codes listed in checker/diag.c: %r" % codes)
+    eq(sorted(index), sorted(codes), "codes with a section in docs/errors.md vs the codes sigil reports")
+    for code in codes:
+        if code not in index:
+            continue
+        m = re.search(r"```sigil\n(.*?)```", index[code][1], re.S)
+        check(m, "%s: the section has a ```sigil example" % code)
+        files, name = {}, "main.sg"
+        for line in m.group(1).split("\n"):
+            f = re.match(r"^// file: (\S+)$", line)
+            if f:
+                name = f.group(1)
+                continue
+            files[name] = files.get(name, "") + line + "\n"
+        ws = os.path.join(tmp, code)
+        write(ws, dict(files, **{"sigil.json": "{}\n"}))
+        r, obj = run_json(["--no-cache", ws])
+        got = sorted({d["code"] for d in obj["diagnostics"]})
+        check(code in got, "%s: its example in docs/errors.md gets %s, not only %r" % (code, code, got))
+        check(r.rc == (1 if code[0] == "E" else 0), "%s: the example's exit status %d" % (code, r.rc))
+
+
+@test
+def test_explain(tmp):
+    index = error_index()
+    r = run(["--explain", "E201"])
+    eq(r.rc, 0, "exit status of --explain E201 " + r.brief())
+    eq(r.out.rstrip("\n"), index["E201"][1].rstrip("\n"), "--explain E201 prints its section of docs/errors.md")
+    eq(run(["--explain", "w002"]).out, run(["--explain", "W002"]).out, "--explain w002 (lower case)")
+    expect_usage_error(run(["--explain", "E999"]), "--explain E999")
+    expect_usage_error(run(["--explain"]), "--explain without a code")
+
+
 # ---------------------------------------------------------------- main
 
 def in_tmp(fn):

@@ -38,6 +38,11 @@ function workspace(files) {
     return dir;
 }
 
+// docs/errors.md: code -> its heading's title and anchor (as GitHub makes them)
+const index = new Map();
+for (const m of fs.readFileSync(path.join(repo, 'docs', 'errors.md'), 'utf8').matchAll(/^## (([EW]\d{3}): (.+))$/gm))
+    index.set(m[2], { title: m[3], anchor: m[1].toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/ /g, '-') });
+
 const cases = {
     'errors and warnings in two files, one in a subdirectory': {
         'geo/point.sg': 'pub struct Point { x: Float, y: Float }\n',
@@ -66,6 +71,16 @@ for (const [name, files] of Object.entries(cases)) {
             `sarif ${JSON.stringify(got)}\njson  ${JSON.stringify(want)}`);
         const rules = log.runs[0].tool.driver.rules.map((r) => r.id);
         check(results.every((r) => rules.includes(r.ruleId)), `${name}: every result's rule is declared`);
+        check(!s.out.includes('example.invalid'), `${name}: no example.invalid URI`);
+        for (const rule of log.runs[0].tool.driver.rules) {
+            const sec = index.get(rule.id);
+            check(sec && rule.shortDescription?.text === sec.title, `${name}: ${rule.id} shortDescription is its title in docs/errors.md`,
+                JSON.stringify(rule.shortDescription));
+            check(rule.fullDescription?.text?.length > 40 && rule.help?.markdown?.startsWith(`## ${rule.id}: `),
+                `${name}: ${rule.id} has a full description and help`);
+            const want = pathToFileURL(path.join(repo, 'docs', 'errors.md')).href + '#' + sec?.anchor;
+            check(rule.helpUri === want, `${name}: ${rule.id} helpUri is its anchor in docs/errors.md`, `${rule.helpUri} vs ${want}`);
+        }
     } finally {
         fs.rmSync(ws, { recursive: true, force: true });
     }
