@@ -1,6 +1,6 @@
 # sigil - build, test, install. See README.md.
 CC      ?= cc
-PKGS    := libuv libcjson sqlite3 libxxhash
+PKGS    := libuv libcjson sqlite3 libxxhash hiredis libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # CFLAGS is the optimisation and instrumentation (override it freely);
@@ -59,11 +59,16 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c server/embedded.h
 $(BUILD)/unit-tests: $(LIB_OBJS) $(TEST_OBJS)
 	$(CC) $(CFLAGS) $(SG_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# drives the remote cache layer for tests/remote
+$(BUILD)/remote-driver: $(LIB_OBJS) $(BUILD)/obj/tests/remote/driver.o
+	$(CC) $(CFLAGS) $(SG_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # Debian/Ubuntu packages that building needs (make deps), and those that
 # only the tests need (make test-deps, run by make test, asan, tsan,
 # fuzz-smoke and bench, so a fresh machine needs no other command).
 # `cmd:node:nodejs`: the command node, else the package nodejs.
-DEB_PKGS  := build-essential pkg-config libuv1-dev libcjson-dev libsqlite3-dev libxxhash-dev
+DEB_PKGS  := build-essential pkg-config libuv1-dev libcjson-dev libsqlite3-dev libxxhash-dev \
+             libhiredis-dev libcurl4-openssl-dev
 TEST_PKGS := python3 clang neovim vim vim-ale emacs-nox elpa-eglot kakoune tmux redis-server nginx-light \
              cmd:node:nodejs cmd:npm:npm
 deps:
@@ -76,7 +81,7 @@ test-deps:
 	  if [ ! -d $$d/node_modules ]; then (cd $$d && npm ci --no-audit --no-fund --loglevel=error) || exit 1; fi; done
 
 # Every suite; the last line is "N passed, N failed[, N skipped]".
-test: test-deps $(BUILD)/sigil $(BUILD)/unit-tests
+test: test-deps $(BUILD)/sigil $(BUILD)/unit-tests $(BUILD)/remote-driver
 	@python3 tests/run_all.py --build $(BUILD)
 
 unit: $(BUILD)/unit-tests

@@ -1,0 +1,216 @@
+/* remote_redis.c - the Redis backend of the remote cache (hiredis,
+ * blocking, pipelined). Entries are string keys "sigil:<key hex>".
+ *
+ * A batch is sent as pipelined commands, a slice at a time (so neither side
+ * buffers a whole 10,000-module run), and the replies are read in order.
+ * Reads use GETRANGE with the largest frame size as the end, so an absurdly
+ * large value is never downloaded whole: a reply longer than a frame can be
+ * is rejected. The socket has the per-request timeout on every read and
+ * write; a timeout or any I/O error ends the connection and disables the
+ * remote for the run. Used by the thread that owns the SgRemote. */
+#include <errno.h>
+#include <hiredis.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "../checker/base.h"
+#include "remote_impl.h"
+
+/* Commands in flight at once, and bytes of values queued before reading. */
+#define SLICE_CMDS 512
+#define SLICE_BYTES (8u << 20)
+
+typedef struct RedisConn {
+    redisContext *c;
+} RedisConn;
+
+/* hiredis writes with write(2): a server gone away would raise SIGPIPE,
+ * which kills the process by default. Block it on this thread around our
+ * I/O and swallow one raised meanwhile (the signal is thread-directed). */
+typedef struct PipeGuard {
+    sigset_t old;
+    bool was_pending;
+} PipeGuard;
+
+static void pipe_guard_on(PipeGuard *g) {
+    sigset_t set, pending;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    sigpending(&pending);
+    g->was_pending = sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, &g->old);
+}
+
+static void pipe_guard_off(PipeGuard *g) {
+    sigset_t set, pending;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    sigpending(&pending);
+    if (!g->was_pending && sigismember(&pending, SIGPIPE)) {
+        struct timespec zero = {0, 0};
+        while (sigtimedwait(&set, NULL, &zero) < 0 && errno == EINTR) {
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
+static void redis_drop(SgRemote *r) {
+    RedisConn *rc = r->conn;
+    if (!rc) return;
+    if (rc->c) redisFree(rc->c);
+    free(rc);
+    r->conn = NULL;
+}
+
+static void redis_close(SgRemote *r) { redis_drop(r); }
+
+static const char *io_error(redisContext *c) {
+    if (c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)) return "timed out";
+    if (c->err == REDIS_ERR_EOF) return "the server closed the connection";
+    return c->errstr[0] ? c->errstr : "I/O error";
+}
+
+/* Sends the commands that start a session (AUTH, SELECT) and reads their
+ * replies. False (reported) when the server cannot be used. */
+static bool redis_hello(SgRemote *r, redisContext *c) {
+    int sent = 0;
+    if (r->url.password) {
+        if (r->url.user)
+            redisAppendCommand(c, "AUTH %s %s", r->url.user, r->url.password);
+        else
+            redisAppendCommand(c, "AUTH %s", r->url.password);
+        sent++;
+    }
+    if (r->url.db) {
+        redisAppendCommand(c, "SELECT %d", r->url.db);
+        sent++;
+    }
+    bool ok = true;
+    for (int i = 0; i < sent; i++) {
+        redisReply *rep = NULL;
+        if (redisGetReply(c, (void **)&rep) != REDIS_OK) {
+            sg_remote_failed(r, true, "%s", io_error(c));
+            return false;
+        }
+        if (rep->type == REDIS_REPLY_ERROR && ok) {
+            sg_remote_failed(r, true, "%s: %s", r->url.password && i == 0 ? "authentication failed" : "SELECT failed",
+                             rep->str);
+            ok = false;
+        }
+        freeReplyObject(rep);
+    }
+    return ok;
+}
+
+static RedisConn *redis_connect(SgRemote *r) {
+    if (r->conn) return r->conn;
+    struct timeval tv = {r->timeout_ms / 1000, (r->timeout_ms % 1000) * 1000};
+    redisContext *c = r->url.scheme == SG_REMOTE_REDIS_UNIX ? redisConnectUnixWithTimeout(r->url.socket_path, tv)
+                                                            : redisConnectWithTimeout(r->url.host, r->url.port, tv);
+    if (!c) {
+        sg_remote_failed(r, true, "cannot connect: out of memory");
+        return NULL;
+    }
+    if (c->err) {
+        sg_remote_failed(r, true, "cannot connect: %s", c->errstr);
+        redisFree(c);
+        return NULL;
+    }
+    if (redisSetTimeout(c, tv) != REDIS_OK || !redis_hello(r, c)) {
+        if (!sg_remote_off(r)) sg_remote_failed(r, true, "cannot set the socket timeout");
+        redisFree(c);
+        return NULL;
+    }
+    RedisConn *rc = sg_xcalloc(1, sizeof *rc);
+    rc->c = c;
+    r->conn = rc;
+    return rc;
+}
+
+static void append(redisContext *c, SgRemoteOp op, const SgRemoteReq *q) {
+    switch (op) {
+    case SG_OP_GET:
+        redisAppendCommand(c, "GETRANGE sigil:%s 0 %llu", q->hex, (unsigned long long)SG_REMOTE_MAX_FRAME);
+        break;
+    case SG_OP_PUT:
+        redisAppendCommand(c, "SET sigil:%s %b", q->hex, (const char *)q->body, q->body_len);
+        break;
+    case SG_OP_HAS:
+        redisAppendCommand(c, "EXISTS sigil:%s", q->hex);
+        break;
+    }
+}
+
+/* An error reply: the server refuses us as a client (fatal) or this one
+ * command (OOM under maxmemory with noeviction, a key of another type). */
+static void error_reply(SgRemote *r, SgRemoteOp op, const char *msg) {
+    bool fatal = strncmp(msg, "NOAUTH", 6) == 0 || strncmp(msg, "WRONGPASS", 9) == 0 ||
+                 strncmp(msg, "NOPERM", 6) == 0 || strncmp(msg, "LOADING", 7) == 0;
+    sg_remote_failed(r, fatal, "%s: %s", op == SG_OP_PUT ? "SET" : op == SG_OP_GET ? "GETRANGE" : "EXISTS", msg);
+}
+
+static void take_reply(SgRemote *r, SgRemoteOp op, SgRemoteReq *q, redisReply *rep) {
+    if (rep->type == REDIS_REPLY_ERROR) {
+        q->status = SG_REQ_FAILED;
+        error_reply(r, op, rep->str);
+        return;
+    }
+    sg_remote_succeeded(r);
+    switch (op) {
+    case SG_OP_GET:
+        /* GETRANGE of a missing key is the empty string */
+        if (rep->type == REDIS_REPLY_NIL || (rep->type == REDIS_REPLY_STRING && rep->len == 0)) {
+            q->status = SG_REQ_ABSENT;
+        } else if (rep->type != REDIS_REPLY_STRING) {
+            q->status = SG_REQ_ABSENT;
+        } else if ((size_t)rep->len > SG_REMOTE_MAX_FRAME) {
+            q->status = SG_REQ_TOO_LARGE;
+        } else {
+            q->data = sg_xmalloc((size_t)rep->len);
+            memcpy(q->data, rep->str, (size_t)rep->len);
+            q->len = (size_t)rep->len;
+            q->status = SG_REQ_OK;
+        }
+        break;
+    case SG_OP_PUT:
+        q->status = SG_REQ_OK;
+        break;
+    case SG_OP_HAS:
+        q->status = rep->type == REDIS_REPLY_INTEGER && rep->integer > 0 ? SG_REQ_OK : SG_REQ_ABSENT;
+        break;
+    }
+}
+
+static void redis_run(SgRemote *r, SgRemoteOp op, SgRemoteReq *reqs, size_t n) {
+    PipeGuard g;
+    pipe_guard_on(&g);
+    RedisConn *rc = redis_connect(r);
+    for (size_t start = 0; rc && start < n && !sg_remote_off(r);) {
+        size_t end = start, bytes = 0;
+        while (end < n && end - start < SLICE_CMDS && bytes < SLICE_BYTES) {
+            append(rc->c, op, &reqs[end]);
+            bytes += reqs[end].body_len;
+            end++;
+        }
+        for (size_t i = start; i < end; i++) {
+            redisReply *rep = NULL;
+            if (redisGetReply(rc->c, (void **)&rep) != REDIS_OK) {
+                sg_remote_failed(r, true, "%s", io_error(rc->c));
+                for (; i < end; i++) reqs[i].status = SG_REQ_FAILED;
+                redis_drop(r);
+                rc = NULL;
+                break;
+            }
+            take_reply(r, op, &reqs[i], rep);
+            freeReplyObject(rep);
+        }
+        start = end;
+    }
+    pipe_guard_off(&g);
+}
+
+const SgRemoteBackend sg_remote_redis = {redis_run, redis_close};
