@@ -101,7 +101,7 @@ asan: test-deps
 # language server's tests and soak test.
 tsan: test-deps
 	$(MAKE) BUILD=build/tsan CC=clang CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" \
-	  LDFLAGS="-fsanitize=thread" build/tsan/sigil
+	  LDFLAGS="-fsanitize=thread" build/tsan/sigil build/tsan/remote-driver
 	python3 bench/gen.py --modules 300 --out build/tsan/ws --force >/dev/null 2>&1
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/sigil --check --no-cache -j4 build/tsan/ws >/dev/null
 	rm -rf build/tsan/ws/.sigil-cache
@@ -109,6 +109,8 @@ tsan: test-deps
 	python3 bench/edit.py build/tsan/ws signature >/dev/null
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/sigil --check -j4 build/tsan/ws >/dev/null
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" python3 tests/conformance.py --sigil build/tsan/sigil
+	@# the remote cache against real Redis and nginx (libcurl runs resolver threads)
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" python3 tests/remote/test_remote.py --driver build/tsan/remote-driver
 	@# the language server: fast-path checks, whole runs and queries on several threads
 	SIGIL=build/tsan/sigil TSAN_OPTIONS="halt_on_error=1 exitcode=66" SIGIL_LSP_TIMEOUT_MS=60000 tests/lsp/run.sh
 	SIGIL=build/tsan/sigil TSAN_OPTIONS="halt_on_error=1 exitcode=66" SOAK_EDITS=3000 SOAK_RSS_SLACK_MB=2000 \

@@ -336,10 +336,10 @@ void sg_remote_get(SgRemote *r, SgRemoteItem *items, size_t n) {
         items[i].len = 0;
         items[i].found = false;
     }
+    begin(r, SG_OP_GET);
     if (!n || sg_remote_off(r)) return;
     double t0 = (double)uv_hrtime() / 1e6;
     SgRemoteReq *reqs = make_reqs(items, n);
-    begin(r, SG_OP_GET);
     r->be->run(r, SG_OP_GET, reqs, n);
     for (size_t i = 0; i < n; i++) {
         SgRemoteReq *q = &reqs[i];
@@ -377,7 +377,8 @@ void sg_remote_get(SgRemote *r, SgRemoteItem *items, size_t n) {
 }
 
 void sg_remote_put(SgRemote *r, const SgRemoteItem *items, size_t n) {
-    if (!n || !r->write || r->stats.writes_disabled || sg_remote_off(r)) return;
+    begin(r, SG_OP_PUT);
+    if (!n || !r->write || sg_remote_off(r)) return;
     double t0 = (double)uv_hrtime() / 1e6;
     SgRemoteReq *reqs = make_reqs(items, n);
     size_t m = 0;
@@ -390,7 +391,6 @@ void sg_remote_put(SgRemote *r, const SgRemoteItem *items, size_t n) {
         reqs[m].body_len = flen;
         m++;
     }
-    begin(r, SG_OP_PUT);
     r->be->run(r, SG_OP_PUT, reqs, m);
     for (size_t i = 0; i < m; i++) {
         if (reqs[i].status == SG_REQ_OK) {
@@ -406,10 +406,10 @@ void sg_remote_put(SgRemote *r, const SgRemoteItem *items, size_t n) {
 
 void sg_remote_has(SgRemote *r, SgRemoteItem *items, size_t n) {
     for (size_t i = 0; i < n; i++) items[i].found = false;
+    begin(r, SG_OP_HAS);
     if (!n || sg_remote_off(r)) return;
     double t0 = (double)uv_hrtime() / 1e6;
     SgRemoteReq *reqs = make_reqs(items, n);
-    begin(r, SG_OP_HAS);
     r->be->run(r, SG_OP_HAS, reqs, n);
     for (size_t i = 0; i < n; i++) {
         items[i].found = reqs[i].status == SG_REQ_OK;

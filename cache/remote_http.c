@@ -183,7 +183,10 @@ static void finish(SgRemote *r, SgRemoteOp op, Xfer *x, CURLcode rc) {
     }
     if (rc != CURLE_OK) {
         q->status = SG_REQ_FAILED;
-        sg_remote_failed(r, transport_failure(rc), "%s: %s", method(op), curl_easy_strerror(rc));
+        if (rc == CURLE_OPERATION_TIMEDOUT)
+            sg_remote_failed(r, true, "%s: timed out after %d ms", method(op), r->timeout_ms);
+        else
+            sg_remote_failed(r, transport_failure(rc), "%s: %s", method(op), curl_easy_strerror(rc));
         return;
     }
     bool ok = op == SG_OP_PUT ? code >= 200 && code < 300 : code == 200;

@@ -68,10 +68,14 @@ static void redis_drop(SgRemote *r) {
 
 static void redis_close(SgRemote *r) { redis_drop(r); }
 
-static const char *io_error(redisContext *c) {
-    if (c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)) return "timed out";
-    if (c->err == REDIS_ERR_EOF) return "the server closed the connection";
-    return c->errstr[0] ? c->errstr : "I/O error";
+/* Reports the I/O failure of a connection (fatal: the connection is gone). */
+static void io_failed(SgRemote *r, redisContext *c) {
+    if (c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK))
+        sg_remote_failed(r, true, "timed out after %d ms", r->timeout_ms);
+    else if (c->err == REDIS_ERR_EOF)
+        sg_remote_failed(r, true, "the server closed the connection");
+    else
+        sg_remote_failed(r, true, "%s", c->errstr[0] ? c->errstr : "I/O error");
 }
 
 /* Sends the commands that start a session (AUTH, SELECT) and reads their
@@ -93,7 +97,7 @@ static bool redis_hello(SgRemote *r, redisContext *c) {
     for (int i = 0; i < sent; i++) {
         redisReply *rep = NULL;
         if (redisGetReply(c, (void **)&rep) != REDIS_OK) {
-            sg_remote_failed(r, true, "%s", io_error(c));
+            io_failed(r, c);
             return false;
         }
         if (rep->type == REDIS_REPLY_ERROR && ok) {
@@ -199,7 +203,7 @@ static void redis_run(SgRemote *r, SgRemoteOp op, SgRemoteReq *reqs, size_t n) {
         for (size_t i = start; i < end; i++) {
             redisReply *rep = NULL;
             if (redisGetReply(rc->c, (void **)&rep) != REDIS_OK) {
-                sg_remote_failed(r, true, "%s", io_error(rc->c));
+                io_failed(r, rc->c);
                 for (; i < end; i++) reqs[i].status = SG_REQ_FAILED;
                 redis_drop(r);
                 rc = NULL;

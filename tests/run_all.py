@@ -25,6 +25,7 @@ def main():
         ("cli", [py, os.path.join(here, "cli", "test_cli.py"), "--sigil", sigil]),
         ("cache", [py, os.path.join(here, "cache", "test_cache.py"), "--sigil", sigil]),
         ("hostile", [py, os.path.join(here, "hostile", "test_hostile.py"), "--sigil", sigil]),
+        ("remote", [py, os.path.join(here, "remote", "test_remote.py"), "--driver", os.path.join(build, "remote-driver")]),
         ("std", [py, os.path.join(here, "std_clean.py"), "--sigil", sigil]),
         ("watch", [py, os.path.join(here, "watch", "test_watch.py"), "--sigil", sigil]),
         ("sarif", ["node", os.path.join(here, "sarif", "test_sarif.mjs")]),

@@ -98,3 +98,11 @@ TEST_ENTRY(check_syntax_error_no_type_cascade)
 TEST_ENTRY(check_syntax_error_no_unused_cascade)
 TEST_ENTRY(check_type_error_no_cascade)
 TEST_ENTRY(check_broken_struct_literal_in_header)
+
+/* test_remote.c */
+TEST_ENTRY(remote_url_redis)
+TEST_ENTRY(remote_url_redis_unix)
+TEST_ENTRY(remote_url_http)
+TEST_ENTRY(remote_url_errors)
+TEST_ENTRY(remote_frame_roundtrip_and_rejections)
+TEST_ENTRY(remote_open_is_offline)
