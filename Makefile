@@ -2,7 +2,8 @@
 CC      ?= cc
 PKGS    := libuv libcjson sqlite3 libxxhash hiredis libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libcurl is loaded at run time, when an HTTP remote cache is used (see cache/remote_http.c)
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null) -ldl
 # CFLAGS is the optimisation and instrumentation (override it freely);
 # SG_CFLAGS is what every build needs.
 CFLAGS  ?= -O2 -g

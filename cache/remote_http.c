@@ -10,8 +10,15 @@
  * disable the remote for the run at once (the transfers in flight are
  * abandoned); other HTTP errors do after SG_REMOTE_MAX_FAILURES in a row.
  * Used by the thread that owns the SgRemote; libcurl's global state is set
- * up once per process. */
+ * up once per process.
+ *
+ * libcurl is loaded with dlopen the first time an HTTP cache is used: linked
+ * in, it and the thirty libraries it pulls (TLS, HTTP/2, IDN, LDAP...) cost
+ * every sigil process about 5 ms of start-up, a tenth of a warm check. */
+#define CURL_DISABLE_TYPECHECK 1   /* its macros would hide our function pointers */
 #include <curl/curl.h>
+#include <dlfcn.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <uv.h>
@@ -36,19 +43,72 @@ typedef struct HttpConn {
     struct curl_slist *headers;
 } HttpConn;
 
+/* The libcurl functions we use, from the library loaded at run time. */
+static struct {
+    CURLcode (*global_init)(long);
+    CURL *(*easy_init)(void);
+    void (*easy_cleanup)(CURL *);
+    void (*easy_reset)(CURL *);
+    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+    const char *(*easy_strerror)(CURLcode);
+    CURLM *(*multi_init)(void);
+    CURLMcode (*multi_cleanup)(CURLM *);
+    CURLMcode (*multi_setopt)(CURLM *, CURLMoption, ...);
+    CURLMcode (*multi_add_handle)(CURLM *, CURL *);
+    CURLMcode (*multi_remove_handle)(CURLM *, CURL *);
+    CURLMcode (*multi_perform)(CURLM *, int *);
+    CURLMcode (*multi_poll)(CURLM *, struct curl_waitfd *, unsigned int, int, int *);
+    CURLMsg *(*multi_info_read)(CURLM *, int *);
+    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+    void (*slist_free_all)(struct curl_slist *);
+} api;
+
 static uv_once_t curl_once = UV_ONCE_INIT;
-static bool curl_ok;
-static void curl_init_once(void) { curl_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }
+static const char *curl_error;  /* why libcurl cannot be used, or NULL */
+
+static void curl_init_once(void) {
+    /* the soname of Debian's libcurl4 (OpenSSL) and libcurl3-gnutls, then the -dev symlink */
+    static const char *const names[] = {"libcurl.so.4", "libcurl-gnutls.so.4", "libcurl.so"};
+    void *lib = NULL;
+    for (size_t i = 0; i < SG_ARRAY_LEN(names) && !lib; i++) lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        curl_error = "libcurl is not installed (Debian: libcurl4)";
+        return;
+    }
+    static const struct {
+        const char *name;
+        size_t offset;
+    } syms[] = {
+#define SYM(f) {"curl_" #f, offsetof(__typeof__(api), f)}
+        SYM(global_init),     SYM(easy_init),        SYM(easy_cleanup),        SYM(easy_reset),
+        SYM(easy_setopt),     SYM(easy_getinfo),     SYM(easy_strerror),       SYM(multi_init),
+        SYM(multi_cleanup),   SYM(multi_setopt),     SYM(multi_add_handle),    SYM(multi_remove_handle),
+        SYM(multi_perform),   SYM(multi_poll),       SYM(multi_info_read),     SYM(slist_append),
+        SYM(slist_free_all),
+#undef SYM
+    };
+    for (size_t i = 0; i < SG_ARRAY_LEN(syms); i++) {
+        void *f = dlsym(lib, syms[i].name);
+        if (!f) {
+            curl_error = "the installed libcurl is too old (7.66 or later is needed)";
+            return;
+        }
+        memcpy((char *)&api + syms[i].offset, &f, sizeof f);
+    }
+    if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) curl_error = "libcurl cannot be initialised";
+    /* the library stays loaded for the life of the process */
+}
 
 static void http_close(SgRemote *r) {
     HttpConn *h = r->conn;
     if (!h) return;
     for (int i = 0; i < PARALLEL; i++) {
-        if (h->xf[i].easy) curl_easy_cleanup(h->xf[i].easy);
+        if (h->xf[i].easy) api.easy_cleanup(h->xf[i].easy);
         sg_buf_free(&h->xf[i].body);
     }
-    curl_multi_cleanup(h->multi);
-    curl_slist_free_all(h->headers);
+    api.multi_cleanup(h->multi);
+    api.slist_free_all(h->headers);
     free(h);
     r->conn = NULL;
 }
@@ -56,25 +116,25 @@ static void http_close(SgRemote *r) {
 static HttpConn *http_conn(SgRemote *r) {
     if (r->conn) return r->conn;
     uv_once(&curl_once, curl_init_once);
-    if (!curl_ok) {
-        sg_remote_failed(r, true, "libcurl cannot be initialised");
+    if (curl_error) {
+        sg_remote_failed(r, true, "%s", curl_error);
         return NULL;
     }
     HttpConn *h = sg_xcalloc(1, sizeof *h);
-    h->multi = curl_multi_init();
+    h->multi = api.multi_init();
     for (int i = 0; i < PARALLEL && h->multi; i++)
-        if (!(h->xf[i].easy = curl_easy_init())) break;
+        if (!(h->xf[i].easy = api.easy_init())) break;
     if (!h->multi || !h->xf[PARALLEL - 1].easy) {
         r->conn = h;
         http_close(r);
         sg_remote_failed(r, true, "libcurl cannot be initialised");
         return NULL;
     }
-    curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)PARALLEL);
-    curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)PARALLEL);
+    api.multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)PARALLEL);
+    api.multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)PARALLEL);
     /* no "Expect: 100-continue" round trip before each upload */
-    h->headers = curl_slist_append(NULL, "Expect:");
-    h->headers = curl_slist_append(h->headers, "Content-Type: application/octet-stream");
+    h->headers = api.slist_append(NULL, "Expect:");
+    h->headers = api.slist_append(h->headers, "Content-Type: application/octet-stream");
     r->conn = h;
     return h;
 }
@@ -109,46 +169,46 @@ static int on_seek(void *arg, curl_off_t off, int origin) {
 
 static void start(SgRemote *r, HttpConn *h, Xfer *x, SgRemoteOp op, SgRemoteReq *q) {
     CURL *e = x->easy;
-    curl_easy_reset(e);
+    api.easy_reset(e);
     x->q = q;
     x->body.len = 0;
     x->sent = 0;
     x->too_large = false;
     char url[4096];
     snprintf(url, sizeof url, "%s/%.2s/%s", r->url.base, q->hex, q->hex);
-    curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)r->timeout_ms);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)r->timeout_ms);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 4L);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "sigil/" SIGIL_VERSION);
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)SG_REMOTE_MAX_FRAME);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-    if (r->url.user) curl_easy_setopt(e, CURLOPT_USERNAME, r->url.user);
-    if (r->url.password) curl_easy_setopt(e, CURLOPT_PASSWORD, r->url.password);
+    api.easy_setopt(e, CURLOPT_URL, url);
+    api.easy_setopt(e, CURLOPT_PRIVATE, x);
+    api.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    api.easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)r->timeout_ms);
+    api.easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)r->timeout_ms);
+    api.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    api.easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    api.easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    api.easy_setopt(e, CURLOPT_MAXREDIRS, 4L);
+    api.easy_setopt(e, CURLOPT_USERAGENT, "sigil/" SIGIL_VERSION);
+    api.easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)SG_REMOTE_MAX_FRAME);
+    api.easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
+    api.easy_setopt(e, CURLOPT_WRITEDATA, x);
+    if (r->url.user) api.easy_setopt(e, CURLOPT_USERNAME, r->url.user);
+    if (r->url.password) api.easy_setopt(e, CURLOPT_PASSWORD, r->url.password);
     switch (op) {
     case SG_OP_GET:
-        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+        api.easy_setopt(e, CURLOPT_HTTPGET, 1L);
         break;
     case SG_OP_HAS:
-        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+        api.easy_setopt(e, CURLOPT_NOBODY, 1L);
         break;
     case SG_OP_PUT:
-        curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->headers);
-        curl_easy_setopt(e, CURLOPT_READFUNCTION, on_upload);
-        curl_easy_setopt(e, CURLOPT_READDATA, x);
-        curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
-        curl_easy_setopt(e, CURLOPT_SEEKDATA, x);
-        curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)q->body_len);
+        api.easy_setopt(e, CURLOPT_UPLOAD, 1L);
+        api.easy_setopt(e, CURLOPT_HTTPHEADER, h->headers);
+        api.easy_setopt(e, CURLOPT_READFUNCTION, on_upload);
+        api.easy_setopt(e, CURLOPT_READDATA, x);
+        api.easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
+        api.easy_setopt(e, CURLOPT_SEEKDATA, x);
+        api.easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)q->body_len);
         break;
     }
-    curl_multi_add_handle(h->multi, e);
+    api.multi_add_handle(h->multi, e);
 }
 
 /* Transport failures: the server cannot be reached or does not answer. */
@@ -175,7 +235,7 @@ static const char *method(SgRemoteOp op) { return op == SG_OP_GET ? "GET" : op =
 static void finish(SgRemote *r, SgRemoteOp op, Xfer *x, CURLcode rc) {
     SgRemoteReq *q = x->q;
     long code = 0;
-    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+    api.easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
     if (rc == CURLE_FILESIZE_EXCEEDED || (rc == CURLE_WRITE_ERROR && x->too_large)) {
         sg_remote_succeeded(r);
         q->status = SG_REQ_TOO_LARGE;
@@ -186,7 +246,7 @@ static void finish(SgRemote *r, SgRemoteOp op, Xfer *x, CURLcode rc) {
         if (rc == CURLE_OPERATION_TIMEDOUT)
             sg_remote_failed(r, true, "%s: timed out after %d ms", method(op), r->timeout_ms);
         else
-            sg_remote_failed(r, transport_failure(rc), "%s: %s", method(op), curl_easy_strerror(rc));
+            sg_remote_failed(r, transport_failure(rc), "%s: %s", method(op), api.easy_strerror(rc));
         return;
     }
     bool ok = op == SG_OP_PUT ? code >= 200 && code < 300 : code == 200;
@@ -219,28 +279,28 @@ static void http_run(SgRemote *r, SgRemoteOp op, SgRemoteReq *reqs, size_t n) {
     while (!sg_remote_off(r) && (next < n || nidle < PARALLEL)) {
         while (nidle > 0 && next < n) start(r, h, idle[--nidle], op, &reqs[next++]);
         int running = 0;
-        if (curl_multi_perform(h->multi, &running) != CURLM_OK) {
+        if (api.multi_perform(h->multi, &running) != CURLM_OK) {
             sg_remote_failed(r, true, "libcurl failed");
             break;
         }
         CURLMsg *msg;
         int left;
-        while ((msg = curl_multi_info_read(h->multi, &left))) {
+        while ((msg = api.multi_info_read(h->multi, &left))) {
             if (msg->msg != CURLMSG_DONE) continue;
             Xfer *x;
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+            api.easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
             CURLcode rc = msg->data.result;
-            curl_multi_remove_handle(h->multi, x->easy);
+            api.multi_remove_handle(h->multi, x->easy);
             finish(r, op, x, rc);
             x->q = NULL;
             idle[nidle++] = x;
         }
-        if (running && !sg_remote_off(r)) curl_multi_poll(h->multi, NULL, 0, 1000, NULL);
+        if (running && !sg_remote_off(r)) api.multi_poll(h->multi, NULL, 0, 1000, NULL);
     }
     /* disabled: abandon the transfers still in flight (their requests stay SKIPPED) */
     for (int i = 0; i < PARALLEL; i++)
         if (h->xf[i].q) {
-            curl_multi_remove_handle(h->multi, h->xf[i].easy);
+            api.multi_remove_handle(h->multi, h->xf[i].easy);
             h->xf[i].q = NULL;
         }
     /* keep the sockets of a working server for the next batch; drop a failed one's */
