@@ -10,9 +10,11 @@
 
 #include "../checker/base.h"
 
+struct SgDirWatcher;
+
 typedef struct SgDirWatch {
     uv_loop_t *loop;
-    uv_fs_event_t **w;
+    struct SgDirWatcher **w;
     uint32_t n;
     void (*changed)(void *ctx);     /* a source file, sigil.json or a directory changed */
     void *ctx;
