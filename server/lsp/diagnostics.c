@@ -25,7 +25,14 @@ cJSON *lsp_diag_array(const SgDiags *ds, const char *text, size_t len) {
     return arr;
 }
 
-LspFileDiags *lsp_run_files(SgEngineRun *run, uint32_t *n) {
+typedef struct LspFileDiags {
+    char *path;         /* absolute */
+    const char *disk;   /* path to read */
+    const SgDiags *diags;
+} LspFileDiags;
+
+/* Every file of the run, workspace modules and files that are not modules. */
+static LspFileDiags *run_files(SgEngineRun *run, uint32_t *n) {
     LspFileDiags *fs = sg_xcalloc(run->prog.n + run->nstrays + 1, sizeof *fs);
     uint32_t k = 0;
     for (uint32_t i = 0; i < run->prog.n; i++) {
@@ -42,6 +49,27 @@ LspFileDiags *lsp_run_files(SgEngineRun *run, uint32_t *n) {
     return fs;
 }
 
+const SgDiags *lsp_run_diags(SgEngineRun *run, const char *path, const char **disk) {
+    SgModule *m = sg_engine_module_at(run, path);
+    if (m && !m->is_std) {
+        *disk = m->path;
+        return &m->diags;
+    }
+    size_t rn = strlen(run->root_abs);
+    for (uint32_t i = 0; i < run->nstrays; i++)
+        if (strncmp(path, run->root_abs, rn) == 0 && path[rn] == '/' && strcmp(path + rn + 1, run->strays[i].rel) == 0) {
+            *disk = run->strays[i].path;
+            return &run->strays[i].diags;
+        }
+    return NULL;
+}
+
+static uint32_t published_index(const char *path) {
+    uint32_t k = 0;
+    while (k < srv->npublished && strcmp(srv->published[k], path) != 0) k++;
+    return k;
+}
+
 void lsp_publish(const char *path, const char *disk, const SgDiags *ds) {
     size_t len;
     char *text = lsp_module_text(path, disk, &len);
@@ -55,6 +83,17 @@ void lsp_publish(const char *path, const char *disk, const SgDiags *ds) {
     lsp_send(lsp_notification("textDocument/publishDiagnostics", params));
     free(uri);
     free(text);
+    /* whoever published it (a whole run, early, the fast path), the client
+     * shows this list until another replaces it */
+    uint32_t k = published_index(path);
+    bool shown = ds && ds->len;
+    if (shown && k == srv->npublished) {
+        srv->published = sg_xrealloc(srv->published, sizeof *srv->published * (srv->npublished + 1));
+        srv->published[srv->npublished++] = sg_xstrdup(path);
+    } else if (!shown && k < srv->npublished) {
+        free(srv->published[k]);
+        srv->published[k] = srv->published[--srv->npublished];
+    }
 }
 
 /* A client that pulls diagnostics gets open files' diagnostics only when
@@ -62,58 +101,40 @@ void lsp_publish(const char *path, const char *disk, const SgDiags *ds) {
  * are not open are always pushed. */
 void lsp_publish_run(uint64_t snapshot_gen) {
     uint32_t n;
-    LspFileDiags *fs = lsp_run_files(srv->last, &n);
-    char **now = sg_xcalloc(n + srv->npublished + 1, sizeof(char *));
-    uint32_t nnow = 0;
+    LspFileDiags *fs = run_files(srv->last, &n);
     for (uint32_t i = 0; i < n; i++) {
         LspDoc *d = lsp_doc_at_path(fs[i].path);
-        bool open = d != NULL;
-        if (open && srv->client_pull) continue;
+        if (d && srv->client_pull) continue;
         if (d && d->changed_gen > snapshot_gen) continue;   /* edited since: the fast path publishes it */
-        bool early = d && d->early_gen == snapshot_gen;     /* the same result, published as it was checked */
-        if ((fs[i].diags->len || open) && !early) lsp_publish(fs[i].path, fs[i].disk, fs[i].diags);
-        if (fs[i].diags->len) now[nnow++] = sg_xstrdup(fs[i].path);
+        if (d && d->early_gen == snapshot_gen) continue;    /* the same result, published as it was checked */
+        if (fs[i].diags->len || d || published_index(fs[i].path) < srv->npublished)
+            lsp_publish(fs[i].path, fs[i].disk, fs[i].diags);
     }
-    /* files that had diagnostics and have none now (or are gone) */
-    for (uint32_t i = 0; i < srv->npublished; i++) {
-        bool still = false;
-        for (uint32_t k = 0; k < nnow && !still; k++) still = strcmp(now[k], srv->published[i]) == 0;
-        LspDoc *d = lsp_doc_at_path(srv->published[i]);
-        bool open = d != NULL;
-        bool in_run = false;
-        for (uint32_t k = 0; k < n && !in_run; k++) in_run = strcmp(fs[k].path, srv->published[i]) == 0;
-        if (!still && d && d->changed_gen > snapshot_gen) {
-            now[nnow++] = srv->published[i];  /* left as the fast path published it */
-            continue;
-        }
-        if (!still && !(open && in_run)) lsp_publish(srv->published[i], srv->published[i], NULL);
-        free(srv->published[i]);
+    /* files shown with diagnostics that are not files of the run: gone, or
+     * no longer in the workspace (backwards: a publish removes its entry) */
+    for (uint32_t i = srv->npublished; i-- > 0;) {
+        const char *p = srv->published[i], *disk;
+        LspDoc *d = lsp_doc_at_path(p);
+        if (lsp_run_diags(srv->last, p, &disk) || (d && !srv->client_pull)) continue;
+        if (d && d->changed_gen > snapshot_gen) continue;
+        char *path = sg_xstrdup(p);
+        lsp_publish(path, path, NULL);
+        free(path);
     }
-    free(srv->published);
-    srv->published = now;
-    srv->npublished = nnow;
-    /* open documents that are not modules of the workspace get an empty report */
+    /* open documents that are not files of the workspace get an empty report */
     for (uint32_t i = 0; i < srv->ndocs && !srv->client_pull; i++) {
-        bool in_run = false;
-        for (uint32_t k = 0; k < n && !in_run; k++) in_run = strcmp(fs[k].path, srv->docs[i]->path) == 0;
-        if (!in_run) lsp_publish(srv->docs[i]->path, srv->docs[i]->path, NULL);
+        const char *disk;
+        if (!lsp_run_diags(srv->last, srv->docs[i]->path, &disk)) lsp_publish(srv->docs[i]->path, srv->docs[i]->path, NULL);
     }
     for (uint32_t i = 0; i < n; i++) free(fs[i].path);
     free(fs);
 }
 
-/* The published diagnostics of one open module (the fast path). */
-void lsp_publish_module(const SgModule *m) {
-    if (!srv->client_pull) lsp_publish(m->abs_path, m->path, &m->diags);
-    uint32_t k = 0;
-    while (k < srv->npublished && strcmp(srv->published[k], m->abs_path) != 0) k++;
-    if (m->diags.len && k == srv->npublished) {
-        srv->published = sg_xrealloc(srv->published, sizeof *srv->published * (srv->npublished + 1));
-        srv->published[srv->npublished++] = sg_xstrdup(m->abs_path);
-    } else if (!m->diags.len && k < srv->npublished) {
-        free(srv->published[k]);
-        srv->published[k] = srv->published[--srv->npublished];
-    }
+void lsp_publish_file(const char *path) {
+    if (srv->client_pull && lsp_doc_at_path(path)) return;
+    const char *disk = path;
+    const SgDiags *ds = srv->last ? lsp_run_diags(srv->last, path, &disk) : NULL;
+    lsp_publish(path, disk, ds);
 }
 
 static void answer_pull(const cJSON *id, const cJSON *params);
@@ -169,19 +190,13 @@ static void answer_pull(const cJSON *id, const cJSON *params) {
     cJSON *res = cJSON_CreateObject();
     cJSON_AddStringToObject(res, "kind", "full");
     cJSON *items = NULL;
-    if (srv->last) {
-        uint32_t n;
-        LspFileDiags *fs = lsp_run_files(srv->last, &n);
-        for (uint32_t i = 0; i < n; i++) {
-            if (!items && strcmp(fs[i].path, path) == 0) {
-                size_t len;
-                char *text = lsp_module_text(fs[i].path, fs[i].disk, &len);
-                items = lsp_diag_array(fs[i].diags, text, len);
-                free(text);
-            }
-            free(fs[i].path);
-        }
-        free(fs);
+    const char *disk;
+    const SgDiags *ds = srv->last ? lsp_run_diags(srv->last, path, &disk) : NULL;
+    if (ds) {
+        size_t len;
+        char *text = lsp_module_text(path, disk, &len);
+        items = lsp_diag_array(ds, text, len);
+        free(text);
     }
     cJSON_AddItemToObject(res, "items", items ? items : cJSON_CreateArray());
     free(path);

@@ -145,17 +145,16 @@ void lsp_scheduler_stop(void);      /* at exit: timers stopped */
 void lsp_scheduler_free(void);      /* after the loop: pending results stored, jobs and runs freed */
 
 /* ---- diagnostics.c ---- */
-typedef struct LspFileDiags {
-    char *path;         /* absolute */
-    const char *disk;   /* path to read */
-    const SgDiags *diags;
-} LspFileDiags;
-/* Every file of the run that has diagnostics, workspace modules and strays. */
-LspFileDiags *lsp_run_files(SgEngineRun *run, uint32_t *n);
 cJSON *lsp_diag_array(const SgDiags *ds, const char *text, size_t len);
+/* What `run` says of the file at `path` (a module or a file that is not
+ * one), and the path to read its text from; NULL if it is not in the run. */
+const SgDiags *lsp_run_diags(SgEngineRun *run, const char *path, const char **disk);
+/* Pushes the diagnostics of one file (NULL: an empty list). */
 void lsp_publish(const char *path, const char *disk, const SgDiags *ds);
+/* Pushes what `last` says of one file (an empty list when nothing). */
+void lsp_publish_file(const char *path);
+/* Pushes a whole run's results (see diagnostics.c for which). */
 void lsp_publish_run(uint64_t snapshot_gen);
-void lsp_publish_module(const SgModule *m);
 void lsp_on_pull_diagnostics(const cJSON *id, const cJSON *params);
 void lsp_answer_pending(void);
 bool lsp_cancel_pending(const cJSON *id);

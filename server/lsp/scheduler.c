@@ -379,7 +379,7 @@ static void fast_done(uv_work_t *req, int status) {
         if (!d || d->changed_gen > j->gen) continue;
         switch (u->kind) {
         case SG_UPDATE_NONE:
-            lsp_publish(d->path, d->path, NULL);
+            lsp_publish_file(d->path);     /* not a module: what the run says of the file (E100, E107) */
             break;
         case SG_UPDATE_FULL:
             lsp_log("%s: %s; checking the workspace", d->path, u->why);
@@ -387,7 +387,7 @@ static void fast_done(uv_work_t *req, int status) {
             srv->full_needed = true;
             break;
         case SG_UPDATE_SAME:
-            lsp_publish_module(sg_engine_module_at(srv->last, d->path));
+            lsp_publish_file(d->path);
             break;
         case SG_UPDATE_BODY:
         case SG_UPDATE_SIG: {
@@ -395,7 +395,7 @@ static void fast_done(uv_work_t *req, int status) {
             nchecked++;
             if (u->kind == SG_UPDATE_SIG) lsp_log("%s: its signature changed; checking its dependents", m->name);
             if (!sg_engine_swap(srv->last, u)) srv->full_needed = true;
-            lsp_publish_module(m);
+            if (!srv->client_pull) lsp_publish(m->abs_path, m->path, &m->diags);
             store_behind(m);
             edit_ms = (double)(uv_hrtime() - d->changed_ns) / 1e6;
             break;
