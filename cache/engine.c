@@ -757,13 +757,22 @@ static void add_stray(SgEngineRun *run, SgSourceFile *f, const char *code, const
 bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     memset(run, 0, sizeof *run);
     double t0 = now_ms(), t = t0;
-    if (!sg_workspace_scan(opt->root, &run->ws, err)) return false;
-    if (!(opt->std_dir ? sg_workspace_scan_std(opt->std_dir, &run->std, err) : scan_builtin_std(&run->std, err)))
-        return false;
-    phase("scan", &t);
     char real[PATH_MAX], std_real[PATH_MAX] = "";
     if (!realpath(opt->root, real)) snprintf(real, sizeof real, "%s", opt->root);
     if (opt->std_dir && !realpath(opt->std_dir, std_real)) snprintf(std_real, sizeof std_real, "%s", opt->std_dir);
+    /* open buffers under the root are files of the workspace, saved or not */
+    size_t rn = strlen(real);
+    const char **unsaved = sg_xcalloc(opt->noverlays + 1, sizeof *unsaved);
+    uint32_t nunsaved = 0;
+    for (uint32_t i = 0; i < opt->noverlays; i++)
+        if (strncmp(opt->overlays[i].path, real, rn) == 0 && opt->overlays[i].path[rn] == '/')
+            unsaved[nunsaved++] = opt->overlays[i].path + rn + 1;
+    bool scanned = sg_workspace_scan_extra(opt->root, unsaved, nunsaved, &run->ws, err);
+    free(unsaved);
+    if (!scanned) return false;
+    if (!(opt->std_dir ? sg_workspace_scan_std(opt->std_dir, &run->std, err) : scan_builtin_std(&run->std, err)))
+        return false;
+    phase("scan", &t);
     run->root_abs = sg_xstrdup(real);
 
     Ctx c = {.opt = opt, .run = run, .p = &run->prog, .now_ns = wall_ns()};

@@ -271,7 +271,47 @@ static bool read_config(Scan *s, const char *root, char **err) {
     return ok;
 }
 
+/* Would the walk have taken the file at `rel` had it existed? Then add it. */
+static void add_extra(Scan *s, const char *root, const char *rel) {
+    size_t n = strlen(rel);
+    if (n <= 3 || strcmp(rel + n - 3, ".sg") != 0 || excluded(s, rel)) return;
+    for (uint32_t i = 0; i < s->ws->nfiles; i++)
+        if (strcmp(s->ws->files[i].rel, rel) == 0) return;
+    for (const char *seg = rel; seg; seg = strchr(seg, '/') ? strchr(seg, '/') + 1 : NULL)
+        if (seg[0] == '.' || strncmp(seg, "node_modules/", 13) == 0) return;
+    /* the innermost source directory that holds it, as the walk would: an
+     * inner source directory is not walked as part of an outer one */
+    int src = -1;
+    size_t best = 0;
+    for (uint32_t i = 0; i < s->nsrcs; i++) {
+        size_t k = strlen(s->srcs[i]);
+        bool inside = k == 0 || (strncmp(rel, s->srcs[i], k) == 0 && rel[k] == '/');
+        if (inside && (src < 0 || k > best)) src = (int)i, best = k;
+    }
+    if (src < 0) return;
+    /* no directory on the way may be excluded */
+    char *dir = sg_xstrdup(rel);
+    for (char *slash = strchr(dir + best + (best ? 1 : 0), '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = 0;
+        bool ex = excluded(s, dir);
+        *slash = '/';
+        if (ex) {
+            free(dir);
+            return;
+        }
+    }
+    free(dir);
+    SgBuf p = {0};
+    sg_buf_printf(&p, "%s/%s", root, rel);
+    add_file(s, p.data, rel, rel + best + (best ? 1 : 0));
+    sg_buf_free(&p);
+}
+
 bool sg_workspace_scan(const char *root, SgWorkspace *ws, char **err) {
+    return sg_workspace_scan_extra(root, NULL, 0, ws, err);
+}
+
+bool sg_workspace_scan_extra(const char *root, const char *const *extra, uint32_t nextra, SgWorkspace *ws, char **err) {
     memset(ws, 0, sizeof *ws);
     *err = NULL;
     struct stat st;
@@ -302,6 +342,7 @@ bool sg_workspace_scan(const char *root, SgWorkspace *ws, char **err) {
             if (!dup) walk(&s, i, p.data, s.srcs[i], "");
             sg_buf_free(&p);
         }
+        for (uint32_t i = 0; i < nextra; i++) add_extra(&s, ws->root, extra[i]);
         sg_qsort(ws->files, ws->nfiles, sizeof *ws->files, cmp_file);
     }
     for (uint32_t i = 0; i < s.nsrcs; i++) free(s.srcs[i]);

@@ -21,6 +21,10 @@ typedef struct SgWorkspace {
 /* Scans the workspace at root. On failure returns false with a message in
  * *err (malloc'd). */
 bool sg_workspace_scan(const char *root, SgWorkspace *ws, char **err);
+/* The same, and the files of `extra` (paths relative to the root) that are
+ * not on disk but would be taken if they were: editor buffers not saved
+ * yet (in a source directory, not excluded, not hidden, named `*.sg`). */
+bool sg_workspace_scan_extra(const char *root, const char *const *extra, uint32_t nextra, SgWorkspace *ws, char **err);
 /* The standard library's files as modules std.NAME. */
 bool sg_workspace_scan_std(const char *dir, SgWorkspace *ws, char **err);
 void sg_workspace_free(SgWorkspace *ws);

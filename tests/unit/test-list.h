@@ -67,6 +67,7 @@ TEST_ENTRY(ws_valid_segment)
 TEST_ENTRY(ws_scan_default)
 TEST_ENTRY(ws_scan_config)
 TEST_ENTRY(ws_scan_config_src_string_and_nested)
+TEST_ENTRY(ws_scan_extra_as_if_on_disk)
 TEST_ENTRY(ws_scan_errors)
 TEST_ENTRY(ws_scan_std)
 

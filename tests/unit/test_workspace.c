@@ -219,6 +219,41 @@ TEST(ws_scan_config_src_string_and_nested) {
     ASSERT_STR_EQ(ws_listing(ws3), "x/y.sg=x.y");
 }
 
+/* Editor buffers not saved yet are taken as the walk would take them on
+ * disk: the same listing as ws_scan_config, with one file on disk. */
+TEST(ws_scan_extra_as_if_on_disk) {
+    const char *root = test_tmpdir();
+    ASSERT_OK_HELPER();
+    test_write_file(root, "sigil.json",
+                    "{\"src\": [\"src\", \"./lib/\"], \"exclude\": [\"**/gen/*.sg\", \"src/skip.sg\", \"lib/old/**\"]}");
+    test_write_file(root, "src/main.sg", "");
+    ASSERT_OK_HELPER();
+    const char *extra[] = {
+        "src/main.sg", "src/geo/point.sg", "src/gen/g.sg", "src/deep/gen/g.sg", "src/skip.sg",
+        "src/.hidden/h.sg", "src/node_modules/n.sg", "src/a.b.sg", "src/match.sg", "lib/util.sg",
+        "lib/old/legacy.sg", "other/o.sg", "top.sg", "src/notes.txt",
+    };
+    SgWorkspace *ws = sg_xcalloc(1, sizeof *ws);
+    test_defer(free_ws, ws);
+    char *err = NULL;
+    ASSERT_TRUE(sg_workspace_scan_extra(root, extra, SG_ARRAY_LEN(extra), ws, &err));
+    free(err);
+    ASSERT_STR_EQ(ws_listing(ws),
+                  "lib/util.sg=util src/a.b.sg=- src/geo/point.sg=geo.point src/main.sg=main src/match.sg=-");
+
+    /* the innermost source directory names the module */
+    const char *r2 = test_tmpdir();
+    ASSERT_OK_HELPER();
+    test_write_file(r2, "sigil.json", "{\"src\": [\".\", \"lib\"]}");
+    ASSERT_OK_HELPER();
+    const char *extra2[] = {"main.sg", "lib/util.sg"};
+    SgWorkspace *ws2 = sg_xcalloc(1, sizeof *ws2);
+    test_defer(free_ws, ws2);
+    ASSERT_TRUE(sg_workspace_scan_extra(r2, extra2, SG_ARRAY_LEN(extra2), ws2, &err));
+    free(err);
+    ASSERT_STR_EQ(ws_listing(ws2), "lib/util.sg=util main.sg=main");
+}
+
 TEST(ws_scan_errors) {
     bool ok;
     char *err;
