@@ -144,3 +144,51 @@ describe('on-disk cache', () => {
         assert.deepEqual(r.json.modules, { total: 2, checked: [], reused: ['geo', 'main'] });
     });
 });
+
+describe('a new file not saved yet (issue 10, item 9)', () => {
+    const NEWMOD = 'pub fn g() -> Int { 1.0 }\n';
+
+    test('is a module of the workspace: pushed and pulled diagnostics, hover, and an importer sees it', async (t) => {
+        const main = 'import newmod\n\npub fn main() -> Int { newmod.g() }\n';
+        const { ws, server } = await startSession(t, { 'main.sg': main });
+        await server.open('main.sg');
+        const p0 = await server.waitPublish('main.sg', { version: 1 });
+        assert.deepEqual(p0.diagnostics.map((d) => d.code), ['E101']);
+        const since = server.mark();
+        await server.open('newmod.sg', NEWMOD);     // no such file on disk
+        assert.ok(!fs.existsSync(ws.path('newmod.sg')));
+        const expected = [{ code: 'E201', severity: 1, range: range(0, 20, 0, 23) }];
+        assert.deepEqual(briefs((await server.waitPublish('newmod.sg', { since, version: 1 })).diagnostics), expected);
+        assert.deepEqual(briefs((await server.pull('newmod.sg')).items), expected);
+        assert.deepEqual((await server.waitPublish('main.sg', { since })).diagnostics, [], 'the import resolves');
+        const h = await server.request(proto.HoverRequest.type, { textDocument: { uri: ws.uri('newmod.sg') }, position: { line: 0, character: 8 } });
+        assert.match(h.contents.value, /g: fn\(\) -> Int/);
+        // the same file written to disk: the same answer as `sigil --check`
+        ws.write('newmod.sg', NEWMOD);
+        const r = checkJson(ws);
+        assert.deepEqual(r.json.diagnostics.map((d) => [d.file, d.code, d.line, d.column]), [['newmod.sg', 'E201', 1, 21]]);
+    });
+
+    test('its edits are checked; closed unsaved, it is gone with its diagnostics', async (t) => {
+        const { server } = await startSession(t, { 'main.sg': 'pub fn main() {}\n' });
+        await server.open('newmod.sg', NEWMOD);
+        assert.equal((await server.waitPublish('newmod.sg', { version: 1 })).diagnostics.length, 1);
+        await server.change('newmod.sg', 2, [{ range: range(0, 20, 0, 23), text: '1' }]);
+        assert.deepEqual((await server.waitPublish('newmod.sg', { version: 2 })).diagnostics, []);
+        await server.change('newmod.sg', 3, [{ range: range(0, 20, 0, 21), text: '"x"' }]);
+        assert.equal((await server.waitPublish('newmod.sg', { version: 3 })).diagnostics.length, 1);
+        const since = server.mark();
+        await server.close('newmod.sg');
+        const p = await server.waitPublish('newmod.sg', { since });
+        assert.deepEqual(p.diagnostics, []);
+        assert.equal(p.version, undefined);
+    });
+
+    test('outside the source directories it is not a module', async (t) => {
+        const { server } = await startSession(t, { 'sigil.json': '{"src": "src"}\n', 'src/main.sg': 'pub fn main() {}\n' });
+        await server.open('tools/x.sg', NEWMOD);
+        assert.deepEqual((await server.waitPublish('tools/x.sg', { version: 1 })).diagnostics, []);
+        await server.open('src/y.sg', NEWMOD);
+        assert.deepEqual((await server.waitPublish('src/y.sg', { version: 1 })).diagnostics.map((d) => d.code), ['E201']);
+    });
+});
