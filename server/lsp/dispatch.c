@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../include/sigil.h"
@@ -37,14 +38,22 @@ static void on_initialize(const cJSON *id, const cJSON *params) {
     if (!root_uri && cJSON_IsArray(folders) && cJSON_GetArraySize(folders) > 0)
         root_uri = lsp_str_at(cJSON_GetArrayItem(folders, 0), "uri", NULL);
     char *root = root_uri ? lsp_uri_to_path(root_uri) : NULL;
+    SgBuf problem = {0};   /* told to the user once initialize is answered */
+    if (root_uri && !root)
+        sg_buf_printf(&problem, "sigil: the workspace root %s is not a file URI; ", root_uri);
     if (!root && lsp_str_at(params, "rootPath", NULL)) root = sg_xstrdup(lsp_str_at(params, "rootPath", NULL));
     if (!root) {
         char cwd[PATH_MAX];
         root = sg_xstrdup(getcwd(cwd, sizeof cwd) ? cwd : ".");
+        if (problem.len) sg_buf_printf(&problem, "checking %s (the current directory) instead", root);
     }
     char real[PATH_MAX];
     srv->root = sg_xstrdup(realpath(root, real) ? real : root);
     free(root);
+    struct stat rst;
+    if (!problem.len && (stat(srv->root, &rst) != 0 || !S_ISDIR(rst.st_mode)))
+        sg_buf_printf(&problem, "sigil: cannot open the workspace root %s: %s; no diagnostics until it exists", srv->root,
+                      stat(srv->root, &rst) != 0 ? strerror(errno) : "not a directory");
     const char *env = getenv("SIGIL_CACHE_DIR");
     SgBuf cd = {0};
     sg_buf_printf(&cd, "%s/.sigil-cache", srv->root);
@@ -114,6 +123,8 @@ static void on_initialize(const cJSON *id, const cJSON *params) {
     cJSON_AddStringToObject(info, "name", "sigil");
     cJSON_AddStringToObject(info, "version", SIGIL_VERSION);
     lsp_send(lsp_response(id, res));
+    if (problem.len) lsp_show_message(LSP_MESSAGE_ERROR, "%s", problem.data);
+    sg_buf_free(&problem);
     srv->state = 1;
     lsp_log("initialized: root %s, positions %s", srv->root, srv->enc == LSP_UTF8 ? "utf-8" : "utf-16");
 }

@@ -51,6 +51,7 @@ typedef struct Lsp {
     uv_loop_t *loop;
     uv_stream_t *in, *out;
     LspFramer framer;
+    bool read_paused;   /* back-pressure: the client is not reading our replies */
     int state;          /* 0 before initialize, 1 running, 2 after shutdown */
     LspEncoding enc;
     char *root, *std_dir, *cache_dir;
@@ -103,6 +104,9 @@ extern Lsp *srv;
 /* ---- transport.c ---- */
 void lsp_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lsp_send(cJSON *msg);      /* frames and queues msg, and frees it */
+/* Tells the user (window/showMessage) and logs it. */
+enum { LSP_MESSAGE_ERROR = 1, LSP_MESSAGE_WARNING = 2, LSP_MESSAGE_INFO = 3 };
+void lsp_show_message(int type, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Sends a request of ours (the id is the next of ours); returns the id. */
 int lsp_send_request(const char *method, cJSON *params);
 void lsp_on_frame(void *ctx, LspFrameEvent ev, const char *body, size_t len);

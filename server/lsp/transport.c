@@ -18,7 +18,18 @@ void lsp_log(const char *fmt, ...) {
     va_end(ap);
 }
 
-/* ---- output ---- */
+/* ---- output ----
+ * Back-pressure: a client that does not read its replies must not make us
+ * buffer them without bound. Past WRITE_QUEUE_HIGH bytes waiting to be
+ * written we stop reading requests; below WRITE_QUEUE_LOW we read again.
+ * (What one read delivers is still answered: at most a read's worth of
+ * requests past the bound.) */
+#define WRITE_QUEUE_HIGH (1u << 20)
+#define WRITE_QUEUE_LOW (256u << 10)
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+
 typedef struct WriteReq {
     uv_write_t req;
     char *data;
@@ -29,6 +40,11 @@ static void after_write(uv_write_t *req, int status) {
     if (status < 0) lsp_log("write failed: %s", uv_strerror(status));
     free(w->data);
     free(w);
+    if (srv->read_paused && !srv->stopping && uv_stream_get_write_queue_size(srv->out) < WRITE_QUEUE_LOW) {
+        srv->read_paused = false;
+        uv_read_start(srv->in, alloc_cb, read_cb);
+        lsp_log("the client reads again: reading requests again");
+    }
 }
 
 void lsp_send(cJSON *msg) {
@@ -48,7 +64,25 @@ void lsp_send(cJSON *msg) {
         lsp_log("write failed: %s", uv_strerror(rc));
         free(w->data);
         free(w);
+    } else if (!srv->read_paused && !srv->stopping && uv_stream_get_write_queue_size(srv->out) > WRITE_QUEUE_HIGH) {
+        srv->read_paused = true;
+        uv_read_stop(srv->in);
+        lsp_log("over %u bytes of replies not read by the client: reading requests paused", WRITE_QUEUE_HIGH);
     }
+}
+
+void lsp_show_message(int type, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    SgBuf b = {0};
+    sg_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    lsp_log("%s", b.data);
+    cJSON *params = cJSON_CreateObject();
+    cJSON_AddNumberToObject(params, "type", type);
+    cJSON_AddStringToObject(params, "message", b.data);
+    lsp_send(lsp_notification("window/showMessage", params));
+    sg_buf_free(&b);
 }
 
 int lsp_send_request(const char *method, cJSON *params) {

@@ -34,6 +34,21 @@ export async function waitFor(fn, what, timeout = TIMEOUT, detail = () => '') {
     }
 }
 
+/**
+ * Is the binary under test built with a sanitizer? Its allocator holds freed
+ * memory (ASan's quarantine), so its RSS says nothing about our bounds.
+ */
+export function sanitized() {
+    const bin = fs.readFileSync(SIGIL);
+    return bin.includes('__asan_init') || bin.includes('__tsan_init');
+}
+
+/** The resident set size of a process in kB (Linux /proc). */
+export function rssKb(pid) {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+}
+
 /** Rejects if `promise` has not settled within `timeout` ms. */
 export function withTimeout(promise, what, detail = () => '', timeout = TIMEOUT) {
     let timer;
@@ -139,6 +154,7 @@ export class Server {
         this.progress = [];         // {token, value} of $/progress, in order
         this.events = [];           // ordered log of interesting events (strings)
         this.raw = [];              // every message the server wrote, parsed by a second reader
+        this.shown = [];            // window/showMessage params, in order
         this.logErrors = [];        // what vscode-jsonrpc's connection complained about
         const logger = {
             error: (m) => this.logErrors.push(String(m)),
@@ -160,7 +176,7 @@ export class Server {
             this.events.push(`publish ${p.uri} v${p.version}`);
         });
         this.conn.onNotification(proto.LogMessageNotification.type, () => {});
-        this.conn.onNotification(proto.ShowMessageNotification.type, () => {});
+        this.conn.onNotification(proto.ShowMessageNotification.type, (p) => this.shown.push(p));
         this.conn.onRequest(proto.RegistrationRequest.type, (p) => {
             this.serverRequests.push({ method: proto.RegistrationRequest.method, params: p });
             return null;

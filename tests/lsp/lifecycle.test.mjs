@@ -186,3 +186,34 @@ describe('capabilities', () => {
         assert.ok(c.semanticTokensProvider && c.semanticTokensProvider.full && c.semanticTokensProvider.legend, 'semantic tokens');
     });
 });
+
+describe('a workspace root we cannot use (issue 10, item 11)', () => {
+    const cases = [
+        ['a directory that does not exist', (ws) => `${ws.rootUri}/nowhere`, /cannot open the workspace root .*\/nowhere: No such file or directory/],
+        ['a file, not a directory', (ws) => ws.uri('main.sg'), /cannot open the workspace root .*\/main\.sg: not a directory/],
+        ['not a file URI', () => 'https://example.invalid/ws', /the workspace root https:\/\/example\.invalid\/ws is not a file URI; checking .* \(the current directory\) instead/],
+    ];
+    for (const [what, uri, message] of cases) {
+        test(`rootUri is ${what}: window/showMessage tells the user, and the server keeps working`, async (t) => {
+            const ws = new Workspace({ 'main.sg': MAIN });
+            const server = new Server(ws);
+            t.after(async () => { await server.dispose(); ws.cleanup(); });
+            const rootUri = uri(ws);
+            await server.initialize(clientCapabilities(), { rootUri, workspaceFolders: [{ uri: rootUri, name: 'bad' }] });
+            await waitFor(() => server.shown.length > 0, 'window/showMessage', undefined, () => server.detail());
+            assert.equal(server.shown.length, 1, JSON.stringify(server.shown));
+            assert.equal(server.shown[0].type, proto.MessageType.Error);
+            assert.match(server.shown[0].message, message);
+            assert.ok((await server.symbols('main.sg')).length > 0, 'requests are still answered');
+            assert.equal((await server.shutdownAndExit()).code, 0);
+        });
+    }
+
+    test('a good rootUri: no message', async (t) => {
+        const { server } = await startSession(t, { 'main.sg': MAIN });
+        await server.open('main.sg');
+        await server.waitPublish('main.sg', { version: 1 });
+        assert.deepEqual(server.shown, []);
+    });
+});
+

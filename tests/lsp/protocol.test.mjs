@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { frame, proto, rpc, startRaw, startSession } from './harness.mjs';
+import { TIMEOUT, frame, proto, rpc, rssKb, sanitized, sleep, startRaw, startSession, waitFor } from './harness.mjs';
 import {
     GEO, GEO_INT, MAIN, range, pos, briefs, assertNoDuplicateResponses, td,
 } from './fixtures.mjs';
@@ -262,3 +262,35 @@ describe('cancellation', () => {
         assert.deepEqual(client.responses(since).map((m) => m.id), [60, 61]);
     });
 });
+
+describe('back-pressure (issue 10, item 10)', () => {
+    test('a client that does not read: the server stops reading, its memory stays bounded, and every reply arrives once it reads', async (t) => {
+        const { client } = await startRaw(t, { 'a.sg': 'pub fn a() {}\n' });
+        const pid = client.proc.pid;
+        await client.documentSymbol(2, 'a.sg');
+        const before = rssKb(pid);
+        client.proc.stdout.pause();     // the client stops reading its replies
+        const N = 50000, first = 1000;
+        const bytes = Buffer.concat(Array.from({ length: N }, (_, i) => frame(client.documentSymbolMessage(first + i, 'a.sg'))));
+        // buffered by node as the server stops reading; without back-pressure
+        // the server reads it all (and the write completes)
+        let flushed = false;
+        client.proc.stdin.write(bytes, () => { flushed = true; });
+        await waitFor(() => flushed || /reading requests paused/.test(client.state.stderr), 'the server to stop reading',
+            4 * TIMEOUT, () => client.detail());
+        await sleep(200);
+        const grown = rssKb(pid) - before;
+        t.diagnostic(`the server grew by ${grown} kB while ${N} replies were not read`);
+        if (!sanitized()) assert.ok(grown < 8 * 1024, `the server grew by ${grown} kB while the client did not read`);
+        assert.match(client.state.stderr, /reading requests paused/);
+        client.proc.stdout.resume();
+        const since = 0;
+        await waitFor(() => client.responses(since).length >= N + 1, `${N} replies`, 8 * TIMEOUT, () => client.detail());
+        const ids = new Map();
+        for (const m of client.responses(since)) ids.set(m.id, (ids.get(m.id) || 0) + 1);
+        for (let i = 0; i < N; i++) assert.equal(ids.get(first + i), 1, `reply to ${first + i}`);
+        assert.ok(client.responses(since).filter((m) => m.id >= first).every((m) => Array.isArray(m.result) && m.result.length === 1));
+        assert.match(client.state.stderr, /reading requests again/);
+    });
+});
+
