@@ -146,7 +146,7 @@ static bool read_source(SgModule *m) {
     free(m->src);
     if (!sg_read_file(m->path, &data, &len, &err)) {
         m->read_failed = true;
-        m->uncacheable = true;
+        m->st->uncacheable = true;
         m->src = sg_xstrdup("");
         m->len = 0;
         sg_diag(&m->diags, 0, 0, "E001", "cannot read %s: %s", m->rel, err);
@@ -154,7 +154,7 @@ static bool read_source(SgModule *m) {
     }
     m->src = data;
     m->len = len > UINT32_MAX - 16 ? UINT32_MAX - 16 : (uint32_t)len;
-    m->read_this_run = true;
+    m->st->read_this_run = true;
     return true;
 }
 
@@ -178,7 +178,7 @@ static void index_imports(SgModule *m) {
     sg_eng_import_paths_from_ast(m, &ast);
     sg_diags_free(&scratch);
     sg_arena_free(&a);
-    m->want_parse = true;
+    m->st->want_parse = true;
 }
 
 /* ---- the built-in standard library (sg_engine_set_builtin_std) ---- */
@@ -227,9 +227,8 @@ static bool index_builtin(SgModule *m) {
         memcpy(m->src, o->text, o->len);
         m->src[o->len] = 0;
         m->len = (uint32_t)o->len;
-        m->read_this_run = true;
-        SgHash h = sg_hash(m->src, m->len);
-        memcpy(m->source_hash, h.b, 16);
+        m->st->read_this_run = true;
+        m->st->source_hash = sg_hash(m->src, m->len);
         index_imports(m);
         return true;
     }
@@ -239,48 +238,48 @@ static bool index_builtin(SgModule *m) {
 static void index_one(uint32_t i, void *arg) {
     Ctx *c = arg;
     SgModule *m = c->p->mods[i];
+    SgModuleState *st = m->st;
     if (m->is_std && !c->opt->std_dir && index_builtin(m)) return;
-    for (uint32_t k = 0; m->abs_path && k < c->opt->noverlays; k++) {
+    for (uint32_t k = 0; st->abs_path && k < c->opt->noverlays; k++) {
         const SgOverlay *o = &c->opt->overlays[k];
-        if (strcmp(o->path, m->abs_path) != 0) continue;
-        m->overlay = true;
+        if (strcmp(o->path, st->abs_path) != 0) continue;
+        st->overlay = true;
         m->src = sg_xmalloc(o->len + 1);
         memcpy(m->src, o->text, o->len);
         m->src[o->len] = 0;
         m->len = o->len > UINT32_MAX - 16 ? UINT32_MAX - 16 : (uint32_t)o->len;
-        m->read_this_run = true;
-        SgHash h = sg_hash(m->src, m->len);
-        memcpy(m->source_hash, h.b, 16);
+        st->read_this_run = true;
+        st->source_hash = sg_hash(m->src, m->len);
         index_imports(m);
         return;
     }
-    struct stat st;
-    m->stat_ok = stat(m->path, &st) == 0;
-    if (m->stat_ok) {
-        m->size = (int64_t)st.st_size;
-        m->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-        m->ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
-        m->ino = (int64_t)st.st_ino;
+    struct stat sb;
+    st->stat_ok = stat(m->path, &sb) == 0;
+    if (st->stat_ok) {
+        st->size = (int64_t)sb.st_size;
+        st->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+        st->ctime_ns = (int64_t)sb.st_ctim.tv_sec * 1000000000LL + sb.st_ctim.tv_nsec;
+        st->ino = (int64_t)sb.st_ino;
     }
-    SgFileRow *row = m->abs_path ? sg_map_get(&c->rows, sg_name_c(m->abs_path)) : NULL;
-    m->row = row;
+    SgFileRow *row = st->abs_path ? sg_map_get(&c->rows, sg_name_c(st->abs_path)) : NULL;
+    st->row = row;
     /* The file's identity: what no edit can leave unchanged. A same-size
      * edit may restore the old mtime (touch -r, some editors and tools), but
      * not the ctime, which only the kernel sets: git's index relies on it
      * for the same reason. A timestamp too close to the indexing may hide a
      * later write in the same tick (racy-mtime rule). */
-    int64_t changed_ns = m->ctime_ns > m->mtime_ns ? m->ctime_ns : m->mtime_ns;
-    if (row && m->stat_ok && row->size == m->size && row->mtime_ns == m->mtime_ns && row->ctime_ns == m->ctime_ns &&
-        row->ino == m->ino && changed_ns + RACY_NS < row->indexed_at_ns && set_import_paths_from_row(m, row)) {
-        memcpy(m->source_hash, row->source_hash.b, 16);
-        m->indexed_at_ns = row->indexed_at_ns;
+    int64_t changed_ns = st->ctime_ns > st->mtime_ns ? st->ctime_ns : st->mtime_ns;
+    if (row && st->stat_ok && row->size == st->size && row->mtime_ns == st->mtime_ns &&
+        row->ctime_ns == st->ctime_ns && row->ino == st->ino && changed_ns + RACY_NS < row->indexed_at_ns &&
+        set_import_paths_from_row(m, row)) {
+        st->source_hash = row->source_hash;
+        st->indexed_at_ns = row->indexed_at_ns;
         return;     /* trusted: not read, not parsed */
     }
     read_source(m);
-    SgHash h = sg_hash(m->src, m->len);
-    memcpy(m->source_hash, h.b, 16);
-    m->indexed_at_ns = c->now_ns;
-    if (row && sg_hash_eq(&h, &row->source_hash) && set_import_paths_from_row(m, row))
+    st->source_hash = sg_hash(m->src, m->len);
+    st->indexed_at_ns = c->now_ns;
+    if (row && sg_hash_eq(&st->source_hash, &row->source_hash) && set_import_paths_from_row(m, row))
         return;     /* same content: parsed only if it must be checked */
     index_imports(m);
 }
@@ -411,61 +410,64 @@ void sg_eng_link_diags(SgModule *m) {
     }
 }
 
-/* ---- phase 4: keys, and tables on demand ---- */
-/* for the decode callback; the key phase is single-threaded, but the
- * language server may run two engines at once (a check, a rename) */
-static _Thread_local Ctx *g_ctx;
+/* ---- phase 4: keys, lookups and tables on demand (one thread) ---- */
 
-void sg_eng_compute_key(SgProgram *p, SgModule *m) {
+void sg_eng_keys(const SgProgram *p, SgModule *m) {
+    SgModuleState *st = m->st;
     SgHasher *h = sg_hasher_new();
     sg_hasher_str(h, SIGIL_CHECKER_VERSION, strlen(SIGIL_CHECKER_VERSION));
+    /* every module reads the prelude's names unqualified */
+    if (p->prelude && p->prelude != m) sg_hasher_bytes(h, p->prelude->st->export_hash.b, 16);
     sg_hasher_str(h, m->name, strlen(m->name));
-    sg_hasher_bytes(h, m->source_hash, 16);
-    if (p->prelude && p->prelude != m) sg_hasher_bytes(h, p->prelude->export_hash, 16);
+    sg_hasher_bytes(h, st->source_hash.b, 16);
     sg_hasher_u64(h, m->nimports);
     for (uint32_t i = 0; i < m->nimports; i++) {
         SgImport *imp = &m->imports[i];
         sg_hasher_str(h, imp->path.s, imp->path.len);
         sg_hasher_u64(h, imp->status);
-        if (imp->status == IMP_OK) sg_hasher_bytes(h, imp->target->export_hash, 16);
     }
-    SgHash k = sg_hasher_done(h);
-    memcpy(m->check_key, k.b, 16);
+    st->source_key = sg_hasher_done(h);
+    h = sg_hasher_new();
+    sg_hasher_bytes(h, st->source_key.b, 16);
+    for (uint32_t i = 0; i < m->nimports; i++)
+        if (m->imports[i].status == IMP_OK) sg_hasher_bytes(h, m->imports[i].target->st->export_hash.b, 16);
+    st->fast_key = sg_hasher_done(h);
 }
 
-const SgHash *sg_eng_hash_of(SgModule *dep) { return (const SgHash *)dep->export_hash; }
+static bool ensure_tables(Ctx *c, SgModule *m);
+static bool need_tables(void *ctx, SgModule *m) { return ensure_tables(ctx, m); }
 
-static bool ensure_tables(SgProgram *p, SgModule *m);
-
-static bool ensure_parsed(SgModule *m) {
-    if (m->parsed) return true;
+static void ensure_parsed(SgModule *m) {
+    if (m->parsed) return;
     if (!m->src) {
-        SgHash want;
-        memcpy(want.b, m->source_hash, 16);
+        SgHash want = m->st->source_hash;
         read_source(m);
         SgHash got = sg_hash(m->src, m->len);
         if (!sg_hash_eq(&got, &want)) {
             /* changed on disk since it was indexed: check what is there now,
-             * but do not cache a result under the old key */
-            m->uncacheable = true;
-            memcpy(m->source_hash, got.b, 16);
+             * but never store a result under the old source hash */
+            m->st->uncacheable = true;
+            m->st->source_hash = got;
         }
     }
     sg_eng_parse(m);
-    return true;
 }
 
 /* Resolves m from its source. Diagnostics of resolution are kept only when
  * m is checked in this run (a reused module has its cached ones). */
-static void resolve_from_source(SgProgram *p, SgModule *m) {
+static void resolve_from_source(Ctx *c, SgModule *m) {
+    SgProgram *p = c->p;
+    m->st->resolving = true;
     ensure_parsed(m);
     for (uint32_t i = 0; i < m->nimports; i++)
-        if (m->imports[i].status == IMP_OK) ensure_tables(p, m->imports[i].target);
-    if (p->prelude && p->prelude != m) ensure_tables(p, p->prelude);
-    if (m->reused) {
+        if (m->imports[i].status == IMP_OK) ensure_tables(c, m->imports[i].target);
+    /* the prelude, unless it is itself being resolved (a prelude that
+     * imports a module of the standard library: that module sees no
+     * prelude, rather than waiting for itself) */
+    if (p->prelude && p->prelude != m && !p->prelude->st->resolving) ensure_tables(c, p->prelude);
+    if (m->st->reused) {
         SgDiags saved = m->diags;
-        SgDiags scratch = {.arena = m->diags.arena};
-        m->diags = scratch;
+        m->diags = (SgDiags){.arena = saved.arena};
         sg_eng_link_diags(m);
         sg_resolve_module(p, m);
         sg_diags_free(&m->diags);
@@ -474,94 +476,173 @@ static void resolve_from_source(SgProgram *p, SgModule *m) {
         sg_eng_link_diags(m);
         sg_resolve_module(p, m);
     }
+    m->st->resolving = false;
 }
 
-static bool ensure_tables(SgProgram *p, SgModule *m) {
+static bool ensure_tables(Ctx *c, SgModule *m) {
     if (m->resolved) return true;
-    if (m->reused && !m->sig_bad && g_ctx->store) {
+    if (m->st->resolving) return false;
+    SgModuleState *st = m->st;
+    if (st->reused && !st->sig_bad && c->store) {
         uint8_t *blob;
         size_t len;
-        SgHash key;
-        memcpy(key.b, m->check_key, 16);
-        m->resolved = true;     /* guards against a corrupt blob that refers to itself */
-        bool ok = sg_store_get_signature(g_ctx->store, &key, &blob, &len);
-        m->resolved = false;
+        st->resolving = true;   /* guards against a corrupt blob that refers to itself */
+        bool ok = sg_store_get_signature(c->store, &st->result_id, &blob, &len);
         if (ok) {
-            ok = sg_sig_decode(p, m, blob, len, ensure_tables);
+            ok = sg_sig_decode(c->p, m, blob, len, need_tables, c);
             free(blob);
         }
+        st->resolving = false;
         if (ok) return true;
-        m->sig_bad = true;
+        st->sig_bad = true;
     }
-    resolve_from_source(p, m);
+    resolve_from_source(c, m);
     return true;
 }
 
-/* Uses a stored result if it decodes and its probes still hold: each
- * probed import must still be that module with the same private names. */
-static bool take_result(SgModule *m, const uint8_t *blob, size_t len) {
-    SgResultMeta meta;
+/* The fingerprint table of a module processed before: computed when it was
+ * checked, decoded from its result when reused. A result whose table does
+ * not decode (a damaged row with a valid checksum) gets one computed from
+ * the module's tables, which is what a check would give. */
+static const SgFpTable *table_of(void *ctx, SgModule *dep) {
+    Ctx *c = ctx;
+    SgModuleState *st = dep->st;
+    if (st->have_fp) return &st->fp;
+    SgResultView v;
+    if (st->reused && sg_result_open((const uint8_t *)st->result.data, st->result.len, &v) &&
+        sg_result_fp_table(&v, &dep->sig_arena, &st->fp)) {
+        st->have_fp = true;
+        return &st->fp;
+    }
+    ensure_tables(c, dep);
+    sg_fp_compute(dep, &st->fp, table_of, c);
+    st->have_fp = true;
+    return &st->fp;
+}
+
+const SgFpTable *sg_eng_table_if_known(void *ctx, SgModule *dep) {
+    (void)ctx;
+    return dep->st->have_fp ? &dep->st->fp : NULL;
+}
+
+void sg_eng_fingerprint(SgModule *m, SgFpTableOf tables, void *ctx) {
+    sg_fp_compute(m, &m->st->fp, tables, ctx);
+    m->st->have_fp = true;
+    m->st->export_hash = sg_fp_export_hash(&m->st->fp);
+}
+
+/* The state of m's imports now, for a usage record to be compared with. */
+typedef struct Now {
+    uint8_t *statuses;
+    const SgHash **hashes;
+    const SgFpTable **tables;
+} Now;
+
+static void now_of(Ctx *c, SgModule *m, Now *n) {
+    n->statuses = sg_xcalloc(m->nimports + 1, 1);
+    n->hashes = sg_xcalloc(m->nimports + 1, sizeof *n->hashes);
+    n->tables = sg_xcalloc(m->nimports + 1, sizeof *n->tables);
+    for (uint32_t k = 0; k < m->nimports; k++) {
+        SgImport *imp = &m->imports[k];
+        n->statuses[k] = imp->status;
+        if (imp->status != IMP_OK) continue;
+        n->hashes[k] = &imp->target->st->export_hash;
+        n->tables[k] = c ? table_of(c, imp->target) : sg_eng_table_if_known(NULL, imp->target);
+    }
+}
+
+static void now_free(Now *n) {
+    free(n->statuses);
+    free(n->hashes);
+    free(n->tables);
+}
+
+/* Takes a stored result for m if it belongs to m's source key and, unless
+ * `trusted` (the fast key matched), its usage record holds now. */
+static bool take_result(Ctx *c, SgModule *m, const uint8_t *blob, size_t len, bool trusted) {
+    SgModuleState *st = m->st;
+    SgResultView v;
+    if (!sg_result_open(blob, len, &v) || !sg_hash_eq(&v.source_key, &st->source_key)) return false;
+    if (!trusted) {
+        /* the tables are decoded only for imports whose export hash changed */
+        Now n = {0};
+        n.statuses = sg_xcalloc(m->nimports + 1, 1);
+        n.hashes = sg_xcalloc(m->nimports + 1, sizeof *n.hashes);
+        n.tables = sg_xcalloc(m->nimports + 1, sizeof *n.tables);
+        bool ok = true;
+        for (uint32_t k = 0; k < m->nimports; k++) {
+            n.statuses[k] = m->imports[k].status;
+            if (m->imports[k].status == IMP_OK) n.hashes[k] = &m->imports[k].target->st->export_hash;
+        }
+        if (!sg_result_usage_holds(&v, m->nimports, n.statuses, n.hashes, NULL)) {
+            for (uint32_t k = 0; k < m->nimports; k++)
+                if (m->imports[k].status == IMP_OK) n.tables[k] = table_of(c, m->imports[k].target);
+            ok = sg_result_usage_holds(&v, m->nimports, n.statuses, n.hashes, n.tables);
+        }
+        now_free(&n);
+        if (!ok) return false;
+    }
     /* A cached result is the module's whole list: it replaces what a parse
      * ahead of this lookup reported (its lexical and syntax errors are in
      * it), which stays in place if the result cannot be used. */
     SgDiags got = {.arena = m->diags.arena};
-    if (!sg_result_decode(blob, len, &got, &meta)) {
-        sg_diags_free(&got);
-        return false;
-    }
-    bool ok = true;
-    for (uint32_t i = 0; i < meta.nprobes && ok; i++) {
-        uint32_t k = meta.probes[i].import_index;
-        ok = k < m->nimports && m->imports[k].status == IMP_OK &&
-             memcmp(m->imports[k].target->names_hash, meta.probes[i].names_hash, 16) == 0;
-    }
-    free(meta.probes);
-    if (!ok) {
+    if (!sg_result_diags(&v, &got)) {
         sg_diags_free(&got);
         return false;
     }
     sg_diags_free(&m->diags);
     m->diags = got;
-    memcpy(m->names_hash, meta.names_hash, 16);
-    sg_buf_free(&m->diag_blob);
-    sg_buf_put(&m->diag_blob, blob, len);   /* the file index keeps a copy */
-    m->reused = true;
+    st->export_hash = v.export_hash;
+    st->result_id = sg_result_id(&v);
+    sg_buf_free(&st->result);
+    sg_buf_put(&st->result, blob, len);     /* the file index keeps a copy; dependents may read its table */
+    st->reused = true;
     return true;
 }
 
-static void process(Ctx *c, SgModule *m) {
-    SgProgram *p = c->p;
-    if (m->resolved || m->reused || m->checked) return;
-    sg_eng_compute_key(p, m);
-    /* an editor's open module is always checked, recording facts for queries */
-    if ((m->overlay && c->opt->overlay_facts) || (c->opt->all_facts && !m->is_std))
-        m->facts = sg_xcalloc(1, sizeof *m->facts);
-    if (c->store && !m->uncacheable && !m->facts) {
-        SgHash key, eh;
-        memcpy(key.b, m->check_key, 16);
-        uint8_t *blob;
-        size_t len;
-        SgFileRow *r = m->row;
-        /* the file index carries the result of its last key: no lookup */
-        if (r && r->have_result && sg_hash_eq(&r->check_key, &key) && take_result(m, r->diags, r->diags_len)) {
-            memcpy(m->export_hash, r->export_hash.b, 16);
-            return;
-        }
-        if (sg_store_get_result(c->store, &key, &eh, &blob, &len)) {
-            bool ok = take_result(m, blob, len);
-            free(blob);
-            if (ok) {
-                memcpy(m->export_hash, eh.b, 16);
-                return;
-            }
-        }
+typedef struct Candidate {
+    Ctx *c;
+    SgModule *m;
+    const SgHash *skip;
+    bool hit;
+} Candidate;
+
+static bool try_candidate(void *arg, const SgHash *id, const uint8_t *blob, size_t len) {
+    Candidate *k = arg;
+    if (k->skip && sg_hash_eq(id, k->skip)) return false;
+    k->hit = take_result(k->c, k->m, blob, len, false);
+    return k->hit;
+}
+
+/* The result of m's last run (file index) under the same fast key; else any
+ * stored result of its source key whose usage record holds now. */
+static bool lookup(Ctx *c, SgModule *m) {
+    SgModuleState *st = m->st;
+    SgFileRow *r = st->row;
+    if (r && r->have_result) {
+        if (sg_hash_eq(&r->fast_key, &st->fast_key) && take_result(c, m, r->result, r->result_len, true)) return true;
+        if (take_result(c, m, r->result, r->result_len, false)) return true;
     }
-    m->checked = true;
-    resolve_from_source(p, m);
-    SgHash eh = sg_sig_export_hash(m, sg_eng_hash_of);
-    memcpy(m->export_hash, eh.b, 16);
-    SgHash nh = sg_sig_names_hash(m);
-    memcpy(m->names_hash, nh.b, 16);
+    Candidate k = {.c = c, .m = m, .skip = r && r->have_result ? &r->result_id : NULL};
+    sg_store_each_result(c->store, &st->source_key, try_candidate, &k);
+    return k.hit;
+}
+
+static void process(Ctx *c, SgModule *m) {
+    SgModuleState *st = m->st;
+    if (st->reused || st->checked) return;
+    sg_eng_keys(c->p, m);
+    /* an editor's open module is always checked, recording facts for queries */
+    if ((st->overlay && c->opt->overlay_facts) || (c->opt->all_facts && !m->is_std))
+        m->facts = sg_xcalloc(1, sizeof *m->facts);
+    if (c->store && !st->uncacheable && !m->facts && lookup(c, m)) return;
+    st->checked = true;
+    resolve_from_source(c, m);
+    sg_eng_fingerprint(m, table_of, c);
+    /* the check encodes the states of the names it used: every table it
+     * may read must exist before the parallel phase, which only reads */
+    for (uint32_t k = 0; k < m->nimports; k++)
+        if (m->imports[k].status == IMP_OK) table_of(c, m->imports[k].target);
     c->todo[c->ntodo++] = m;
 }
 
@@ -573,12 +654,12 @@ typedef struct CheckSlice {
 
 static void parse_ahead(uint32_t i, void *arg) {
     SgModule *m = ((Ctx *)arg)->p->mods[((Ctx *)arg)->chunk[i]];
-    if (m->want_parse && !m->parsed) sg_eng_parse(m);
+    if (m->st->want_parse && !m->parsed) sg_eng_parse(m);
 }
 
 /* A tree parsed ahead for a module that turned out to be reused. */
 static void drop_tree(SgModule *m) {
-    if (!m->parsed || m->checked) return;
+    if (!m->parsed || m->st->checked) return;
     sg_arena_free(&m->tree_arena);
     memset(&m->ast, 0, sizeof m->ast);
     m->parsed = false;
@@ -588,24 +669,30 @@ static void check_one(uint32_t i, void *arg) {
     Ctx *c = ((CheckSlice *)arg)->c;
     SgModule *m = c->todo[((CheckSlice *)arg)->from + i];
     sg_check_module(c->p, m);
-    sg_eng_finish(m, c->store && !m->uncacheable);
+    sg_eng_finish(m, c->store && !m->st->uncacheable);
 }
 
 void sg_eng_finish(SgModule *m, bool encode) {
+    SgModuleState *st = m->st;
     sg_diags_locate(&m->diags, m->src, m->len);
     sg_suppress_apply(&m->diags, m->src, m->len);     /* its own source only: cached with the result */
     sg_diags_sort(&m->diags);
     if (encode) {
-        sg_sig_encode(m, &m->sig_blob);
-        SgResultMeta meta = {.probes = sg_xcalloc(m->nimports + 1, sizeof(SgProbe))};
-        memcpy(meta.names_hash, m->names_hash, 16);
-        for (uint32_t k = 0; k < m->nimports; k++)
-            if (m->imports[k].probed && m->imports[k].status == IMP_OK) {
-                meta.probes[meta.nprobes].import_index = k;
-                memcpy(meta.probes[meta.nprobes++].names_hash, m->imports[k].target->names_hash, 16);
-            }
-        sg_result_encode(&m->diags, &meta, &m->diag_blob);
-        free(meta.probes);
+        Now n;
+        now_of(NULL, m, &n);
+        bool complete = st->have_fp;
+        for (uint32_t k = 0; k < m->nimports; k++) complete &= n.statuses[k] != IMP_OK || n.tables[k] != NULL;
+        if (complete) {
+            sg_buf_free(&st->sig_blob);
+            sg_buf_free(&st->result);
+            sg_sig_encode(m, &st->sig_blob);
+            SgResultIn in = {.source_key = st->source_key, .export_hash = st->export_hash, .diags = &m->diags,
+                             .m = m, .import_tables = n.tables, .import_hashes = n.hashes, .own = &st->fp};
+            sg_result_encode(&in, &st->result, &st->result_id);
+        } else {
+            st->uncacheable = true;     /* cannot say what it used: never stored */
+        }
+        now_free(&n);
     }
     /* the tree and the checker's state die with the check */
     sg_arena_free(&m->tree_arena);
@@ -614,24 +701,29 @@ void sg_eng_finish(SgModule *m, bool encode) {
 
 /* ---- phase 6: store ---- */
 static bool row_current(const SgModule *m) {
-    const SgFileRow *r = m->row;
-    return r && r->size == m->size && r->mtime_ns == m->mtime_ns && r->ctime_ns == m->ctime_ns && r->ino == m->ino &&
-           r->indexed_at_ns == m->indexed_at_ns && memcmp(r->source_hash.b, m->source_hash, 16) == 0 &&
-           r->have_key && memcmp(r->check_key.b, m->check_key, 16) == 0 && r->have_result &&
-           memcmp(r->export_hash.b, m->export_hash, 16) == 0;
+    const SgModuleState *st = m->st;
+    const SgFileRow *r = st->row;
+    return r && r->size == st->size && r->mtime_ns == st->mtime_ns && r->ctime_ns == st->ctime_ns &&
+           r->ino == st->ino && r->indexed_at_ns == st->indexed_at_ns && sg_hash_eq(&r->source_hash, &st->source_hash) &&
+           r->have_result && sg_hash_eq(&r->fast_key, &st->fast_key) && sg_hash_eq(&r->result_id, &st->result_id);
+}
+
+static bool file_row_wanted(const SgModule *m) {
+    const SgModuleState *st = m->st;
+    return st->abs_path && !st->uncacheable && st->stat_ok && !st->overlay;
 }
 
 /* A warm run that changed nothing writes nothing (not even a transaction). */
 static bool nothing_to_store(Ctx *c) {
     if (c->ntodo) return false;
     for (uint32_t i = 0; i < c->p->n; i++)
-        if (c->p->mods[i]->sig_bad) return false;
+        if (c->p->mods[i]->st->sig_bad) return false;
     for (uint32_t i = 0; i < c->p->n; i++) {
         SgModule *m = c->p->mods[i];
-        if (m->abs_path && !m->uncacheable && m->stat_ok && !m->overlay && !row_current(m)) return false;
+        if (file_row_wanted(m) && !row_current(m)) return false;
     }
     uint32_t live = 0;
-    for (uint32_t i = 0; i < c->p->n; i++) live += c->p->mods[i]->row != NULL;
+    for (uint32_t i = 0; i < c->p->n; i++) live += c->p->mods[i]->st->row != NULL;
     if (live != c->rows.len) return false;  /* some files are gone */
     char *hits = sg_store_get_meta(c->store, "last_hits"), *mods = sg_store_get_meta(c->store, "last_modules");
     bool same = hits && mods && (uint32_t)atol(hits) == c->run->nreused && (uint32_t)atol(mods) == c->run->nworkspace;
@@ -640,65 +732,58 @@ static bool nothing_to_store(Ctx *c) {
     return same;
 }
 
+/* The import-list blob of a module, from its paths (the same bytes as from
+ * its tree). */
+static void encode_imports(const SgModule *m, SgBuf *out) {
+    SgAst fake = {0};
+    SgItem *items = sg_xcalloc(m->nimport_paths + 1, sizeof *items);
+    SgItem **ptrs = sg_xcalloc(m->nimport_paths + 1, sizeof *ptrs);
+    for (uint32_t k = 0; k < m->nimport_paths; k++) {
+        items[k].kind = IT_IMPORT;
+        items[k].path = sg_name_c(m->import_paths[k]);
+        ptrs[k] = &items[k];
+    }
+    fake.items = ptrs;
+    fake.nitems = m->nimport_paths;
+    sg_imports_encode(&fake, out);
+    free(items);
+    free(ptrs);
+}
+
 static void store_results(Ctx *c, const SgEngineOptions *opt) {
     SgStore *s = c->store;
     if (nothing_to_store(c) || !sg_store_begin(s)) return;
-    /* a reused module whose stored signature was damaged was resolved from
-     * its source: store the signature again, with its (valid) diagnostics */
     for (uint32_t i = 0; i < c->p->n; i++) {
         SgModule *m = c->p->mods[i];
-        if (!m->reused || !m->sig_bad || !m->resolved || m->uncacheable) continue;
-        SgBuf sig = {0};
-        sg_sig_encode(m, &sig);
-        SgHash key, eh;
-        memcpy(key.b, m->check_key, 16);
-        memcpy(eh.b, m->export_hash, 16);
-        sg_store_put_result(s, &key, &eh, &sig, &m->diag_blob);
-        sg_buf_free(&sig);
-    }
-    for (uint32_t i = 0; i < c->ntodo; i++) {
-        SgModule *m = c->todo[i];
-        if (m->uncacheable || !m->sig_blob.len) continue;
-        SgHash key, eh;
-        memcpy(key.b, m->check_key, 16);
-        memcpy(eh.b, m->export_hash, 16);
-        sg_store_put_result(s, &key, &eh, &m->sig_blob, &m->diag_blob);
-    }
-    for (uint32_t i = 0; i < c->p->n; i++) {
-        SgModule *m = c->p->mods[i];
-        SgFileRow *r = m->row;
-        if (r) r->seen = true;
-        if (!m->abs_path || m->uncacheable || !m->stat_ok || m->overlay) continue;
-        if (row_current(m)) continue;
-        SgFileRow nr = {.size = m->size, .mtime_ns = m->mtime_ns, .ctime_ns = m->ctime_ns, .ino = m->ino,
-                        .indexed_at_ns = m->indexed_at_ns,
-                        .have_key = true};
-        memcpy(nr.source_hash.b, m->source_hash, 16);
-        memcpy(nr.check_key.b, m->check_key, 16);
-        memcpy(nr.export_hash.b, m->export_hash, 16);
-        nr.have_result = (m->checked || m->reused) && m->diag_blob.len > 0;
-        nr.diags = (uint8_t *)m->diag_blob.data;
-        nr.diags_len = m->diag_blob.len;
-        SgBuf imports = {0};
-        if (m->parsed || m->import_paths) {
-            /* re-encode from the paths: same bytes as from the tree */
-            SgAst fake = {0};
-            SgItem *items = m->nimport_paths ? sg_xcalloc(m->nimport_paths, sizeof *items) : NULL;
-            SgItem **ptrs = m->nimport_paths ? sg_xcalloc(m->nimport_paths, sizeof *ptrs) : NULL;
-            for (uint32_t k = 0; k < m->nimport_paths; k++) {
-                items[k].kind = IT_IMPORT;
-                items[k].path = sg_name_c(m->import_paths[k]);
-                ptrs[k] = &items[k];
-            }
-            fake.items = ptrs;
-            fake.nitems = m->nimport_paths;
-            sg_imports_encode(&fake, &imports);
-            free(items);
-            free(ptrs);
+        SgModuleState *st = m->st;
+        if (st->uncacheable || !st->result.len) continue;
+        if (st->checked && st->sig_blob.len) {
+            sg_store_put_result(s, &st->result_id, &st->source_key, &st->result, &st->sig_blob);
+        } else if (st->reused && st->sig_bad && m->resolved) {
+            /* a reused module whose stored signature was damaged was resolved
+             * from its source: store the signature again, with its result */
+            SgBuf sig = {0};
+            sg_sig_encode(m, &sig);
+            sg_store_put_result(s, &st->result_id, &st->source_key, &st->result, &sig);
+            sg_buf_free(&sig);
         }
+    }
+    for (uint32_t i = 0; i < c->p->n; i++) {
+        SgModule *m = c->p->mods[i];
+        SgModuleState *st = m->st;
+        if (st->row) st->row->seen = true;
+        if (!file_row_wanted(m) || row_current(m)) continue;
+        SgFileRow nr = {.size = st->size, .mtime_ns = st->mtime_ns, .ctime_ns = st->ctime_ns, .ino = st->ino,
+                        .indexed_at_ns = st->indexed_at_ns, .source_hash = st->source_hash,
+                        .fast_key = st->fast_key, .result_id = st->result_id};
+        nr.have_result = (st->checked || st->reused) && st->result.len > 0;
+        nr.result = (uint8_t *)st->result.data;
+        nr.result_len = st->result.len;
+        SgBuf imports = {0};
+        encode_imports(m, &imports);
         nr.imports = (uint8_t *)imports.data;
         nr.imports_len = imports.len;
-        sg_store_put_file(s, m->abs_path, &nr, m->name);
+        sg_store_put_file(s, st->abs_path, &nr, m->name);
         sg_buf_free(&imports);
     }
     /* files that are gone */
@@ -715,9 +800,16 @@ static void store_results(Ctx *c, const SgEngineOptions *opt) {
     sg_store_commit(s);
 }
 
+/* ---- module records ---- */
+typedef struct ModuleBlock {
+    SgModule m;
+    SgModuleState st;
+} ModuleBlock;
 
-static SgModule *new_module(SgSourceFile *f, bool is_std, const char *base_abs) {
-    SgModule *m = sg_xcalloc(1, sizeof *m);
+SgModule *sg_module_new(const SgSourceFile *f, bool is_std, const char *base_abs) {
+    ModuleBlock *b = sg_xcalloc(1, sizeof *b);
+    SgModule *m = &b->m;
+    m->st = &b->st;
     m->name = f->module;
     m->mname = sg_name_c(m->name);
     m->path = f->path;
@@ -728,13 +820,58 @@ static SgModule *new_module(SgSourceFile *f, bool is_std, const char *base_abs) 
     sg_arena_init(&m->diag_arena);
     m->diags.arena = &m->diag_arena;
     if (base_abs) {
-        SgBuf b = {0};
+        SgBuf p = {0};
         const char *tail = f->rel;
         if (is_std && strncmp(tail, "std/", 4) == 0) tail += 4;
-        sg_buf_printf(&b, "%s/%s", base_abs, tail);
-        m->abs_path = b.data;
+        sg_buf_printf(&p, "%s/%s", base_abs, tail);
+        m->st->abs_path = p.data;
     }
     return m;
+}
+
+void sg_module_free(SgModule *m) {
+    if (!m) return;
+    sg_map_free(&m->values);
+    sg_map_free(&m->types);
+    sg_diags_free(&m->diags);
+    sg_arena_free(&m->sig_arena);
+    sg_arena_free(&m->tree_arena);
+    sg_arena_free(&m->diag_arena);
+    free(m->uses.items);
+    if (m->facts) free(m->facts->items);
+    free(m->facts);
+    free(m->import_paths);
+    free(m->src);
+    sg_buf_free(&m->st->result);
+    sg_buf_free(&m->st->sig_blob);
+    free(m->st->abs_path);
+    free((ModuleBlock *)m);     /* m is the block's first member */
+}
+
+bool sg_engine_result_copy(const SgModule *m, SgStoredResult *out) {
+    const SgModuleState *st = m->st;
+    memset(out, 0, sizeof *out);
+    if (!st->checked || st->uncacheable || !st->result.len || !st->sig_blob.len) return false;
+    out->id = st->result_id;
+    out->source_key = st->source_key;
+    sg_buf_put(&out->result, st->result.data, st->result.len);
+    sg_buf_put(&out->sig, st->sig_blob.data, st->sig_blob.len);
+    return true;
+}
+
+void sg_stored_result_free(SgStoredResult *r) {
+    sg_buf_free(&r->result);
+    sg_buf_free(&r->sig);
+}
+
+void sg_engine_store_results(const char *cache_dir, const SgStoredResult *rs, uint32_t n) {
+    SgStore *s = sg_store_open(cache_dir);
+    if (!s) return;
+    if (sg_store_begin(s)) {
+        for (uint32_t i = 0; i < n; i++) sg_store_put_result(s, &rs[i].id, &rs[i].source_key, &rs[i].result, &rs[i].sig);
+        sg_store_commit(s);
+    }
+    sg_store_close(s);
 }
 
 static int cmp_mod(const void *a, const void *b) {
@@ -785,7 +922,7 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     for (uint32_t i = 0; i < run->std.nfiles; i++) {
         SgSourceFile *f = &run->std.files[i];
         if (!f->module) continue;
-        SgModule *m = new_module(f, true, opt->std_dir ? std_real : NULL);
+        SgModule *m = sg_module_new(f, true, opt->std_dir ? std_real : NULL);
         sg_map_put(&p->by_name, m->mname, m);
         p->mods[p->n++] = m;
     }
@@ -802,10 +939,10 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
             char msg[512];
             snprintf(msg, sizeof msg, "duplicate module `%s`: also formed by `%s`", f->module, prev->rel);
             add_stray(run, f, "E107", msg);
-            if (!prev->dup_rel) prev->dup_rel = f->rel;
+            if (!prev->st->dup_rel) prev->st->dup_rel = f->rel;
             continue;
         }
-        SgModule *m = new_module(f, false, real);
+        SgModule *m = sg_module_new(f, false, real);
         sg_map_put(&p->by_name, m->mname, m);
         p->mods[p->n++] = m;
         run->nworkspace++;
@@ -822,7 +959,6 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
             memset(&c.rows, 0, sizeof c.rows);
         }
     }
-    g_ctx = &c;
     phase("open cache", &t);
 
     sg_parallel_for(opt->jobs, p->n, index_one, &c);
@@ -841,10 +977,10 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     c.todo = sg_xmalloc(sizeof(SgModule *) * (p->n + 1));
     /* one read transaction for all lookups: one lock, one snapshot */
     if (c.store) sg_store_begin_read(c.store);
-    /* the prelude first: every key and every module's lookups depend on it */
+    /* the prelude first: every module's lookups depend on it */
     if (p->prelude) {
         process(&c, p->prelude);
-        ensure_tables(p, p->prelude);
+        ensure_tables(&c, p->prelude);
     }
     /* Keys and checks, chunk by chunk in import order, so that only one
      * chunk's syntax trees are alive at a time. A chunk's modules import
@@ -867,60 +1003,41 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
         t_check += now_ms() - t1;
     }
     free(order);
+    if (opt->fp_tables)
+        for (uint32_t i = 0; i < p->n; i++) table_of(&c, p->mods[i]);
     if (c.store) sg_store_end_read(c.store);
     phase_took("keys", t_keys);
     phase_took("check", t_check);
     t = now_ms();
     for (uint32_t i = 0; i < p->n; i++)
-        if (!p->mods[i]->is_std && p->mods[i]->reused) run->nreused++;
+        if (!p->mods[i]->is_std && p->mods[i]->st->reused) run->nreused++;
     if (c.store) store_results(&c, opt);
-    for (uint32_t i = 0; i < p->n; i++) {     /* stored: a long-lived run need not keep them */
-        sg_buf_free(&p->mods[i]->sig_blob);
-        sg_buf_free(&p->mods[i]->diag_blob);
-    }
+    for (uint32_t i = 0; i < p->n; i++) sg_buf_free(&p->mods[i]->st->sig_blob);     /* stored */
     phase("store", &t);
 
     /* run-level diagnostics, never cached: a second file with this module's name */
     for (uint32_t i = 0; i < p->n; i++) {
         SgModule *m = p->mods[i];
-        if (!m->dup_rel) continue;
-        sg_diag(&m->diags, 0, 0, "E107", "duplicate module `%s`: also formed by `%s`", m->name, m->dup_rel);
+        if (!m->st->dup_rel) continue;
+        sg_diag(&m->diags, 0, 0, "E107", "duplicate module `%s`: also formed by `%s`", m->name, m->st->dup_rel);
         SgDiag *g = &m->diags.items[m->diags.len - 1];
         g->line = g->col = g->end_line = g->end_col = 1;
         sg_diags_sort(&m->diags);
     }
     for (uint32_t i = 0; i < run->nstrays; i++) sg_diags_sort(&run->strays[i].diags);
-    g_ctx = NULL;
     sg_store_close(c.store);
     phase("close", &t);
     sg_map_free(&c.rows);
     sg_arena_free(&c.rows_arena);
     free(c.todo);
     for (uint32_t i = 0; i < p->n; i++)
-        if (p->mods[i]->abs_path) sg_map_set(&run->by_path, sg_name_c(p->mods[i]->abs_path), p->mods[i]);
+        if (p->mods[i]->st->abs_path) sg_map_set(&run->by_path, sg_name_c(p->mods[i]->st->abs_path), p->mods[i]);
     run->elapsed_ms = now_ms() - t0;
     return true;
 }
 
 SgModule *sg_engine_module_at(const SgEngineRun *run, const char *abs_path) {
     return sg_map_get(&run->by_path, sg_name_c(abs_path));
-}
-
-void sg_module_free(SgModule *m) {
-    sg_map_free(&m->values);
-    sg_map_free(&m->types);
-    sg_diags_free(&m->diags);
-    sg_arena_free(&m->sig_arena);
-    sg_arena_free(&m->tree_arena);
-    sg_arena_free(&m->diag_arena);
-    sg_buf_free(&m->sig_blob);
-    sg_buf_free(&m->diag_blob);
-    if (m->facts) free(m->facts->items);
-    free(m->facts);
-    free(m->abs_path);
-    free(m->import_paths);
-    free(m->src);
-    free(m);
 }
 
 void sg_engine_free(SgEngineRun *run) {

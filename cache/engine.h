@@ -2,21 +2,72 @@
  *
  * The engine owns an SgProgram for the duration of a run. Phases:
  *   1. scan: workspace files and the standard library (workspace.c);
- *   2. index: stat every file; trust the file index (size, mtime, inode,
- *      racy-mtime rule) or read and hash; parse what changed (parallel);
+ *   2. index: stat every file; trust the file index (size, mtime, ctime,
+ *      inode, racy-mtime rule) or read and hash; parse what changed;
  *   3. link: imports by path, import cycles (Tarjan SCC);
- *   4. keys, in import order: check key = checker version, module name,
- *      source hash, and per import its status and export hash. A key found
- *      in the cache reuses diagnostics and export hash; otherwise the
- *      module is parsed, resolved against its imports' tables (decoded from
- *      the cache on demand) and its export hash computed;
+ *   4. keys and lookups, in import order (below); a module whose result
+ *      cannot be reused is parsed, resolved against its imports' tables
+ *      (decoded from the cache on demand) and fingerprinted;
  *   5. check: the bodies of the modules that missed, in parallel;
- *   6. store: results and file index in one transaction. */
+ *   6. store: results and file index in one transaction.
+ *
+ * Invariants (LANGUAGE.md section 7):
+ *   - source key = H(checker version, the prelude's export hash (every
+ *     module reads its names unqualified), module name, source hash,
+ *     import paths and their statuses). Results are stored
+ *     under their id = H(source key, usage record); one source key may have
+ *     several.
+ *   - A stored result is reused exactly when its source key is the
+ *     module's and its usage record holds: for each resolved import, the
+ *     import's export hash is the one recorded (shortcut), or every name
+ *     the module looked up there has the state recorded. Otherwise the
+ *     module is checked. Nothing else decides: no timestamps, no run
+ *     history.
+ *   - fast key = H(source key, the export hashes of the resolved imports).
+ *     The file index keeps each module's last result with its fast key; an
+ *     equal fast key is the shortcut for every import at once.
+ *   - A module's fingerprint table and export hash are those of the result
+ *     it got: computed when checked, decoded from the result when reused.
+ *     Both are known before any module that imports it is looked up (import
+ *     order; imports in a cycle have failed and are not looked into).
+ *   - Results are written only for modules read from disk whose content
+ *     was not seen to change during the run; overlays (editor buffers) never
+ *     enter the file index. */
 #ifndef SG_ENGINE_H
 #define SG_ENGINE_H
 
 #include "../checker/module.h"
 #include "../checker/workspace.h"
+#include "fingerprint.h"
+#include "hash.h"
+
+struct SgFileRow;
+
+/* What the engine keeps of a module beside the checker's view (SgModule.st):
+ * its file's identity, hashes and cached result. Written by the engine on
+ * the thread that runs the key phase, and by the check of the module itself
+ * (its result, on a worker thread); read-only afterwards. */
+struct SgModuleState {
+    char *abs_path;             /* the file index key and editors' identity (NULL: no file) */
+    const char *dup_rel;        /* another file forms the same module (E107 on both) */
+    int64_t size, mtime_ns, ctime_ns, ino, indexed_at_ns;
+    bool stat_ok, read_this_run;
+    bool want_parse;            /* read and changed: parsed ahead of the key phase, in parallel */
+    bool uncacheable;           /* unreadable, or changed during the run: never stored */
+    bool overlay;               /* source from an editor buffer: never recorded in the file index */
+    struct SgFileRow *row;      /* the file index entry, if any */
+    SgHash source_hash, source_key, fast_key, export_hash;
+    bool reused;                /* the result came from the cache */
+    bool checked;               /* bodies checked in this run */
+    bool sig_bad;               /* the cached signature could not be decoded */
+    bool resolving;             /* being resolved from source (guards the prelude's own imports) */
+    bool have_fp;
+    SgFpTable fp;               /* in the module's sig arena */
+    SgHash result_id;
+    SgBuf result;               /* the encoded result: this run's, or the cached one */
+    SgBuf sig_blob;             /* checked: the encoded signature, until stored */
+    bool sig_changed;           /* language server: swapped in with a new signature */
+};
 
 /* Text that replaces a file's contents on disk (an editor's open buffer). */
 typedef struct SgOverlay {
@@ -35,6 +86,10 @@ typedef struct SgEngineOptions {
     uint32_t noverlays;
     bool overlay_facts;         /* check the overlays' modules and record SgFacts for them */
     bool all_facts;             /* ... and every workspace module (for a rename) */
+    /* Decode every module's fingerprint table before returning: a language
+     * server's fast path reads them from worker threads, which must not
+     * write to the run. */
+    bool fp_tables;
     /* Called on the engine's thread after each chunk's checks with the
      * modules checked in it, whose diagnostics are final (but for the E107
      * of a duplicate file): a server can publish before the run is over. */
@@ -81,9 +136,24 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err);
 void sg_engine_free(SgEngineRun *run);
 /* The module of the run whose file is `abs_path`, or NULL. */
 SgModule *sg_engine_module_at(const SgEngineRun *run, const char *abs_path);
+/* A module with its engine state (zeroed), for file `f` of the workspace or
+ * of the standard library (whose list owns the name and paths). */
+SgModule *sg_module_new(const SgSourceFile *f, bool is_std, const char *base_abs);
 /* Frees a module's tables, arenas, buffers and the module itself (not its
  * name, path and rel, which belong to the workspace file list). */
 void sg_module_free(SgModule *m);
+
+/* A result as the cache stores it, copied out of a module so that it can be
+ * written later on another thread (the language server's store-behind). */
+typedef struct SgStoredResult {
+    SgHash id, source_key;
+    SgBuf result, sig;
+} SgStoredResult;
+/* False when m has nothing to store (not checked, or uncacheable). */
+bool sg_engine_result_copy(const SgModule *m, SgStoredResult *out);
+/* Writes results into the cache at cache_dir, in one transaction. */
+void sg_engine_store_results(const char *cache_dir, const SgStoredResult *rs, uint32_t n);
+void sg_stored_result_free(SgStoredResult *r);
 
 /* ---- the language server's fast path (update.c) ----
  *

@@ -10,10 +10,18 @@ void sg_eng_parse(SgModule *m);
 void sg_eng_import_paths_from_ast(SgModule *m, const SgAst *ast);
 /* E101, E102 and E107 at the import items of a module checked in this run. */
 void sg_eng_link_diags(SgModule *m);
-void sg_eng_compute_key(SgProgram *p, SgModule *m);
-const SgHash *sg_eng_hash_of(SgModule *dep);
+/* The source key and fast key (engine.h). The export hashes of m's
+ * resolved imports must be known. */
+void sg_eng_keys(const SgProgram *p, SgModule *m);
+/* After resolution: m's fingerprint table and export hash. The tables of
+ * the modules whose types m's signature names come through `table_of`. */
+void sg_eng_fingerprint(SgModule *m, SgFpTableOf table_of, void *ctx);
+/* The fingerprint table a module already has, or NULL (a SgFpTableOf for
+ * runs whose tables are all decoded). */
+const SgFpTable *sg_eng_table_if_known(void *ctx, SgModule *dep);
 /* After a body check: diagnostics located and sorted, signature and result
- * blobs encoded (when `encode`), the tree arena freed. */
+ * blobs encoded (when `encode`; it needs the fingerprint tables of m's
+ * resolved imports), the tree arena freed. */
 void sg_eng_finish(SgModule *m, bool encode);
 
 #endif

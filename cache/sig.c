@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #define MAGIC_SIG "SGS\x02"
-#define MAGIC_DIAG "SGD\x02"
+#define MAGIC_RESULT "SGR\x01"
 #define MAGIC_IMP "SGI\x01"
 #define MAX_TYPE_DEPTH 256
 
@@ -157,7 +157,8 @@ typedef struct Dec {
     SgProgram *p;
     SgModule *m;
     Rd r;
-    bool (*need)(SgProgram *, SgModule *);
+    bool (*need)(void *, SgModule *);
+    void *ctx;
 } Dec;
 
 static SgType *get_type(Dec *d, int depth) {
@@ -189,7 +190,7 @@ static SgType *get_type(Dec *d, int depth) {
         uint32_t n = get_count(r);
         if (!r->ok) return &sg_ty_error;
         SgModule *owner = sg_program_find(d->p, sg_name(ms, ml));
-        if (!owner || (owner != d->m && !d->need(d->p, owner))) {
+        if (!owner || (owner != d->m && !d->need(d->ctx, owner))) {
             r->ok = false;
             return &sg_ty_error;
         }
@@ -311,17 +312,9 @@ static void free_export(Export *x) {
     sg_vec_free(&x->priv_types);
 }
 
-static int cmp_field(const void *a, const void *b) {
-    const SgField *x = *(SgField *const *)a, *y = *(SgField *const *)b;
-    return cmp_name(&(const SgName *){&x->name}, &(const SgName *){&y->name});
-}
-static int cmp_ctor(const void *a, const void *b) {
-    const SgCtor *x = *(SgCtor *const *)a, *y = *(SgCtor *const *)b;
-    return cmp_name(&(const SgName *){&x->name}, &(const SgName *){&y->name});
-}
-
-/* canonical: order-free (sorted fields and constructors), no private names */
-static void put_export(SgBuf *b, Export *x, bool canonical) {
+/* In declaration order, with spans and docs: what importers' messages and
+ * editors read. Hashing uses fingerprints (fingerprint.c), not these bytes. */
+static void put_export(SgBuf *b, Export *x) {
     put_varint(b, x->defs.len);
     for (uint32_t i = 0; i < x->defs.len; i++) {
         SgTypeEntry *e = x->defs.items[i];
@@ -329,36 +322,27 @@ static void put_export(SgBuf *b, Export *x, bool canonical) {
         put_u8(b, e->pub);
         put_str(b, e->name.s, e->name.len);
         put_varint(b, e->def->ntparams);
-        if (!canonical) {
-            put_span(b, e->def->span);
-            put_doc(b, e->def->doc);
-        }
+        put_span(b, e->def->span);
+        put_doc(b, e->def->doc);
     }
     for (uint32_t i = 0; i < x->defs.len; i++) {
         SgTypeDef *d = ((SgTypeEntry *)x->defs.items[i])->def;
         if (d->kind == DEF_STRUCT) {
-            SgField **fs = sg_xmalloc(sizeof *fs * (d->nfields + 1));
-            for (uint32_t k = 0; k < d->nfields; k++) fs[k] = &d->fields[k];
-            if (canonical) sg_qsort(fs, d->nfields, sizeof *fs, cmp_field);
             put_varint(b, d->nfields);
             for (uint32_t k = 0; k < d->nfields; k++) {
-                put_str(b, fs[k]->name.s, fs[k]->name.len);
-                put_type(b, fs[k]->type);
-                if (!canonical) put_span(b, fs[k]->span);
+                put_str(b, d->fields[k].name.s, d->fields[k].name.len);
+                put_type(b, d->fields[k].type);
+                put_span(b, d->fields[k].span);
             }
-            free(fs);
         } else if (d->kind == DEF_ENUM) {
-            SgCtor **cs = sg_xmalloc(sizeof *cs * (d->nctors + 1));
-            for (uint32_t k = 0; k < d->nctors; k++) cs[k] = &d->ctors[k];
-            if (canonical) sg_qsort(cs, d->nctors, sizeof *cs, cmp_ctor);
             put_varint(b, d->nctors);
             for (uint32_t k = 0; k < d->nctors; k++) {
-                put_str(b, cs[k]->name.s, cs[k]->name.len);
-                put_varint(b, cs[k]->npayload);
-                for (uint32_t j = 0; j < cs[k]->npayload; j++) put_type(b, cs[k]->payload[j]);
-                if (!canonical) put_span(b, cs[k]->span);
+                SgCtor *c = &d->ctors[k];
+                put_str(b, c->name.s, c->name.len);
+                put_varint(b, c->npayload);
+                for (uint32_t j = 0; j < c->npayload; j++) put_type(b, c->payload[j]);
+                put_span(b, c->span);
             }
-            free(cs);
         }
     }
     put_varint(b, x->aliases.len);
@@ -367,10 +351,8 @@ static void put_export(SgBuf *b, Export *x, bool canonical) {
         put_str(b, e->name.s, e->name.len);
         put_varint(b, e->ntparams);
         put_type(b, e->alias_cyclic || !e->target ? &sg_ty_error : e->target);
-        if (!canonical) {
-            put_span(b, e->span);
-            put_doc(b, e->doc);
-        }
+        put_span(b, e->span);
+        put_doc(b, e->doc);
     }
     put_varint(b, x->fns.len);
     for (uint32_t i = 0; i < x->fns.len; i++) {
@@ -378,28 +360,24 @@ static void put_export(SgBuf *b, Export *x, bool canonical) {
         put_str(b, v->name.s, v->name.len);
         put_varint(b, v->ntparams);
         put_type(b, v->type ? v->type : &sg_ty_error);
-        if (!canonical) {
-            put_span(b, v->span);
-            put_doc(b, v->doc);
-        }
+        put_span(b, v->span);
+        put_doc(b, v->doc);
     }
     put_varint(b, x->consts.len);
     for (uint32_t i = 0; i < x->consts.len; i++) {
         SgValue *v = x->consts.items[i];
         put_str(b, v->name.s, v->name.len);
         put_type(b, v->type ? v->type : &sg_ty_error);
-        if (!canonical) {
-            put_span(b, v->span);
-            put_doc(b, v->doc);
-        }
+        put_span(b, v->span);
+        put_doc(b, v->doc);
     }
-    put_varint(b, canonical ? 0 : x->priv_values.len);
-    for (uint32_t i = 0; !canonical && i < x->priv_values.len; i++) {
+    put_varint(b, x->priv_values.len);
+    for (uint32_t i = 0; i < x->priv_values.len; i++) {
         SgName *n = x->priv_values.items[i];
         put_str(b, n->s, n->len);
     }
-    put_varint(b, canonical ? 0 : x->priv_types.len);
-    for (uint32_t i = 0; !canonical && i < x->priv_types.len; i++) {
+    put_varint(b, x->priv_types.len);
+    for (uint32_t i = 0; i < x->priv_types.len; i++) {
         SgName *n = x->priv_types.items[i];
         put_str(b, n->s, n->len);
     }
@@ -410,58 +388,9 @@ void sg_sig_encode(SgModule *m, SgBuf *out) {
     collect(m, &x);
     size_t start = out->len;
     frame_begin(out, MAGIC_SIG);
-    put_export(out, &x, false);
+    put_export(out, &x);
     frame_end(out, start);
     free_export(&x);
-}
-
-static void note_modules(const SgType *t, SgModule *self, SgVec *mods) {
-    if (t->kind == TY_NAMED && t->def->module != self) {
-        bool seen = false;
-        for (uint32_t i = 0; i < mods->len && !seen; i++) seen = mods->items[i] == t->def->module;
-        if (!seen) sg_vec_push(mods, t->def->module);
-    }
-    for (uint32_t i = 0; i < t->n; i++) note_modules(t->args[i], self, mods);
-    if (t->ret) note_modules(t->ret, self, mods);
-}
-
-static int cmp_mod(const void *a, const void *b) {
-    return strcmp((*(SgModule *const *)a)->name, (*(SgModule *const *)b)->name);
-}
-
-SgHash sg_sig_export_hash(SgModule *m, const SgHash *(*hash_of)(SgModule *dep)) {
-    Export x;
-    collect(m, &x);
-    SgBuf b = {0};
-    put_export(&b, &x, true);
-    /* modules whose named types appear in the signature */
-    SgVec mods = {0};
-    for (uint32_t i = 0; i < x.defs.len; i++) {
-        SgTypeDef *d = ((SgTypeEntry *)x.defs.items[i])->def;
-        for (uint32_t k = 0; k < d->nfields; k++) note_modules(d->fields[k].type, m, &mods);
-        for (uint32_t k = 0; k < d->nctors; k++)
-            for (uint32_t j = 0; j < d->ctors[k].npayload; j++) note_modules(d->ctors[k].payload[j], m, &mods);
-    }
-    for (uint32_t i = 0; i < x.aliases.len; i++) {
-        SgTypeEntry *e = x.aliases.items[i];
-        if (e->target) note_modules(e->target, m, &mods);
-    }
-    for (uint32_t i = 0; i < x.fns.len; i++) note_modules(((SgValue *)x.fns.items[i])->type, m, &mods);
-    for (uint32_t i = 0; i < x.consts.len; i++) note_modules(((SgValue *)x.consts.items[i])->type, m, &mods);
-    sg_qsort(mods.items, mods.len, sizeof(void *), cmp_mod);
-    SgHasher *h = sg_hasher_new();
-    sg_hasher_str(h, "sigil-export-1", 14);
-    sg_hasher_str(h, b.data ? b.data : "", b.len);
-    for (uint32_t i = 0; i < mods.len; i++) {
-        SgModule *dep = mods.items[i];
-        sg_hasher_str(h, dep->name, strlen(dep->name));
-        const SgHash *eh = hash_of(dep);
-        sg_hasher_bytes(h, eh->b, 16);
-    }
-    sg_vec_free(&mods);
-    sg_buf_free(&b);
-    free_export(&x);
-    return sg_hasher_done(h);
 }
 
 /* ---- decoding a signature into tables ---- */
@@ -482,8 +411,8 @@ static const char *get_doc(Rd *r, SgModule *m) {
 }
 
 bool sg_sig_decode(SgProgram *p, SgModule *m, const uint8_t *blob, size_t len,
-                   bool (*need)(SgProgram *, SgModule *)) {
-    Dec d = {.p = p, .m = m, .need = need};
+                   bool (*need)(void *, SgModule *), void *ctx) {
+    Dec d = {.p = p, .m = m, .need = need, .ctx = ctx};
     Rd *r = &d.r;
     if (!frame_open(r, blob, len, MAGIC_SIG)) return false;
     SgArena *a = &m->sig_arena;
@@ -652,11 +581,85 @@ bool sg_sig_decode(SgProgram *p, SgModule *m, const uint8_t *blob, size_t len,
     return true;
 }
 
-/* ---- diagnostics ---- */
+/* ---- results ---- */
 
-void sg_result_encode(const SgDiags *d, const SgResultMeta *meta, SgBuf *out) {
+static void put_hash(SgBuf *b, const SgHash *h) { sg_buf_put(b, h->b, 16); }
+
+static bool get_hash(Rd *r, SgHash *out) {
+    if ((size_t)(r->end - r->p) < 16) {
+        r->ok = false;
+        memset(out->b, 0, 16);
+        return false;
+    }
+    memcpy(out->b, r->p, 16);
+    r->p += 16;
+    return true;
+}
+
+static int cmp_use(const void *a, const void *b) {
+    const SgUse *x = a, *y = b;
+    if (x->import != y->import) return x->import < y->import ? -1 : 1;
+    if (x->ns != y->ns) return x->ns < y->ns ? -1 : 1;
+    return cmp_name(&(const SgName *){&x->name}, &(const SgName *){&y->name});
+}
+
+/* The usage record: per import its status and, when resolved, the import's
+ * export hash and each name looked up there (sorted, once) with its state. */
+static void put_usage(SgBuf *b, const SgResultIn *in) {
+    const SgModule *m = in->m;
+    SgUse *uses = sg_xmalloc(sizeof *uses * (m->uses.len + 1));
+    if (m->uses.len) memcpy(uses, m->uses.items, sizeof *uses * m->uses.len);
+    sg_qsort(uses, m->uses.len, sizeof *uses, cmp_use);
+    put_varint(b, m->nimports);
+    uint32_t u = 0;
+    for (uint32_t k = 0; k < m->nimports; k++) {
+        const SgImport *imp = &m->imports[k];
+        put_u8(b, imp->status);
+        uint32_t first = u;
+        while (u < m->uses.len && uses[u].import == k) u++;
+        if (imp->status != IMP_OK) continue;
+        put_hash(b, in->import_hashes[k]);
+        uint32_t n = 0;
+        for (uint32_t i = first; i < u; i++) n += i == first || cmp_use(&uses[i - 1], &uses[i]) != 0;
+        put_varint(b, n);
+        for (uint32_t i = first; i < u; i++) {
+            if (i > first && cmp_use(&uses[i - 1], &uses[i]) == 0) continue;
+            SgHash fp;
+            SgNameState st = sg_fp_state(in->import_tables[k], (SgNs)uses[i].ns, uses[i].name, &fp);
+            put_u8(b, uses[i].ns);
+            put_str(b, uses[i].name.s, uses[i].name.len);
+            put_u8(b, (uint8_t)st);
+            if (st == SG_NAME_PUBLIC) put_hash(b, &fp);
+        }
+    }
+    free(uses);
+}
+
+static void put_fp_table(SgBuf *b, const SgFpTable *t) {
+    put_varint(b, t->n);
+    for (uint32_t i = 0; i < t->n; i++) {
+        const SgFpEntry *e = &t->items[i];
+        put_u8(b, e->ns);
+        put_str(b, e->name.s, e->name.len);
+        put_u8(b, e->state);
+        put_u8(b, e->has_fp);
+        if (e->has_fp) put_hash(b, &e->fp);
+    }
+}
+
+static SgHash result_id(const SgHash *source_key, const uint8_t *usage, size_t len) {
+    SgHasher *h = sg_hasher_new();
+    sg_hasher_bytes(h, source_key->b, 16);
+    sg_hasher_bytes(h, usage, len);
+    return sg_hasher_done(h);
+}
+
+void sg_result_encode(const SgResultIn *in, SgBuf *out, SgHash *id) {
     size_t start = out->len;
-    frame_begin(out, MAGIC_DIAG);
+    frame_begin(out, MAGIC_RESULT);
+    put_hash(out, &in->source_key);
+    put_hash(out, &in->export_hash);
+    const SgDiags *d = in->diags;
     put_varint(out, d->len);
     for (uint32_t i = 0; i < d->len; i++) {
         const SgDiag *g = &d->items[i];
@@ -669,105 +672,166 @@ void sg_result_encode(const SgDiags *d, const SgResultMeta *meta, SgBuf *out) {
         put_str(out, g->code, strlen(g->code));
         put_str(out, g->message, strlen(g->message));
     }
-    static const uint8_t zero[16];
-    sg_buf_put(out, meta ? meta->names_hash : zero, 16);
-    put_varint(out, meta ? meta->nprobes : 0);
-    for (uint32_t i = 0; meta && i < meta->nprobes; i++) {
-        put_varint(out, meta->probes[i].import_index);
-        sg_buf_put(out, meta->probes[i].names_hash, 16);
-    }
+    size_t usage = out->len;
+    put_usage(out, in);
+    *id = result_id(&in->source_key, (const uint8_t *)out->data + usage, out->len - usage);
+    put_fp_table(out, in->own);
     frame_end(out, start);
 }
 
-void sg_diags_encode(const SgDiags *d, SgBuf *out) { sg_result_encode(d, NULL, out); }
-
-static bool get_bytes(Rd *r, uint8_t *out, size_t n) {
-    if ((size_t)(r->end - r->p) < n) {
-        r->ok = false;
-        return false;
+/* Each section is walked once by sg_result_open (structure only) and again
+ * by the reader that needs it (values). */
+static bool skip_diags(Rd *r) {
+    uint32_t n = get_count(r);
+    for (uint32_t i = 0; i < n && r->ok; i++) {
+        for (int k = 0; k < 6; k++)
+            if (get_varint(r) > UINT32_MAX) r->ok = false;
+        uint32_t cl, ml;
+        get_str(r, &cl);
+        get_str(r, &ml);
     }
-    memcpy(out, r->p, n);
-    r->p += n;
+    return r->ok;
+}
+
+static bool skip_usage(Rd *r) {
+    uint32_t n = get_count(r);
+    for (uint32_t k = 0; k < n && r->ok; k++) {
+        uint8_t status = get_u8(r);
+        if (status > IMP_CYCLE) r->ok = false;
+        if (status != IMP_OK || !r->ok) continue;
+        SgHash h;
+        get_hash(r, &h);
+        uint32_t names = get_count(r);
+        for (uint32_t i = 0; i < names && r->ok; i++) {
+            uint8_t ns = get_u8(r);
+            uint32_t l;
+            get_str(r, &l);
+            uint8_t st = get_u8(r);
+            if (ns > SG_NS_TYPE || st > SG_NAME_PUBLIC || !l) r->ok = false;
+            if (st == SG_NAME_PUBLIC) get_hash(r, &h);
+        }
+    }
+    return r->ok;
+}
+
+static bool skip_fps(Rd *r) {
+    uint32_t n = get_count(r);
+    for (uint32_t i = 0; i < n && r->ok; i++) {
+        uint8_t ns = get_u8(r);
+        uint32_t l;
+        get_str(r, &l);
+        uint8_t st = get_u8(r), has = get_u8(r);
+        if (ns > SG_NS_TYPE || (st != SG_NAME_PRIVATE && st != SG_NAME_PUBLIC) || has > 1 || !l ||
+            (st == SG_NAME_PUBLIC && !has))
+            r->ok = false;
+        SgHash h;
+        if (has) get_hash(r, &h);
+    }
+    return r->ok;
+}
+
+bool sg_result_open(const uint8_t *blob, size_t len, SgResultView *v) {
+    Rd r;
+    memset(v, 0, sizeof *v);
+    if (!frame_open(&r, blob, len, MAGIC_RESULT)) return false;
+    get_hash(&r, &v->source_key);
+    get_hash(&r, &v->export_hash);
+    v->diags = r.p;
+    if (!skip_diags(&r)) return false;
+    v->usage = r.p;
+    if (!skip_usage(&r)) return false;
+    v->fps = r.p;
+    if (!skip_fps(&r) || r.p != r.end) return false;
+    v->end = r.end;
+    v->blob = blob;
+    v->len = len;
     return true;
 }
 
-bool sg_result_decode(const uint8_t *blob, size_t len, SgDiags *out, SgResultMeta *meta) {
-    Rd r;
-    if (meta) memset(meta, 0, sizeof *meta);
-    if (!frame_open(&r, blob, len, MAGIC_DIAG)) return false;
+static Rd section(const SgResultView *v, const uint8_t *from, const uint8_t *to) {
+    return (Rd){.p = from, .end = to, .ok = v->blob != NULL};
+}
+
+bool sg_result_diags(const SgResultView *v, SgDiags *out) {
+    Rd r = section(v, v->diags, v->usage);
     uint32_t n = get_count(&r);
     uint32_t first = out->len;
     for (uint32_t i = 0; i < n && r.ok; i++) {
-        uint64_t v[6];
-        for (int k = 0; k < 6; k++) {
-            v[k] = get_varint(&r);
-            if (v[k] > UINT32_MAX) r.ok = false;
-        }
+        uint64_t x[6];
+        for (int k = 0; k < 6; k++) x[k] = get_varint(&r);
         uint32_t cl, ml;
         const char *cs = get_str(&r, &cl);
         const char *ms = get_str(&r, &ml);
         if (!r.ok) break;
         const char *code = sg_diag_code_known(cs, cl);
-        if (!code || !v[2] || !v[3]) {
+        if (!code || !x[2] || !x[3]) {
             r.ok = false;
             break;
         }
-        sg_diag(out, (uint32_t)v[0], (uint32_t)v[1], code, "%.*s", (int)ml, ms);
+        sg_diag(out, (uint32_t)x[0], (uint32_t)x[1], code, "%.*s", (int)ml, ms);
         SgDiag *g = &out->items[out->len - 1];
-        g->line = (uint32_t)v[2];
-        g->col = (uint32_t)v[3];
-        g->end_line = (uint32_t)v[4];
-        g->end_col = (uint32_t)v[5];
+        g->line = (uint32_t)x[2];
+        g->col = (uint32_t)x[3];
+        g->end_line = (uint32_t)x[4];
+        g->end_col = (uint32_t)x[5];
     }
-    uint8_t names[16];
-    if (r.ok) get_bytes(&r, names, 16);
-    uint32_t np = r.ok ? get_count(&r) : 0;
-    SgProbe *probes = np ? sg_xcalloc(np, sizeof *probes) : NULL;
-    for (uint32_t i = 0; i < np && r.ok; i++) {
-        uint64_t idx = get_varint(&r);
-        if (idx > UINT32_MAX) r.ok = false;
-        probes[i].import_index = (uint32_t)idx;
-        get_bytes(&r, probes[i].names_hash, 16);
-    }
-    if (r.ok && r.p != r.end) r.ok = false;
-    if (!r.ok || !meta) free(probes);
-    if (!r.ok) {
-        out->len = first;
-        return false;
-    }
-    if (meta) {
-        memcpy(meta->names_hash, names, 16);
-        meta->probes = probes;
-        meta->nprobes = np;
-    }
-    return true;
+    if (!r.ok) out->len = first;
+    return r.ok;
 }
 
-bool sg_diags_decode(const uint8_t *blob, size_t len, SgDiags *out) { return sg_result_decode(blob, len, out, NULL); }
-
-SgHash sg_sig_names_hash(SgModule *m) {
-    SgVec names = {0};
-    for (uint32_t i = 0; i < m->values.cap; i++) {
-        SgValue *v = m->values.slots[i].value;
-        if (m->values.slots[i].key.s && !v->import && !v->pub && v->kind != V_MODULE && v->kind != V_ERROR)
-            sg_vec_push(&names, &v->name);
+bool sg_result_usage_holds(const SgResultView *v, uint32_t nimports, const uint8_t *statuses,
+                           const SgHash *const *hashes, const SgFpTable *const *tables) {
+    Rd r = section(v, v->usage, v->fps);
+    if (get_count(&r) != nimports || !r.ok) return false;
+    for (uint32_t k = 0; k < nimports; k++) {
+        uint8_t status = get_u8(&r);
+        if (!r.ok || status != statuses[k]) return false;
+        if (status != IMP_OK) continue;
+        SgHash then;
+        get_hash(&r, &then);
+        bool shortcut = sg_hash_eq(&then, hashes[k]);
+        uint32_t names = get_count(&r);
+        for (uint32_t i = 0; i < names && r.ok; i++) {
+            uint8_t ns = get_u8(&r);
+            uint32_t l;
+            const char *s = get_str(&r, &l);
+            uint8_t st = get_u8(&r);
+            SgHash fp = {{0}}, now;
+            if (st == SG_NAME_PUBLIC) get_hash(&r, &fp);
+            if (shortcut || !r.ok) continue;
+            if (!tables || !tables[k]) return false;
+            if ((uint8_t)sg_fp_state(tables[k], (SgNs)ns, sg_name(s, l), &now) != st || !sg_hash_eq(&fp, &now))
+                return false;
+        }
+        if (!r.ok) return false;
     }
-    uint32_t nvalues = names.len;
-    for (uint32_t i = 0; i < m->types.cap; i++) {
-        SgTypeEntry *e = m->types.slots[i].value;
-        if (m->types.slots[i].key.s && !e->import && !e->pub) sg_vec_push(&names, &e->name);
-    }
-    sg_qsort(names.items, nvalues, sizeof(void *), cmp_name);
-    if (names.len > nvalues) sg_qsort(names.items + nvalues, names.len - nvalues, sizeof(void *), cmp_name);
-    SgHasher *h = sg_hasher_new();
-    sg_hasher_u64(h, nvalues);
-    for (uint32_t i = 0; i < names.len; i++) {
-        SgName *n = names.items[i];
-        sg_hasher_str(h, n->s, n->len);
-    }
-    sg_vec_free(&names);
-    return sg_hasher_done(h);
+    return r.ok;
 }
+
+bool sg_result_fp_table(const SgResultView *v, SgArena *a, SgFpTable *out) {
+    Rd r = section(v, v->fps, v->end);
+    uint32_t n = get_count(&r);
+    out->items = SG_NEW_N(a, SgFpEntry, n + 1);
+    out->n = 0;
+    for (uint32_t i = 0; i < n && r.ok; i++) {
+        SgFpEntry *e = &out->items[i];
+        e->ns = get_u8(&r);
+        uint32_t l;
+        const char *s = get_str(&r, &l);
+        e->name = sg_name(sg_arena_strndup(a, s, l), l);
+        e->state = get_u8(&r);
+        e->has_fp = get_u8(&r);
+        if (e->has_fp) get_hash(&r, &e->fp);
+        /* sorted and unique, or lookups would miss */
+        if (i && (e->ns < e[-1].ns || (e->ns == e[-1].ns && cmp_name(&(const SgName *){&e[-1].name},
+                                                                     &(const SgName *){&e->name}) >= 0)))
+            r.ok = false;
+    }
+    if (r.ok) out->n = n;
+    return r.ok;
+}
+
+SgHash sg_result_id(const SgResultView *v) { return result_id(&v->source_key, v->usage, (size_t)(v->fps - v->usage)); }
 
 /* ---- import lists ---- */
 void sg_imports_encode(const SgAst *ast, SgBuf *out) {

@@ -1,5 +1,5 @@
 /* sig.h - the canonical binary form of signatures, and the blobs the cache
- * stores (signatures, diagnostics, import lists).
+ * stores (signatures, check results, import lists).
  *
  * Every blob is framed as: 4-byte magic (kind + format version), u32 payload
  * length, payload, u64 XXH3 checksum of everything before it. Decoders
@@ -9,6 +9,7 @@
 #define SG_SIG_H
 
 #include "../checker/module.h"
+#include "fingerprint.h"
 #include "hash.h"
 
 /* Encodes the exported signature of a resolved module: its pub items, the
@@ -16,43 +17,58 @@
  * items (so importers can tell "private" from "missing"). */
 void sg_sig_encode(SgModule *m, SgBuf *out);
 
-/* Export hash (LANGUAGE.md section 7): the canonical, order-free signature
- * plus the export hashes of the modules whose named types appear in it.
- * `hash_of` returns a module's export hash. */
-SgHash sg_sig_export_hash(SgModule *m, const SgHash *(*hash_of)(SgModule *dep));
-
 /* Builds m's item tables from a signature blob. Named types of other
  * modules are looked up through `need`, which must make that module's
  * tables available (decoding it first if needed) and return false if it
  * cannot. Returns false, leaving m's tables empty, on any invalid input. */
 bool sg_sig_decode(SgProgram *p, SgModule *m, const uint8_t *blob, size_t len,
-                   bool (*need)(SgProgram *p, SgModule *dep));
+                   bool (*need)(void *ctx, SgModule *dep), void *ctx);
 
-/* A module's result: its diagnostics, the hash of its private item names,
- * and its probes. A probe records that the module looked up a name in an
- * import that has no public item of that name (E105 or E106): which of the
- * two it got depends on the import's private names, which the export hash
- * does not cover, so the result is valid only while that names hash holds. */
-typedef struct SgProbe {
-    uint32_t import_index;
-    uint8_t names_hash[16];
-} SgProbe;
+/* ---- results ----
+ *
+ * A module's check result, as the cache keeps it: the source key it belongs
+ * to (checker version, module name, source hash, import statuses), its
+ * export hash, its diagnostics, its usage record (per import: status, the
+ * import's export hash at check time, and every name the check looked up
+ * there with its state) and its fingerprint table. The usage record is what
+ * makes the result valid or not in a later run (LANGUAGE.md section 7). */
+typedef struct SgResultIn {
+    SgHash source_key, export_hash;
+    const SgDiags *diags;
+    const SgModule *m;              /* its imports and recorded uses */
+    /* the tables and export hashes of m's resolved imports, now */
+    const SgFpTable *const *import_tables;
+    const SgHash *const *import_hashes;
+    const SgFpTable *own;           /* m's fingerprint table */
+} SgResultIn;
 
-typedef struct SgResultMeta {
-    uint8_t names_hash[16];
-    SgProbe *probes;            /* malloc'd */
-    uint32_t nprobes;
-} SgResultMeta;
+/* Encodes a result; *id is its content address: the source key and the
+ * usage record (the same source used the same way has the same result). */
+void sg_result_encode(const SgResultIn *in, SgBuf *out, SgHash *id);
 
-/* Hash of the names of m's private items (own items only). */
-SgHash sg_sig_names_hash(SgModule *m);
+/* A result blob whose frame and header were checked; sections are decoded
+ * on demand. The blob is borrowed. */
+typedef struct SgResultView {
+    const uint8_t *blob;
+    size_t len;
+    SgHash source_key, export_hash;
+    const uint8_t *diags, *usage, *fps, *end;
+} SgResultView;
 
-void sg_result_encode(const SgDiags *d, const SgResultMeta *meta, SgBuf *out);
-/* meta may be NULL; otherwise meta->probes must be freed by the caller. */
-bool sg_result_decode(const uint8_t *blob, size_t len, SgDiags *out, SgResultMeta *meta);
-/* The same without metadata (empty names hash, no probes). */
-void sg_diags_encode(const SgDiags *d, SgBuf *out);
-bool sg_diags_decode(const uint8_t *blob, size_t len, SgDiags *out);
+/* Checks the frame, the checksum and the structure of every section. */
+bool sg_result_open(const uint8_t *blob, size_t len, SgResultView *v);
+bool sg_result_diags(const SgResultView *v, SgDiags *out);
+/* Whether the usage record holds now: the module has `nimports` imports
+ * with these statuses, and each resolved import k either has the export
+ * hash recorded (the shortcut) or gives every recorded name the same state
+ * in table tables[k] (LANGUAGE.md section 7). With no tables, only the
+ * shortcut is tried. */
+bool sg_result_usage_holds(const SgResultView *v, uint32_t nimports, const uint8_t *statuses,
+                           const SgHash *const *hashes, const SgFpTable *const *tables);
+/* The fingerprint table, with names copied into `a`. */
+bool sg_result_fp_table(const SgResultView *v, SgArena *a, SgFpTable *out);
+/* The content address of a result (as sg_result_encode gives it). */
+SgHash sg_result_id(const SgResultView *v);
 
 void sg_imports_encode(const SgAst *ast, SgBuf *out);
 /* Decodes an import list into malloc'd NUL-terminated paths. */

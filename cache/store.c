@@ -11,7 +11,7 @@
 #include "../include/sigil.h"
 #include "sig.h"
 
-#define SCHEMA_VERSION "5"
+#define SCHEMA_VERSION "6"
 
 struct SgStore {
     sqlite3 *db;
@@ -20,7 +20,7 @@ struct SgStore {
     bool corrupt;       /* SQLite found damage: the database is rebuilt on close */
     bool in_tx;
     int64_t run;
-    sqlite3_stmt *get_result, *get_sig, *put_result, *put_file, *del_file;
+    sqlite3_stmt *get_results, *get_sig, *put_result, *put_file, *del_file;
 };
 
 static void warn(SgStore *s, const char *what) {
@@ -45,11 +45,12 @@ static bool exec(SgStore *s, const char *sql) {
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, ino INTEGER,"
-    " indexed_at_ns INTEGER, source_hash BLOB, module TEXT, imports BLOB, check_key BLOB, export_hash BLOB,"
-    " diagnostics BLOB);"
-    "CREATE TABLE IF NOT EXISTS results(check_key BLOB PRIMARY KEY, export_hash BLOB, signature BLOB,"
-    " diagnostics BLOB, last_used INTEGER);"
+    "CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER,"
+    " ino INTEGER, indexed_at_ns INTEGER, source_hash BLOB, module TEXT, imports BLOB, fast_key BLOB,"
+    " result_id BLOB, result BLOB);"
+    "CREATE TABLE IF NOT EXISTS results(id BLOB PRIMARY KEY, source_key BLOB, result BLOB, signature BLOB,"
+    " last_used INTEGER);"
+    "CREATE INDEX IF NOT EXISTS results_source_key ON results(source_key, last_used);"
     "CREATE INDEX IF NOT EXISTS results_last_used ON results(last_used);";
 
 char *sg_store_get_meta(SgStore *s, const char *key) {
@@ -99,29 +100,30 @@ static bool prepare_schema(SgStore *s) {
 }
 
 static bool prepare(SgStore *s) {
-    return sqlite3_prepare_v2(s->db, "SELECT export_hash, diagnostics FROM results WHERE check_key=?", -1,
-                              &s->get_result, NULL) == SQLITE_OK &&
-           sqlite3_prepare_v2(s->db, "SELECT signature FROM results WHERE check_key=?", -1, &s->get_sig, NULL) ==
-               SQLITE_OK &&
+    return sqlite3_prepare_v2(s->db,
+                              "SELECT id, result FROM results WHERE source_key=? ORDER BY last_used DESC LIMIT "
+                              SG_STORE_MAX_CANDIDATES_STR,
+                              -1, &s->get_results, NULL) == SQLITE_OK &&
+           sqlite3_prepare_v2(s->db, "SELECT signature FROM results WHERE id=?", -1, &s->get_sig, NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(s->db,
-                              "INSERT OR REPLACE INTO results(check_key, export_hash, signature, diagnostics, last_used)"
+                              "INSERT OR REPLACE INTO results(id, source_key, result, signature, last_used)"
                               " VALUES(?, ?, ?, ?, ?)",
                               -1, &s->put_result, NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(s->db,
-                              "INSERT OR REPLACE INTO files(path, size, mtime_ns, ino, indexed_at_ns, source_hash,"
-                              " module, imports, check_key, export_hash, diagnostics, ctime_ns)"
+                              "INSERT OR REPLACE INTO files(path, size, mtime_ns, ctime_ns, ino, indexed_at_ns,"
+                              " source_hash, module, imports, fast_key, result_id, result)"
                               " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                               -1, &s->put_file, NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(s->db, "DELETE FROM files WHERE path=?", -1, &s->del_file, NULL) == SQLITE_OK;
 }
 
 static void finalize_all(SgStore *s) {
-    sqlite3_finalize(s->get_result);
+    sqlite3_finalize(s->get_results);
     sqlite3_finalize(s->get_sig);
     sqlite3_finalize(s->put_result);
     sqlite3_finalize(s->put_file);
     sqlite3_finalize(s->del_file);
-    s->get_result = s->get_sig = s->put_result = s->put_file = s->del_file = NULL;
+    s->get_results = s->get_sig = s->put_result = s->put_file = s->del_file = NULL;
 }
 
 static bool try_open(SgStore *s) {
@@ -213,8 +215,8 @@ static bool blob_hash(sqlite3_stmt *st, int col, SgHash *out) {
 bool sg_store_load_files(SgStore *s, const char *prefix, SgMap *rows, SgArena *a) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT path, size, mtime_ns, ino, indexed_at_ns, source_hash, imports, check_key,"
-                           " export_hash, diagnostics, ctime_ns FROM files WHERE path >= ? AND path < ?",
+                           "SELECT path, size, mtime_ns, ctime_ns, ino, indexed_at_ns, source_hash, imports,"
+                           " fast_key, result_id, result FROM files WHERE path >= ? AND path < ?",
                            -1, &st, NULL) != SQLITE_OK) {
         warn(s, "read failed");
         return false;
@@ -231,19 +233,19 @@ bool sg_store_load_files(SgStore *s, const char *prefix, SgMap *rows, SgArena *a
         SgFileRow *r = SG_NEW(a, SgFileRow);
         r->size = sqlite3_column_int64(st, 1);
         r->mtime_ns = sqlite3_column_int64(st, 2);
-        r->ino = sqlite3_column_int64(st, 3);
-        r->indexed_at_ns = sqlite3_column_int64(st, 4);
-        r->ctime_ns = sqlite3_column_int64(st, 10);
-        if (!blob_hash(st, 5, &r->source_hash)) continue;
-        if (sqlite3_column_type(st, 6) == SQLITE_BLOB) {
-            r->imports_len = (size_t)sqlite3_column_bytes(st, 6);
-            r->imports = sg_arena_dup(a, sqlite3_column_blob(st, 6), r->imports_len);
+        r->ctime_ns = sqlite3_column_int64(st, 3);
+        r->ino = sqlite3_column_int64(st, 4);
+        r->indexed_at_ns = sqlite3_column_int64(st, 5);
+        if (!blob_hash(st, 6, &r->source_hash)) continue;
+        if (sqlite3_column_type(st, 7) == SQLITE_BLOB) {
+            r->imports_len = (size_t)sqlite3_column_bytes(st, 7);
+            r->imports = sg_arena_dup(a, sqlite3_column_blob(st, 7), r->imports_len);
         }
-        r->have_key = blob_hash(st, 7, &r->check_key);
-        r->have_result = r->have_key && blob_hash(st, 8, &r->export_hash) && sqlite3_column_type(st, 9) == SQLITE_BLOB;
+        r->have_result = blob_hash(st, 8, &r->fast_key) && blob_hash(st, 9, &r->result_id) &&
+                         sqlite3_column_type(st, 10) == SQLITE_BLOB;
         if (r->have_result) {
-            r->diags_len = (size_t)sqlite3_column_bytes(st, 9);
-            r->diags = sg_arena_dup(a, sqlite3_column_blob(st, 9), r->diags_len);
+            r->result_len = (size_t)sqlite3_column_bytes(st, 10);
+            r->result = sg_arena_dup(a, sqlite3_column_blob(st, 10), r->result_len);
         }
         char *kp = sg_arena_strndup(a, path, strlen(path));
         sg_map_put(rows, sg_name_c(kp), r);
@@ -258,28 +260,31 @@ bool sg_store_load_files(SgStore *s, const char *prefix, SgMap *rows, SgArena *a
     return true;
 }
 
-bool sg_store_get_result(SgStore *s, const SgHash *key, SgHash *export_hash, uint8_t **diags, size_t *dlen) {
-    sqlite3_stmt *st = s->get_result;
+void sg_store_each_result(SgStore *s, const SgHash *source_key,
+                          bool (*fn)(void *ctx, const SgHash *id, const uint8_t *blob, size_t len), void *ctx) {
+    sqlite3_stmt *st = s->get_results;
     sqlite3_reset(st);
-    sqlite3_bind_blob(st, 1, key->b, 16, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    bool ok = false;
-    if (rc == SQLITE_ROW && blob_hash(st, 0, export_hash) && sqlite3_column_type(st, 1) == SQLITE_BLOB) {
-        *dlen = (size_t)sqlite3_column_bytes(st, 1);
-        *diags = sg_xmalloc(*dlen + 1);
-        if (*dlen) memcpy(*diags, sqlite3_column_blob(st, 1), *dlen);
-        ok = true;
-    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        warn(s, "read failed");
+    sqlite3_bind_blob(st, 1, source_key->b, 16, SQLITE_STATIC);
+    int rc;
+    /* one candidate at a time: `fn` may read other rows meanwhile */
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        SgHash id;
+        if (!blob_hash(st, 0, &id) || sqlite3_column_type(st, 1) != SQLITE_BLOB) continue;
+        size_t len = (size_t)sqlite3_column_bytes(st, 1);
+        uint8_t *blob = sg_xmalloc(len + 1);
+        if (len) memcpy(blob, sqlite3_column_blob(st, 1), len);
+        bool stop = fn(ctx, &id, blob, len);
+        free(blob);
+        if (stop) break;
     }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) warn(s, "read failed");
     sqlite3_reset(st);
-    return ok;
 }
 
-bool sg_store_get_signature(SgStore *s, const SgHash *key, uint8_t **sig, size_t *len) {
+bool sg_store_get_signature(SgStore *s, const SgHash *id, uint8_t **sig, size_t *len) {
     sqlite3_stmt *st = s->get_sig;
     sqlite3_reset(st);
-    sqlite3_bind_blob(st, 1, key->b, 16, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, id->b, 16, SQLITE_STATIC);
     bool ok = false;
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
         *len = (size_t)sqlite3_column_bytes(st, 0);
@@ -304,14 +309,14 @@ bool sg_store_begin(SgStore *s) {
     return s->in_tx;
 }
 
-void sg_store_put_result(SgStore *s, const SgHash *key, const SgHash *export_hash, const SgBuf *sig,
-                         const SgBuf *diags) {
+void sg_store_put_result(SgStore *s, const SgHash *id, const SgHash *source_key, const SgBuf *result,
+                         const SgBuf *sig) {
     sqlite3_stmt *st = s->put_result;
     sqlite3_reset(st);
-    sqlite3_bind_blob(st, 1, key->b, 16, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, export_hash->b, 16, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 3, sig->data ? sig->data : "", (int)sig->len, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 4, diags->data ? diags->data : "", (int)diags->len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, id->b, 16, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, source_key->b, 16, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, result->data ? result->data : "", (int)result->len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, sig->data ? sig->data : "", (int)sig->len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, s->run);
     if (sqlite3_step(st) != SQLITE_DONE) warn(s, "write failed");
     sqlite3_reset(st);
@@ -323,22 +328,22 @@ void sg_store_put_file(SgStore *s, const char *path, const SgFileRow *r, const c
     sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, r->size);
     sqlite3_bind_int64(st, 3, r->mtime_ns);
-    sqlite3_bind_int64(st, 4, r->ino);
-    sqlite3_bind_int64(st, 5, r->indexed_at_ns);
-    sqlite3_bind_blob(st, 6, r->source_hash.b, 16, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, module, -1, SQLITE_STATIC);
-    if (r->imports) sqlite3_bind_blob(st, 8, r->imports, (int)r->imports_len, SQLITE_STATIC);
-    else sqlite3_bind_null(st, 8);
-    if (r->have_key) sqlite3_bind_blob(st, 9, r->check_key.b, 16, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, r->ctime_ns);
+    sqlite3_bind_int64(st, 5, r->ino);
+    sqlite3_bind_int64(st, 6, r->indexed_at_ns);
+    sqlite3_bind_blob(st, 7, r->source_hash.b, 16, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, module, -1, SQLITE_STATIC);
+    if (r->imports) sqlite3_bind_blob(st, 9, r->imports, (int)r->imports_len, SQLITE_STATIC);
     else sqlite3_bind_null(st, 9);
     if (r->have_result) {
-        sqlite3_bind_blob(st, 10, r->export_hash.b, 16, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 11, r->diags ? (const void *)r->diags : "", (int)r->diags_len, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 10, r->fast_key.b, 16, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 11, r->result_id.b, 16, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 12, r->result ? (const void *)r->result : "", (int)r->result_len, SQLITE_STATIC);
     } else {
         sqlite3_bind_null(st, 10);
         sqlite3_bind_null(st, 11);
+        sqlite3_bind_null(st, 12);
     }
-    sqlite3_bind_int64(st, 12, r->ctime_ns);
     if (sqlite3_step(st) != SQLITE_DONE) warn(s, "write failed");
     sqlite3_reset(st);
 }
@@ -367,7 +372,7 @@ bool sg_store_commit(SgStore *s) {
 void sg_store_gc(SgStore *s, int64_t keep) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
-                           "DELETE FROM results WHERE check_key NOT IN (SELECT check_key FROM files WHERE check_key"
+                           "DELETE FROM results WHERE id NOT IN (SELECT result_id FROM files WHERE result_id"
                            " IS NOT NULL) AND rowid NOT IN (SELECT rowid FROM results ORDER BY last_used DESC LIMIT ?)",
                            -1, &st, NULL) != SQLITE_OK)
         return;
@@ -386,6 +391,23 @@ static int64_t count(SgStore *s, const char *sql) {
     return n;
 }
 
+/* A result blob that decodes, belongs to its id and (when given) to its
+ * source key. */
+static bool result_ok(const void *blob, size_t len, const void *id, const void *source_key) {
+    SgResultView v;
+    if (!sg_result_open(blob, len, &v)) return false;
+    SgHash got = sg_result_id(&v);
+    if (memcmp(got.b, id, 16) != 0 || (source_key && memcmp(v.source_key.b, source_key, 16) != 0)) return false;
+    SgArena a;
+    sg_arena_init(&a);
+    SgDiags d = {.arena = &a};
+    SgFpTable t;
+    bool ok = sg_result_diags(&v, &d) && sg_result_fp_table(&v, &a, &t);
+    sg_diags_free(&d);
+    sg_arena_free(&a);
+    return ok;
+}
+
 static int cache_verify(SgStore *s) {
     int problems = 0;
     sqlite3_stmt *st;
@@ -402,16 +424,13 @@ static int cache_verify(SgStore *s) {
     }
     sqlite3_finalize(st);
     int64_t rows = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT check_key, export_hash, signature, diagnostics FROM results", -1, &st,
-                           NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2(s->db, "SELECT id, source_key, signature, result FROM results", -1, &st, NULL) ==
+        SQLITE_OK) {
         while (sqlite3_step(st) == SQLITE_ROW) {
             rows++;
             bool ok = sqlite3_column_bytes(st, 0) == 16 && sqlite3_column_bytes(st, 1) == 16;
-            SgDiags d = {0};
-            SgArena a;
-            sg_arena_init(&a);
-            d.arena = &a;
-            ok = ok && sg_diags_decode(sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3), &d);
+            ok = ok && result_ok(sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3),
+                                 sqlite3_column_blob(st, 0), sqlite3_column_blob(st, 1));
             /* a signature's frame and checksum; its contents are checked when decoded against its imports */
             const uint8_t *sig = sqlite3_column_blob(st, 2);
             size_t sl = (size_t)sqlite3_column_bytes(st, 2);
@@ -420,8 +439,6 @@ static int cache_verify(SgStore *s) {
                                                 ((uint64_t)sig[sl - 6] << 16) | ((uint64_t)sig[sl - 5] << 24) |
                                                 ((uint64_t)sig[sl - 4] << 32) | ((uint64_t)sig[sl - 3] << 40) |
                                                 ((uint64_t)sig[sl - 2] << 48) | ((uint64_t)sig[sl - 1] << 56));
-            sg_diags_free(&d);
-            sg_arena_free(&a);
             if (!ok) {
                 SgHash k = {{0}};
                 if (sqlite3_column_bytes(st, 0) == 16) memcpy(k.b, sqlite3_column_blob(st, 0), 16);
@@ -436,8 +453,8 @@ static int cache_verify(SgStore *s) {
     }
     sqlite3_finalize(st);
     int64_t frows = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT path, source_hash, imports, check_key, export_hash, diagnostics FROM files",
-                           -1, &st, NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2(s->db, "SELECT path, source_hash, imports, fast_key, result_id, result FROM files", -1,
+                           &st, NULL) == SQLITE_OK) {
         while (sqlite3_step(st) == SQLITE_ROW) {
             frows++;
             const char *path = (const char *)sqlite3_column_text(st, 0);
@@ -450,16 +467,10 @@ static int cache_verify(SgStore *s) {
             } else {
                 ok = false;
             }
-            if (ok && sqlite3_column_type(st, 3) != SQLITE_NULL) {
-                SgDiags d = {0};
-                SgArena a;
-                sg_arena_init(&a);
-                d.arena = &a;
+            if (ok && sqlite3_column_type(st, 3) != SQLITE_NULL)
                 ok = sqlite3_column_bytes(st, 3) == 16 && sqlite3_column_bytes(st, 4) == 16 &&
-                     sg_diags_decode(sqlite3_column_blob(st, 5), (size_t)sqlite3_column_bytes(st, 5), &d);
-                sg_diags_free(&d);
-                sg_arena_free(&a);
-            }
+                     result_ok(sqlite3_column_blob(st, 5), (size_t)sqlite3_column_bytes(st, 5),
+                               sqlite3_column_blob(st, 4), NULL);
             if (!ok) {
                 printf("file %s: damaged index entry\n", path ? path : "(no path)");
                 problems++;

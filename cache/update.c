@@ -38,7 +38,7 @@ static bool imports_changed_signature(const SgEngineRun *run, const SgModule *m)
             const SgModule *t = x->imports[k].target;
             if (!t || t->index >= p->n || seen[t->index]) continue;
             seen[t->index] = true;
-            hit = p->mods[t->index]->sig_changed;
+            hit = p->mods[t->index]->st->sig_changed;
             stack[sp++] = t->index;
         }
     }
@@ -59,33 +59,26 @@ SgUpdate sg_engine_update(const SgEngineRun *run, const SgOverlay *o) {
     SgModule *old = sg_engine_module_at(run, o->path);
     if (!old) return (SgUpdate){.kind = SG_UPDATE_NONE};
     if (old->is_std) return full("a module of the standard library");
-    if (!old->overlay || !old->facts || !old->checked) return full("not checked as an open module in the last run");
-    if (old->dup_rel) return full("a duplicate module name");
+    if (!old->st->overlay || !old->facts || !old->st->checked) return full("not checked as an open module in the last run");
+    if (old->st->dup_rel) return full("a duplicate module name");
     if (p->prelude && !p->prelude->resolved) return full("the prelude is not resolved");
     if (run->sig_changed && imports_changed_signature(run, old))
         return full("a module it imports changed its signature");
     SgHash h = sg_hash(o->text, o->len);
-    if (memcmp(h.b, old->source_hash, 16) == 0) return (SgUpdate){.kind = SG_UPDATE_SAME};
+    if (sg_hash_eq(&h, &old->st->source_hash)) return (SgUpdate){.kind = SG_UPDATE_SAME};
 
-    SgModule *m = sg_xcalloc(1, sizeof *m);
-    m->name = old->name;
-    m->mname = old->mname;
-    m->path = old->path;
-    m->rel = old->rel;
-    m->abs_path = sg_xstrdup(old->abs_path);
+    SgSourceFile f = {.path = old->path, .rel = old->rel, .module = old->name};
+    SgModule *m = sg_module_new(&f, old->is_std, NULL);
+    m->st->abs_path = sg_xstrdup(old->st->abs_path);
     m->index = old->index;
     m->scc = old->scc;
     m->cyclic = old->cyclic;
-    sg_arena_init(&m->sig_arena);
-    sg_arena_init(&m->tree_arena);
-    sg_arena_init(&m->diag_arena);
-    m->diags.arena = &m->diag_arena;
-    m->overlay = m->read_this_run = true;
+    m->st->overlay = m->st->read_this_run = true;
     m->src = sg_xmalloc(o->len + 1);
     memcpy(m->src, o->text, o->len);
     m->src[o->len] = 0;
     m->len = o->len > UINT32_MAX - 16 ? UINT32_MAX - 16 : (uint32_t)o->len;
-    memcpy(m->source_hash, h.b, 16);
+    m->st->source_hash = h;
     sg_eng_parse(m);
     sg_eng_import_paths_from_ast(m, &m->ast);
     m->nimports = m->nimport_paths;
@@ -100,23 +93,20 @@ SgUpdate sg_engine_update(const SgEngineRun *run, const SgOverlay *o) {
         imp->target = old->imports[k].target;
         imp->status = old->imports[k].status;
         imp->has_error = old->imports[k].has_error;
-        if (imp->status == IMP_OK && !imp->target->resolved) {
+        if (imp->status == IMP_OK && (!imp->target->resolved || !imp->target->st->have_fp)) {
             sg_module_free(m);
             return full("an import's tables are not loaded");
         }
     }
-    sg_eng_compute_key(p, m);
+    sg_eng_keys(p, m);
     m->facts = sg_xcalloc(1, sizeof *m->facts);
-    m->checked = true;
+    m->st->checked = true;
     sg_eng_link_diags(m);
     sg_resolve_module(p, m);
-    SgHash eh = sg_sig_export_hash(m, sg_eng_hash_of);
-    memcpy(m->export_hash, eh.b, 16);
-    SgHash nh = sg_sig_names_hash(m);
-    memcpy(m->names_hash, nh.b, 16);
+    sg_eng_fingerprint(m, sg_eng_table_if_known, NULL);
     sg_check_module(p, m);
     sg_eng_finish(m, true);
-    bool same = memcmp(m->export_hash, old->export_hash, 16) == 0 && memcmp(m->names_hash, old->names_hash, 16) == 0;
+    bool same = sg_hash_eq(&m->st->export_hash, &old->st->export_hash);
     return (SgUpdate){.kind = same ? SG_UPDATE_BODY : SG_UPDATE_SIG, .m = m};
 }
 
@@ -176,13 +166,13 @@ bool sg_engine_swap(SgEngineRun *run, SgUpdate *u) {
     SgProgram *p = &run->prog;
     p->mods[m->index] = m;
     sg_map_set(&p->by_name, m->mname, m);
-    sg_map_set(&run->by_path, sg_name_c(m->abs_path), m);
+    sg_map_set(&run->by_path, sg_name_c(m->st->abs_path), m);
     bool keep = false;  /* does anything still point into old? */
     if (u->kind == SG_UPDATE_SIG) {
-        m->sig_changed = run->sig_changed = true;
+        m->st->sig_changed = run->sig_changed = true;
         keep = true;    /* its importers' facts and tables are stale until the whole run */
     } else {
-        m->sig_changed = old->sig_changed;
+        m->st->sig_changed = old->st->sig_changed;
         /* other open modules' facts that name old's items: same items, new spans and docs */
         for (uint32_t i = 0; i < p->n; i++) {
             SgModule *x = p->mods[i];
@@ -206,8 +196,7 @@ bool sg_engine_swap(SgEngineRun *run, SgUpdate *u) {
     sg_diags_free(&old->diags);
     sg_arena_free(&old->diag_arena);
     sg_arena_free(&old->tree_arena);
-    sg_buf_free(&old->sig_blob);
-    sg_buf_free(&old->diag_blob);
+    sg_buf_free(&old->st->sig_blob);
     if (old->facts) free(old->facts->items);
     free(old->facts);
     old->facts = NULL;

@@ -369,8 +369,8 @@ static SgType *value_type(Ck *c, SgValue *v, SgExpr *at) {
 static SgValue *module_member(Ck *c, SgValue *mod, SgName name, SgSpan at) {
     SgModule *t = mod->target;
     SgValue *v = sg_map_get(&t->values, name);
+    if (mod->import) sg_use_record(c->m, mod->import, SG_NS_VALUE, name);
     if (v && (v->import || v->kind == V_MODULE || v->kind == V_ERROR)) v = NULL;
-    if ((!v || !v->pub) && mod->import) mod->import->probed = true;
     if (!v) {
         diag(c, at, "E105", "module `%s` has no item `%.*s`", t->name, (int)name.len, name.s);
         return NULL;
@@ -551,9 +551,9 @@ static SgType *check_struct_lit(Ck *c, SgExpr *e) {
             diag(c, e->u.lit.name_span, "E104", "unknown type `%.*s.%.*s`", (int)qual.len, qual.s, (int)name.len, name.s);
             silent = true;
         } else {
+            if (mod->import) sg_use_record(c->m, mod->import, SG_NS_TYPE, name);
             te = sg_map_get(&mod->target->types, name);
             if (te && te->import) te = NULL;
-            if ((!te || !te->pub) && mod->import) mod->import->probed = true;
             if (!te) {
                 diag(c, e->u.lit.name_span, "E105", "module `%s` has no type `%.*s`", mod->target->name, (int)name.len, name.s);
                 silent = true;

@@ -35,16 +35,45 @@ typedef struct SgFacts {
 
 void sg_fact_add(SgModule *m, SgFact f);
 
+/* A name looked up in an import (LANGUAGE.md section 7: the usage record).
+ * `name` points into the module's source. */
+typedef enum SgNs { SG_NS_VALUE, SG_NS_TYPE } SgNs;
+
+typedef struct SgUse {
+    uint32_t import;        /* index into the module's imports */
+    uint8_t ns;             /* SgNs */
+    SgName name;
+} SgUse;
+
+typedef struct SgUses {
+    SgUse *items;           /* malloc'd; duplicates allowed */
+    uint32_t len, cap;
+} SgUses;
+
+/* Records that m's check looked `name` up in import `imp` of m, in one
+ * namespace. Called by resolution and body checking, on the thread that
+ * checks m: it writes only to m. */
+void sg_use_record(SgModule *m, const SgImport *imp, SgNs ns, SgName name);
+
+/* What the engine keeps of a module between and across runs (hashes, file
+ * identity, cached results): defined in cache/engine.h, opaque here. */
+typedef struct SgModuleState SgModuleState;
+
+/* The checker's view of a module. Everything here is written by the
+ * checker (lexer, parser, resolution, body check) or set once by whoever
+ * creates the module; the engine's incremental state is behind `st`. */
 struct SgModule {
+    /* identity: the workspace file list owns these strings */
     char *name;             /* "geo.point"; "std.list" for the standard library */
     SgName mname;
     char *path;             /* path to open */
     char *rel;              /* path relative to the workspace root, '/'-separated */
     bool is_std;
+    uint32_t index;         /* position in SgProgram.mods */
+
     char *src;              /* source bytes (NUL-terminated), malloc-owned */
     uint32_t len;
     bool read_failed;
-    uint32_t index;
 
     SgArena sig_arena;
     SgArena tree_arena;
@@ -59,6 +88,7 @@ struct SgModule {
     SgImport *imports;
     uint32_t nimports;
     bool resolved;
+    SgUses uses;            /* names looked up in imports, by resolution and the body check */
 
     /* import graph */
     uint32_t scc;           /* strongly connected component id */
@@ -66,23 +96,8 @@ struct SgModule {
     char **import_paths;    /* from the tree, or from the file index when not parsed */
     uint32_t nimport_paths;
 
-    /* incremental state (cache/engine.c) */
-    uint8_t source_hash[16], export_hash[16], check_key[16];
-    uint8_t names_hash[16];     /* private item names (see SgProbe in cache/sig.h) */
-    bool reused;            /* diagnostics and export hash came from the cache */
-    bool checked;           /* bodies checked in this run */
-    bool sig_bad;           /* the cached signature could not be decoded */
-    bool uncacheable;       /* e.g. unreadable: never store its result */
-    bool stat_ok, read_this_run;
-    bool want_parse;        /* read and changed: parsed ahead of the key phase, in parallel */
-    bool overlay;           /* source from an editor buffer: never recorded in the file index */
-    bool sig_changed;       /* swapped in with a new signature: its dependents are stale */
-    int64_t size, mtime_ns, ctime_ns, ino, indexed_at_ns;
-    char *abs_path;         /* the file index key */
-    const char *dup_rel;    /* another file forms the same module (E107 on both) */
-    struct SgFileRow *row;  /* the file index entry, if any */
-    SgBuf sig_blob, diag_blob;  /* results to store */
-    SgFacts *facts;         /* for an editor's open module, else NULL */
+    SgFacts *facts;         /* requested by an editor for its open module, else NULL */
+    SgModuleState *st;      /* the engine's (cache/engine.h) */
 };
 
 typedef struct SgProgram {

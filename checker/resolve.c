@@ -13,6 +13,15 @@ static SgType *const builtin_types[] = {&sg_ty_int, &sg_ty_float, &sg_ty_bool, &
 
 SgModule *sg_program_find(SgProgram *p, SgName name) { return sg_map_get(&p->by_name, name); }
 
+void sg_use_record(SgModule *m, const SgImport *imp, SgNs ns, SgName name) {
+    SgUses *u = &m->uses;
+    if (u->len == u->cap) {
+        u->cap = u->cap ? u->cap * 2 : 16;
+        u->items = sg_xrealloc(u->items, sizeof *u->items * u->cap);
+    }
+    u->items[u->len++] = (SgUse){.import = (uint32_t)(imp - m->imports), .ns = (uint8_t)ns, .name = name};
+}
+
 void sg_fact_add(SgModule *m, SgFact f) {
     SgFacts *fs = m->facts;
     if (!fs) return;
@@ -149,9 +158,11 @@ SgType *sg_resolve_type(SgResolveCtx *r, SgTypeExpr *te) {
                     (int)te->qual.len, te->qual.s, (int)te->name.len, te->name.s);
             return &sg_ty_error;
         }
-        if (v->import) v->import->used = true;
+        if (v->import) {
+            v->import->used = true;
+            sg_use_record(r->m, v->import, SG_NS_TYPE, te->name);
+        }
         SgTypeEntry *e = sg_map_get(&v->target->types, te->name);
-        if ((!e || e->import || !e->pub) && v->import) v->import->probed = true;
         if (!e || e->import) {
             sg_diag(r->diags, te->name_span.start, te->name_span.end, "E105",
                     "module `%s` has no type `%.*s`", v->target->name, (int)te->name.len, te->name.s);
@@ -343,6 +354,9 @@ static void bind_import(SgProgram *p, SgModule *m, SgImport *imp) {
             continue;
         }
         SgModule *t = imp->target;
+        /* a selective import binds the name in whichever namespaces it is */
+        sg_use_record(m, imp, SG_NS_VALUE, n->name);
+        sg_use_record(m, imp, SG_NS_TYPE, n->name);
         SgValue *tv = sg_map_get(&t->values, n->name);
         SgTypeEntry *tt = sg_map_get(&t->types, n->name);
         /* import bindings of the target are not its items */
@@ -350,7 +364,6 @@ static void bind_import(SgProgram *p, SgModule *m, SgImport *imp) {
         if (tt && tt->import) tt = NULL;
         bool vpub = tv && tv->pub, tpub = tt && tt->pub;
         if (!vpub && !tpub) {
-            imp->probed = true;
             if (tv || tt)
                 sg_diag(&m->diags, n->span.start, n->span.end, "E106", "`%.*s` is private to module `%s`",
                         (int)n->name.len, n->name.s, t->name);

@@ -132,7 +132,6 @@ struct SgImport {
     uint8_t status;
     bool used;
     bool has_error;         /* E10x given at this import: no W001 */
-    bool probed;            /* a name was looked up that has no public item there (E105/E106) */
 };
 
 /* ---- type construction and queries ---- */

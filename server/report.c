@@ -195,7 +195,7 @@ static void module_lists(const SgEngineRun *run, cJSON *mods) {
     /* prog.mods is sorted by name */
     for (uint32_t i = 0; i < run->prog.n; i++) {
         SgModule *m = run->prog.mods[i];
-        if (!m->is_std) cJSON_AddItemToArray(m->reused ? reused : checked, cJSON_CreateString(m->name));
+        if (!m->is_std) cJSON_AddItemToArray(m->st->reused ? reused : checked, cJSON_CreateString(m->name));
     }
 }
 

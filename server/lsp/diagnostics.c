@@ -37,8 +37,8 @@ static LspFileDiags *run_files(SgEngineRun *run, uint32_t *n) {
     uint32_t k = 0;
     for (uint32_t i = 0; i < run->prog.n; i++) {
         SgModule *m = run->prog.mods[i];
-        if (m->is_std || !m->abs_path) continue;
-        fs[k++] = (LspFileDiags){sg_xstrdup(m->abs_path), m->path, &m->diags};
+        if (m->is_std || !m->st->abs_path) continue;
+        fs[k++] = (LspFileDiags){sg_xstrdup(m->st->abs_path), m->path, &m->diags};
     }
     for (uint32_t i = 0; i < run->nstrays; i++) {
         SgBuf b = {0};

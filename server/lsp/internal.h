@@ -44,7 +44,6 @@ typedef struct LspDoc {
 
 /* The scheduler's (scheduler.c). */
 typedef struct LspCheckJob LspCheckJob;
-typedef struct LspPendingResult LspPendingResult;
 typedef struct LspEarlyResult LspEarlyResult;
 
 typedef struct Lsp {
@@ -67,7 +66,7 @@ typedef struct Lsp {
      * modules. */
     bool full_needed, full_running, fast_running;
     LspCheckJob *full_done;     /* a whole run that finished while a fast job read `last` */
-    LspPendingResult *to_store; /* the fast path's results, not yet in the on-disk cache */
+    SgStoredResult *to_store;   /* the fast path's results, not yet in the on-disk cache */
     uint32_t nto_store;
     uv_timer_t store_timer;
     bool store_running;

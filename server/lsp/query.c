@@ -40,14 +40,14 @@ SgFact *lsp_fact_at(SgModule *m, size_t off) {
 }
 
 cJSON *lsp_location(SgModule *target, SgSpan span) {
-    if (!target || !target->abs_path) return NULL;
+    if (!target || !target->st->abs_path) return NULL;
     size_t len;
     char *text = target->src ? memcpy(sg_xmalloc(target->len + 1), target->src, target->len + 1)
-                             : lsp_module_text(target->abs_path, target->path, &len);
+                             : lsp_module_text(target->st->abs_path, target->path, &len);
     if (target->src) len = target->len;
-    LspDoc *d = lsp_doc_at_path(target->abs_path);
+    LspDoc *d = lsp_doc_at_path(target->st->abs_path);
     cJSON *loc = cJSON_CreateObject();
-    char *uri = lsp_path_to_uri(target->abs_path);
+    char *uri = lsp_path_to_uri(target->st->abs_path);
     cJSON_AddStringToObject(loc, "uri", d ? d->uri : uri);
     free(uri);
     cJSON_AddItemToObject(loc, "range", lsp_span_range(text, len, span));

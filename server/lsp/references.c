@@ -14,11 +14,11 @@ void lsp_on_references(const cJSON *id, const cJSON *params) {
     SgFact *f = m && lsp_request_offset(params, m, &off) ? lsp_fact_at(m, off) : NULL;
     cJSON *arr = cJSON_CreateArray();
     SgEngineRun *own = NULL;
-    if (f && f->target && f->kind != FACT_LOCAL && f->target->abs_path && !srv->sink) own = lsp_facts_run();
-    if (f && f->target && f->target->abs_path) {
+    if (f && f->target && f->kind != FACT_LOCAL && f->target->st->abs_path && !srv->sink) own = lsp_facts_run();
+    if (f && f->target && f->target->st->abs_path) {
         bool decl = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(params, "context"),
                                                                    "includeDeclaration"));
-        char *tpath = sg_xstrdup(f->target->abs_path);
+        char *tpath = sg_xstrdup(f->target->st->abs_path);
         SgSpan ts = f->target_span;
         SgEngineRun *run = own ? own : srv->last;
         /* every module's facts that name the same definition (by path: the
@@ -28,10 +28,10 @@ void lsp_on_references(const cJSON *id, const cJSON *params) {
             if (!om->facts) continue;
             for (uint32_t k = 0; k < om->facts->len; k++) {
                 SgFact *x = &om->facts->items[k];
-                if (!x->target || !x->target->abs_path || strcmp(x->target->abs_path, tpath) != 0 ||
+                if (!x->target || !x->target->st->abs_path || strcmp(x->target->st->abs_path, tpath) != 0 ||
                     x->target_span.start != ts.start || x->target_span.end != ts.end)
                     continue;
-                bool is_decl = om->abs_path && strcmp(om->abs_path, tpath) == 0 && x->span.start == ts.start;
+                bool is_decl = om->st->abs_path && strcmp(om->st->abs_path, tpath) == 0 && x->span.start == ts.start;
                 if (is_decl && !decl) continue;
                 bool dup = false;
                 for (uint32_t j = 0; j < k && !dup; j++)
@@ -86,7 +86,7 @@ void lsp_on_rename(const cJSON *id, const cJSON *params) {
     }
     /* A local stays in its module; an item may be used anywhere, so every
      * workspace module is checked with facts (on this thread, once). */
-    char *target_path = f->target->abs_path ? sg_xstrdup(f->target->abs_path) : NULL;
+    char *target_path = f->target->st->abs_path ? sg_xstrdup(f->target->st->abs_path) : NULL;
     SgSpan ts = f->target_span;
     bool local = f->kind == FACT_LOCAL;
     SgEngineRun *run = srv->last, *own = NULL;
@@ -112,7 +112,7 @@ void lsp_on_rename(const cJSON *id, const cJSON *params) {
         cJSON *edits = NULL;
         for (uint32_t k = 0; k < om->facts->len; k++) {
             SgFact *x = &om->facts->items[k];
-            if (!x->target || !x->target->abs_path || !target_path || strcmp(x->target->abs_path, target_path) != 0 ||
+            if (!x->target || !x->target->st->abs_path || !target_path || strcmp(x->target->st->abs_path, target_path) != 0 ||
                 x->target_span.start != ts.start || x->target_span.end != ts.end)
                 continue;
             SgSpan s = x->span;
@@ -130,8 +130,8 @@ void lsp_on_rename(const cJSON *id, const cJSON *params) {
             }
             if (dup) continue;
             if (!edits) {
-                LspDoc *d = lsp_doc_at_path(om->abs_path);
-                char *u = lsp_path_to_uri(om->abs_path);
+                LspDoc *d = lsp_doc_at_path(om->st->abs_path);
+                char *u = lsp_path_to_uri(om->st->abs_path);
                 edits = cJSON_AddArrayToObject(changes, d ? d->uri : u);
                 free(u);
             }

@@ -63,13 +63,6 @@
 /* Results kept in the on-disk cache beyond those in use (the CLI's default). */
 #define CACHE_KEEP 100000
 
-/* A result of the fast path waiting to be written to the on-disk cache:
- * copies, as the module may be replaced before they are written. */
-struct LspPendingResult {
-    SgHash key, export_hash;
-    SgBuf sig, diags;
-};
-
 /* Diagnostics of an open module, checked by a whole run still in progress:
  * published before the run ends (dependents of a changed signature). */
 struct LspEarlyResult {
@@ -101,7 +94,7 @@ struct LspCheckJob {
 typedef struct StoreJob {
     uv_work_t req;
     char *cache_dir;
-    LspPendingResult *items;
+    SgStoredResult *items;
     uint32_t n;
 } StoreJob;
 
@@ -114,7 +107,7 @@ static SgEngineOptions engine_options(const SgOverlay *overlays, uint32_t n) {
     unsigned jobs = uv_available_parallelism();
     return (SgEngineOptions){.root = srv->root, .std_dir = srv->std_dir, .jobs = jobs ? (int)jobs : 1,
                              .cache_dir = srv->cache_dir, .cache_keep = CACHE_KEEP, .overlays = overlays,
-                             .noverlays = n, .overlay_facts = true};
+                             .noverlays = n, .overlay_facts = true, .fp_tables = true};
 }
 
 static void check_work(uv_work_t *req) {
@@ -172,10 +165,10 @@ static void early_checked(SgModule *const *mods, uint32_t n, void *ctx) {
     bool any = false;
     for (uint32_t i = 0; i < n; i++) {
         const SgModule *m = mods[i];
-        if (!m->overlay || !m->abs_path || m->dup_rel) continue;
+        if (!m->st->overlay || !m->st->abs_path || m->st->dup_rel) continue;
         LspEarlyResult *e = sg_xcalloc(1, sizeof *e);
         e->gen = j->gen;
-        e->path = sg_xstrdup(m->abs_path);
+        e->path = sg_xstrdup(m->st->abs_path);
         sg_arena_init(&e->arena);
         e->diags.arena = &e->arena;
         e->diags.items = sg_xcalloc(m->diags.len + 1, sizeof *e->diags.items);
@@ -230,21 +223,11 @@ static void early_publish(uv_async_t *h) {
 /* ---- writing the fast path's results behind ---- */
 static void store_work(uv_work_t *req) {
     StoreJob *j = req->data;
-    SgStore *st = sg_store_open(j->cache_dir);
-    if (!st) return;
-    if (sg_store_begin(st)) {
-        for (uint32_t i = 0; i < j->n; i++)
-            sg_store_put_result(st, &j->items[i].key, &j->items[i].export_hash, &j->items[i].sig, &j->items[i].diags);
-        sg_store_commit(st);
-    }
-    sg_store_close(st);
+    sg_engine_store_results(j->cache_dir, j->items, j->n);
 }
 
 static void free_store_job(StoreJob *j) {
-    for (uint32_t i = 0; i < j->n; i++) {
-        sg_buf_free(&j->items[i].sig);
-        sg_buf_free(&j->items[i].diags);
-    }
+    for (uint32_t i = 0; i < j->n; i++) sg_stored_result_free(&j->items[i]);
     free(j->items);
     free(j->cache_dir);
     free(j);
@@ -282,14 +265,10 @@ static void store_fired(uv_timer_t *t) {
 }
 
 static void store_behind(const SgModule *m) {
-    if (!srv->cache_dir || m->uncacheable || !m->sig_blob.len || !m->diag_blob.len) return;
+    SgStoredResult r;
+    if (!srv->cache_dir || !sg_engine_result_copy(m, &r)) return;
     srv->to_store = sg_xrealloc(srv->to_store, sizeof *srv->to_store * (srv->nto_store + 1));
-    LspPendingResult *r = &srv->to_store[srv->nto_store++];
-    memset(r, 0, sizeof *r);
-    memcpy(r->key.b, m->check_key, 16);
-    memcpy(r->export_hash.b, m->export_hash, 16);
-    sg_buf_put(&r->sig, m->sig_blob.data, m->sig_blob.len);
-    sg_buf_put(&r->diags, m->diag_blob.data, m->diag_blob.len);
+    srv->to_store[srv->nto_store++] = r;
     /* written once the edits pause (not to compete with the next edit's check) */
     if (srv->nto_store >= STORE_BATCH) store_fired(&srv->store_timer);
     else uv_timer_start(&srv->store_timer, store_fired, STORE_DELAY_MS, 0);
@@ -395,7 +374,7 @@ static void fast_done(uv_work_t *req, int status) {
             nchecked++;
             if (u->kind == SG_UPDATE_SIG) lsp_log("%s: its signature changed; checking its dependents", m->name);
             if (!sg_engine_swap(srv->last, u)) srv->full_needed = true;
-            if (!srv->client_pull) lsp_publish(m->abs_path, m->path, &m->diags);
+            if (!srv->client_pull) lsp_publish(m->st->abs_path, m->path, &m->diags);
             store_behind(m);
             edit_ms = (double)(uv_hrtime() - d->changed_ns) / 1e6;
             break;

@@ -268,8 +268,8 @@ def db_query(path, sql, params=()):
 
 def key_of(ws, rel, db=None):
     path = os.path.join(os.path.realpath(ws), rel)
-    rows = db_query(db or db_of(ws), "SELECT check_key FROM files WHERE path = ?", (path,))
-    check(len(rows) == 1 and rows[0][0] is not None, "no files row with a check key for %s (rows: %r)" % (path, rows))
+    rows = db_query(db or db_of(ws), "SELECT result_id FROM files WHERE path = ?", (path,))
+    check(len(rows) == 1 and rows[0][0] is not None, "no files row with a result id for %s (rows: %r)" % (path, rows))
     return rows[0][0]
 
 
@@ -414,7 +414,7 @@ def test_diagnostics_blob_checksum(tmp):
     v = verify(ws)
     eq(v.rc, 0, "cache verify on a clean cache %s" % v.brief())
     key = key_of(ws, "app.sg")
-    flip_byte(db_of(ws), "results", "diagnostics", "check_key", key)
+    flip_byte(db_of(ws), "results", "result", "id", key)
     v = verify(ws)
     eq(v.rc, 1, "cache verify with a damaged results.diagnostics blob %s" % v.brief())
     r = check_json(ws)
@@ -422,7 +422,7 @@ def test_diagnostics_blob_checksum(tmp):
     eq(r.triples(), BASE_DIAGS, "diagnostics with a damaged results.diagnostics blob")
     check(r.checked in ([], ["app"]), "modules.checked with a damaged results.diagnostics: %r" % r.checked)
     # now the copy in the file index too: app must be checked again
-    flip_byte(db_of(ws), "files", "diagnostics", "path", app_path(ws))
+    flip_byte(db_of(ws), "files", "result", "path", app_path(ws))
     r = check_json(ws)
     same_as_nocache(ws, r, max_err=1, what="damaged results.diagnostics and files.diagnostics")
     eq(r.triples(), BASE_DIAGS, "diagnostics with both diagnostics copies damaged")
@@ -435,13 +435,13 @@ def test_damaged_file_index_copy(tmp):
     # `cache verify` must see the damage (it checks every blob it stores)
     ws = small_ws(tmp)
     cold_then_warm(ws)
-    flip_byte(db_of(ws), "files", "diagnostics", "path", app_path(ws))
+    flip_byte(db_of(ws), "files", "result", "path", app_path(ws))
     r = check_json(ws)
     same_as_nocache(ws, r, max_err=1, what="damaged files.diagnostics")
     check(r.checked in ([], ["app"]), "modules.checked with a damaged files.diagnostics: %r" % r.checked)
     ws2 = small_ws(tmp, "ws2")
     cold_then_warm(ws2)
-    flip_byte(db_of(ws2), "files", "diagnostics", "path", app_path(ws2))
+    flip_byte(db_of(ws2), "files", "result", "path", app_path(ws2))
     v = verify(ws2)
     eq(v.rc, 1, "cache verify with a damaged files.diagnostics blob %s" % v.brief())
     ws3 = small_ws(tmp, "ws3")
@@ -457,8 +457,8 @@ def test_damaged_row_is_repaired(tmp):
     # replaces it: the cache does not stay damaged (verify clean, next run warm)
     ws = small_ws(tmp)
     cold_then_warm(ws)
-    flip_byte(db_of(ws), "results", "diagnostics", "check_key", key_of(ws, "app.sg"))
-    flip_byte(db_of(ws), "files", "diagnostics", "path", app_path(ws))
+    flip_byte(db_of(ws), "results", "result", "id", key_of(ws, "app.sg"))
+    flip_byte(db_of(ws), "files", "result", "path", app_path(ws))
     r = check_json(ws)
     same_as_nocache(ws, r, max_err=1, what="damaged row, first run")
     eq(r.checked, ["app"], "first run after a damaged row: modules.checked")
@@ -477,8 +477,8 @@ def test_signature_blob_bit_flip(tmp):
         v = verify(ws)
         eq(v.rc, 0, "cache verify on a clean cache %s" % v.brief())
         key = key_of(ws, victim)
-        rows = db_query(db_of(ws), "SELECT length(signature) FROM results WHERE check_key = ?", (key,))
-        flip_byte(db_of(ws), "results", "signature", "check_key", key, where=rows[0][0] // 2, bit=3)
+        rows = db_query(db_of(ws), "SELECT length(signature) FROM results WHERE id = ?", (key,))
+        flip_byte(db_of(ws), "results", "signature", "id", key, where=rows[0][0] // 2, bit=3)
         v = verify(ws)
         eq(v.rc, 1, "cache verify with a flipped bit in %s's signature %s" % (victim, v.brief()))
         # app's body changes: app is checked against the (damaged) cached tables of util and geo
@@ -503,15 +503,19 @@ def test_other_damaged_rows(tmp):
                                  " WHERE path LIKE '%/app.sg'"),
         ("imports NULL", "UPDATE files SET imports = NULL WHERE path LIKE '%/app.sg'"),
         ("source_hash short", "UPDATE files SET source_hash = x'0011' WHERE path LIKE '%/util.sg'"),
-        ("check_key text", "UPDATE files SET check_key = 'abc' WHERE path LIKE '%/util.sg'"),
+        ("fast_key text", "UPDATE files SET fast_key = 'abc' WHERE path LIKE '%/util.sg'"),
+        ("result_id swapped", "UPDATE files SET result_id = randomblob(16) WHERE path LIKE '%/util.sg'"),
         ("signature NULL", "UPDATE results SET signature = NULL"),
         ("signature empty", "UPDATE results SET signature = x''"),
-        ("diagnostics text", "UPDATE results SET diagnostics = 'hello'"),
-        ("diagnostics empty", "UPDATE results SET diagnostics = x''; UPDATE files SET diagnostics = NULL"),
-        ("file diagnostics empty", "UPDATE files SET diagnostics = x''"),
+        ("result text", "UPDATE results SET result = 'hello'"),
+        ("result empty", "UPDATE results SET result = x''; UPDATE files SET result = NULL"),
+        ("file result empty", "UPDATE files SET result = x''"),
+        ("results of another module", "UPDATE results SET result = (SELECT result FROM files WHERE path LIKE '%/geo.sg')"),
+        ("file result of another module",
+         "UPDATE files SET result = (SELECT result FROM files f WHERE f.path LIKE '%/geo.sg') WHERE path LIKE '%/app.sg'"),
         ("imports empty", "UPDATE files SET imports = x''"),
-        ("export_hash short", "UPDATE results SET export_hash = x'00'"),
-        ("export_hash swapped", "UPDATE results SET export_hash = randomblob(16)"),
+        ("source_key short", "UPDATE results SET source_key = x'00'"),
+        ("source_key swapped", "UPDATE results SET source_key = randomblob(16)"),
         ("meta run garbage", "UPDATE meta SET value = 'zz' WHERE key = 'run'"),
         ("files table dropped", "DROP TABLE files"),
         ("results table dropped", "DROP TABLE results"),
@@ -942,7 +946,8 @@ def test_signature_edit_reaches_unchanged_importer(tmp):
                "pub fn norm1(p: geo.Point, k: Float) -> Float")
     r = check_json(ws)
     ref = same_as_nocache(ws, r, what="after util.norm1 gained a parameter")
-    eq(r.checked, ["app", "report", "util"], "modules.checked after a signature edit in util")
+    # report uses only util.moved, whose fingerprint is unchanged (LANGUAGE.md section 7)
+    eq(r.checked, ["app", "util"], "modules.checked after a signature edit in util")
     new = [t for t in r.triples() if t[0] == "app.sg" and t not in BASE_DIAGS]
     check(new, "the unchanged importer app reports no new error after util.norm1 gained a parameter: %r"
           % r.triples())

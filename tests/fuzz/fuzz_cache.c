@@ -1,7 +1,9 @@
 /* fuzz_cache.c - libFuzzer target: the decoders of the on-disk cache's blobs.
  *
  * Everything the cache stores is read back through three decoders
- * (cache/sig.h): sg_diags_decode, sg_imports_decode and sg_sig_decode. They
+ * (cache/sig.h): results (sg_result_open and the section readers: its
+ * diagnostics, usage record and fingerprint table), sg_imports_decode and
+ * sg_sig_decode. They
  * must reject any damaged blob without crashing, leaking or reading out of
  * bounds. Input layout:
  *
@@ -18,9 +20,11 @@
  * another module can resolve, and an empty module ("fz.b") whose tables
  * cannot be made available (`need` returns false for it). The program is
  * built and freed for every input, so LeakSanitizer sees anything a decode
- * keeps. A signature that decodes is re-encoded (sg_sig_encode), hashed
- * (sg_sig_export_hash) and decoded again into a fresh program, where it must
- * decode; after two rounds the bytes must be a fixpoint.
+ * keeps. A signature that decodes is re-encoded (sg_sig_encode),
+ * fingerprinted (sg_fp_compute) and decoded again into a fresh program,
+ * where it must decode; after two rounds the bytes must be a fixpoint. A
+ * result that opens is checked against a few states of its imports and
+ * re-encoded from what it holds.
  *
  * Build (from the repository root) like the Makefile's fuzz-check rule, with
  * this file and every .c file of checker/ and cache/ (LIB_SRCS):
@@ -45,7 +49,7 @@
 #include "../../cache/sig.h"
 
 static const char MAGIC_SIG[4] = {'S', 'G', 'S', 2};
-static const char MAGIC_DIAG[4] = {'S', 'G', 'D', 2};
+static const char MAGIC_RESULT[4] = {'S', 'G', 'R', 1};
 static const char MAGIC_IMP[4] = {'S', 'G', 'I', 1};
 
 /* ---- writing blobs (the format of cache/sig.c) ---- */
@@ -114,33 +118,30 @@ static const char *const mod_names[] = {"fz.a", "fz.b", "fz.dep"};   /* sorted *
 enum { MOD_A, MOD_B, MOD_DEP, NMODS };
 
 static SgModule *new_module(const char *name) {
-    SgModule *m = sg_xcalloc(1, sizeof *m);
-    m->name = sg_xstrdup(name);
-    m->mname = sg_name_c(m->name);
-    m->path = m->name;
-    m->rel = m->name;
-    sg_arena_init(&m->sig_arena);
-    sg_arena_init(&m->tree_arena);
-    sg_arena_init(&m->diag_arena);
-    m->diags.arena = &m->diag_arena;
-    return m;
+    char *n = sg_xstrdup(name);
+    SgSourceFile f = {.path = n, .rel = n, .module = n};
+    return sg_module_new(&f, false, NULL);
 }
 
 static void free_module(SgModule *m) {
-    free(m->name);
+    char *name = m->name;
     sg_module_free(m);
+    free(name);
 }
 
 /* `need`: only modules whose tables are already there can be provided. */
-static bool need(SgProgram *p, SgModule *dep) {
-    (void)p;
+static bool need(void *ctx, SgModule *dep) {
+    (void)ctx;
     return dep->resolved;
 }
 
-static const SgHash zero_hash;
-static const SgHash *hash_of(SgModule *dep) {
-    (void)dep;
-    return &zero_hash;
+/* Another module's fingerprint table, computed from its tables on demand. */
+static const SgFpTable *table_of(void *ctx, SgModule *dep) {
+    if (!dep->st->have_fp) {
+        sg_fp_compute(dep, &dep->st->fp, table_of, ctx);
+        dep->st->have_fp = true;
+    }
+    return &dep->st->fp;
 }
 
 static SgBuf dep_blob;
@@ -155,7 +156,7 @@ static void program_init(SgProgram *p) {
         p->mods[p->n++] = m;
         sg_map_put(&p->by_name, m->mname, m);
     }
-    if (!sg_sig_decode(p, p->mods[MOD_DEP], (const uint8_t *)dep_blob.data, dep_blob.len, need)) {
+    if (!sg_sig_decode(p, p->mods[MOD_DEP], (const uint8_t *)dep_blob.data, dep_blob.len, need, NULL)) {
         fprintf(stderr, "fuzz_cache: the fixed signature of fz.dep does not decode\n");
         abort();
     }
@@ -182,40 +183,62 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     return 0;
 }
 
-static void fuzz_diags(const uint8_t *blob, size_t len) {
-    SgArena a;
-    sg_arena_init(&a);
-    SgDiags d = {.arena = &a};
+static void fuzz_result(const uint8_t *blob, size_t len) {
+    SgResultView v;
+    if (!sg_result_open(blob, len, &v)) return;
+    SgProgram p;
+    program_init(&p);
+    SgModule *m = p.mods[MOD_A];
     /* a diagnostic already there must survive a failed decode */
-    sg_diag(&d, 0, 1, "E201", "kept");
-    d.items[0].line = d.items[0].col = d.items[0].end_line = d.items[0].end_col = 1;
-    bool ok = sg_diags_decode(blob, len, &d);
-    if (!ok && d.len != 1) {
-        fprintf(stderr, "fuzz_cache: a failed diagnostics decode left %u items (expected 1)\n", d.len);
+    sg_diag(&m->diags, 0, 1, "E201", "kept");
+    m->diags.items[0].line = m->diags.items[0].col = m->diags.items[0].end_line = m->diags.items[0].end_col = 1;
+    bool diags_ok = sg_result_diags(&v, &m->diags);
+    if (!diags_ok && m->diags.len != 1) {
+        fprintf(stderr, "fuzz_cache: a failed diagnostics decode left %u items (expected 1)\n", m->diags.len);
         abort();
     }
-    if (ok) {
-        /* round trip: what decodes re-encodes to bytes that decode the same */
-        SgDiags only = {.arena = &a};
-        for (uint32_t i = 1; i < d.len; i++) {
-            SgDiag *g = &d.items[i];
+    SgFpTable own = {0};
+    bool fps_ok = sg_result_fp_table(&v, &m->sig_arena, &own);
+    (void)sg_result_id(&v);
+    /* the usage record against 0 to 3 imports of fz.dep, as resolved, with
+     * the shortcut's hash or without, and as missing */
+    const SgFpTable *dep = table_of(NULL, p.mods[MOD_DEP]);
+    SgHash h = sg_fp_export_hash(dep), other = {{1}};
+    const SgHash *hashes[3] = {&h, &other, &h};
+    const SgFpTable *tables[3] = {dep, dep, dep};
+    uint8_t ok_st[3] = {IMP_OK, IMP_OK, IMP_OK}, missing[3] = {IMP_MISSING, IMP_OK, IMP_CYCLE};
+    for (uint32_t n = 0; n <= 3; n++) {
+        (void)sg_result_usage_holds(&v, n, ok_st, hashes, tables);
+        (void)sg_result_usage_holds(&v, n, ok_st, hashes, NULL);
+        (void)sg_result_usage_holds(&v, n, missing, hashes, tables);
+    }
+    if (diags_ok && fps_ok) {
+        /* round trip: what decodes re-encodes to a result that opens with
+         * the same diagnostics and table (this module has no imports) */
+        SgDiags only = {.arena = &m->diag_arena};
+        for (uint32_t i = 1; i < m->diags.len; i++) {
+            SgDiag *g = &m->diags.items[i];
             sg_diag(&only, g->start, g->end, g->code, "%s", g->message);
-            SgDiag *h = &only.items[only.len - 1];
-            h->line = g->line, h->col = g->col, h->end_line = g->end_line, h->end_col = g->end_col;
+            SgDiag *x = &only.items[only.len - 1];
+            x->line = g->line, x->col = g->col, x->end_line = g->end_line, x->end_col = g->end_col;
         }
+        SgResultIn in = {.source_key = v.source_key, .export_hash = v.export_hash, .diags = &only, .m = m, .own = &own};
         SgBuf b = {0};
-        sg_diags_encode(&only, &b);
-        SgDiags again = {.arena = &a};
-        if (!sg_diags_decode((const uint8_t *)b.data, b.len, &again) || again.len != only.len) {
-            fprintf(stderr, "fuzz_cache: re-encoded diagnostics do not decode\n");
+        SgHash id;
+        sg_result_encode(&in, &b, &id);
+        SgResultView w;
+        SgFpTable again;
+        SgDiags d2 = {.arena = &m->diag_arena};
+        if (!sg_result_open((const uint8_t *)b.data, b.len, &w) || !sg_result_diags(&w, &d2) ||
+            d2.len != only.len || !sg_result_fp_table(&w, &m->sig_arena, &again) || again.n != own.n) {
+            fprintf(stderr, "fuzz_cache: a re-encoded result does not decode the same\n");
             abort();
         }
-        sg_buf_free(&b);
-        sg_diags_free(&again);
+        sg_diags_free(&d2);
         sg_diags_free(&only);
+        sg_buf_free(&b);
     }
-    sg_diags_free(&d);
-    sg_arena_free(&a);
+    program_free(&p);
 }
 
 static void fuzz_imports(const uint8_t *blob, size_t len) {
@@ -243,7 +266,7 @@ static void fuzz_sig(const uint8_t *blob, size_t len) {
     SgProgram p;
     program_init(&p);
     SgModule *m = p.mods[MOD_A];
-    bool ok = sg_sig_decode(&p, m, blob, len, need);
+    bool ok = sg_sig_decode(&p, m, blob, len, need, NULL);
     if (!ok && (m->values.len || m->types.len || m->resolved)) {
         fprintf(stderr, "fuzz_cache: a failed signature decode left tables behind\n");
         abort();
@@ -256,12 +279,13 @@ static void fuzz_sig(const uint8_t *blob, size_t len) {
          * leaves out (the engine never re-encodes a decoded signature). */
         SgBuf enc[3] = {{0}};
         sg_sig_encode(m, &enc[0]);
-        (void)sg_sig_export_hash(m, hash_of);
+        SgFpTable fps;
+        sg_fp_compute(m, &fps, table_of, NULL);
         for (int round = 1; round < 3; round++) {
             SgProgram q;
             program_init(&q);
             SgModule *m2 = q.mods[MOD_A];
-            if (!sg_sig_decode(&q, m2, (const uint8_t *)enc[round - 1].data, enc[round - 1].len, need)) {
+            if (!sg_sig_decode(&q, m2, (const uint8_t *)enc[round - 1].data, enc[round - 1].len, need, NULL)) {
                 fprintf(stderr, "fuzz_cache: a re-encoded signature (round %d, %zu bytes) does not decode\n", round,
                         enc[round - 1].len);
                 dump("input", blob, len);
@@ -269,7 +293,7 @@ static void fuzz_sig(const uint8_t *blob, size_t len) {
                 abort();
             }
             sg_sig_encode(m2, &enc[round]);
-            (void)sg_sig_export_hash(m2, hash_of);
+            sg_fp_compute(m2, &fps, table_of, NULL);
             program_free(&q);
         }
         if (enc[1].len != enc[2].len || memcmp(enc[1].data, enc[2].data, enc[1].len) != 0) {
@@ -293,17 +317,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!fix) {
         uint8_t *copy = malloc(n ? n : 1);
         if (n) memcpy(copy, in, n);
-        fuzz_diags(copy, n);
+        fuzz_result(copy, n);
         fuzz_imports(copy, n);
         fuzz_sig(copy, n);
         free(copy);
         return 0;
     }
     SgBuf b = {0};
-    frame(&b, MAGIC_DIAG, in, n);
+    frame(&b, MAGIC_RESULT, in, n);
     uint8_t *copy = malloc(b.len);
     memcpy(copy, b.data, b.len);
-    fuzz_diags(copy, b.len);
+    fuzz_result(copy, b.len);
     free(copy);
     frame(&b, MAGIC_IMP, in, n);
     copy = malloc(b.len);
