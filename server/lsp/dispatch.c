@@ -1,12 +1,14 @@
 /* dispatch.c - the server's front desk: the dispatch table (method ->
  * handler), the lifecycle (initialize, initialized, shutdown, exit, the
  * process's start and end), the capabilities we advertise, $/progress for
- * the start-up check, and $/cancelRequest. Malformed messages are answered
- * here with the JSON-RPC error the specification names.
+ * the start-up check, and $/cancelRequest. Malformed messages, and params
+ * of the wrong shape for their request, are answered here with the
+ * JSON-RPC error the specification names.
  *
  * Threads: the loop thread only. */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -99,6 +101,9 @@ static void on_initialize(const cJSON *id, const cJSON *params) {
     cJSON_AddBoolToObject(c, "hoverProvider", 1);
     cJSON_AddBoolToObject(c, "definitionProvider", 1);
     cJSON_AddBoolToObject(c, "referencesProvider", 1);
+    cJSON_AddBoolToObject(c, "documentHighlightProvider", 1);
+    cJSON_AddBoolToObject(c, "foldingRangeProvider", 1);
+    cJSON_AddBoolToObject(c, "selectionRangeProvider", 1);
     cJSON_AddBoolToObject(c, "inlayHintProvider", 1);
     cJSON *sh = cJSON_AddObjectToObject(c, "signatureHelpProvider");
     cJSON *shtrig = cJSON_AddArrayToObject(sh, "triggerCharacters");
@@ -161,27 +166,109 @@ static void on_initialized(void) {
 
 static void on_cancel(const cJSON *params) { lsp_cancel_pending(cJSON_GetObjectItemCaseSensitive(params, "id")); }
 
-/* ---- the dispatch table ---- */
+/* ---- the dispatch table ----
+ * Each request names the params it needs; params of the wrong shape are
+ * answered with -32602 and a message saying which field is wrong, so a
+ * handler only sees the shapes it asked for. */
+enum {
+    NEED_DOC = 1,           /* textDocument: {uri: string} */
+    NEED_POSITION = 2,      /* position: {line, character: non-negative integers} */
+    NEED_RANGE = 4,         /* range: {start, end: positions} */
+    NEED_POSITIONS = 8,     /* positions: [positions] */
+    NEED_QUERY = 16,        /* query: string */
+    NEED_NEW_NAME = 32,     /* newName: string */
+    NEED_DIAGNOSTICS = 64,  /* context: {diagnostics: [objects]} */
+    OPT_CONTEXT = 128,      /* context: an object if present */
+};
+
 typedef struct LspRequestHandler {
     const char *method;
     void (*fn)(const cJSON *id, const cJSON *params);
+    unsigned need;
 } LspRequestHandler;
 
+enum { AT_POS = NEED_DOC | NEED_POSITION };
+
 static const LspRequestHandler requests[] = {
-    {"textDocument/diagnostic", lsp_on_pull_diagnostics},
-    {"textDocument/documentSymbol", lsp_on_document_symbol},
-    {"textDocument/hover", lsp_on_hover},
-    {"textDocument/definition", lsp_on_definition},
-    {"textDocument/references", lsp_on_references},
-    {"textDocument/inlayHint", lsp_on_inlay_hints},
-    {"textDocument/completion", lsp_on_completion},
-    {"textDocument/signatureHelp", lsp_on_signature_help},
-    {"textDocument/prepareRename", lsp_on_prepare_rename},
-    {"textDocument/rename", lsp_on_rename},
-    {"textDocument/codeAction", lsp_on_code_action},
-    {"textDocument/semanticTokens/full", lsp_on_semantic_tokens},
-    {"workspace/symbol", lsp_on_workspace_symbol},
+    {"textDocument/diagnostic", lsp_on_pull_diagnostics, NEED_DOC},
+    {"textDocument/documentSymbol", lsp_on_document_symbol, NEED_DOC},
+    {"textDocument/hover", lsp_on_hover, AT_POS},
+    {"textDocument/definition", lsp_on_definition, AT_POS},
+    {"textDocument/references", lsp_on_references, AT_POS | OPT_CONTEXT},
+    {"textDocument/documentHighlight", lsp_on_document_highlight, AT_POS},
+    {"textDocument/inlayHint", lsp_on_inlay_hints, NEED_DOC | NEED_RANGE},
+    {"textDocument/completion", lsp_on_completion, AT_POS | OPT_CONTEXT},
+    {"textDocument/signatureHelp", lsp_on_signature_help, AT_POS | OPT_CONTEXT},
+    {"textDocument/prepareRename", lsp_on_prepare_rename, AT_POS},
+    {"textDocument/rename", lsp_on_rename, AT_POS | NEED_NEW_NAME},
+    {"textDocument/codeAction", lsp_on_code_action, NEED_DOC | NEED_RANGE | NEED_DIAGNOSTICS},
+    {"textDocument/semanticTokens/full", lsp_on_semantic_tokens, NEED_DOC},
+    {"textDocument/foldingRange", lsp_on_folding_range, NEED_DOC},
+    {"textDocument/selectionRange", lsp_on_selection_range, NEED_DOC | NEED_POSITIONS},
+    {"workspace/symbol", lsp_on_workspace_symbol, NEED_QUERY},
 };
+
+/* The first thing wrong with a position, or NULL. */
+static const char *bad_position(const cJSON *p) {
+    if (!cJSON_IsObject(p)) return "must be an object {line, character}";
+    static const char *const keys[] = {"line", "character"};
+    for (int i = 0; i < 2; i++) {
+        const cJSON *x = cJSON_GetObjectItemCaseSensitive(p, keys[i]);
+        if (!cJSON_IsNumber(x) || x->valuedouble < 0 || x->valuedouble != floor(x->valuedouble))
+            return i == 0 ? "line must be a non-negative integer" : "character must be a non-negative integer";
+    }
+    return NULL;
+}
+
+/* Why params do not have the shape `need` asks for (in buf), or NULL. */
+static const char *bad_params(const cJSON *params, unsigned need, char *buf, size_t n) {
+    const char *why;
+    if (!cJSON_IsObject(params)) return "params must be an object";
+    if (need & NEED_DOC) {
+        const cJSON *td = cJSON_GetObjectItemCaseSensitive(params, "textDocument");
+        if (!cJSON_IsObject(td)) return "textDocument must be an object {uri}";
+        if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(td, "uri"))) return "textDocument.uri must be a string";
+    }
+    if ((need & NEED_POSITION) && (why = bad_position(cJSON_GetObjectItemCaseSensitive(params, "position")))) {
+        snprintf(buf, n, "position: %s", why);
+        return buf;
+    }
+    if (need & NEED_RANGE) {
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(params, "range");
+        if (!cJSON_IsObject(r)) return "range must be an object {start, end}";
+        if ((why = bad_position(cJSON_GetObjectItemCaseSensitive(r, "start"))) ||
+            (why = bad_position(cJSON_GetObjectItemCaseSensitive(r, "end")))) {
+            snprintf(buf, n, "range: %s", why);
+            return buf;
+        }
+    }
+    if (need & NEED_POSITIONS) {
+        const cJSON *ps = cJSON_GetObjectItemCaseSensitive(params, "positions"), *p;
+        if (!cJSON_IsArray(ps)) return "positions must be an array of positions";
+        int i = 0;
+        cJSON_ArrayForEach(p, ps) {
+            if ((why = bad_position(p))) {
+                snprintf(buf, n, "positions[%d]: %s", i, why);
+                return buf;
+            }
+            i++;
+        }
+    }
+    if ((need & NEED_QUERY) && !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(params, "query")))
+        return "query must be a string";
+    if ((need & NEED_NEW_NAME) && !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(params, "newName")))
+        return "newName must be a string";
+    const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(params, "context");
+    if ((need & OPT_CONTEXT) && ctx && !cJSON_IsObject(ctx)) return "context must be an object";
+    if (need & NEED_DIAGNOSTICS) {
+        const cJSON *ds = cJSON_GetObjectItemCaseSensitive(ctx, "diagnostics"), *d;
+        if (!cJSON_IsObject(ctx) || !cJSON_IsArray(ds)) return "context must be an object {diagnostics: [...]}";
+        cJSON_ArrayForEach(d, ds) {
+            if (!cJSON_IsObject(d)) return "context.diagnostics must hold diagnostic objects";
+        }
+    }
+    return NULL;
+}
 
 static const struct {
     const char *method;
@@ -269,8 +356,15 @@ void lsp_dispatch(cJSON *msg) {
             lsp_send(lsp_response(id, NULL));
         } else {
             const LspRequestHandler *h = find_request(m);
-            if (h) h->fn(id, params);
-            else {
+            char buf[256];
+            const char *why = h ? bad_params(params, h->need, buf, sizeof buf) : NULL;
+            if (why) {
+                char msg[400];
+                snprintf(msg, sizeof msg, "%s: %s", m, why);
+                lsp_send(lsp_error(id, LSP_INVALID_PARAMS, msg));
+            } else if (h) {
+                h->fn(id, params);
+            } else {
                 char buf[256];
                 snprintf(buf, sizeof buf, "method not found: %.200s", m);
                 lsp_send(lsp_error(id, LSP_METHOD_NOT_FOUND, buf));

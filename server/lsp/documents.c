@@ -81,6 +81,21 @@ char *lsp_module_text(const char *abs, const char *disk_path, size_t *len) {
     return sg_xstrdup("");
 }
 
+char *lsp_document_text(const char *uri, size_t *len) {
+    LspDoc *d = lsp_doc_of_uri(uri);
+    if (d) {
+        *len = d->len;
+        return memcpy(sg_xmalloc(d->len + 1), d->text, d->len + 1);
+    }
+    char *path = lsp_uri_to_path(uri);
+    if (!path) return NULL;
+    char *text;
+    const char *err;
+    bool ok = sg_read_file(path, &text, len, &err);
+    free(path);
+    return ok ? text : NULL;
+}
+
 /* ---- file watching (when the client does not watch for us) ---- */
 static void dir_changed(void *ctx) {
     (void)ctx;

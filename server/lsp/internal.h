@@ -12,8 +12,10 @@
  *   diagnostics.c  publishing (push) and pull requests
  *   convert.c      positions, ranges, kinds, identifiers, params
  *   query.c        the open module of a URI, the fact at a position, locations
- *   hover.c, references.c, completion.c, signature.c, symbols.c,
- *   semantic.c, actions.c, inlay.c: one feature each
+ *   syntax.c       the document as it is now: parsed, walked, its comments
+ *   hover.c, references.c, highlight.c, completion.c, signature.c,
+ *   symbols.c, semantic.c, actions.c, inlay.c, folding.c, selection.c:
+ *   one feature each
  *
  * Threads: everything runs on the libuv loop thread, except the scheduler's
  * work functions (libuv's thread pool), which touch only their own job (see
@@ -25,6 +27,7 @@
 #include <uv.h>
 
 #include "../../cache/engine.h"
+#include "../../checker/ast.h"
 #include "../../protocol/jsonrpc.h"
 #include "../../protocol/position.h"
 #include "../dirwatch.h"
@@ -126,6 +129,8 @@ LspDoc *lsp_doc_of_uri(const char *uri);
 void lsp_doc_free(LspDoc *d);
 /* Text of a module as the user sees it: the open buffer, else the file. */
 char *lsp_module_text(const char *abs, const char *disk_path, size_t *len);
+/* The text of a document (its buffer, else its file; malloc'd), or NULL. */
+char *lsp_document_text(const char *uri, size_t *len);
 void lsp_watch_workspace(void);
 void lsp_on_did_open(const cJSON *params);
 void lsp_on_did_change(const cJSON *params);
@@ -184,8 +189,7 @@ bool lsp_valid_identifier(const char *s);
 /* SymbolKind values of LSP 3.17 */
 enum { LSP_SK_MODULE = 2, LSP_SK_FIELD = 8, LSP_SK_ENUM = 10, LSP_SK_FUNCTION = 12, LSP_SK_CONSTANT = 14,
        LSP_SK_STRUCT = 23, LSP_SK_ENUM_MEMBER = 22, LSP_SK_TYPE_PARAMETER = 26 };
-struct SgItem;
-int lsp_item_symbol_kind(const struct SgItem *it);
+int lsp_item_symbol_kind(const SgItem *it);
 
 /* ---- query.c ---- */
 /* The module of an open document in `last`, with its facts; else NULL. */
@@ -194,7 +198,40 @@ SgModule *lsp_open_module(const char *uri);
  * made from; false when params have no usable position. */
 bool lsp_request_offset(const cJSON *params, SgModule *m, size_t *off);
 SgFact *lsp_fact_at(SgModule *m, size_t off);
+/* The name alone, even when the fact covers `alias.Name`. */
+SgSpan lsp_fact_name_span(const SgFact *f);
+/* Does fact x name the definition at target_span of the file target_path?
+ * (By path: records of different runs are different objects.) */
+bool lsp_same_target(const SgFact *x, const char *target_path, SgSpan target_span);
 cJSON *lsp_location(SgModule *target, SgSpan span);
+
+/* ---- syntax.c ---- */
+typedef enum LspNodeKind {
+    LSP_NODE_ITEM,      /* sub: SgItemKind */
+    LSP_NODE_BLOCK,     /* `{ ... }` */
+    LSP_NODE_STMT,      /* sub: SgStmtKind */
+    LSP_NODE_EXPR,      /* sub: SgExprKind */
+    LSP_NODE_PATTERN,
+    LSP_NODE_TYPE,      /* a type expression */
+    LSP_NODE_NAME,      /* a name (declared or used) */
+    LSP_NODE_PART,      /* a field, parameter, variant or field init (sub 0), a match arm (sub 1) */
+} LspNodeKind;
+/* Called for every node, parents first; returns whether to visit its children. */
+typedef bool (*LspVisit)(void *ctx, LspNodeKind kind, int sub, SgSpan span);
+void lsp_walk(const SgAst *ast, LspVisit visit, void *ctx);
+/* A document's text as it is now (buffer, else file), parsed. */
+typedef struct LspParsed {
+    char *text;
+    size_t len;
+    SgArena arena;
+    SgDiags diags;
+    SgAst ast;
+} LspParsed;
+bool lsp_parse_document(const char *uri, LspParsed *out);
+void lsp_parsed_free(LspParsed *p);
+/* The next comment at or after *pos, skipping string literals: its bytes
+ * [*start, *end), and *pos moves past it; false when there is none. */
+bool lsp_next_comment(const char *t, size_t n, size_t *pos, size_t *start, size_t *end);
 
 /* ---- one file per feature ---- */
 void lsp_on_hover(const cJSON *id, const cJSON *params);
@@ -209,6 +246,9 @@ void lsp_on_workspace_symbol(const cJSON *id, const cJSON *params);
 void lsp_on_semantic_tokens(const cJSON *id, const cJSON *params);
 void lsp_on_code_action(const cJSON *id, const cJSON *params);
 void lsp_on_inlay_hints(const cJSON *id, const cJSON *params);
+void lsp_on_document_highlight(const cJSON *id, const cJSON *params);
+void lsp_on_folding_range(const cJSON *id, const cJSON *params);
+void lsp_on_selection_range(const cJSON *id, const cJSON *params);
 /* The semantic tokens legend (semantic.c), advertised by initialize. */
 extern const char *const lsp_token_types[];
 extern const size_t lsp_ntoken_types;

@@ -39,6 +39,18 @@ SgFact *lsp_fact_at(SgModule *m, size_t off) {
     return best;
 }
 
+SgSpan lsp_fact_name_span(const SgFact *f) {
+    SgSpan s = f->span;
+    size_t nl = strlen(f->name);
+    if (s.end - s.start > nl) s.start = s.end - (uint32_t)nl;
+    return s;
+}
+
+bool lsp_same_target(const SgFact *x, const char *target_path, SgSpan target_span) {
+    return x->target && x->target->st->abs_path && strcmp(x->target->st->abs_path, target_path) == 0 &&
+           x->target_span.start == target_span.start && x->target_span.end == target_span.end;
+}
+
 cJSON *lsp_location(SgModule *target, SgSpan span) {
     if (!target || !target->st->abs_path) return NULL;
     size_t len;

@@ -28,9 +28,7 @@ void lsp_on_references(const cJSON *id, const cJSON *params) {
             if (!om->facts) continue;
             for (uint32_t k = 0; k < om->facts->len; k++) {
                 SgFact *x = &om->facts->items[k];
-                if (!x->target || !x->target->st->abs_path || strcmp(x->target->st->abs_path, tpath) != 0 ||
-                    x->target_span.start != ts.start || x->target_span.end != ts.end)
-                    continue;
+                if (!lsp_same_target(x, tpath, ts)) continue;
                 bool is_decl = om->st->abs_path && strcmp(om->st->abs_path, tpath) == 0 && x->span.start == ts.start;
                 if (is_decl && !decl) continue;
                 bool dup = false;
@@ -60,10 +58,7 @@ void lsp_on_prepare_rename(const cJSON *id, const cJSON *params) {
         lsp_send(lsp_response(id, NULL));
         return;
     }
-    /* the name alone, even when the fact covers `alias.Name` */
-    SgSpan s = f->span;
-    size_t nl = strlen(f->name);
-    if (s.end - s.start > nl) s.start = s.end - (uint32_t)nl;
+    SgSpan s = lsp_fact_name_span(f);
     cJSON *res = cJSON_CreateObject();
     cJSON_AddItemToObject(res, "range", lsp_span_range(m->src, m->len, s));
     cJSON_AddStringToObject(res, "placeholder", f->name);
@@ -112,12 +107,8 @@ void lsp_on_rename(const cJSON *id, const cJSON *params) {
         cJSON *edits = NULL;
         for (uint32_t k = 0; k < om->facts->len; k++) {
             SgFact *x = &om->facts->items[k];
-            if (!x->target || !x->target->st->abs_path || !target_path || strcmp(x->target->st->abs_path, target_path) != 0 ||
-                x->target_span.start != ts.start || x->target_span.end != ts.end)
-                continue;
-            SgSpan s = x->span;
-            size_t nl = strlen(x->name);
-            if (s.end - s.start > nl) s.start = s.end - (uint32_t)nl;
+            if (!target_path || !lsp_same_target(x, target_path, ts)) continue;
+            SgSpan s = lsp_fact_name_span(x);
             bool dup = false;
             for (int e = 0; edits && e < cJSON_GetArraySize(edits) && !dup; e++) {
                 cJSON *r = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(edits, e), "range");

@@ -68,31 +68,18 @@ void lsp_on_semantic_tokens(const cJSON *id, const cJSON *params) {
         if (type >= 0) v[nv++] = (Tok){k->off, k->off + k->len, type};
     }
     /* comments, which the lexer skips */
-    for (size_t i = 0; i + 1 < n; i++) {
-        if (t[i] == '"') {
-            for (i++; i < n && t[i] != '"' && t[i] != '\n'; i++)
-                if (t[i] == '\\') i++;
-            continue;
-        }
-        if (t[i] == '/' && (t[i + 1] == '/' || t[i + 1] == '*')) {
-            size_t e = i + 2;
-            if (t[i + 1] == '/') while (e < n && t[e] != '\n') e++;
-            else {
-                while (e + 1 < n && !(t[e] == '*' && t[e + 1] == '/')) e++;
-                e = e + 2 <= n ? e + 2 : n;
-            }
-            /* one token per line: tokens may not span lines */
-            size_t s0 = i;
-            for (size_t j = i; j <= e; j++) {
-                if (j == e || t[j] == '\n') {
-                    if (j > s0) {
-                        if (nv == cap) v = sg_xrealloc(v, sizeof *v * (cap *= 2));
-                        v[nv++] = (Tok){s0, j, TT_COMMENT};
-                    }
-                    s0 = j + 1;
+    size_t at = 0, cs, ce;
+    while (lsp_next_comment(t, n, &at, &cs, &ce)) {
+        /* one token per line: tokens may not span lines */
+        size_t s0 = cs;
+        for (size_t j = cs; j <= ce; j++) {
+            if (j == ce || t[j] == '\n') {
+                if (j > s0) {
+                    if (nv == cap) v = sg_xrealloc(v, sizeof *v * (cap *= 2));
+                    v[nv++] = (Tok){s0, j, TT_COMMENT};
                 }
+                s0 = j + 1;
             }
-            i = e - 1;
         }
     }
     sg_qsort(v, nv, sizeof *v, cmp_tok);

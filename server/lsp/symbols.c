@@ -28,19 +28,13 @@ void lsp_on_document_symbol(const cJSON *id, const cJSON *params) {
         lsp_send(lsp_error(id, LSP_INVALID_PARAMS, "textDocument.uri must be a file URI"));
         return;
     }
-    LspDoc *d = lsp_doc_of_uri(uri);
-    char *text;
+    free(path);
     size_t len;
-    const char *err;
-    if (d) {
-        text = sg_xstrdup(d->text);
-        len = d->len;
-    } else if (!sg_read_file(path, &text, &len, &err)) {
-        free(path);
+    char *text = lsp_document_text(uri, &len);
+    if (!text) {
         lsp_send(lsp_response(id, cJSON_CreateArray()));
         return;
     }
-    free(path);
     SgArena a;
     sg_arena_init(&a);
     SgDiags diags = {.arena = &a};

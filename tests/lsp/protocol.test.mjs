@@ -294,3 +294,79 @@ describe('back-pressure (issue 10, item 10)', () => {
     });
 });
 
+
+describe('-32602 InvalidParams for malformed params of every request kind', () => {
+    const doc = (ws) => ({ uri: ws.uri('a.sg') });
+    const at = { line: 0, character: 7 };  // on `a`
+    const whole = { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } };
+    // each request: params that are right, then malformed variants and the field the message must name
+    const kinds = (ws) => [
+        ['textDocument/hover', { textDocument: doc(ws), position: at }],
+        ['textDocument/definition', { textDocument: doc(ws), position: at }],
+        ['textDocument/references', { textDocument: doc(ws), position: at, context: { includeDeclaration: true } }],
+        ['textDocument/documentHighlight', { textDocument: doc(ws), position: at }],
+        ['textDocument/completion', { textDocument: doc(ws), position: at }],
+        ['textDocument/signatureHelp', { textDocument: doc(ws), position: at }],
+        ['textDocument/prepareRename', { textDocument: doc(ws), position: at }],
+        ['textDocument/rename', { textDocument: doc(ws), position: at, newName: 'b' }],
+        ['textDocument/inlayHint', { textDocument: doc(ws), range: whole }],
+        ['textDocument/codeAction', { textDocument: doc(ws), range: whole, context: { diagnostics: [] } }],
+        ['textDocument/documentSymbol', { textDocument: doc(ws) }],
+        ['textDocument/semanticTokens/full', { textDocument: doc(ws) }],
+        ['textDocument/foldingRange', { textDocument: doc(ws) }],
+        ['textDocument/selectionRange', { textDocument: doc(ws), positions: [at] }],
+        ['textDocument/diagnostic', { textDocument: doc(ws) }],
+        ['workspace/symbol', { query: 'a' }],
+    ];
+    const malformed = (good) => {
+        const out = [[[], /params must be an object/], [{}, /must be/]];
+        if (good.textDocument) {
+            out.push([{ ...good, textDocument: 5 }, /textDocument must be an object/]);
+            out.push([{ ...good, textDocument: { uri: 42 } }, /textDocument\.uri must be a string/]);
+        }
+        if (good.position) {
+            out.push([{ ...good, position: undefined }, /position: must be an object/]);
+            out.push([{ ...good, position: { line: 'x', character: 0 } }, /position: line must be a non-negative integer/]);
+            out.push([{ ...good, position: { line: 0, character: -1 } }, /position: character must be a non-negative integer/]);
+            out.push([{ ...good, position: { line: 1.5, character: 0 } }, /position: line must be a non-negative integer/]);
+        }
+        if (good.range) {
+            out.push([{ ...good, range: [0, 0] }, /range must be an object/]);
+            out.push([{ ...good, range: { start: at, end: { line: null, character: 0 } } }, /range: line must be/]);
+        }
+        if (good.positions) out.push([{ ...good, positions: [at, { line: 0 }] }, /positions\[1\]: character must be/]);
+        if ('newName' in good) out.push([{ ...good, newName: 7 }, /newName must be a string/]);
+        if ('query' in good) out.push([{ query: null }, /query must be a string/]);
+        if (good.context && 'diagnostics' in good.context) {
+            out.push([{ ...good, context: { diagnostics: 'E201' } }, /context must be an object \{diagnostics/]);
+            out.push([{ ...good, context: { diagnostics: [3] } }, /context\.diagnostics must hold diagnostic objects/]);
+        }
+        if (good.context && 'includeDeclaration' in good.context) out.push([{ ...good, context: 'yes' }, /context must be an object/]);
+        return out;
+    };
+
+    test('each kind answers its good params and rejects each malformed variant with a message naming the field', async (t) => {
+        const { ws, client } = await startRaw(t, { 'a.sg': 'pub fn a() -> Int { 1 }\n' });
+        const opened = client.mark();
+        await client.send({ jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri: ws.uri('a.sg'), languageId: 'sigil', version: 1, text: 'pub fn a() -> Int { 1 }\n' } } });
+        await client.waitMessage((m) => m.method === 'textDocument/publishDiagnostics' && m.params.version === 1, 'a.sg checked', opened);
+        let id = 100, checked = 0;
+        for (const [method, good] of kinds(ws)) {
+            const s = client.mark();
+            await client.send({ jsonrpc: '2.0', id: ++id, method, params: good });
+            const ok = await client.waitResponse(id, s);
+            assert.ok(!ok.error, `${method} with good params: ${JSON.stringify(ok)}`);
+            for (const [params, message] of malformed(good)) {
+                const s2 = client.mark();
+                await client.send({ jsonrpc: '2.0', id: ++id, method, params });
+                const r = await client.waitResponse(id, s2);
+                assert.equal(r.error && r.error.code, -32602, `${method} ${JSON.stringify(params)} -> ${JSON.stringify(r)}`);
+                assert.match(r.error.message, message, `${method} ${JSON.stringify(params)}`);
+                assert.ok(r.error.message.startsWith(`${method}: `), r.error.message);
+                checked++;
+            }
+        }
+        assert.ok(checked > 60, `${checked} malformed requests`);
+        assert.equal(client.state.exit, null, 'the server is still running');
+    });
+});
