@@ -60,8 +60,10 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c server/embedded.h
 $(BUILD)/unit-tests: $(LIB_OBJS) $(TEST_OBJS)
 	$(CC) $(CFLAGS) $(SG_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# drives the remote cache layer for tests/remote
+# drive the remote cache layer and the workspace lease for tests/remote
 $(BUILD)/remote-driver: $(LIB_OBJS) $(BUILD)/obj/tests/remote/driver.o
+	$(CC) $(CFLAGS) $(SG_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/lease-driver: $(LIB_OBJS) $(BUILD)/obj/tests/remote/lease_driver.o
 	$(CC) $(CFLAGS) $(SG_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Debian/Ubuntu packages that building needs (make deps), and those that
@@ -82,7 +84,7 @@ test-deps:
 	  if [ ! -d $$d/node_modules ]; then (cd $$d && npm ci --no-audit --no-fund --loglevel=error) || exit 1; fi; done
 
 # Every suite; the last line is "N passed, N failed[, N skipped]".
-test: test-deps $(BUILD)/sigil $(BUILD)/unit-tests $(BUILD)/remote-driver
+test: test-deps $(BUILD)/sigil $(BUILD)/unit-tests $(BUILD)/remote-driver $(BUILD)/lease-driver
 	@python3 tests/run_all.py --build $(BUILD)
 
 unit: $(BUILD)/unit-tests

@@ -26,6 +26,7 @@ def main():
         ("cache", [py, os.path.join(here, "cache", "test_cache.py"), "--sigil", sigil]),
         ("hostile", [py, os.path.join(here, "hostile", "test_hostile.py"), "--sigil", sigil]),
         ("remote", [py, os.path.join(here, "remote", "test_remote.py"), "--driver", os.path.join(build, "remote-driver")]),
+        ("lease", [py, os.path.join(here, "remote", "test_lease.py"), "--driver", os.path.join(build, "lease-driver")]),
         ("std", [py, os.path.join(here, "std_clean.py"), "--sigil", sigil]),
         ("watch", [py, os.path.join(here, "watch", "test_watch.py"), "--sigil", sigil]),
         ("sarif", ["node", os.path.join(here, "sarif", "test_sarif.mjs")]),
