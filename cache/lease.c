@@ -1,10 +1,14 @@
 /* lease.c - a workspace's lease on a cache directory (lease.h). Owns the
- * lease file descriptor of one run; the file itself is shared between
- * processes through the kernel's locks and its heartbeat record. */
+ * lease file descriptor of one run and its heartbeat thread (the only
+ * thread that writes the heartbeat record; the caller's thread only starts
+ * and stops it). The file itself is shared between processes through the
+ * kernel's locks and the heartbeat record. */
 #include "lease.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +17,20 @@
 #include <unistd.h>
 
 #include "../checker/base.h"
+#include "engine.h"
 #include "hash.h"
+
+/* Beats per expiry period: a waiter sees several before it would give up. */
+#define BEATS_PER_EXPIRY 20
 
 struct SgLease {
     int fd;
-    uint64_t beats;
+    uint64_t beats;         /* heartbeat thread only */
+    int period_ms;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop;              /* under mu */
 };
 
 /* The heartbeat record at the start of the file: the holder's pid and a
@@ -60,10 +73,29 @@ static int open_lease_file(const char *dir, const char *root) {
     char path[4096], hex[33];
     SgHash h = sg_hash(root, strlen(root));
     sg_hash_hex(&h, hex);
+    /* the first run on a cache directory creates it: that is when two cold runs meet */
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) return -1;
     if (snprintf(path, sizeof path, "%s/leases", dir) >= (int)sizeof path) return -1;
     if (mkdir(path, 0777) != 0 && errno != EEXIST) return -1;
     if (snprintf(path, sizeof path, "%s/leases/%.16s", dir, hex) >= (int)sizeof path) return -1;
     return open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+}
+
+static void *beat_thread(void *arg) {
+    SgLease *l = arg;
+    pthread_mutex_lock(&l->mu);
+    while (!l->stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += (long)l->period_ms * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        while (!l->stop && pthread_cond_timedwait(&l->cv, &l->mu, &until) != ETIMEDOUT) {
+        }
+        if (!l->stop) write_beat(l);
+    }
+    pthread_mutex_unlock(&l->mu);
+    return NULL;
 }
 
 SgLease *sg_lease_acquire(const char *dir, const char *root, SgLeaseWait *w) {
@@ -106,16 +138,44 @@ SgLease *sg_lease_acquire(const char *dir, const char *root, SgLeaseWait *w) {
     w->ms = mono_ms() - start;
     SgLease *l = sg_xcalloc(1, sizeof *l);
     l->fd = fd;
+    l->period_ms = expiry / BEATS_PER_EXPIRY > 0 ? expiry / BEATS_PER_EXPIRY : 1;
     write_beat(l);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&l->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&l->mu, NULL);
+    if (pthread_create(&l->thread, NULL, beat_thread, l) != 0) {
+        /* no heartbeat: waiters will give up after the expiry, not block */
+        pthread_cond_destroy(&l->cv);
+        pthread_mutex_destroy(&l->mu);
+        close(fd);
+        free(l);
+        return NULL;
+    }
     return l;
-}
-
-void sg_lease_beat(SgLease *l) {
-    if (l) write_beat(l);
 }
 
 void sg_lease_release(SgLease *l) {
     if (!l) return;
+    pthread_mutex_lock(&l->mu);
+    l->stop = true;
+    pthread_cond_signal(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+    pthread_join(l->thread, NULL);
+    pthread_cond_destroy(&l->cv);
+    pthread_mutex_destroy(&l->mu);
     close(l->fd);   /* drops the lock */
     free(l);
+}
+
+bool sg_lease_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
+    SgLeaseWait w = {0};
+    char root[PATH_MAX];
+    /* the lease is the workspace's, whatever path named it */
+    SgLease *l = opt->cache_dir && realpath(opt->root, root) ? sg_lease_acquire(opt->cache_dir, root, &w) : NULL;
+    bool ok = sg_engine_run(opt, run, err);
+    sg_lease_release(l);
+    return ok;
 }

@@ -10,13 +10,15 @@
  * The lease is an open-file-description lock (fcntl F_OFD_SETLK) on
  * DIR/leases/<hash of the root>: the kernel drops it the moment its holder
  * exits, even under `kill -9`, so a dead holder blocks nobody. A live
- * holder proves progress by a heartbeat (a counter in the file, bumped by
- * sg_lease_beat at each phase and chunk); a waiter that sees no heartbeat
- * for the expiry time (10 s, or $SIGIL_LEASE_EXPIRY_MS) stops waiting and
- * runs without the lease: a stopped or hung process delays others by at
- * most that much. Anything that prevents leasing (a read-only cache
- * directory, a filesystem without locks) means running without one.
+ * holder shows it is alive by a heartbeat (a counter in the file, bumped by
+ * a thread of the lease twenty times per expiry time); a waiter that sees
+ * no heartbeat for the expiry time (10 s, or $SIGIL_LEASE_EXPIRY_MS) stops
+ * waiting and runs without the lease: a stopped (SIGSTOP) process delays
+ * others by at most that much. Anything that prevents leasing (a read-only
+ * cache directory, a filesystem without locks) means running without one.
  *
+ * Take the lease before the run opens the cache, so the waiter's run reads
+ * what the holder stored; release it once the run has stored its results.
  * One SgLease is used by one thread; the lease file is shared with other
  * processes (and other runs of this process, which wait the same way). */
 #ifndef SG_LEASE_H
@@ -45,9 +47,13 @@ typedef struct SgLeaseWait {
  * progress. Returns NULL when running without the lease (*w says why).
  * The caller sets w->on_wait and w->ctx (or zeroes them). */
 SgLease *sg_lease_acquire(const char *dir, const char *root, SgLeaseWait *w);
-/* Progress: waiters keep waiting. Cheap (one pwrite); NULL is allowed. */
-void sg_lease_beat(SgLease *l);
 /* Releases and frees the lease; NULL is allowed. */
 void sg_lease_release(SgLease *l);
+
+/* sg_engine_run under the lease of its root on its cache directory (no
+ * lease without an on-disk cache): what the CLI and --watch call. */
+struct SgEngineOptions;
+struct SgEngineRun;
+bool sg_lease_engine_run(const struct SgEngineOptions *opt, struct SgEngineRun *run, char **err);
 
 #endif

@@ -99,8 +99,9 @@ def stopped_holder_expires(tmp):
 
 @test
 def a_beating_holder_does_not_expire(tmp):
-    # the holder beats every 20 ms for 600 ms; expiry is 200 ms without a beat
-    a = Holder(tmp, "/work/ws", 600)
+    # the holder holds for 600 ms; expiry is 200 ms without a beat (its
+    # thread beats every 10 ms when its own expiry is 200 ms too)
+    a = Holder(tmp, "/work/ws", 600, env={"SIGIL_LEASE_EXPIRY_MS": "200"})
     with holders(a):
         check(a.line()["held"], "first holds")
         b = Holder(tmp, "/work/ws", 0, env={"SIGIL_LEASE_EXPIRY_MS": "200"})
@@ -127,9 +128,23 @@ def other_roots_and_caches_do_not_wait(tmp):
 
 
 @test
+def the_first_run_creates_the_cache_directory(tmp):
+    cache = os.path.join(tmp, "ws", ".sigil-cache")
+    os.mkdir(os.path.join(tmp, "ws"))
+    a = Holder(cache, "/work/ws", -1)
+    with holders(a):
+        check(a.line()["held"], "first holds")
+        b = Holder(cache, "/work/ws", 0, env={"SIGIL_LEASE_EXPIRY_MS": "3600000"})
+        with holders(b):
+            eq(b.line()["waiting"], True, "the second waits")
+            a.p.send_signal(signal.SIGKILL)
+            check(b.line()["held"], "the second holds")
+
+
+@test
 def unusable_cache_directory_runs_without_a_lease(tmp):
-    not_a_dir = os.path.join(tmp, "file")
-    open(not_a_dir, "w").close()
+    not_a_dir = os.path.join(tmp, "file", "cache")
+    open(os.path.join(tmp, "file"), "w").close()
     b = Holder(not_a_dir, "/work/ws", 0)
     with holders(b):
         got = b.line()
