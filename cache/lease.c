@@ -170,8 +170,13 @@ void sg_lease_release(SgLease *l) {
     free(l);
 }
 
+static void say_waiting(const SgLeaseWait *w, void *ctx) {
+    fprintf(stderr, "sigil: note: waiting for another sigil process (pid %lld) checking this workspace into the "
+                    "same cache\n", (long long)w->holder_pid);
+}
+
 bool sg_lease_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
-    SgLeaseWait w = {0};
+    SgLeaseWait w = {.on_wait = say_waiting};
     char root[PATH_MAX];
     /* the lease is the workspace's, whatever path named it */
     SgLease *l = opt->cache_dir && realpath(opt->root, root) ? sg_lease_acquire(opt->cache_dir, root, &w) : NULL;

@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """Tests of the workspace lease (cache/lease.h) between real processes:
 build/lease-driver takes the lease of a root in a cache directory and holds
-it. Events are ordered by the drivers' CLOCK_MONOTONIC stamps, never timed.
+it; then two real `sigil --check` processes on one cold workspace. Events
+are ordered (driver stamps, SIGSTOP, the waiting note), never timed.
 
-    python3 tests/remote/test_lease.py --driver build/lease-driver [-k NAME] [-v]
+    python3 tests/remote/test_lease.py --driver build/lease-driver --sigil build/sigil [-k NAME] [-v]
 """
 import argparse
+import glob
 import json
 import os
 import signal
+import struct
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -18,6 +22,8 @@ sys.path.insert(0, os.path.dirname(HERE))
 from testlib import check, eq, fail, run_tests, test  # noqa: E402
 
 DRIVER = None
+SIGIL = None
+ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
 class Holder:
@@ -151,18 +157,150 @@ def unusable_cache_directory_runs_without_a_lease(tmp):
         check(not got["held"] and not got["waited"], "got %r" % got)
 
 
+# ---- two sigil processes ----
+
+def workspace(tmp, n=120):
+    """A generated workspace plus one module with a type error."""
+    ws = os.path.join(tmp, "ws")
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen.py"), "--modules", str(n), "--out", ws],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(os.path.join(ws, "zbad.sg"), "w") as f:
+        f.write("fn f() -> Int {\n    return true\n}\n")
+    return ws
+
+
+def check_json(ws, *extra):
+    p = subprocess.run([SIGIL, "--check", "--format", "json"] + list(extra) + [ws], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    return p.returncode, json.loads(p.stdout), p.stderr
+
+
+def start_check(ws, cache, env=None):
+    return subprocess.Popen([SIGIL, "--check", "--format", "json", "--cache-dir", cache, ws],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, **(env or {})))
+
+
+def wait_for_holder(cache, pid, proc):
+    """Until `pid` has written its heartbeat in a lease file of `cache`."""
+    end = time.time() + 60
+    while time.time() < end and proc.poll() is None:
+        for f in glob.glob(os.path.join(cache, "leases", "*")):
+            with open(f, "rb") as fh:
+                head = fh.read(8)
+            if len(head) == 8 and struct.unpack("<Q", head)[0] == pid:
+                return
+        time.sleep(0.001)
+    fail("process %d never held the lease (exit status %s)" % (pid, proc.poll()))
+
+
+def diagnostics(report):
+    return sorted((d["file"], d["line"], d["column"], d["code"], d["message"]) for d in report["diagnostics"])
+
+
+def reference(ws):
+    code, rep, _ = check_json(ws, "--no-cache")
+    return code, diagnostics(rep), sorted(rep["modules"]["checked"] + rep["modules"]["reused"])
+
+
+@test
+def two_cold_checks_check_each_module_once(tmp):
+    ws = workspace(tmp)
+    want_code, want_diags, modules = reference(ws)
+    check(want_diags, "the workspace has an error")
+    cache = os.path.join(tmp, "cache")
+    a = start_check(ws, cache)
+    try:
+        wait_for_holder(cache, a.pid, a)
+        a.send_signal(signal.SIGSTOP)   # so the second surely finds the lease held
+        b = start_check(ws, cache)
+        note = b.stderr.readline()
+        check("waiting for another sigil process (pid %d)" % a.pid in note, "the second's note: %r" % note)
+        a.send_signal(signal.SIGCONT)
+        outs = []
+        for p in (a, b):
+            out, err = p.communicate(timeout=120)
+            eq(p.returncode, want_code, "exit status (stderr %r)" % err)
+            rep = json.loads(out)
+            eq(diagnostics(rep), want_diags, "diagnostics")
+            outs.append(rep["modules"])
+    finally:
+        a.send_signal(signal.SIGCONT)
+        a.kill()
+        a.wait()
+    eq(sorted(outs[0]["checked"]), modules, "modules the first checked")
+    eq(outs[1]["checked"], [], "modules the second checked")
+
+
+@test
+def killed_first_check_leaves_the_second_correct(tmp):
+    ws = workspace(tmp)
+    want_code, want_diags, modules = reference(ws)
+    cache = os.path.join(tmp, "cache")
+    a = start_check(ws, cache)
+    b = None
+    try:
+        wait_for_holder(cache, a.pid, a)
+        a.send_signal(signal.SIGSTOP)
+        # the second would wait an hour for a stopped holder: only the kill lets it in
+        b = start_check(ws, cache, env={"SIGIL_LEASE_EXPIRY_MS": "3600000"})
+        note = b.stderr.readline()
+        check("waiting for another sigil process (pid %d)" % a.pid in note, "the second's note: %r" % note)
+        a.send_signal(signal.SIGKILL)
+        out, err = b.communicate(timeout=120)
+        eq(b.returncode, want_code, "exit status (stderr %r)" % err)
+        rep = json.loads(out)
+        eq(diagnostics(rep), want_diags, "diagnostics")
+        eq(sorted(rep["modules"]["checked"] + rep["modules"]["reused"]), modules, "modules")
+    finally:
+        a.kill()
+        a.wait()
+        if b and b.poll() is None:
+            b.kill()
+            b.wait()
+    # and the cache it left is right for a third run
+    code, rep, _ = check_json(ws, "--cache-dir", cache)
+    eq((code, diagnostics(rep), rep["modules"]["checked"]), (want_code, want_diags, []), "a warm run after")
+
+
+@test
+def stopped_first_check_expires(tmp):
+    ws = workspace(tmp, n=40)
+    want_code, want_diags, modules = reference(ws)
+    cache = os.path.join(tmp, "cache")
+    a = start_check(ws, cache)
+    try:
+        wait_for_holder(cache, a.pid, a)
+        a.send_signal(signal.SIGSTOP)
+        b = start_check(ws, cache, env={"SIGIL_LEASE_EXPIRY_MS": "300"})
+        out, err = b.communicate(timeout=120)
+        eq(b.returncode, want_code, "exit status (stderr %r)" % err)
+        eq(diagnostics(json.loads(out)), want_diags, "diagnostics")
+        check("waiting for another sigil process" in err, "no waiting note: %r" % err)
+        a.send_signal(signal.SIGCONT)
+        out, err = a.communicate(timeout=120)
+        eq((a.returncode, diagnostics(json.loads(out))), (want_code, want_diags), "the first, resumed")
+    finally:
+        a.send_signal(signal.SIGCONT)
+        a.kill()
+        a.wait()
+
+
 def main():
-    global DRIVER
+    global DRIVER, SIGIL
     ap = argparse.ArgumentParser()
     ap.add_argument("--driver", default=os.path.join(os.path.dirname(os.path.dirname(HERE)), "build", "lease-driver"))
+    ap.add_argument("--sigil", default=os.path.join(ROOT, "build", "sigil"))
     ap.add_argument("-k", default="")
     ap.add_argument("-v", action="store_true")
     a = ap.parse_args()
     DRIVER = os.path.abspath(a.driver)
-    if not os.access(DRIVER, os.X_OK):
-        print("%s: no lease-driver binary" % DRIVER)
-        print("0 passed, 1 failed")
-        return 1
+    SIGIL = os.path.abspath(a.sigil)
+    for path in (DRIVER, SIGIL):
+        if not os.access(path, os.X_OK):
+            print("%s: no such binary" % path)
+            print("0 passed, 1 failed")
+            return 1
     return run_tests("sigil-lease-", a.k, a.v)
 
 
