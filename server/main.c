@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "../include/sigil.h"
+#include "../cache/lease.h"
 #include "../cache/store.h"
 #include "embedded.h"
 #include "explain.h"
@@ -308,7 +309,7 @@ static int cmd_check(int argc, char **argv, int first, bool watch) {
     } else {
         SgEngineRun run;
         char *err = NULL;
-        if (!sg_engine_run(&eo, &run, &err)) {
+        if (!sg_lease_engine_run(&eo, &run, &err)) {
             fprintf(stderr, "sigil: %s\n", err);
             free(err);
             rc = 2;
