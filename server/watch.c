@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "../cache/lease.h"
 #include "dirwatch.h"
 
 #define DEBOUNCE_MS 50
@@ -109,7 +110,7 @@ static void run_check(void) {
     bool c = ro.color;
     SgSeverityConfig levels;    /* read at every check: sigil.json may have changed */
     ro.levels = &levels;
-    bool ok = sg_severity_load(o.root, &levels, &err) && sg_engine_run(&o, &run, &err);
+    bool ok = sg_severity_load(o.root, &levels, &err) && sg_lease_engine_run(&o, &run, &err);
     if (!ok) {
         if (ro.format == FMT_JSON) fprintf(stderr, "sigil: %s\n", err ? err : "check failed");
         else printf("sigil: %s\n", err ? err : "check failed");
