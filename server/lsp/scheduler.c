@@ -52,6 +52,7 @@
 #include <malloc.h>
 #include <stdlib.h>
 
+#include "../../cache/lease.h"
 #include "../../cache/store.h"
 #include "internal.h"
 
@@ -112,7 +113,7 @@ static SgEngineOptions engine_options(const SgOverlay *overlays, uint32_t n) {
 
 static void check_work(uv_work_t *req) {
     LspCheckJob *j = req->data;
-    j->ok = sg_engine_run(&j->opt, &j->run, &j->err);
+    j->ok = sg_lease_engine_run(&j->opt, &j->run, &j->err);   /* waits for a CLI run of this workspace */
 }
 
 static void fast_work(uv_work_t *req) {
