@@ -104,7 +104,7 @@ asan: test-deps
 # language server's tests and soak test.
 tsan: test-deps
 	$(MAKE) BUILD=build/tsan CC=clang CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" \
-	  LDFLAGS="-fsanitize=thread" build/tsan/sigil build/tsan/remote-driver
+	  LDFLAGS="-fsanitize=thread" build/tsan/sigil build/tsan/remote-driver build/tsan/lease-driver
 	python3 bench/gen.py --modules 300 --out build/tsan/ws --force >/dev/null 2>&1
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" build/tsan/sigil --check --no-cache -j4 build/tsan/ws >/dev/null
 	rm -rf build/tsan/ws/.sigil-cache
@@ -114,6 +114,9 @@ tsan: test-deps
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" python3 tests/conformance.py --sigil build/tsan/sigil
 	@# the remote cache against real Redis and nginx (libcurl runs resolver threads)
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" python3 tests/remote/test_remote.py --driver build/tsan/remote-driver
+	@# the workspace lease's heartbeat thread beside the engine's threads, two processes at once
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" python3 tests/remote/test_lease.py --driver build/tsan/lease-driver \
+	  --sigil build/tsan/sigil
 	@# the language server: fast-path checks, whole runs and queries on several threads
 	SIGIL=build/tsan/sigil TSAN_OPTIONS="halt_on_error=1 exitcode=66" SIGIL_LSP_TIMEOUT_MS=60000 tests/lsp/run.sh
 	SIGIL=build/tsan/sigil TSAN_OPTIONS="halt_on_error=1 exitcode=66" SOAK_EDITS=3000 SOAK_RSS_SLACK_MB=2000 \
