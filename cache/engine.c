@@ -130,13 +130,18 @@ void sg_eng_import_paths_from_ast(SgModule *m, const SgAst *ast) {
 
 /* Import paths from the file index; false if the blob is damaged. */
 static bool set_import_paths_from_row(SgModule *m, const SgFileRow *row) {
-    char **paths;
+    SgName names[64];
     uint32_t n;
-    if (!sg_imports_decode(row->imports, row->imports_len, &paths, &n)) return false;
-    set_import_paths(m, paths, NULL, n);
-    for (uint32_t k = 0; k < n; k++) free(paths[k]);
-    free(paths);
-    return true;
+    if (!sg_imports_view(row->imports, row->imports_len, names, SG_ARRAY_LEN(names), &n)) return false;
+    if (n <= SG_ARRAY_LEN(names)) {
+        set_import_paths(m, NULL, names, n);
+        return true;
+    }
+    SgName *many = sg_xmalloc(sizeof *many * n);
+    bool ok = sg_imports_view(row->imports, row->imports_len, many, n, &n);
+    if (ok) set_import_paths(m, NULL, many, n);
+    free(many);
+    return ok;
 }
 
 static bool read_source(SgModule *m) {
@@ -412,26 +417,36 @@ void sg_eng_link_diags(SgModule *m) {
 
 /* ---- phase 4: keys, lookups and tables on demand (one thread) ---- */
 
+/* Length-prefixed fields in one buffer, hashed at once (a warm run keys
+ * every module: one hash call each, not one per field). */
+static void key_str(SgBuf *b, const char *s, size_t n) {
+    uint32_t l = (uint32_t)n;
+    sg_buf_put(b, &l, sizeof l);
+    sg_buf_put(b, s, n);
+}
+
 void sg_eng_keys(const SgProgram *p, SgModule *m) {
     SgModuleState *st = m->st;
-    SgHasher *h = sg_hasher_new();
-    sg_hasher_str(h, SIGIL_CHECKER_VERSION, strlen(SIGIL_CHECKER_VERSION));
+    SgBuf b = {0};
+    sg_buf_reserve(&b, 256);
+    key_str(&b, SIGIL_CHECKER_VERSION, strlen(SIGIL_CHECKER_VERSION));
     /* every module reads the prelude's names unqualified */
-    if (p->prelude && p->prelude != m) sg_hasher_bytes(h, p->prelude->st->export_hash.b, 16);
-    sg_hasher_str(h, m->name, strlen(m->name));
-    sg_hasher_bytes(h, st->source_hash.b, 16);
-    sg_hasher_u64(h, m->nimports);
+    if (p->prelude && p->prelude != m) sg_buf_put(&b, p->prelude->st->export_hash.b, 16);
+    key_str(&b, m->name, strlen(m->name));
+    sg_buf_put(&b, st->source_hash.b, 16);
+    sg_buf_put(&b, &m->nimports, sizeof m->nimports);
     for (uint32_t i = 0; i < m->nimports; i++) {
         SgImport *imp = &m->imports[i];
-        sg_hasher_str(h, imp->path.s, imp->path.len);
-        sg_hasher_u64(h, imp->status);
+        key_str(&b, imp->path.s, imp->path.len);
+        sg_buf_putc(&b, (char)imp->status);
     }
-    st->source_key = sg_hasher_done(h);
-    h = sg_hasher_new();
-    sg_hasher_bytes(h, st->source_key.b, 16);
+    st->source_key = sg_hash(b.data, b.len);
+    b.len = 0;
+    sg_buf_put(&b, st->source_key.b, 16);
     for (uint32_t i = 0; i < m->nimports; i++)
-        if (m->imports[i].status == IMP_OK) sg_hasher_bytes(h, m->imports[i].target->st->export_hash.b, 16);
-    st->fast_key = sg_hasher_done(h);
+        if (m->imports[i].status == IMP_OK) sg_buf_put(&b, m->imports[i].target->st->export_hash.b, 16);
+    st->fast_key = sg_hash(b.data, b.len);
+    sg_buf_free(&b);
 }
 
 static bool ensure_tables(Ctx *c, SgModule *m);
@@ -593,7 +608,7 @@ static bool take_result(Ctx *c, SgModule *m, const uint8_t *blob, size_t len, bo
     sg_diags_free(&m->diags);
     m->diags = got;
     st->export_hash = v.export_hash;
-    st->result_id = sg_result_id(&v);
+    st->result_id = sg_result_id(&v);     /* not the row's: a damaged row must not name another result */
     sg_buf_free(&st->result);
     sg_buf_put(&st->result, blob, len);     /* the file index keeps a copy; dependents may read its table */
     st->reused = true;
@@ -620,7 +635,8 @@ static bool lookup(Ctx *c, SgModule *m) {
     SgModuleState *st = m->st;
     SgFileRow *r = st->row;
     if (r && r->have_result) {
-        if (sg_hash_eq(&r->fast_key, &st->fast_key) && take_result(c, m, r->result, r->result_len, true)) return true;
+        if (sg_hash_eq(&r->fast_key, &st->fast_key) && take_result(c, m, r->result, r->result_len, true))
+            return true;
         if (take_result(c, m, r->result, r->result_len, false)) return true;
     }
     Candidate k = {.c = c, .m = m, .skip = r && r->have_result ? &r->result_id : NULL};
@@ -820,11 +836,14 @@ SgModule *sg_module_new(const SgSourceFile *f, bool is_std, const char *base_abs
     sg_arena_init(&m->diag_arena);
     m->diags.arena = &m->diag_arena;
     if (base_abs) {
-        SgBuf p = {0};
         const char *tail = f->rel;
         if (is_std && strncmp(tail, "std/", 4) == 0) tail += 4;
-        sg_buf_printf(&p, "%s/%s", base_abs, tail);
-        m->st->abs_path = p.data;
+        size_t nb = strlen(base_abs), nt = strlen(tail);
+        char *abs = sg_xmalloc(nb + nt + 2);
+        memcpy(abs, base_abs, nb);
+        abs[nb] = '/';
+        memcpy(abs + nb + 1, tail, nt + 1);
+        m->st->abs_path = abs;
     }
     return m;
 }

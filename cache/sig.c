@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #define MAGIC_SIG "SGS\x02"
-#define MAGIC_RESULT "SGR\x01"
+#define MAGIC_RESULT "SGR\x02"
 #define MAGIC_IMP "SGI\x01"
 #define MAX_TYPE_DEPTH 256
 
@@ -654,33 +654,41 @@ static SgHash result_id(const SgHash *source_key, const uint8_t *usage, size_t l
     return sg_hasher_done(h);
 }
 
+/* Payload: source key, export hash, the byte lengths of the three
+ * sections, then the sections (diagnostics, usage record, fingerprint
+ * table). The lengths let a reader go straight to the section it needs;
+ * each section's reader checks its own bytes. */
 void sg_result_encode(const SgResultIn *in, SgBuf *out, SgHash *id) {
+    SgBuf sec[3] = {{0}};
+    const SgDiags *d = in->diags;
+    put_varint(&sec[0], d->len);
+    for (uint32_t i = 0; i < d->len; i++) {
+        const SgDiag *g = &d->items[i];
+        put_varint(&sec[0], g->start);
+        put_varint(&sec[0], g->end);
+        put_varint(&sec[0], g->line);
+        put_varint(&sec[0], g->col);
+        put_varint(&sec[0], g->end_line);
+        put_varint(&sec[0], g->end_col);
+        put_str(&sec[0], g->code, strlen(g->code));
+        put_str(&sec[0], g->message, strlen(g->message));
+    }
+    put_usage(&sec[1], in);
+    *id = result_id(&in->source_key, (const uint8_t *)sec[1].data, sec[1].len);
+    put_fp_table(&sec[2], in->own);
     size_t start = out->len;
     frame_begin(out, MAGIC_RESULT);
     put_hash(out, &in->source_key);
     put_hash(out, &in->export_hash);
-    const SgDiags *d = in->diags;
-    put_varint(out, d->len);
-    for (uint32_t i = 0; i < d->len; i++) {
-        const SgDiag *g = &d->items[i];
-        put_varint(out, g->start);
-        put_varint(out, g->end);
-        put_varint(out, g->line);
-        put_varint(out, g->col);
-        put_varint(out, g->end_line);
-        put_varint(out, g->end_col);
-        put_str(out, g->code, strlen(g->code));
-        put_str(out, g->message, strlen(g->message));
+    for (int i = 0; i < 3; i++) put_varint(out, sec[i].len);
+    for (int i = 0; i < 3; i++) {
+        sg_buf_put(out, sec[i].data, sec[i].len);
+        sg_buf_free(&sec[i]);
     }
-    size_t usage = out->len;
-    put_usage(out, in);
-    *id = result_id(&in->source_key, (const uint8_t *)out->data + usage, out->len - usage);
-    put_fp_table(out, in->own);
     frame_end(out, start);
 }
 
-/* Each section is walked once by sg_result_open (structure only) and again
- * by the reader that needs it (values). */
+/* The structure of each section, for sg_result_check. */
 static bool skip_diags(Rd *r) {
     uint32_t n = get_count(r);
     for (uint32_t i = 0; i < n && r->ok; i++) {
@@ -736,16 +744,26 @@ bool sg_result_open(const uint8_t *blob, size_t len, SgResultView *v) {
     if (!frame_open(&r, blob, len, MAGIC_RESULT)) return false;
     get_hash(&r, &v->source_key);
     get_hash(&r, &v->export_hash);
+    uint64_t l[3];
+    for (int i = 0; i < 3; i++) l[i] = get_varint(&r);
+    size_t left = (size_t)(r.end - r.p);
+    if (!r.ok || l[0] > left || l[1] > left - l[0] || l[2] != left - l[0] - l[1]) return false;
     v->diags = r.p;
-    if (!skip_diags(&r)) return false;
-    v->usage = r.p;
-    if (!skip_usage(&r)) return false;
-    v->fps = r.p;
-    if (!skip_fps(&r) || r.p != r.end) return false;
+    v->usage = v->diags + l[0];
+    v->fps = v->usage + l[1];
     v->end = r.end;
     v->blob = blob;
     v->len = len;
     return true;
+}
+
+bool sg_result_check(const SgResultView *v) {
+    Rd r = {.p = v->diags, .end = v->usage, .ok = v->blob != NULL};
+    if (!skip_diags(&r) || r.p != r.end) return false;
+    r = (Rd){.p = v->usage, .end = v->fps, .ok = true};
+    if (!skip_usage(&r) || r.p != r.end) return false;
+    r = (Rd){.p = v->fps, .end = v->end, .ok = true};
+    return skip_fps(&r) && r.p == r.end;
 }
 
 static Rd section(const SgResultView *v, const uint8_t *from, const uint8_t *to) {
@@ -775,6 +793,7 @@ bool sg_result_diags(const SgResultView *v, SgDiags *out) {
         g->end_line = (uint32_t)x[4];
         g->end_col = (uint32_t)x[5];
     }
+    if (r.ok && r.p != r.end) r.ok = false;
     if (!r.ok) out->len = first;
     return r.ok;
 }
@@ -805,7 +824,7 @@ bool sg_result_usage_holds(const SgResultView *v, uint32_t nimports, const uint8
         }
         if (!r.ok) return false;
     }
-    return r.ok;
+    return r.ok && r.p == r.end;
 }
 
 bool sg_result_fp_table(const SgResultView *v, SgArena *a, SgFpTable *out) {
@@ -827,6 +846,7 @@ bool sg_result_fp_table(const SgResultView *v, SgArena *a, SgFpTable *out) {
                                                                      &(const SgName *){&e->name}) >= 0)))
             r.ok = false;
     }
+    if (r.ok && r.p != r.end) r.ok = false;
     if (r.ok) out->n = n;
     return r.ok;
 }
@@ -845,6 +865,25 @@ void sg_imports_encode(const SgAst *ast, SgBuf *out) {
         if (it->kind == IT_IMPORT && it->path.len) put_str(out, it->path.s, it->path.len);
     }
     frame_end(out, start);
+}
+
+bool sg_imports_view(const uint8_t *blob, size_t len, SgName *out, uint32_t cap, uint32_t *n) {
+    Rd r;
+    *n = 0;
+    if (!frame_open(&r, blob, len, MAGIC_IMP)) return false;
+    uint32_t count = get_count(&r);
+    for (uint32_t k = 0; k < count && r.ok; k++) {
+        uint32_t l;
+        const char *s = get_str(&r, &l);
+        if (!r.ok || !l || memchr(s, 0, l)) {
+            r.ok = false;
+            break;
+        }
+        if (k < cap) out[k] = (SgName){.s = s, .len = l};
+    }
+    if (!r.ok || r.p != r.end) return false;
+    *n = count;
+    return true;
 }
 
 bool sg_imports_decode(const uint8_t *blob, size_t len, char ***paths, uint32_t *n) {

@@ -55,8 +55,11 @@ typedef struct SgResultView {
     const uint8_t *diags, *usage, *fps, *end;
 } SgResultView;
 
-/* Checks the frame, the checksum and the structure of every section. */
+/* Checks the frame, the checksum and where the sections are; each reader
+ * below checks the bytes of its section. */
 bool sg_result_open(const uint8_t *blob, size_t len, SgResultView *v);
+/* The structure of every section (sigil cache verify, fuzzing). */
+bool sg_result_check(const SgResultView *v);
 bool sg_result_diags(const SgResultView *v, SgDiags *out);
 /* Whether the usage record holds now: the module has `nimports` imports
  * with these statuses, and each resolved import k either has the export
@@ -71,6 +74,10 @@ bool sg_result_fp_table(const SgResultView *v, SgArena *a, SgFpTable *out);
 SgHash sg_result_id(const SgResultView *v);
 
 void sg_imports_encode(const SgAst *ast, SgBuf *out);
+/* The paths of an import list as slices of the blob: up to `cap` into
+ * `out`, and their number in *n (which may exceed cap: call again with
+ * room for all). */
+bool sg_imports_view(const uint8_t *blob, size_t len, SgName *out, uint32_t cap, uint32_t *n);
 /* Decodes an import list into malloc'd NUL-terminated paths. */
 bool sg_imports_decode(const uint8_t *blob, size_t len, char ***paths, uint32_t *n);
 

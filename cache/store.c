@@ -76,7 +76,9 @@ void sg_store_set_meta(SgStore *s, const char *key, const char *value) {
 
 /* Creates the tables; on a version mismatch drops everything first. */
 static bool prepare_schema(SgStore *s) {
-    if (!exec(s, schema)) return false;
+    /* the versions first: another version's tables may not fit this
+     * version's indexes, so they are dropped before anything is created */
+    if (!exec(s, "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")) return false;
     char *sv = sg_store_get_meta(s, "schema_version");
     char *cv = sg_store_get_meta(s, "checker_version");
     bool match = sv && cv && strcmp(sv, SCHEMA_VERSION) == 0 && strcmp(cv, SIGIL_CHECKER_VERSION) == 0;
@@ -94,6 +96,8 @@ static bool prepare_schema(SgStore *s) {
         sg_store_set_meta(s, "schema_version", SCHEMA_VERSION);
         sg_store_set_meta(s, "checker_version", SIGIL_CHECKER_VERSION);
         if (!exec(s, "COMMIT")) return false;
+    } else if (!exec(s, schema)) {
+        return false;
     }
     /* a cheap sanity read: a database that is not one fails here */
     return exec(s, "SELECT count(*) FROM results WHERE 0");
@@ -395,7 +399,7 @@ static int64_t count(SgStore *s, const char *sql) {
  * source key. */
 static bool result_ok(const void *blob, size_t len, const void *id, const void *source_key) {
     SgResultView v;
-    if (!sg_result_open(blob, len, &v)) return false;
+    if (!sg_result_open(blob, len, &v) || !sg_result_check(&v)) return false;
     SgHash got = sg_result_id(&v);
     if (memcmp(got.b, id, 16) != 0 || (source_key && memcmp(v.source_key.b, source_key, 16) != 0)) return false;
     SgArena a;

@@ -544,6 +544,34 @@ def test_other_damaged_rows(tmp):
 # ---------------------------------------------------------------- versions
 
 @test
+def test_previous_schema_is_rebuilt_with_one_note(tmp):
+    # a cache written by the previous schema (5: one result per check key,
+    # no usage records): its tables do not fit this version's indexes
+    ws = small_ws(tmp)
+    os.makedirs(cache_dir(ws), exist_ok=True)
+    con = sqlite3.connect(db_of(ws))
+    con.executescript("""
+        CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+        INSERT INTO meta VALUES ('schema_version', '5'), ('checker_version', 'old');
+        CREATE TABLE files(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, ino INTEGER,
+            indexed_at_ns INTEGER, source_hash BLOB, module TEXT, imports BLOB, check_key BLOB, export_hash BLOB,
+            diagnostics BLOB);
+        CREATE TABLE results(check_key BLOB PRIMARY KEY, export_hash BLOB, signature BLOB, diagnostics BLOB,
+            last_used INTEGER);
+        INSERT INTO results VALUES (x'00', x'00', x'00', x'00', 1);
+    """)
+    con.commit()
+    con.close()
+    r = check_json(ws)
+    same_as_nocache(ws, r, max_err=1, what="first run on a schema-5 cache")
+    eq(len(r.err_lines()), 1, "notes on stderr %s" % r.brief())
+    check("another version" in r.err, "the note does not say the cache was written by another version %s" % r.brief())
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="second run")
+    eq(r.checked, [], "second run: every result reused")
+
+
+@test
 def test_checker_version_change(tmp):
     ws = small_ws(tmp)
     cold_then_warm(ws)

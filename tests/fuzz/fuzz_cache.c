@@ -49,7 +49,7 @@
 #include "../../cache/sig.h"
 
 static const char MAGIC_SIG[4] = {'S', 'G', 'S', 2};
-static const char MAGIC_RESULT[4] = {'S', 'G', 'R', 1};
+static const char MAGIC_RESULT[4] = {'S', 'G', 'R', 2};
 static const char MAGIC_IMP[4] = {'S', 'G', 'I', 1};
 
 /* ---- writing blobs (the format of cache/sig.c) ---- */
@@ -186,6 +186,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 static void fuzz_result(const uint8_t *blob, size_t len) {
     SgResultView v;
     if (!sg_result_open(blob, len, &v)) return;
+    (void)sg_result_check(&v);
     SgProgram p;
     program_init(&p);
     SgModule *m = p.mods[MOD_A];
