@@ -3,7 +3,8 @@
  * The checker lowers each arm's pattern to an SgMPat and asks, with the
  * usual usefulness algorithm over pattern matrices, whether each arm can
  * match something the earlier arms do not (W003 otherwise) and whether some
- * value escapes every arm (E207, with an example). */
+ * value escapes every arm (E207, with an example). The work is bounded: on
+ * pathological patterns the answer is "incomplete" (E212). */
 #ifndef SG_MATCH_H
 #define SG_MATCH_H
 
@@ -30,9 +31,13 @@ typedef struct SgMatchInput {
     uint32_t nrows;
 } SgMatchInput;
 
+/* Rows visited per match, over all branches of the analysis. */
+#define SG_MATCH_BUDGET 1000000L
+
 typedef struct SgMatchResult {
     bool *useless;              /* per row: can never match (W003) */
     const char *missing;        /* example of an unmatched value, or NULL */
+    bool incomplete;            /* the work budget ran out: exhaustiveness is unknown (E212) */
 } SgMatchResult;
 
 void sg_match_analyze(SgMatchInput *in, SgMatchResult *out);
