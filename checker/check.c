@@ -874,6 +874,10 @@ static SgType *check_match(Ck *c, SgExpr *e, SgType *expected) {
         if (res.missing && !any_bad)
             diag(c, (SgSpan){e->span.start, e->span.start + 5}, "E207", "non-exhaustive match: `%s` is not covered",
                  res.missing);
+        if (res.incomplete && !any_bad)
+            diag(c, (SgSpan){e->span.start, e->span.start + 5}, "E212",
+                 "match too complex to check for exhaustiveness (sigil's limit is %ld steps); split it into nested matches",
+                 SG_MATCH_BUDGET);
         free(res.useless);
     }
     if (!n) return coerce(c, e->span, &sg_ty_never, expected);

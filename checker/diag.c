@@ -31,7 +31,7 @@ void sg_diag(SgDiags *d, uint32_t start, uint32_t end, const char *code,
 static const char *const codes[] = {
     "E001", "E002", "E003", "E010", "E100", "E101", "E102", "E103", "E104", "E105", "E106", "E107",
     "E108", "E109", "E110", "E111", "E201", "E202", "E203", "E204", "E205", "E206", "E207", "E208",
-    "E209", "E211", "W001", "W002", "W003", "W004", "W005",
+    "E209", "E211", "E212", "W001", "W002", "W003", "W004", "W005",
 };
 
 const char *sg_diag_code_known(const char *code, size_t len) {

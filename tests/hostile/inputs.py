@@ -55,6 +55,22 @@ def match_arms(n, exhaustive=False):
     return "fn f(x: Int) -> Int {\n    match x {\n" + arms + tail + "    }\n}\n"
 
 
+def hard_match(k=16):
+    """Exhaustive, but every prefix of k Bit fields stays open: 2^(k-1)
+    leaves for the usefulness algorithm, past its budget from k = 16."""
+    def row(cells):
+        return "W(" + ", ".join(cells) + ")"
+    rows = []
+    for i in range(k - 1):
+        rows.append(row(["T" if j in (i, k - 1) else "_" for j in range(k)]))
+        rows.append(row(["F" if j in (i, k - 1) else "_" for j in range(k)]))
+    rows.append(row(["F"] * (k - 1) + ["_"]))
+    rows.append(row(["T"] * (k - 1) + ["_"]))
+    return ("pub enum Bit { T, F }\npub enum Word { W(" + ", ".join(["Bit"] * k) + ") }\n"
+            "pub fn pick(w: Word) -> Int {\n    match w {\n"
+            + "".join("        %s => %d,\n" % (r, i) for i, r in enumerate(rows)) + "    }\n}\n")
+
+
 def string_arms(n):
     arms = "".join('        "s%d" => %d,\n' % (i, i) for i in range(n))
     return "fn f(x: String) -> Int {\n    match x {\n" + arms + "    }\n}\n"

@@ -125,6 +125,55 @@ def test_nesting_within_the_limits_checks_normally(tmp):
     eq(codes(obj), [], "diagnostics")
 
 
+# ------------------------------------------------------- 2. huge matches
+
+GIB = 1 << 30
+
+
+def memory_limits():
+    """An address-space limit where it can be applied: ASan reserves terabytes."""
+    return {} if ASAN else {resource.RLIMIT_AS: 2 * GIB}
+
+
+@test
+def test_many_literal_arms_in_bounded_memory(tmp):
+    # issue 10 item 2: 8,000 arms took 508 MB, 166,666 arms were killed at 24 GB
+    root = workspace(tmp, "arms", {"open.sg": inputs.match_arms(166666),
+                                   "closed.sg": inputs.match_arms(166666, exhaustive=True),
+                                   "strings.sg": inputs.string_arms(50000)})
+    r, obj = check_json(root, "-j1", limits=memory_limits(), rc=1)
+    got = sorted((d["file"], d["code"], d["message"]) for d in obj["diagnostics"])
+    eq(got, [("open.sg", "E207", "non-exhaustive match: `_` is not covered"),
+             ("strings.sg", "E207", "non-exhaustive match: `_` is not covered")], "diagnostics")
+
+
+@test
+def test_unreachable_arms_among_many(tmp):
+    text = inputs.match_arms(20000).replace("        7 => 7,\n", "        7 => 7,\n        _ => 0,\n        3 => 3,\n", 1)
+    text = text.replace("        5 => 5,\n", "        5 => 5,\n        5 => 55,\n", 1)
+    root = workspace(tmp, "w3", {"a.sg": text})
+    r, obj = check_json(root, limits=memory_limits(), rc=0)
+    lines = text.split("\n")
+    want = [lines.index("        5 => 55,") + 1, lines.index("        _ => 0,") + 2]
+    got = sorted(d["line"] for d in obj["diagnostics"] if d["code"] == "W003")
+    eq(got[:2], want, "the duplicate arm and the first arm after `_` are W003")
+    eq(len(got), 2 + 20000 - 8, "every arm after the catch-all is W003")
+
+
+@test
+def test_match_past_the_budget_says_so(tmp):
+    root = workspace(tmp, "hard", {"a.sg": inputs.hard_match(16)})
+    r, obj = check_json(root, limits=memory_limits(), rc=1)
+    eq([(d["code"], d["line"]) for d in obj["diagnostics"]], [("E212", 4)], "diagnostics")
+    check("too complex" in obj["diagnostics"][0]["message"], "the message says why: %r" % obj["diagnostics"])
+    # the same with a catch-all arm is settled; one missing combination is E207
+    closed = inputs.hard_match(16).replace("    }\n}", "        _ => 0,\n    }\n}")
+    opened = "\n".join(l for l in inputs.hard_match(16).split("\n") if not l.strip().startswith("W(T, T, T"))
+    root = workspace(tmp, "hard2", {"closed.sg": closed, "open.sg": opened})
+    r, obj = check_json(root, limits=memory_limits(), rc=1)
+    eq(sorted((d["file"], d["code"]) for d in obj["diagnostics"]), [("open.sg", "E207")], "diagnostics")
+
+
 def main():
     global SIGIL, ASAN
     ap = argparse.ArgumentParser()
