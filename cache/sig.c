@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-#define MAGIC_SIG "SGS\x02"
+#define MAGIC_SIG "SGS\x03"
 #define MAGIC_RESULT "SGR\x02"
 #define MAGIC_IMP "SGI\x01"
 #define MAX_TYPE_DEPTH 256
@@ -314,7 +314,7 @@ static void free_export(Export *x) {
 
 /* In declaration order, with spans and docs: what importers' messages and
  * editors read. Hashing uses fingerprints (fingerprint.c), not these bytes. */
-static void put_export(SgBuf *b, Export *x) {
+static void put_export(SgBuf *b, SgModule *m, Export *x) {
     put_varint(b, x->defs.len);
     for (uint32_t i = 0; i < x->defs.len; i++) {
         SgTypeEntry *e = x->defs.items[i];
@@ -342,6 +342,11 @@ static void put_export(SgBuf *b, Export *x) {
                 put_varint(b, c->npayload);
                 for (uint32_t j = 0; j < c->npayload; j++) put_type(b, c->payload[j]);
                 put_span(b, c->span);
+                /* whether the module's value namespace binds this name to
+                 * this constructor (a duplicate definition or import binding
+                 * may hold the name instead: the decoded table must agree) */
+                SgValue *v = sg_map_get(&m->values, c->name);
+                put_u8(b, v && v->kind == V_CTOR && v->ctor == c);
             }
         }
     }
@@ -388,7 +393,7 @@ void sg_sig_encode(SgModule *m, SgBuf *out) {
     collect(m, &x);
     size_t start = out->len;
     frame_begin(out, MAGIC_SIG);
-    put_export(out, &x);
+    put_export(out, m, &x);
     frame_end(out, start);
     free_export(&x);
 }
@@ -482,7 +487,10 @@ bool sg_sig_decode(SgProgram *p, SgModule *m, const uint8_t *blob, size_t len,
                 c->payload = c->npayload ? SG_NEW_N(a, SgType *, c->npayload) : NULL;
                 for (uint32_t j = 0; j < c->npayload && r->ok; j++) c->payload[j] = get_type(&d, 0);
                 c->span = get_span(r);
+                uint8_t bound = get_u8(r);
+                if (bound > 1) r->ok = false;
                 if (!r->ok) break;
+                if (!bound) continue;
                 SgValue *v = SG_NEW(a, SgValue);
                 v->kind = V_CTOR;
                 v->pub = def->pub;

@@ -1155,6 +1155,32 @@ def test_reordered_fields_and_constructors(tmp):
 
 
 @test
+def test_duplicate_names_read_the_same_from_the_cache(tmp):
+    # difftest finding 2: when a constructor's name is held by another
+    # definition (a private constructor, a failed import's binding), the
+    # table decoded from the cache must bind the name as a fresh resolve does
+    cases = [
+        ({"main.sg": "import fmt.{Right}\nfn f() -> Int { 0 }\n",
+          "fmt.sg": "enum Hidden { Right }\npub enum Align { Left, Right }\n"},
+         ("main.sg", "import fmt.{Right}\nfn f() -> Int { 0 }\n// x\n"), ("main.sg", 1, "E106")),
+        ({"main.sg": "import m1\nfn main() { let _x = m1.One(1) }\n",
+          "m1.sg": "import m0.{One}\npub enum E[T] { One(T) }\n"},
+         ("main.sg", "import m1\nfn main() { let _y = m1.One(1) }\n"), ("main.sg", 2, "E105")),
+    ]
+    for i, (files, edit, want) in enumerate(cases):
+        ws = os.path.join(tmp, "ws%d" % i)
+        write(ws, files)
+        r = check_json(ws)
+        same_as_nocache(ws, r, what="case %d, cold" % i)
+        check(want in r.triples(), "case %d: no %r in %r" % (i, want, r.triples()))
+        write(ws, {edit[0]: edit[1]})
+        r = check_json(ws)
+        same_as_nocache(ws, r, what="case %d, the importer edited" % i)
+        check(want in r.triples(), "case %d, after the edit: no %r in %r" % (i, want, r.triples()))
+        eq(r.checked, ["main"], "case %d: modules.checked" % i)
+
+
+@test
 def test_delete_and_readd_module(tmp):
     ws = small_ws(tmp)
     cold_then_warm(ws)

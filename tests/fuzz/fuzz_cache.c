@@ -48,7 +48,7 @@
 #include "../../cache/engine.h"
 #include "../../cache/sig.h"
 
-static const char MAGIC_SIG[4] = {'S', 'G', 'S', 2};
+static const char MAGIC_SIG[4] = {'S', 'G', 'S', 3};
 static const char MAGIC_RESULT[4] = {'S', 'G', 'R', 2};
 static const char MAGIC_IMP[4] = {'S', 'G', 'I', 1};
 
@@ -100,8 +100,8 @@ static void dep_payload(SgBuf *b) {
     put_str(b, "x"), put_u8(b, T_INT), put_varint(b, 1), put_varint(b, 2);
     put_str(b, "xs"), put_u8(b, T_LIST), put_u8(b, T_INT), put_varint(b, 3), put_varint(b, 5);
     put_varint(b, 2);           /* Opt's constructors */
-    put_str(b, "Non"), put_varint(b, 0), put_varint(b, 30), put_varint(b, 33);
-    put_str(b, "Som"), put_varint(b, 1), put_u8(b, T_PARAM), put_varint(b, 0), put_varint(b, 34), put_varint(b, 37);
+    put_str(b, "Non"), put_varint(b, 0), put_varint(b, 30), put_varint(b, 33), put_u8(b, 1);
+    put_str(b, "Som"), put_varint(b, 1), put_u8(b, T_PARAM), put_varint(b, 0), put_varint(b, 34), put_varint(b, 37), put_u8(b, 1);
     put_varint(b, 0);           /* aliases */
     put_varint(b, 1);           /* fns */
     put_str(b, "mk"), put_varint(b, 0);
