@@ -85,6 +85,14 @@ typedef struct Ctx {
     SgStore *store;
     SgMap rows;             /* abs path -> SgFileRow*, read-only after loading */
     SgArena rows_arena;
+    /* the file indexes: the workspace's, and the standard library's when it
+     * is read from a directory */
+    struct {
+        const char *root;
+        SgFileRow *rows;
+        uint32_t n;
+    } index[2];
+    uint32_t nindex;
     SgModule **todo;        /* modules whose bodies are checked this run */
     uint32_t ntodo;
     const uint32_t *chunk;  /* the import-order slice being parsed ahead */
@@ -128,20 +136,10 @@ void sg_eng_import_paths_from_ast(SgModule *m, const SgAst *ast) {
     free(names);
 }
 
-/* Import paths from the file index; false if the blob is damaged. */
+/* Import paths from the file index. */
 static bool set_import_paths_from_row(SgModule *m, const SgFileRow *row) {
-    SgName names[64];
-    uint32_t n;
-    if (!sg_imports_view(row->imports, row->imports_len, names, SG_ARRAY_LEN(names), &n)) return false;
-    if (n <= SG_ARRAY_LEN(names)) {
-        set_import_paths(m, NULL, names, n);
-        return true;
-    }
-    SgName *many = sg_xmalloc(sizeof *many * n);
-    bool ok = sg_imports_view(row->imports, row->imports_len, many, n, &n);
-    if (ok) set_import_paths(m, NULL, many, n);
-    free(many);
-    return ok;
+    set_import_paths(m, NULL, row->imports, row->nimports);
+    return true;
 }
 
 static bool read_source(SgModule *m) {
@@ -419,34 +417,46 @@ void sg_eng_link_diags(SgModule *m) {
 
 /* Length-prefixed fields in one buffer, hashed at once (a warm run keys
  * every module: one hash call each, not one per field). */
-static void key_str(SgBuf *b, const char *s, size_t n) {
+typedef struct KeyBuf {
+    uint8_t *p, *at;
+} KeyBuf;
+
+static void key_put(KeyBuf *k, const void *s, size_t n) {
+    memcpy(k->at, s, n);
+    k->at += n;
+}
+
+static void key_str(KeyBuf *k, const char *s, size_t n) {
     uint32_t l = (uint32_t)n;
-    sg_buf_put(b, &l, sizeof l);
-    sg_buf_put(b, s, n);
+    key_put(k, &l, sizeof l);
+    key_put(k, s, n);
 }
 
 void sg_eng_keys(const SgProgram *p, SgModule *m) {
     SgModuleState *st = m->st;
-    SgBuf b = {0};
-    sg_buf_reserve(&b, 256);
-    key_str(&b, SIGIL_CHECKER_VERSION, strlen(SIGIL_CHECKER_VERSION));
+    size_t need = 64 + strlen(SIGIL_CHECKER_VERSION) + strlen(m->name) + 16 * (m->nimports + 4);
+    for (uint32_t i = 0; i < m->nimports; i++) need += m->imports[i].path.len + 8;
+    uint8_t stack[1024];
+    KeyBuf k = {.p = need <= sizeof stack ? stack : sg_xmalloc(need)};
+    k.at = k.p;
+    key_str(&k, SIGIL_CHECKER_VERSION, strlen(SIGIL_CHECKER_VERSION));
     /* every module reads the prelude's names unqualified */
-    if (p->prelude && p->prelude != m) sg_buf_put(&b, p->prelude->st->export_hash.b, 16);
-    key_str(&b, m->name, strlen(m->name));
-    sg_buf_put(&b, st->source_hash.b, 16);
-    sg_buf_put(&b, &m->nimports, sizeof m->nimports);
+    if (p->prelude && p->prelude != m) key_put(&k, p->prelude->st->export_hash.b, 16);
+    key_str(&k, m->name, strlen(m->name));
+    key_put(&k, st->source_hash.b, 16);
+    key_put(&k, &m->nimports, sizeof m->nimports);
     for (uint32_t i = 0; i < m->nimports; i++) {
         SgImport *imp = &m->imports[i];
-        key_str(&b, imp->path.s, imp->path.len);
-        sg_buf_putc(&b, (char)imp->status);
+        key_str(&k, imp->path.s, imp->path.len);
+        *k.at++ = imp->status;
     }
-    st->source_key = sg_hash(b.data, b.len);
-    b.len = 0;
-    sg_buf_put(&b, st->source_key.b, 16);
+    st->source_key = sg_hash(k.p, (size_t)(k.at - k.p));
+    k.at = k.p;
+    key_put(&k, st->source_key.b, 16);
     for (uint32_t i = 0; i < m->nimports; i++)
-        if (m->imports[i].status == IMP_OK) sg_buf_put(&b, m->imports[i].target->st->export_hash.b, 16);
-    st->fast_key = sg_hash(b.data, b.len);
-    sg_buf_free(&b);
+        if (m->imports[i].status == IMP_OK) key_put(&k, m->imports[i].target->st->export_hash.b, 16);
+    st->fast_key = sg_hash(k.p, (size_t)(k.at - k.p));
+    if (k.p != stack) free(k.p);
 }
 
 static bool ensure_tables(Ctx *c, SgModule *m);
@@ -524,6 +534,16 @@ static const SgFpTable *table_of(void *ctx, SgModule *dep) {
     SgModuleState *st = dep->st;
     if (st->have_fp) return &st->fp;
     SgResultView v;
+    if (st->reused && !st->result.len && c->store) {
+        /* taken from the file index without being read */
+        uint8_t *blob;
+        size_t len;
+        if (sg_store_get_result(c->store, &st->result_id, &blob, &len)) {
+            if (sg_result_open(blob, len, &v) && sg_hash_eq(&v.source_key, &st->source_key))
+                sg_buf_put(&st->result, blob, len);
+            free(blob);
+        }
+    }
     if (st->reused && sg_result_open((const uint8_t *)st->result.data, st->result.len, &v) &&
         sg_result_fp_table(&v, &dep->sig_arena, &st->fp)) {
         st->have_fp = true;
@@ -629,15 +649,43 @@ static bool try_candidate(void *arg, const SgHash *id, const uint8_t *blob, size
     return k->hit;
 }
 
+/* A result the file index says has no diagnostics, under the same fast
+ * key: taken without reading it (its fingerprint table is read if a
+ * dependent needs it, table_of). */
+static void take_empty_result(SgModule *m, const SgFileRow *r) {
+    SgModuleState *st = m->st;
+    sg_diags_free(&m->diags);     /* what a parse ahead reported is in the result: none */
+    st->export_hash = r->export_hash;
+    st->result_id = r->result_id;
+    sg_buf_free(&st->result);
+    st->reused = true;
+}
+
+/* Takes the stored result `id` if it holds for m (take_result). */
+static bool take_stored(Ctx *c, SgModule *m, const SgHash *id, bool trusted) {
+    uint8_t *blob;
+    size_t len;
+    if (!sg_store_get_result(c->store, id, &blob, &len)) return false;
+    bool ok = take_result(c, m, blob, len, trusted);
+    free(blob);
+    return ok;
+}
+
 /* The result of m's last run (file index) under the same fast key; else any
  * stored result of its source key whose usage record holds now. */
 static bool lookup(Ctx *c, SgModule *m) {
     SgModuleState *st = m->st;
     SgFileRow *r = st->row;
     if (r && r->have_result) {
-        if (sg_hash_eq(&r->fast_key, &st->fast_key) && take_result(c, m, r->result, r->result_len, true))
+        if (sg_hash_eq(&r->fast_key, &st->fast_key)) {
+            if (!r->ndiags) {
+                take_empty_result(m, r);
+                return true;
+            }
+            if (take_stored(c, m, &r->result_id, true)) return true;
+        } else if (take_stored(c, m, &r->result_id, false)) {
             return true;
-        if (take_result(c, m, r->result, r->result_len, false)) return true;
+        }
     }
     Candidate k = {.c = c, .m = m, .skip = r && r->have_result ? &r->result_id : NULL};
     sg_store_each_result(c->store, &st->source_key, try_candidate, &k);
@@ -748,22 +796,49 @@ static bool nothing_to_store(Ctx *c) {
     return same;
 }
 
-/* The import-list blob of a module, from its paths (the same bytes as from
- * its tree). */
-static void encode_imports(const SgModule *m, SgBuf *out) {
-    SgAst fake = {0};
-    SgItem *items = sg_xcalloc(m->nimport_paths + 1, sizeof *items);
-    SgItem **ptrs = sg_xcalloc(m->nimport_paths + 1, sizeof *ptrs);
-    for (uint32_t k = 0; k < m->nimport_paths; k++) {
-        items[k].kind = IT_IMPORT;
-        items[k].path = sg_name_c(m->import_paths[k]);
-        ptrs[k] = &items[k];
+static int cmp_row(const void *a, const void *b) {
+    const SgFileRow *x = a, *y = b;
+    uint32_t n = x->rel.len < y->rel.len ? x->rel.len : y->rel.len;
+    int c = memcmp(x->rel.s, y->rel.s, n);
+    return c ? c : (x->rel.len > y->rel.len) - (x->rel.len < y->rel.len);
+}
+
+/* The file index of root `k` as this run leaves it: a row per module read
+ * from a file of that root, and the rows of its files open in an editor
+ * (whose buffers never enter the index). */
+static void write_index(Ctx *c, uint32_t k) {
+    const char *root = c->index[k].root;
+    size_t rl = strlen(root);
+    SgFileRow *rows = sg_xmalloc(sizeof *rows * (c->p->n + 1));
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < c->p->n; i++) {
+        SgModule *m = c->p->mods[i];
+        SgModuleState *st = m->st;
+        if (!st->abs_path || strncmp(st->abs_path, root, rl) != 0 || st->abs_path[rl] != '/') continue;
+        if (!file_row_wanted(m)) {
+            if (st->overlay && st->row) rows[n++] = *st->row;
+            continue;
+        }
+        SgFileRow *r = &rows[n++];
+        *r = (SgFileRow){.rel = sg_name_c(st->abs_path + rl + 1), .size = st->size, .mtime_ns = st->mtime_ns,
+                         .ctime_ns = st->ctime_ns, .ino = st->ino, .indexed_at_ns = st->indexed_at_ns,
+                         .source_hash = st->source_hash, .nimports = m->nimport_paths,
+                         .imports = SG_NEW_N(&c->rows_arena, SgName, m->nimport_paths + 1)};
+        for (uint32_t j = 0; j < m->nimport_paths; j++) r->imports[j] = sg_name_c(m->import_paths[j]);
+        if ((st->checked && st->result.len) || st->reused) {
+            r->have_result = true;
+            r->fast_key = st->fast_key;
+            r->result_id = st->result_id;
+            r->export_hash = st->export_hash;
+            r->ndiags = m->diags.len;
+        }
     }
-    fake.items = ptrs;
-    fake.nitems = m->nimport_paths;
-    sg_imports_encode(&fake, out);
-    free(items);
-    free(ptrs);
+    sg_qsort(rows, n, sizeof *rows, cmp_row);
+    SgBuf idx = {0};
+    sg_index_encode(rows, n, &idx);
+    sg_store_put_index(c->store, root, &idx);
+    sg_buf_free(&idx);
+    free(rows);
 }
 
 static void store_results(Ctx *c, const SgEngineOptions *opt) {
@@ -772,6 +847,7 @@ static void store_results(Ctx *c, const SgEngineOptions *opt) {
     for (uint32_t i = 0; i < c->p->n; i++) {
         SgModule *m = c->p->mods[i];
         SgModuleState *st = m->st;
+        if (st->reused && st->sig_bad && m->resolved && !st->result.len) table_of(c, m);  /* reads the result */
         if (st->uncacheable || !st->result.len) continue;
         if (st->checked && st->sig_blob.len) {
             sg_store_put_result(s, &st->result_id, &st->source_key, &st->result, &st->sig_blob);
@@ -784,35 +860,14 @@ static void store_results(Ctx *c, const SgEngineOptions *opt) {
             sg_buf_free(&sig);
         }
     }
-    for (uint32_t i = 0; i < c->p->n; i++) {
-        SgModule *m = c->p->mods[i];
-        SgModuleState *st = m->st;
-        if (st->row) st->row->seen = true;
-        if (!file_row_wanted(m) || row_current(m)) continue;
-        SgFileRow nr = {.size = st->size, .mtime_ns = st->mtime_ns, .ctime_ns = st->ctime_ns, .ino = st->ino,
-                        .indexed_at_ns = st->indexed_at_ns, .source_hash = st->source_hash,
-                        .fast_key = st->fast_key, .result_id = st->result_id};
-        nr.have_result = (st->checked || st->reused) && st->result.len > 0;
-        nr.result = (uint8_t *)st->result.data;
-        nr.result_len = st->result.len;
-        SgBuf imports = {0};
-        encode_imports(m, &imports);
-        nr.imports = (uint8_t *)imports.data;
-        nr.imports_len = imports.len;
-        sg_store_put_file(s, st->abs_path, &nr, m->name);
-        sg_buf_free(&imports);
-    }
-    /* files that are gone */
-    for (uint32_t i = 0; i < c->rows.cap; i++) {
-        SgMapEntry *e = &c->rows.slots[i];
-        if (e->key.s && !((SgFileRow *)e->value)->seen) sg_store_delete_file(s, e->key.s);
-    }
+    for (uint32_t k = 0; k < c->nindex; k++) write_index(c, k);
     char buf[32];
     snprintf(buf, sizeof buf, "%u", c->run->nreused);
     sg_store_set_meta(s, "last_hits", buf);
     snprintf(buf, sizeof buf, "%u", c->run->nworkspace);
     sg_store_set_meta(s, "last_modules", buf);
-    if (c->ntodo) sg_store_gc(s, opt->cache_keep > 0 ? opt->cache_keep : 100000);
+    int64_t keep = opt->cache_keep > 0 ? opt->cache_keep : 100000;
+    if (c->ntodo && sg_store_gc_due(s, keep)) sg_store_gc(s, keep);
     sg_store_commit(s);
 }
 
@@ -972,10 +1027,20 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
 
     if (opt->cache_dir) {
         c.store = sg_store_open(opt->cache_dir);
-        if (c.store && (!sg_store_load_files(c.store, real, &c.rows, &c.rows_arena) ||
-                        (opt->std_dir && !sg_store_load_files(c.store, std_real, &c.rows, &c.rows_arena)))) {
-            sg_map_free(&c.rows);
-            memset(&c.rows, 0, sizeof c.rows);
+        c.index[c.nindex++].root = real;
+        if (opt->std_dir) c.index[c.nindex++].root = std_real;
+        for (uint32_t k = 0; c.store && k < c.nindex; k++) {
+            if (!sg_store_load_index(c.store, c.index[k].root, &c.rows_arena, &c.index[k].rows, &c.index[k].n))
+                c.index[k].n = 0;
+            size_t rl = strlen(c.index[k].root);
+            for (uint32_t i = 0; i < c.index[k].n; i++) {
+                SgFileRow *r = &c.index[k].rows[i];
+                char *path = sg_arena_alloc(&c.rows_arena, rl + r->rel.len + 2);
+                memcpy(path, c.index[k].root, rl);
+                path[rl] = '/';
+                memcpy(path + rl + 1, r->rel.s, r->rel.len);
+                sg_map_put(&c.rows, sg_name(path, rl + 1 + r->rel.len), r);
+            }
         }
     }
     phase("open cache", &t);

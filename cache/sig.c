@@ -1,11 +1,12 @@
 /* sig.c - signature, diagnostics and import-list blobs (see sig.h). */
 #include "sig.h"
+#include "store.h"
 
 #include <stdlib.h>
 
 #define MAGIC_SIG "SGS\x03"
 #define MAGIC_RESULT "SGR\x02"
-#define MAGIC_IMP "SGI\x01"
+#define MAGIC_INDEX "SGX\x01"
 #define MAX_TYPE_DEPTH 256
 
 /* ---- writing ---- */
@@ -861,65 +862,72 @@ bool sg_result_fp_table(const SgResultView *v, SgArena *a, SgFpTable *out) {
 
 SgHash sg_result_id(const SgResultView *v) { return result_id(&v->source_key, v->usage, (size_t)(v->fps - v->usage)); }
 
-/* ---- import lists ---- */
-void sg_imports_encode(const SgAst *ast, SgBuf *out) {
+/* ---- the file index ----
+ * One blob per root: every file's identity, source hash, import paths and
+ * last result, sorted by path. A warm run reads it whole, in one row. */
+void sg_index_encode(const SgFileRow *rows, uint32_t n, SgBuf *out) {
     size_t start = out->len;
-    frame_begin(out, MAGIC_IMP);
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < ast->nitems; i++) n += ast->items[i]->kind == IT_IMPORT && ast->items[i]->path.len;
+    frame_begin(out, MAGIC_INDEX);
     put_varint(out, n);
-    for (uint32_t i = 0; i < ast->nitems; i++) {
-        SgItem *it = ast->items[i];
-        if (it->kind == IT_IMPORT && it->path.len) put_str(out, it->path.s, it->path.len);
+    for (uint32_t i = 0; i < n; i++) {
+        const SgFileRow *r = &rows[i];
+        put_str(out, r->rel.s, r->rel.len);
+        put_varint(out, (uint64_t)r->size);
+        put_varint(out, (uint64_t)r->mtime_ns);
+        put_varint(out, (uint64_t)r->ctime_ns);
+        put_varint(out, (uint64_t)r->ino);
+        put_varint(out, (uint64_t)r->indexed_at_ns);
+        put_hash(out, &r->source_hash);
+        put_varint(out, r->nimports);
+        for (uint32_t k = 0; k < r->nimports; k++) put_str(out, r->imports[k].s, r->imports[k].len);
+        put_u8(out, r->have_result);
+        if (!r->have_result) continue;
+        put_hash(out, &r->fast_key);
+        put_hash(out, &r->result_id);
+        put_hash(out, &r->export_hash);
+        put_varint(out, r->ndiags);
     }
     frame_end(out, start);
 }
 
-bool sg_imports_view(const uint8_t *blob, size_t len, SgName *out, uint32_t cap, uint32_t *n) {
+bool sg_index_decode(const uint8_t *blob, size_t len, SgArena *a, SgFileRow **rows, uint32_t *n) {
     Rd r;
+    *rows = NULL;
     *n = 0;
-    if (!frame_open(&r, blob, len, MAGIC_IMP)) return false;
+    if (!frame_open(&r, blob, len, MAGIC_INDEX)) return false;
     uint32_t count = get_count(&r);
-    for (uint32_t k = 0; k < count && r.ok; k++) {
+    SgFileRow *out = SG_NEW_N(a, SgFileRow, count + 1);
+    for (uint32_t i = 0; i < count && r.ok; i++) {
+        SgFileRow *f = &out[i];
         uint32_t l;
         const char *s = get_str(&r, &l);
-        if (!r.ok || !l || memchr(s, 0, l)) {
-            r.ok = false;
-            break;
+        f->rel = (SgName){.s = s, .len = l};
+        f->size = (int64_t)get_varint(&r);
+        f->mtime_ns = (int64_t)get_varint(&r);
+        f->ctime_ns = (int64_t)get_varint(&r);
+        f->ino = (int64_t)get_varint(&r);
+        f->indexed_at_ns = (int64_t)get_varint(&r);
+        get_hash(&r, &f->source_hash);
+        f->nimports = get_count(&r);
+        f->imports = SG_NEW_N(a, SgName, f->nimports + 1);
+        for (uint32_t k = 0; k < f->nimports && r.ok; k++) {
+            s = get_str(&r, &l);
+            if (!l || memchr(s, 0, l)) r.ok = false;
+            f->imports[k] = (SgName){.s = s, .len = l};
         }
-        if (k < cap) out[k] = (SgName){.s = s, .len = l};
+        uint8_t have = get_u8(&r);
+        if (have > 1 || !f->rel.len || memchr(f->rel.s, 0, f->rel.len)) r.ok = false;
+        f->have_result = have;
+        if (!have || !r.ok) continue;
+        get_hash(&r, &f->fast_key);
+        get_hash(&r, &f->result_id);
+        get_hash(&r, &f->export_hash);
+        uint64_t nd = get_varint(&r);
+        if (nd > UINT32_MAX) r.ok = false;
+        f->ndiags = (uint32_t)nd;
     }
     if (!r.ok || r.p != r.end) return false;
-    *n = count;
-    return true;
-}
-
-bool sg_imports_decode(const uint8_t *blob, size_t len, char ***paths, uint32_t *n) {
-    Rd r;
-    *paths = NULL;
-    *n = 0;
-    if (!frame_open(&r, blob, len, MAGIC_IMP)) return false;
-    uint32_t count = get_count(&r);
-    char **ps = sg_xcalloc(count + 1, sizeof(char *));
-    uint32_t k = 0;
-    for (; k < count && r.ok; k++) {
-        uint32_t l;
-        const char *s = get_str(&r, &l);
-        if (!r.ok || !l) {
-            r.ok = false;
-            break;
-        }
-        ps[k] = sg_xmalloc(l + 1);
-        memcpy(ps[k], s, l);
-        ps[k][l] = 0;
-    }
-    if (r.ok && r.p != r.end) r.ok = false;
-    if (!r.ok) {
-        for (uint32_t i = 0; i < k; i++) free(ps[i]);
-        free(ps);
-        return false;
-    }
-    *paths = ps;
+    *rows = out;
     *n = count;
     return true;
 }

@@ -1,5 +1,5 @@
 /* sig.h - the canonical binary form of signatures, and the blobs the cache
- * stores (signatures, check results, import lists).
+ * stores (signatures, check results, the file index).
  *
  * Every blob is framed as: 4-byte magic (kind + format version), u32 payload
  * length, payload, u64 XXH3 checksum of everything before it. Decoders
@@ -73,12 +73,11 @@ bool sg_result_fp_table(const SgResultView *v, SgArena *a, SgFpTable *out);
 /* The content address of a result (as sg_result_encode gives it). */
 SgHash sg_result_id(const SgResultView *v);
 
-void sg_imports_encode(const SgAst *ast, SgBuf *out);
-/* The paths of an import list as slices of the blob: up to `cap` into
- * `out`, and their number in *n (which may exceed cap: call again with
- * room for all). */
-bool sg_imports_view(const uint8_t *blob, size_t len, SgName *out, uint32_t cap, uint32_t *n);
-/* Decodes an import list into malloc'd NUL-terminated paths. */
-bool sg_imports_decode(const uint8_t *blob, size_t len, char ***paths, uint32_t *n);
+/* ---- the file index (cache/store.h) ----
+ * Rows sorted by path; the decoded rows' strings are slices of the blob,
+ * which must outlive them. */
+struct SgFileRow;
+void sg_index_encode(const struct SgFileRow *rows, uint32_t n, SgBuf *out);
+bool sg_index_decode(const uint8_t *blob, size_t len, SgArena *a, struct SgFileRow **rows, uint32_t *n);
 
 #endif

@@ -11,7 +11,7 @@
 #include "../include/sigil.h"
 #include "sig.h"
 
-#define SCHEMA_VERSION "7"
+#define SCHEMA_VERSION "8"
 
 struct SgStore {
     sqlite3 *db;
@@ -20,7 +20,8 @@ struct SgStore {
     bool corrupt;       /* SQLite found damage: the database is rebuilt on close */
     bool in_tx;
     int64_t run;
-    sqlite3_stmt *get_results, *get_sig, *put_result, *put_file, *del_file;
+    int64_t added;      /* results written in this transaction (for the GC's schedule) */
+    sqlite3_stmt *get_results, *get_result, *get_sig, *put_result;
 };
 
 static void warn(SgStore *s, const char *what) {
@@ -45,9 +46,7 @@ static bool exec(SgStore *s, const char *sql) {
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER,"
-    " ino INTEGER, indexed_at_ns INTEGER, source_hash BLOB, module TEXT, imports BLOB, fast_key BLOB,"
-    " result_id BLOB, result BLOB);"
+    "CREATE TABLE IF NOT EXISTS files(root TEXT PRIMARY KEY, idx BLOB);"
     "CREATE TABLE IF NOT EXISTS results(id BLOB PRIMARY KEY, source_key BLOB, result BLOB, signature BLOB,"
     " last_used INTEGER);"
     "CREATE INDEX IF NOT EXISTS results_source_key ON results(source_key, last_used);"
@@ -109,25 +108,19 @@ static bool prepare(SgStore *s) {
                               SG_STORE_MAX_CANDIDATES_STR,
                               -1, &s->get_results, NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(s->db, "SELECT signature FROM results WHERE id=?", -1, &s->get_sig, NULL) == SQLITE_OK &&
+           sqlite3_prepare_v2(s->db, "SELECT result FROM results WHERE id=?", -1, &s->get_result, NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(s->db,
                               "INSERT OR REPLACE INTO results(id, source_key, result, signature, last_used)"
                               " VALUES(?, ?, ?, ?, ?)",
-                              -1, &s->put_result, NULL) == SQLITE_OK &&
-           sqlite3_prepare_v2(s->db,
-                              "INSERT OR REPLACE INTO files(path, size, mtime_ns, ctime_ns, ino, indexed_at_ns,"
-                              " source_hash, module, imports, fast_key, result_id, result)"
-                              " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                              -1, &s->put_file, NULL) == SQLITE_OK &&
-           sqlite3_prepare_v2(s->db, "DELETE FROM files WHERE path=?", -1, &s->del_file, NULL) == SQLITE_OK;
+                              -1, &s->put_result, NULL) == SQLITE_OK;
 }
 
 static void finalize_all(SgStore *s) {
     sqlite3_finalize(s->get_results);
+    sqlite3_finalize(s->get_result);
     sqlite3_finalize(s->get_sig);
     sqlite3_finalize(s->put_result);
-    sqlite3_finalize(s->put_file);
-    sqlite3_finalize(s->del_file);
-    s->get_results = s->get_sig = s->put_result = s->put_file = s->del_file = NULL;
+    s->get_results = s->get_result = s->get_sig = s->put_result = NULL;
 }
 
 static bool try_open(SgStore *s) {
@@ -216,52 +209,59 @@ static bool blob_hash(sqlite3_stmt *st, int col, SgHash *out) {
     return true;
 }
 
-bool sg_store_load_files(SgStore *s, const char *prefix, SgMap *rows, SgArena *a) {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT path, size, mtime_ns, ctime_ns, ino, indexed_at_ns, source_hash, imports,"
-                           " fast_key, result_id, result FROM files WHERE path >= ? AND path < ?",
-                           -1, &st, NULL) != SQLITE_OK) {
-        warn(s, "read failed");
-        return false;
-    }
-    SgBuf lo = {0}, hi = {0};
-    sg_buf_printf(&lo, "%s/", prefix);
-    sg_buf_printf(&hi, "%s0", prefix);     /* '0' follows '/' */
-    sqlite3_bind_text(st, 1, lo.data, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, hi.data, -1, SQLITE_STATIC);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *path = (const char *)sqlite3_column_text(st, 0);
-        if (!path) continue;
-        SgFileRow *r = SG_NEW(a, SgFileRow);
-        r->size = sqlite3_column_int64(st, 1);
-        r->mtime_ns = sqlite3_column_int64(st, 2);
-        r->ctime_ns = sqlite3_column_int64(st, 3);
-        r->ino = sqlite3_column_int64(st, 4);
-        r->indexed_at_ns = sqlite3_column_int64(st, 5);
-        if (!blob_hash(st, 6, &r->source_hash)) continue;
-        if (sqlite3_column_type(st, 7) == SQLITE_BLOB) {
-            r->imports_len = (size_t)sqlite3_column_bytes(st, 7);
-            r->imports = sg_arena_dup(a, sqlite3_column_blob(st, 7), r->imports_len);
-        }
-        r->have_result = blob_hash(st, 8, &r->fast_key) && blob_hash(st, 9, &r->result_id) &&
-                         sqlite3_column_type(st, 10) == SQLITE_BLOB;
-        if (r->have_result) {
-            r->result_len = (size_t)sqlite3_column_bytes(st, 10);
-            r->result = sg_arena_dup(a, sqlite3_column_blob(st, 10), r->result_len);
-        }
-        char *kp = sg_arena_strndup(a, path, strlen(path));
-        sg_map_put(rows, sg_name_c(kp), r);
-    }
-    sqlite3_finalize(st);
-    sg_buf_free(&lo);
-    sg_buf_free(&hi);
-    if (rc != SQLITE_DONE) {
-        warn(s, "read failed");
-        return false;
-    }
+/* A blob column, copied (malloc'd). */
+static bool column_blob(sqlite3_stmt *st, int col, uint8_t **out, size_t *len) {
+    if (sqlite3_column_type(st, col) != SQLITE_BLOB) return false;
+    *len = (size_t)sqlite3_column_bytes(st, col);
+    *out = sg_xmalloc(*len + 1);
+    if (*len) memcpy(*out, sqlite3_column_blob(st, col), *len);
     return true;
+}
+
+bool sg_store_load_index(SgStore *s, const char *root, SgArena *a, SgFileRow **rows, uint32_t *n) {
+    sqlite3_stmt *st;
+    *rows = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT idx FROM files WHERE root=?", -1, &st, NULL) != SQLITE_OK) {
+        warn(s, "read failed");
+        return false;
+    }
+    sqlite3_bind_text(st, 1, root, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    bool ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
+    size_t len = rc == SQLITE_ROW ? (size_t)sqlite3_column_bytes(st, 0) : 0;
+    if (len && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
+        uint8_t *blob = sg_arena_dup(a, sqlite3_column_blob(st, 0), len);
+        /* a damaged index is an empty one: every file is read and hashed,
+         * and the index is written anew */
+        if (!sg_index_decode(blob, len, a, rows, n)) *n = 0;
+    }
+    if (!ok) warn(s, "read failed");
+    sqlite3_finalize(st);
+    return ok;
+}
+
+void sg_store_put_index(SgStore *s, const char *root, const SgBuf *idx) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO files(root, idx) VALUES(?, ?)", -1, &st, NULL) != SQLITE_OK) {
+        warn(s, "write failed");
+        return;
+    }
+    sqlite3_bind_text(st, 1, root, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, idx->data ? idx->data : "", (int)idx->len, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) warn(s, "write failed");
+    sqlite3_finalize(st);
+}
+
+bool sg_store_get_result(SgStore *s, const SgHash *id, uint8_t **blob, size_t *len) {
+    sqlite3_stmt *st = s->get_result;
+    sqlite3_reset(st);
+    sqlite3_bind_blob(st, 1, id->b, 16, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    bool ok = rc == SQLITE_ROW && column_blob(st, 0, blob, len);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) warn(s, "read failed");
+    sqlite3_reset(st);
+    return ok;
 }
 
 void sg_store_each_result(SgStore *s, const SgHash *source_key,
@@ -289,13 +289,7 @@ bool sg_store_get_signature(SgStore *s, const SgHash *id, uint8_t **sig, size_t 
     sqlite3_stmt *st = s->get_sig;
     sqlite3_reset(st);
     sqlite3_bind_blob(st, 1, id->b, 16, SQLITE_STATIC);
-    bool ok = false;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
-        *len = (size_t)sqlite3_column_bytes(st, 0);
-        *sig = sg_xmalloc(*len + 1);
-        if (*len) memcpy(*sig, sqlite3_column_blob(st, 0), *len);
-        ok = true;
-    }
+    bool ok = sqlite3_step(st) == SQLITE_ROW && column_blob(st, 0, sig, len);
     sqlite3_reset(st);
     return ok;
 }
@@ -323,40 +317,7 @@ void sg_store_put_result(SgStore *s, const SgHash *id, const SgHash *source_key,
     sqlite3_bind_blob(st, 4, sig->data ? sig->data : "", (int)sig->len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, s->run);
     if (sqlite3_step(st) != SQLITE_DONE) warn(s, "write failed");
-    sqlite3_reset(st);
-}
-
-void sg_store_put_file(SgStore *s, const char *path, const SgFileRow *r, const char *module) {
-    sqlite3_stmt *st = s->put_file;
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, r->size);
-    sqlite3_bind_int64(st, 3, r->mtime_ns);
-    sqlite3_bind_int64(st, 4, r->ctime_ns);
-    sqlite3_bind_int64(st, 5, r->ino);
-    sqlite3_bind_int64(st, 6, r->indexed_at_ns);
-    sqlite3_bind_blob(st, 7, r->source_hash.b, 16, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, module, -1, SQLITE_STATIC);
-    if (r->imports) sqlite3_bind_blob(st, 9, r->imports, (int)r->imports_len, SQLITE_STATIC);
-    else sqlite3_bind_null(st, 9);
-    if (r->have_result) {
-        sqlite3_bind_blob(st, 10, r->fast_key.b, 16, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 11, r->result_id.b, 16, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 12, r->result ? (const void *)r->result : "", (int)r->result_len, SQLITE_STATIC);
-    } else {
-        sqlite3_bind_null(st, 10);
-        sqlite3_bind_null(st, 11);
-        sqlite3_bind_null(st, 12);
-    }
-    if (sqlite3_step(st) != SQLITE_DONE) warn(s, "write failed");
-    sqlite3_reset(st);
-}
-
-void sg_store_delete_file(SgStore *s, const char *path) {
-    sqlite3_stmt *st = s->del_file;
-    sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-    sqlite3_step(st);
+    s->added++;
     sqlite3_reset(st);
 }
 
@@ -373,16 +334,67 @@ bool sg_store_commit(SgStore *s) {
     return ok;
 }
 
-void sg_store_gc(SgStore *s, int64_t keep) {
+/* Calls fn for each row of every index in the database (all roots). */
+static bool each_indexed_file(SgStore *s, void (*fn)(void *ctx, const char *root, const SgFileRow *r, bool ok),
+                              void *ctx) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db,
-                           "DELETE FROM results WHERE id NOT IN (SELECT result_id FROM files WHERE result_id"
-                           " IS NOT NULL) AND rowid NOT IN (SELECT rowid FROM results ORDER BY last_used DESC LIMIT ?)",
-                           -1, &st, NULL) != SQLITE_OK)
-        return;
-    sqlite3_bind_int64(st, 1, keep);
-    sqlite3_step(st);
+    if (sqlite3_prepare_v2(s->db, "SELECT root, idx FROM files", -1, &st, NULL) != SQLITE_OK) return false;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *root = (const char *)sqlite3_column_text(st, 0);
+        SgArena a;
+        sg_arena_init(&a);
+        SgFileRow *rows;
+        uint32_t n;
+        bool ok = root && sg_index_decode(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), &a, &rows, &n);
+        if (!ok) fn(ctx, root ? root : "(no root)", NULL, false);
+        for (uint32_t i = 0; ok && i < n; i++) fn(ctx, root, &rows[i], true);
+        sg_arena_free(&a);
+    }
     sqlite3_finalize(st);
+    return true;
+}
+
+static void keep_id(void *ctx, const char *root, const SgFileRow *r, bool ok) {
+    (void)root;
+    if (!ok || !r->have_result) return;
+    sqlite3_stmt *st = ctx;
+    sqlite3_reset(st);
+    sqlite3_bind_blob(st, 1, r->result_id.b, 16, SQLITE_TRANSIENT);
+    sqlite3_step(st);
+}
+
+void sg_store_gc(SgStore *s, int64_t keep) {
+    /* the results some index names are kept, and the `keep` most recent */
+    sqlite3_stmt *ins, *del;
+    if (!exec(s, "CREATE TEMP TABLE IF NOT EXISTS gc_keep(id BLOB PRIMARY KEY); DELETE FROM gc_keep")) return;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO gc_keep(id) VALUES(?)", -1, &ins, NULL) == SQLITE_OK) {
+        each_indexed_file(s, keep_id, ins);
+        sqlite3_finalize(ins);
+    }
+    if (sqlite3_prepare_v2(s->db,
+                           "DELETE FROM results WHERE id NOT IN (SELECT id FROM gc_keep)"
+                           " AND rowid NOT IN (SELECT rowid FROM results ORDER BY last_used DESC LIMIT ?)",
+                           -1, &del, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(del, 1, keep);
+        sqlite3_step(del);
+        sqlite3_finalize(del);
+    }
+    exec(s, "DELETE FROM gc_keep");
+    sg_store_set_meta(s, "results_since_gc", "0");
+}
+
+/* Due once the results written since the last collection reach a tenth
+ * of `keep`: the table stays within the live results + keep + keep/10, and
+ * a large cache is not read whole on every run. */
+bool sg_store_gc_due(SgStore *s, int64_t keep) {
+    char *since = sg_store_get_meta(s, "results_since_gc");
+    int64_t n = (since ? atoll(since) : 0) + s->added;
+    free(since);
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", (long long)n);
+    sg_store_set_meta(s, "results_since_gc", buf);
+    s->added = 0;
+    return n * 10 >= keep;
 }
 
 /* ---- `sigil cache stats|clear|verify` ---- */
@@ -410,6 +422,21 @@ static bool result_ok(const void *blob, size_t len, const void *id, const void *
     sg_diags_free(&d);
     sg_arena_free(&a);
     return ok;
+}
+
+typedef struct VerifyFiles {
+    int problems;
+    int64_t files;
+} VerifyFiles;
+
+static void verify_file(void *ctx, const char *root, const SgFileRow *r, bool ok) {
+    VerifyFiles *v = ctx;
+    if (!ok) {
+        printf("index of %s: damaged\n", root);
+        v->problems++;
+        return;
+    }
+    v->files++;
 }
 
 static int cache_verify(SgStore *s) {
@@ -456,34 +483,10 @@ static int cache_verify(SgStore *s) {
         problems++;
     }
     sqlite3_finalize(st);
-    int64_t frows = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT path, source_hash, imports, fast_key, result_id, result FROM files", -1,
-                           &st, NULL) == SQLITE_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            frows++;
-            const char *path = (const char *)sqlite3_column_text(st, 0);
-            bool ok = path && sqlite3_column_bytes(st, 1) == 16;
-            char **paths;
-            uint32_t n;
-            if (ok && sg_imports_decode(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), &paths, &n)) {
-                for (uint32_t k = 0; k < n; k++) free(paths[k]);
-                free(paths);
-            } else {
-                ok = false;
-            }
-            if (ok && sqlite3_column_type(st, 3) != SQLITE_NULL)
-                ok = sqlite3_column_bytes(st, 3) == 16 && sqlite3_column_bytes(st, 4) == 16 &&
-                     result_ok(sqlite3_column_blob(st, 5), (size_t)sqlite3_column_bytes(st, 5),
-                               sqlite3_column_blob(st, 4), NULL);
-            if (!ok) {
-                printf("file %s: damaged index entry\n", path ? path : "(no path)");
-                problems++;
-            }
-        }
-    } else {
-        problems++;
-    }
-    sqlite3_finalize(st);
+    VerifyFiles vf = {0};
+    if (!each_indexed_file(s, verify_file, &vf)) problems++;
+    problems += vf.problems;
+    int64_t frows = vf.files;
     if (problems) printf("%d problem%s found in %s\n", problems, problems == 1 ? "" : "s", s->path);
     else printf("cache %s is consistent: %lld results and %lld files checked\n", s->path, (long long)rows, (long long)frows);
     return problems ? 1 : 0;
@@ -530,8 +533,10 @@ int sg_cache_command(const char *sub, const char *dir) {
         int64_t pages = count(s, "PRAGMA page_count"), psize = count(s, "PRAGMA page_size");
         char *hits = sg_store_get_meta(s, "last_hits"), *total = sg_store_get_meta(s, "last_modules");
         printf("cache:    %s\n", s->path);
+        VerifyFiles vf = {0};
+        each_indexed_file(s, verify_file, &vf);
         printf("entries:  %lld results, %lld files\n", (long long)count(s, "SELECT count(*) FROM results"),
-               (long long)count(s, "SELECT count(*) FROM files"));
+               (long long)vf.files);
         printf("size:     %.1f KiB\n", (double)(pages * psize) / 1024.0);
         if (hits && total && atoll(total) > 0)
             printf("last run: %s/%s modules cached (%.1f%% hit rate)\n", hits, total,

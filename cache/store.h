@@ -1,19 +1,19 @@
 /* store.h - the on-disk cache: one SQLite database in WAL mode.
  *
  *   meta(key, value)       schema and checker version, run counter, last run's stats
- *   files(path, size, mtime_ns, ctime_ns, ino, indexed_at_ns, source_hash, module, imports,
- *         fast_key, result_id, result)   -- the last three: the module's result in the last
- *                                           run, denormalised (a warm run needs no lookups)
+ *   files(root, idx)       the file index of a root (a workspace, the standard library):
+ *                          one blob (cache/sig.h), read whole by a warm run
  *   results(id, source_key, result, signature, last_used)
  *
  * `results` is content-addressed: a result's id hashes its source key and
  * its usage record (LANGUAGE.md section 7), so two writers racing can only
  * write the same row twice, and a source key may have several results, each
  * valid under other states of the names it used (after a revert, an older
- * one is valid again). `files` is a hint that the engine verifies (size,
- * mtime, ctime, inode, racy-mtime rule) before trusting. Every failure here
- * is reported once and turns into a cache miss: the store never makes a
- * check fail. All calls come from one thread. */
+ * one is valid again). The file index is a hint that the engine verifies
+ * (size, mtime, ctime, inode, racy-mtime rule) before trusting; two writers
+ * racing on it can only cost the loser's next run some hashing. Every
+ * failure here is reported once and turns into a cache miss: the store
+ * never makes a check fail. All calls come from one thread. */
 #ifndef SG_STORE_H
 #define SG_STORE_H
 
@@ -22,17 +22,18 @@
 
 typedef struct SgStore SgStore;
 
+/* One file of the index: what it was when indexed, and the module's
+ * result in the last run with the fast key it was valid under
+ * (cache/engine.h). Strings are slices of the loaded index. */
 typedef struct SgFileRow {
+    SgName rel;                 /* path relative to the index's root */
     int64_t size, mtime_ns, ctime_ns, ino, indexed_at_ns;
     SgHash source_hash;
-    /* the module's result in the last run, and the fast key it was valid
-     * under (cache/engine.h) */
+    SgName *imports;            /* the import paths */
+    uint32_t nimports;
     bool have_result;
-    SgHash fast_key, result_id;
-    uint8_t *result;
-    size_t result_len;
-    uint8_t *imports;           /* import-list blob */
-    size_t imports_len;
+    SgHash fast_key, result_id, export_hash;
+    uint32_t ndiags;            /* 0: the result need not be read to be reused */
     bool seen;                  /* matched by a file of this run */
 } SgFileRow;
 
@@ -42,9 +43,12 @@ SgStore *sg_store_open(const char *dir);
 void sg_store_close(SgStore *s);
 const char *sg_store_path(const SgStore *s);
 
-/* Loads the rows of files under `prefix` (an absolute directory path) into
- * `rows` (path -> SgFileRow*, allocated in `a`). */
-bool sg_store_load_files(SgStore *s, const char *prefix, SgMap *rows, SgArena *a);
+/* The file index of `root` (an absolute directory path): rows sorted by
+ * path, in `a`. A damaged index loads as empty. False when the database
+ * cannot be read (a warning was printed). */
+bool sg_store_load_index(SgStore *s, const char *root, SgArena *a, SgFileRow **rows, uint32_t *n);
+/* A result blob by id (malloc'd). */
+bool sg_store_get_result(SgStore *s, const SgHash *id, uint8_t **blob, size_t *len);
 
 /* Calls fn for each stored result of a source key, most recently used
  * first, at most SG_STORE_MAX_CANDIDATES, until fn returns true. */
@@ -63,12 +67,14 @@ void sg_store_end_read(SgStore *s);
 bool sg_store_begin(SgStore *s);
 void sg_store_put_result(SgStore *s, const SgHash *id, const SgHash *source_key, const SgBuf *result,
                          const SgBuf *sig);
-void sg_store_put_file(SgStore *s, const char *path, const SgFileRow *row, const char *module);
-void sg_store_delete_file(SgStore *s, const char *path);
+/* Replaces the file index of `root` with an encoded one (sg_index_encode). */
+void sg_store_put_index(SgStore *s, const char *root, const SgBuf *idx);
 void sg_store_set_meta(SgStore *s, const char *key, const char *value);
 bool sg_store_commit(SgStore *s);
-/* Drops results no file refers to, beyond the `keep` most recent ones. */
+/* Drops results no file index refers to, beyond the `keep` most recent
+ * ones. It reads every index: due only every so many runs. */
 void sg_store_gc(SgStore *s, int64_t keep);
+bool sg_store_gc_due(SgStore *s, int64_t keep);
 
 char *sg_store_get_meta(SgStore *s, const char *key);  /* malloc'd or NULL */
 

@@ -118,6 +118,16 @@ static bool is_other_src(Scan *s, const char *rel, uint32_t self) {
     return false;
 }
 
+/* dir/name, or name alone when dir is empty and `always` is false. Not
+ * printf: a warm run of a large workspace joins tens of thousands. */
+static void path_join(SgBuf *b, const char *dir, const char *name, bool always) {
+    size_t dl = strlen(dir), nl = strlen(name);
+    sg_buf_reserve(b, dl + nl + 2);
+    sg_buf_put(b, dir, dl);
+    if (always || dl) sg_buf_putc(b, '/');
+    sg_buf_put(b, name, nl);
+}
+
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a + 1, *(char *const *)b + 1); }
 
 /* Directories on the current walk path, so a symlink loop is not followed. */
@@ -155,9 +165,9 @@ static void walk(Scan *s, uint32_t src, const char *dirpath, const char *rel, co
     for (uint32_t i = 0; i < names.len; i++) {
         char *entry = names.items[i], *name = entry + 1;
         SgBuf p = {0}, r = {0}, mr = {0};
-        sg_buf_printf(&p, "%s/%s", dirpath, name);
-        sg_buf_printf(&r, "%s%s%s", rel, *rel ? "/" : "", name);
-        sg_buf_printf(&mr, "%s%s%s", modrel, *modrel ? "/" : "", name);
+        path_join(&p, dirpath, name, true);
+        path_join(&r, rel, name, false);
+        path_join(&mr, modrel, name, false);
         struct stat st;
         if (entry[0] == 'f') st.st_mode = S_IFREG;
         else if (entry[0] == 'd') st.st_mode = S_IFDIR;

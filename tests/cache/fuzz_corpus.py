@@ -2,7 +2,7 @@
 """Writes a seed corpus for build/fuzz-cache (tests/fuzz/fuzz_cache.c) from
 real cache blobs: every plain conformance case and bench-style workspace is
 checked into one temporary cache, and each stored blob (signatures,
-results, import lists) becomes two inputs: `\\x00` + the whole blob (raw
+results, file indexes) becomes two inputs: `\\x00` + the whole blob (raw
 mode) and `\\x01` + its payload (framed mode: the target rebuilds the frame).
 
     python3 tests/cache/fuzz_corpus.py --sigil build/sigil --out DIR
@@ -49,7 +49,7 @@ def main():
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         con = sqlite3.connect(os.path.join(cache, "cache.db"))
         blobs = [b for row in con.execute("SELECT signature, result FROM results") for b in row]
-        blobs += [row[0] for row in con.execute("SELECT imports FROM files")]
+        blobs += [row[0] for row in con.execute("SELECT idx FROM files")]
         con.close()
         n = 0
         for b in blobs:

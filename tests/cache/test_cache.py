@@ -266,11 +266,52 @@ def db_query(path, sql, params=()):
         con.close()
 
 
+def index_of(ws, db=None):
+    """The file index of a workspace (cache/sig.c, sg_index_encode): rel -> result id (or None)."""
+    rows = db_query(db or db_of(ws), "SELECT idx FROM files WHERE root = ?", (os.path.realpath(ws),))
+    check(len(rows) == 1 and isinstance(rows[0][0], bytes), "no file index for %s" % ws)
+    b, pos = rows[0][0], 8
+    check(b[:4] == b"SGX\x01", "test bug: unknown file index format %r" % b[:4])
+
+    def varint():
+        nonlocal pos
+        v = shift = 0
+        while True:
+            c = b[pos]
+            pos += 1
+            v |= (c & 0x7F) << shift
+            shift += 7
+            if not c & 0x80:
+                return v
+
+    def string():
+        nonlocal pos
+        n = varint()
+        pos += n
+        return b[pos - n:pos].decode()
+
+    out = {}
+    for _ in range(varint()):
+        rel = string()
+        for _ in range(5):
+            varint()
+        pos += 16
+        for _ in range(varint()):
+            string()
+        have = b[pos]
+        pos += 1
+        out[rel] = None
+        if have:
+            out[rel] = b[pos + 16:pos + 32]
+            pos += 48
+            varint()
+    return out
+
+
 def key_of(ws, rel, db=None):
-    path = os.path.join(os.path.realpath(ws), rel)
-    rows = db_query(db or db_of(ws), "SELECT result_id FROM files WHERE path = ?", (path,))
-    check(len(rows) == 1 and rows[0][0] is not None, "no files row with a result id for %s (rows: %r)" % (path, rows))
-    return rows[0][0]
+    ids = index_of(ws, db)
+    check(ids.get(rel) is not None, "no result in the file index for %s (index: %r)" % (rel, sorted(ids)))
+    return ids[rel]
 
 
 def flip_byte(db, table, column, keycol, key, where="middle", bit=None):
@@ -406,49 +447,42 @@ def app_path(ws):
 
 @test
 def test_diagnostics_blob_checksum(tmp):
-    # The diagnostics of a result live in results.diagnostics and, for the
-    # file's current key, in a copy in files.diagnostics. Damage to either
-    # copy must never show; damage to both makes the module a miss.
+    # A module's result lives in the results table; the file index only says
+    # which one, and how many diagnostics it has. Damage to the result that
+    # a warm run reads (app has diagnostics) makes app a miss.
     ws = small_ws(tmp)
     cold_then_warm(ws)
     v = verify(ws)
     eq(v.rc, 0, "cache verify on a clean cache %s" % v.brief())
-    key = key_of(ws, "app.sg")
-    flip_byte(db_of(ws), "results", "result", "id", key)
+    check(any(t[0] == "app.sg" for t in BASE_DIAGS), "test bug: app has no diagnostics")
+    flip_byte(db_of(ws), "results", "result", "id", key_of(ws, "app.sg"))
     v = verify(ws)
-    eq(v.rc, 1, "cache verify with a damaged results.diagnostics blob %s" % v.brief())
+    eq(v.rc, 1, "cache verify with a damaged result blob %s" % v.brief())
     r = check_json(ws)
-    same_as_nocache(ws, r, max_err=1, what="damaged results.diagnostics")
-    eq(r.triples(), BASE_DIAGS, "diagnostics with a damaged results.diagnostics blob")
-    check(r.checked in ([], ["app"]), "modules.checked with a damaged results.diagnostics: %r" % r.checked)
-    # now the copy in the file index too: app must be checked again
-    flip_byte(db_of(ws), "files", "result", "path", app_path(ws))
-    r = check_json(ws)
-    same_as_nocache(ws, r, max_err=1, what="damaged results.diagnostics and files.diagnostics")
-    eq(r.triples(), BASE_DIAGS, "diagnostics with both diagnostics copies damaged")
-    eq(r.checked, ["app"], "modules.checked with both diagnostics copies damaged (a miss)")
+    same_as_nocache(ws, r, max_err=1, what="damaged result")
+    eq(r.triples(), BASE_DIAGS, "diagnostics with a damaged result blob")
+    eq(r.checked, ["app"], "modules.checked with a damaged result (a miss)")
 
 
 @test
-def test_damaged_file_index_copy(tmp):
-    # only the file index's copy is damaged: the result is still correct, and
-    # `cache verify` must see the damage (it checks every blob it stores)
+def test_damaged_file_index(tmp):
+    # the file index damaged (one blob for the whole root): every file is
+    # read and hashed again, and their stored results are still found by
+    # source key; `cache verify` sees the damage
     ws = small_ws(tmp)
     cold_then_warm(ws)
-    flip_byte(db_of(ws), "files", "result", "path", app_path(ws))
+    db = db_of(ws)
+    rows = db_query(db, "SELECT length(idx) FROM files WHERE root = ?", (os.path.realpath(ws),))
+    flip_byte(db, "files", "idx", "root", os.path.realpath(ws), where=rows[0][0] // 2)
+    v = verify(ws)
+    eq(v.rc, 1, "cache verify with a damaged file index %s" % v.brief())
     r = check_json(ws)
-    same_as_nocache(ws, r, max_err=1, what="damaged files.diagnostics")
-    check(r.checked in ([], ["app"]), "modules.checked with a damaged files.diagnostics: %r" % r.checked)
-    ws2 = small_ws(tmp, "ws2")
-    cold_then_warm(ws2)
-    flip_byte(db_of(ws2), "files", "result", "path", app_path(ws2))
-    v = verify(ws2)
-    eq(v.rc, 1, "cache verify with a damaged files.diagnostics blob %s" % v.brief())
-    ws3 = small_ws(tmp, "ws3")
-    cold_then_warm(ws3)
-    flip_byte(db_of(ws3), "files", "imports", "path", app_path(ws3), where=9)
-    v = verify(ws3)
-    eq(v.rc, 1, "cache verify with a damaged files.imports blob %s" % v.brief())
+    same_as_nocache(ws, r, max_err=1, what="damaged file index")
+    eq(r.checked, [], "modules.checked with a damaged file index (results found by source key)")
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="damaged file index, second run")
+    eq(r.checked, [], "second run")
+    eq(verify(ws).rc, 0, "cache verify after the file index was written again")
 
 
 @test
@@ -458,7 +492,6 @@ def test_damaged_row_is_repaired(tmp):
     ws = small_ws(tmp)
     cold_then_warm(ws)
     flip_byte(db_of(ws), "results", "result", "id", key_of(ws, "app.sg"))
-    flip_byte(db_of(ws), "files", "result", "path", app_path(ws))
     r = check_json(ws)
     same_as_nocache(ws, r, max_err=1, what="damaged row, first run")
     eq(r.checked, ["app"], "first run after a damaged row: modules.checked")
@@ -499,21 +532,20 @@ def test_signature_blob_bit_flip(tmp):
 def test_other_damaged_rows(tmp):
     # rows that are well-formed SQL but wrong: every one must be a miss
     cases = [
-        ("imports blob flipped", "UPDATE files SET imports = substr(imports, 1, 5) || x'FF' || substr(imports, 7)"
-                                 " WHERE path LIKE '%/app.sg'"),
-        ("imports NULL", "UPDATE files SET imports = NULL WHERE path LIKE '%/app.sg'"),
-        ("source_hash short", "UPDATE files SET source_hash = x'0011' WHERE path LIKE '%/util.sg'"),
-        ("fast_key text", "UPDATE files SET fast_key = 'abc' WHERE path LIKE '%/util.sg'"),
-        ("result_id swapped", "UPDATE files SET result_id = randomblob(16) WHERE path LIKE '%/util.sg'"),
+        ("index flipped", "UPDATE files SET idx = substr(idx, 1, 20) || x'FF' || substr(idx, 22)"),
+        ("index NULL", "UPDATE files SET idx = NULL"),
+        ("index text", "UPDATE files SET idx = 'abc'"),
+        ("index empty", "UPDATE files SET idx = x''"),
+        ("index truncated", "UPDATE files SET idx = substr(idx, 1, length(idx) / 2)"),
+        ("index of another root", "UPDATE files SET root = root || 'x'"),
+        ("indexes swapped", "UPDATE files SET idx = (SELECT idx FROM files f WHERE f.root != files.root LIMIT 1)"),
         ("signature NULL", "UPDATE results SET signature = NULL"),
         ("signature empty", "UPDATE results SET signature = x''"),
         ("result text", "UPDATE results SET result = 'hello'"),
-        ("result empty", "UPDATE results SET result = x''; UPDATE files SET result = NULL"),
-        ("file result empty", "UPDATE files SET result = x''"),
-        ("results of another module", "UPDATE results SET result = (SELECT result FROM files WHERE path LIKE '%/geo.sg')"),
-        ("file result of another module",
-         "UPDATE files SET result = (SELECT result FROM files f WHERE f.path LIKE '%/geo.sg') WHERE path LIKE '%/app.sg'"),
-        ("imports empty", "UPDATE files SET imports = x''"),
+        ("result empty", "UPDATE results SET result = x''"),
+        ("results of another module", "UPDATE results SET result = (SELECT result FROM results LIMIT 1)"),
+        ("results shuffled", "UPDATE results SET id = randomblob(16)"),
+        ("files wrong shape", "DROP TABLE files; CREATE TABLE files(x)"),
         ("source_key short", "UPDATE results SET source_key = x'00'"),
         ("source_key swapped", "UPDATE results SET source_key = randomblob(16)"),
         ("meta run garbage", "UPDATE meta SET value = 'zz' WHERE key = 'run'"),
@@ -1256,8 +1288,9 @@ def test_gc_max_entries(tmp):
         eq(r.checked, ["other"], "modules.checked after body edit %d" % n)
         eq(r.err, "", "stderr after body edit %d" % n)
     same_as_nocache(ws, r, env=env)
-    files, results = db_query(db_of(ws), "SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM results)")[0]
+    results = db_query(db_of(ws), "SELECT count(*) FROM results")[0][0]
     live = len(ALL)
+    files = live + len(os.listdir(os.path.join(REPO, "std")))
     std = files - live
     check(results <= files + 5, "results table holds %d rows; at most %d live modules (%d workspace + %d std) + 5"
           % (results, files, live, std))

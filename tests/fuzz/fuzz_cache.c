@@ -2,7 +2,7 @@
  *
  * Everything the cache stores is read back through three decoders
  * (cache/sig.h): results (sg_result_open and the section readers: its
- * diagnostics, usage record and fingerprint table), sg_imports_decode and
+ * diagnostics, usage record and fingerprint table), sg_index_decode and
  * sg_sig_decode. They
  * must reject any damaged blob without crashing, leaking or reading out of
  * bounds. Input layout:
@@ -47,10 +47,11 @@
 #include "../../cache/hash.h"
 #include "../../cache/engine.h"
 #include "../../cache/sig.h"
+#include "../../cache/store.h"
 
 static const char MAGIC_SIG[4] = {'S', 'G', 'S', 3};
 static const char MAGIC_RESULT[4] = {'S', 'G', 'R', 2};
-static const char MAGIC_IMP[4] = {'S', 'G', 'I', 1};
+static const char MAGIC_INDEX[4] = {'S', 'G', 'X', 1};
 
 /* ---- writing blobs (the format of cache/sig.c) ---- */
 static void put_varint(SgBuf *b, uint64_t v) {
@@ -242,19 +243,33 @@ static void fuzz_result(const uint8_t *blob, size_t len) {
     program_free(&p);
 }
 
-static void fuzz_imports(const uint8_t *blob, size_t len) {
-    char **paths = (char **)1;
+static void fuzz_index(const uint8_t *blob, size_t len) {
+    SgArena a;
+    sg_arena_init(&a);
+    SgFileRow *rows = (SgFileRow *)1;
     uint32_t n = 12345;
-    if (sg_imports_decode(blob, len, &paths, &n)) {
-        for (uint32_t i = 0; i < n; i++) {
-            if (!paths[i]) abort();     /* may hold a NUL byte: not checked */
-            free(paths[i]);
+    if (sg_index_decode(blob, len, &a, &rows, &n)) {
+        /* round trip: the re-encoded index decodes to the same rows */
+        SgBuf b = {0};
+        sg_index_encode(rows, n, &b);
+        SgFileRow *again;
+        uint32_t m;
+        if (!sg_index_decode((const uint8_t *)b.data, b.len, &a, &again, &m) || m != n) {
+            fprintf(stderr, "fuzz_cache: a re-encoded file index does not decode\n");
+            abort();
         }
-        free(paths);
-    } else if (paths != NULL || n != 0) {
-        fprintf(stderr, "fuzz_cache: a failed imports decode left paths=%p n=%u\n", (void *)paths, n);
+        for (uint32_t i = 0; i < n; i++)
+            if (again[i].rel.len != rows[i].rel.len || again[i].nimports != rows[i].nimports ||
+                again[i].have_result != rows[i].have_result || again[i].size != rows[i].size) {
+                fprintf(stderr, "fuzz_cache: file index row %u differs after a round trip\n", i);
+                abort();
+            }
+        sg_buf_free(&b);
+    } else if (rows != NULL || n != 0) {
+        fprintf(stderr, "fuzz_cache: a failed index decode left rows=%p n=%u\n", (void *)rows, n);
         abort();
     }
+    sg_arena_free(&a);
 }
 
 static void dump(const char *what, const uint8_t *p, size_t n) {
@@ -319,7 +334,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         uint8_t *copy = malloc(n ? n : 1);
         if (n) memcpy(copy, in, n);
         fuzz_result(copy, n);
-        fuzz_imports(copy, n);
+        fuzz_index(copy, n);
         fuzz_sig(copy, n);
         free(copy);
         return 0;
@@ -330,10 +345,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memcpy(copy, b.data, b.len);
     fuzz_result(copy, b.len);
     free(copy);
-    frame(&b, MAGIC_IMP, in, n);
+    frame(&b, MAGIC_INDEX, in, n);
     copy = malloc(b.len);
     memcpy(copy, b.data, b.len);
-    fuzz_imports(copy, b.len);
+    fuzz_index(copy, b.len);
     free(copy);
     frame(&b, MAGIC_SIG, in, n);
     copy = malloc(b.len);
