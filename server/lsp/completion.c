@@ -132,4 +132,3 @@ void lsp_on_completion(const cJSON *id, const cJSON *params) {
         add_item(arr, sg_lex_keywords[i], strlen(sg_lex_keywords[i]), CK_KEYWORD, NULL);
     lsp_send(lsp_response(id, arr));
 }
-

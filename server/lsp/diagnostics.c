@@ -10,6 +10,8 @@
 
 #include "internal.h"
 
+enum { LSP_TAG_UNNECESSARY = 1 };
+
 cJSON *lsp_diag_array(const SgDiags *ds, const char *text, size_t len) {
     cJSON *arr = cJSON_CreateArray();
     for (uint32_t i = 0; i < ds->len; i++) {
@@ -20,6 +22,11 @@ cJSON *lsp_diag_array(const SgDiags *ds, const char *text, size_t len) {
         cJSON_AddStringToObject(o, "code", d->code);
         cJSON_AddStringToObject(o, "source", "sigil");
         cJSON_AddStringToObject(o, "message", d->message);
+        /* unused import, unused local: editors fade them out */
+        if (strcmp(d->code, "W001") == 0 || strcmp(d->code, "W002") == 0) {
+            cJSON *tags = cJSON_AddArrayToObject(o, "tags");
+            cJSON_AddItemToArray(tags, cJSON_CreateNumber(LSP_TAG_UNNECESSARY));
+        }
         cJSON_AddItemToArray(arr, o);
     }
     return arr;

@@ -35,7 +35,8 @@ static void add(Folds *f, uint32_t start, uint32_t end, const char *kind) {
     f->v[f->n++] = (Fold){start, end, kind};
 }
 
-static bool visit(void *ctx, LspNodeKind kind, int sub, SgSpan span) {
+static bool visit(void *ctx, LspNodeKind kind, int sub, SgSpan span, const void *node) {
+    (void)node;
     Folds *f = ctx;
     bool folds = (kind == LSP_NODE_ITEM && sub != IT_IMPORT) || kind == LSP_NODE_BLOCK ||
                  (kind == LSP_NODE_PART && sub == 1) ||

@@ -47,4 +47,3 @@ void lsp_on_definition(const cJSON *id, const cJSON *params) {
     cJSON *loc = f ? lsp_location(f->target, f->target_span) : NULL;
     lsp_send(lsp_response(id, loc));
 }
-

@@ -216,8 +216,10 @@ typedef enum LspNodeKind {
     LSP_NODE_NAME,      /* a name (declared or used) */
     LSP_NODE_PART,      /* a field, parameter, variant or field init (sub 0), a match arm (sub 1) */
 } LspNodeKind;
-/* Called for every node, parents first; returns whether to visit its children. */
-typedef bool (*LspVisit)(void *ctx, LspNodeKind kind, int sub, SgSpan span);
+/* Called for every node, parents first; returns whether to visit its
+ * children. `node` is the SgItem, SgBlock, SgStmt, SgExpr, SgPattern or
+ * SgTypeExpr (NULL for names and parts). */
+typedef bool (*LspVisit)(void *ctx, LspNodeKind kind, int sub, SgSpan span, const void *node);
 void lsp_walk(const SgAst *ast, LspVisit visit, void *ctx);
 /* A document's text as it is now (buffer, else file), parsed. */
 typedef struct LspParsed {

@@ -66,4 +66,3 @@ cJSON *lsp_location(SgModule *target, SgSpan span) {
     free(text);
     return loc;
 }
-

@@ -136,4 +136,3 @@ void lsp_on_rename(const cJSON *id, const cJSON *params) {
     lsp_free_run(own);
     lsp_send(lsp_response(id, res));
 }
-

@@ -14,9 +14,10 @@ typedef struct Around {
     uint32_t n, cap;
 } Around;
 
-static bool visit(void *ctx, LspNodeKind kind, int sub, SgSpan span) {
+static bool visit(void *ctx, LspNodeKind kind, int sub, SgSpan span, const void *node) {
     (void)kind;
     (void)sub;
+    (void)node;
     Around *a = ctx;
     if (span.end <= span.start || a->off < span.start || a->off > span.end) return false;
     if (a->n == a->cap) a->v = sg_xrealloc(a->v, sizeof *a->v * (a->cap = a->cap ? a->cap * 2 : 16));

@@ -105,4 +105,3 @@ void lsp_on_semantic_tokens(const cJSON *id, const cJSON *params) {
     cJSON_AddItemToObject(res, "data", data);
     lsp_send(lsp_response(id, res));
 }
-

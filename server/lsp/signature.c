@@ -31,6 +31,33 @@ static uint32_t split_fn_type(const char *t, const char **params, size_t *lens, 
     return n;
 }
 
+/* The parameter names of the function declared at `name` in `owner`, read
+ * from its source (the signature keeps types only): how many, at most max
+ * (0 when there is no such function, e.g. a lambda). */
+static uint32_t param_names(const SgModule *owner, SgSpan name, SgBuf *names, uint32_t max) {
+    if (!owner) return 0;
+    size_t len = owner->len;
+    char *text = owner->src ? memcpy(sg_xmalloc(owner->len + 1), owner->src, owner->len + 1)
+                : owner->st->abs_path ? lsp_module_text(owner->st->abs_path, owner->path, &len) : NULL;
+    if (!text) return 0;
+    SgArena a;
+    sg_arena_init(&a);
+    SgDiags diags = {.arena = &a};
+    SgAst ast;
+    sg_parse(&a, text, (uint32_t)len, &ast, &diags);
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < ast.nitems; i++) {
+        const SgItem *it = ast.items[i];
+        if (it->kind != IT_FN || it->name_span.start != name.start || it->name_span.end != name.end) continue;
+        for (uint32_t k = 0; k < it->nfields && n < max; k++) sg_buf_put(&names[n++], it->fields[k].name.s, it->fields[k].name.len);
+        break;
+    }
+    sg_diags_free(&diags);
+    sg_arena_free(&a);
+    free(text);
+    return n;
+}
+
 void lsp_on_signature_help(const cJSON *id, const cJSON *params) {
     const char *uri = lsp_str_at(params, "textDocument", "uri");
     SgModule *m = lsp_open_module(uri);
@@ -60,6 +87,9 @@ void lsp_on_signature_help(const cJSON *id, const cJSON *params) {
     /* the callee by name (`f(` or `alias.f(`): a fact of that name whose type is a function */
     size_t ne = open == (size_t)-1 ? 0 : open, ns = lsp_ident_start(t, ne);
     SgFact *callee = NULL;
+    static SgFact tmp;      /* a callee found in the tables, not in the facts */
+    const SgModule *owner = NULL;   /* where the callee is declared, and its name there */
+    SgSpan decl = {0, 0};
     for (uint32_t i = 0; ns < ne && i < m->facts->len; i++) {
         SgFact *f = &m->facts->items[i];
         if (f->type && strncmp(f->type, "fn(", 3) == 0 && strlen(f->name) == ne - ns && memcmp(f->name, t + ns, ne - ns) == 0 &&
@@ -79,7 +109,6 @@ void lsp_on_signature_help(const cJSON *id, const cJSON *params) {
             v = sg_lookup_value(&srv->last->prog, m, nm);
         }
         if (v && v->type && v->type->kind == TY_FN) {
-            static SgFact tmp;
             SgBuf tb = {0};
             sg_type_print(&tb, &srv->last->prog, m, v->type);
             static char name[128], type[1024];
@@ -88,15 +117,24 @@ void lsp_on_signature_help(const cJSON *id, const cJSON *params) {
             sg_buf_free(&tb);
             tmp = (SgFact){.name = name, .type = type, .doc = v->doc};
             callee = &tmp;
+            const SgValue *o = v->orig ? v->orig : v;
+            owner = o->owner;
+            decl = o->span;
         }
     }
     if (!callee) {
         lsp_send(lsp_response(id, NULL));
         return;
     }
+    if (callee != &tmp) {
+        owner = callee->target;
+        decl = callee->target_span;
+    }
     const char *ps[64], *ret;
     size_t ls[64];
     uint32_t n = split_fn_type(callee->type, ps, ls, 64, &ret);
+    SgBuf names[64] = {{0}};
+    uint32_t nnames = param_names(owner, decl, names, 64);
     SgBuf label = {0};
     sg_buf_printf(&label, "%s(", callee->name);
     cJSON *plist = cJSON_CreateArray();
@@ -105,6 +143,7 @@ void lsp_on_signature_help(const cJSON *id, const cJSON *params) {
         cJSON *pi = cJSON_CreateObject();
         cJSON *lab = cJSON_AddArrayToObject(pi, "label");
         cJSON_AddItemToArray(lab, cJSON_CreateNumber((double)label.len));
+        if (nnames == n) sg_buf_printf(&label, "%s: ", names[i].data ? names[i].data : "_");
         sg_buf_put(&label, ps[i], ls[i]);
         cJSON_AddItemToArray(lab, cJSON_CreateNumber((double)label.len));
         cJSON_AddItemToArray(plist, pi);
@@ -124,6 +163,6 @@ void lsp_on_signature_help(const cJSON *id, const cJSON *params) {
     cJSON_AddNumberToObject(res, "activeSignature", 0);
     cJSON_AddNumberToObject(res, "activeParameter", n ? (active < n ? active : n - 1) : 0);
     sg_buf_free(&label);
+    for (uint32_t i = 0; i < nnames; i++) sg_buf_free(&names[i]);
     lsp_send(lsp_response(id, res));
 }
-

@@ -127,4 +127,3 @@ void lsp_on_workspace_symbol(const cJSON *id, const cJSON *params) {
     free(err);
     lsp_send(lsp_response(id, arr));
 }
-

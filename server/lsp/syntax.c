@@ -17,33 +17,35 @@ typedef struct Walk {
 static void expr(Walk *w, const SgExpr *e);
 static void block(Walk *w, const SgBlock *b);
 
-static bool node(Walk *w, LspNodeKind kind, int sub, SgSpan span) { return w->visit(w->ctx, kind, sub, span); }
+static bool node(Walk *w, LspNodeKind kind, int sub, SgSpan span, const void *n) {
+    return w->visit(w->ctx, kind, sub, span, n);
+}
 
 static void type_expr(Walk *w, const SgTypeExpr *t) {
-    if (!t || !node(w, LSP_NODE_TYPE, t->kind, t->span)) return;
-    if (t->name_span.end > t->name_span.start) node(w, LSP_NODE_NAME, 0, t->name_span);
+    if (!t || !node(w, LSP_NODE_TYPE, t->kind, t->span, t)) return;
+    if (t->name_span.end > t->name_span.start) node(w, LSP_NODE_NAME, 0, t->name_span, NULL);
     for (uint32_t i = 0; i < t->nargs; i++) type_expr(w, t->args[i]);
     type_expr(w, t->ret);
 }
 
 static void pattern(Walk *w, const SgPattern *p) {
-    if (!p || !node(w, LSP_NODE_PATTERN, p->kind, p->span)) return;
+    if (!p || !node(w, LSP_NODE_PATTERN, p->kind, p->span, p)) return;
     for (uint32_t i = 0; i < p->nargs; i++) pattern(w, p->args[i]);
 }
 
 static void param(Walk *w, const SgParam *p) {
     SgSpan full = {p->name_span.start, p->type ? p->type->span.end : p->name_span.end};
-    if (!node(w, LSP_NODE_PART, 0, full)) return;
-    node(w, LSP_NODE_NAME, 0, p->name_span);
+    if (!node(w, LSP_NODE_PART, 0, full, NULL)) return;
+    node(w, LSP_NODE_NAME, 0, p->name_span, NULL);
     type_expr(w, p->type);
 }
 
 static void expr(Walk *w, const SgExpr *e) {
-    if (!e || !node(w, LSP_NODE_EXPR, e->kind, e->span)) return;
+    if (!e || !node(w, LSP_NODE_EXPR, e->kind, e->span, e)) return;
     switch (e->kind) {
     case EX_MEMBER:
         expr(w, e->u.member.lhs);
-        node(w, LSP_NODE_NAME, 0, e->u.member.name_span);
+        node(w, LSP_NODE_NAME, 0, e->u.member.name_span, NULL);
         break;
     case EX_CALL:
         expr(w, e->u.call.callee);
@@ -62,12 +64,12 @@ static void expr(Walk *w, const SgExpr *e) {
         for (uint32_t i = 0; i < e->u.list.n; i++) expr(w, e->u.list.items[i]);
         break;
     case EX_STRUCT:
-        node(w, LSP_NODE_NAME, 0, e->u.lit.name_span);
+        node(w, LSP_NODE_NAME, 0, e->u.lit.name_span, NULL);
         for (uint32_t i = 0; i < e->u.lit.nfields; i++) {
             const SgFieldInit *f = &e->u.lit.fields[i];
             SgSpan full = {f->name_span.start, f->value ? f->value->span.end : f->name_span.end};
-            if (!node(w, LSP_NODE_PART, 0, full)) continue;
-            node(w, LSP_NODE_NAME, 0, f->name_span);
+            if (!node(w, LSP_NODE_PART, 0, full, NULL)) continue;
+            node(w, LSP_NODE_NAME, 0, f->name_span, NULL);
             expr(w, f->value);
         }
         break;
@@ -87,7 +89,7 @@ static void expr(Walk *w, const SgExpr *e) {
         for (uint32_t i = 0; i < e->u.match.narms; i++) {
             const SgArm *a = &e->u.match.arms[i];
             if (!a->pat || !a->body) continue;
-            if (!node(w, LSP_NODE_PART, 1, (SgSpan){a->pat->span.start, a->body->span.end})) continue;
+            if (!node(w, LSP_NODE_PART, 1, (SgSpan){a->pat->span.start, a->body->span.end}, NULL)) continue;
             pattern(w, a->pat);
             expr(w, a->body);
         }
@@ -98,8 +100,8 @@ static void expr(Walk *w, const SgExpr *e) {
 }
 
 static void stmt(Walk *w, const SgStmt *s) {
-    if (!s || !node(w, LSP_NODE_STMT, s->kind, s->span)) return;
-    if (s->name_span.end > s->name_span.start) node(w, LSP_NODE_NAME, 0, s->name_span);
+    if (!s || !node(w, LSP_NODE_STMT, s->kind, s->span, s)) return;
+    if (s->name_span.end > s->name_span.start) node(w, LSP_NODE_NAME, 0, s->name_span, NULL);
     type_expr(w, s->type);
     expr(w, s->target);
     expr(w, s->expr);
@@ -107,7 +109,7 @@ static void stmt(Walk *w, const SgStmt *s) {
 }
 
 static void block(Walk *w, const SgBlock *b) {
-    if (!b || !node(w, LSP_NODE_BLOCK, 0, b->span)) return;
+    if (!b || !node(w, LSP_NODE_BLOCK, 0, b->span, b)) return;
     for (uint32_t i = 0; i < b->n; i++) stmt(w, b->stmts[i]);
 }
 
@@ -115,16 +117,16 @@ void lsp_walk(const SgAst *ast, LspVisit visit, void *ctx) {
     Walk w = {visit, ctx};
     for (uint32_t i = 0; i < ast->nitems; i++) {
         const SgItem *it = ast->items[i];
-        if (!node(&w, LSP_NODE_ITEM, it->kind, it->span)) continue;
-        if (it->name_span.end > it->name_span.start) node(&w, LSP_NODE_NAME, 0, it->name_span);
-        if (it->kind == IT_IMPORT && it->path_span.end > it->path_span.start) node(&w, LSP_NODE_NAME, 0, it->path_span);
-        for (uint32_t k = 0; k < it->nnames; k++) node(&w, LSP_NODE_NAME, 0, it->names[k].span);
-        for (uint32_t k = 0; k < it->ntparams; k++) node(&w, LSP_NODE_NAME, 0, it->tparams[k].span);
+        if (!node(&w, LSP_NODE_ITEM, it->kind, it->span, it)) continue;
+        if (it->name_span.end > it->name_span.start) node(&w, LSP_NODE_NAME, 0, it->name_span, NULL);
+        if (it->kind == IT_IMPORT && it->path_span.end > it->path_span.start) node(&w, LSP_NODE_NAME, 0, it->path_span, NULL);
+        for (uint32_t k = 0; k < it->nnames; k++) node(&w, LSP_NODE_NAME, 0, it->names[k].span, NULL);
+        for (uint32_t k = 0; k < it->ntparams; k++) node(&w, LSP_NODE_NAME, 0, it->tparams[k].span, NULL);
         for (uint32_t k = 0; k < it->nfields; k++) param(&w, &it->fields[k]);
         for (uint32_t k = 0; k < it->nvariants; k++) {
             const SgVariant *v = &it->variants[k];
-            if (!node(&w, LSP_NODE_PART, 0, v->full)) continue;
-            node(&w, LSP_NODE_NAME, 0, v->span);
+            if (!node(&w, LSP_NODE_PART, 0, v->full, NULL)) continue;
+            node(&w, LSP_NODE_NAME, 0, v->span, NULL);
             for (uint32_t j = 0; j < v->npayload; j++) type_expr(&w, v->payload[j]);
         }
         type_expr(&w, it->type);

@@ -27,3 +27,43 @@ describe('code actions', () => {
         assert.deepEqual((await server.waitPublish('calc.sg', { version: 2 })).diagnostics, []);
     });
 });
+
+describe('quick fixes for W001 and E207 (issue 14)', () => {
+    async function fixes(server, ws, rel, code) {
+        const diags = (await server.pull(rel)).items.filter((d) => d.code === code);
+        assert.equal(diags.length, 1, JSON.stringify(diags));
+        return server.request(proto.CodeActionRequest.type, { textDocument: td(ws, rel), range: diags[0].range, context: { diagnostics: diags } });
+    }
+
+    test('remove an unused import: its line goes, the warning with it', async (t) => {
+        const text = 'import std.math\nimport std.list\n\npub fn f() -> Float { math.sqrt(2.0) }\n';
+        const { ws, server } = await featureSession(t, { 'm.sg': text }, ['m.sg']);
+        const actions = await fixes(server, ws, 'm.sg', 'W001');
+        assert.equal(actions.length, 1);
+        assert.equal(actions[0].title, 'Remove the unused import `import std.list`');
+        assert.equal(actions[0].kind, 'quickfix');
+        const fixed = applyEdits(text, editsByUri(actions[0].edit)[ws.uri('m.sg')]);
+        assert.equal(fixed, 'import std.math\n\npub fn f() -> Float { math.sqrt(2.0) }\n');
+        await server.change('m.sg', 2, [{ text: fixed }]);
+        assert.deepEqual((await server.waitPublish('m.sg', { version: 2 })).diagnostics, []);
+    });
+
+    test('add the missing match arm the E207 message names, until the match is exhaustive', async (t) => {
+        let text = 'pub enum Dir { North, East, South, West }\n\npub fn f(d: Dir) -> Int {\n    match d {\n        North => 1,\n        East => 2\n    }\n}\n';
+        const { ws, server } = await featureSession(t, { 'm.sg': text }, ['m.sg']);
+        const added = [];
+        for (let v = 2; v <= 3; v++) {
+            const actions = await fixes(server, ws, 'm.sg', 'E207');
+            assert.equal(actions.length, 1, JSON.stringify(actions));
+            assert.match(actions[0].title, /^Add a match arm for `(South|West)`$/);
+            added.push(actions[0].title.match(/`(\w+)`/)[1]);
+            text = applyEdits(text, editsByUri(actions[0].edit)[ws.uri('m.sg')]);
+            await server.change('m.sg', v, [{ text }]);
+            await server.waitPublish('m.sg', { version: v });
+        }
+        assert.deepEqual(added.sort(), ['South', 'West']);
+        assert.equal(text, 'pub enum Dir { North, East, South, West }\n\npub fn f(d: Dir) -> Int {\n    match d {\n        North => 1,\n' +
+            `        East => 2,\n        ${added[0]} => panic("not handled yet"),\n        ${added[1]} => panic("not handled yet"),\n    }\n}\n`);
+        assert.deepEqual((await server.pull('m.sg')).items, []);
+    });
+});

@@ -179,3 +179,15 @@ describe('pull diagnostics', () => {
         assert.deepEqual(briefs(pulled3.items), [{ code: 'E201', severity: 1, range: range(3, 42, 3, 45) }]);
     });
 });
+
+describe('diagnostic tags (issue 14)', () => {
+    test('unused imports and locals carry the Unnecessary tag, other diagnostics none', async (t) => {
+        const { server } = await startSession(t, { 'm.sg': 'import std.list\n\npub fn f() -> Int {\n    let x = 1\n    "s"\n}\n' });
+        await server.open('m.sg');
+        const p = await server.waitPublish('m.sg', { version: 1 });
+        assert.deepEqual(p.diagnostics.map((d) => [d.code, d.tags]).sort(),
+            [['E201', undefined], ['W001', [proto.DiagnosticTag.Unnecessary]], ['W002', [proto.DiagnosticTag.Unnecessary]]]);
+        const pulled = (await server.pull('m.sg')).items;
+        assert.deepEqual(pulled.map((d) => d.tags), p.diagnostics.map((d) => d.tags));
+    });
+});

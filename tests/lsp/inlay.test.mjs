@@ -18,3 +18,16 @@ describe('inlay hints', () => {
         assert.equal(hints[0].kind ?? proto.InlayHintKind.Type, proto.InlayHintKind.Type);
     });
 });
+
+describe('inlay hints in a range (issue 14)', () => {
+    test('only the hints inside the requested range', async (t) => {
+        const text = 'fn f() -> Int {\n    let a = 1\n    let b = "x"\n    let c = 2.0\n    let d = [a]\n    a\n}\n';
+        const { ws, server } = await featureSession(t, { 'm.sg': text }, ['m.sg']);
+        const hints = async (r) => (await server.request(proto.InlayHintRequest.type, { textDocument: td(ws, 'm.sg'), range: r }))
+            .map((h) => [h.position.line, h.label]);
+        assert.deepEqual(await hints(range(0, 0, 7, 0)), [[1, ': Int'], [2, ': String'], [3, ': Float'], [4, ': List[Int]']]);
+        assert.deepEqual(await hints(range(2, 0, 3, 100)), [[2, ': String'], [3, ': Float']]);
+        assert.deepEqual(await hints(range(3, 0, 3, 4)), [], 'the hint after `c` is past the range');
+        assert.deepEqual(await hints(range(5, 0, 6, 1)), []);
+    });
+});

@@ -216,4 +216,3 @@ describe('a workspace root we cannot use (issue 10, item 11)', () => {
         assert.deepEqual(server.shown, []);
     });
 });
-

@@ -25,3 +25,22 @@ describe('signature help', () => {
         assert.equal(sig0.activeParameter ?? r0.activeParameter, 0);
     });
 });
+
+describe('signature help with parameter names (issue 14)', () => {
+    test('a function of another module, one of the standard library, and a lambda (no names to show)', async (t) => {
+        const { ws, server } = await typeLine(t, '    let _r = geo.scale(p, 3.0)');
+        const sh = async (p) => server.request(proto.SignatureHelpRequest.type, { textDocument: td(ws, 'main.sg'), position: p });
+        const r = await sh(pos(6, 27));
+        const sig = r.signatures[0];
+        assert.equal(sig.label, 'scale(p: geo.Point, k: Float) -> geo.Point');
+        assert.deepEqual(sig.parameters.map((x) => sig.label.slice(...x.label)), ['p: geo.Point', 'k: Float']);
+        assert.equal(r.activeParameter, 1);
+        await server.change('main.sg', 3, [{ range: { start: pos(6, 0), end: pos(6, 30) }, text: '    print(' }]);
+        const rp = await sh(pos(6, 10));
+        assert.equal(rp.signatures[0].label, 'print(s: String) -> Unit');
+        await server.change('main.sg', 4, [{ range: { start: pos(6, 0), end: pos(6, 10) }, text: '    let g = fn(n: Int) -> Int { n }\n    g(' }]);
+        await server.waitPublish('main.sg', { version: 4 });
+        const rg = await sh(pos(7, 6));
+        assert.equal(rg.signatures[0].label, 'g(Int) -> Int');
+    });
+});
