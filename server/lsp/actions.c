@@ -51,8 +51,9 @@ static void fix_missing_import(cJSON *arr, const LspDoc *d, const cJSON *dg, siz
             if (at < d->len) at++;
         }
     /* modules whose last segment is the alias */
-    for (uint32_t i = 0; i < srv->last->prog.n; i++) {
-        SgModule *cand = srv->last->prog.mods[i];
+    SgEngineRun *run = lsp_run_of(d->path);
+    for (uint32_t i = 0; run && i < run->prog.n; i++) {
+        SgModule *cand = run->prog.mods[i];
         const char *last = strrchr(cand->name, '.');
         last = last ? last + 1 : cand->name;
         if (strlen(last) != b - a || memcmp(last, d->text + a, b - a) != 0) continue;
@@ -153,7 +154,7 @@ void lsp_on_code_action(const cJSON *id, const cJSON *params) {
         if (!parsed || !code || !lsp_num_at(start, "line", &line) || !lsp_num_at(start, "character", &ch) || line < 0 || ch < 0)
             continue;
         size_t a = lsp_offset_of(d->text, d->len, lsp_u32(line), lsp_u32(ch), srv->enc);
-        if (strcmp(code, "E103") == 0 && srv->last) fix_missing_import(arr, d, dg, a, &p);
+        if (strcmp(code, "E103") == 0) fix_missing_import(arr, d, dg, a, &p);
         else if (strcmp(code, "W001") == 0) fix_unused_import(arr, d, dg, a, &p);
         else if (strcmp(code, "E207") == 0) fix_missing_arm(arr, d, dg, a, &p);
     }

@@ -62,7 +62,7 @@ static SgTypeDef *struct_of(SgModule *m, const char *type) {
         SgValue *v = sg_map_get(&m->values, sg_name(type, (size_t)(dot - type)));
         if (v && v->kind == V_MODULE) e = sg_map_get(&v->target->types, sg_name(dot + 1, n - (size_t)(dot - type) - 1));
     } else {
-        e = sg_lookup_type(&srv->last->prog, m, sg_name(type, n));
+        e = sg_lookup_type(&lsp_run_of(m->st->abs_path)->prog, m, sg_name(type, n));
     }
     return e && e->kind == TENT_DEF && e->def->kind == DEF_STRUCT ? e->def : NULL;
 }
@@ -125,7 +125,8 @@ void lsp_on_completion(const cJSON *id, const cJSON *params) {
         SgTypeEntry *e = m->types.slots[i].value;
         if (m->types.slots[i].key.s && e->kind != TENT_BAD) add_item(arr, e->name.s, e->name.len, type_kind(e), NULL);
     }
-    if (srv->last->prog.prelude) module_members(arr, srv->last->prog.prelude);
+    SgEngineRun *run = lsp_run_of(m->st->abs_path);
+    if (run->prog.prelude) module_members(arr, run->prog.prelude);
     static const char *const builtins[] = {"Int", "Float", "Bool", "String", "Unit", "List"};
     for (size_t i = 0; i < SG_ARRAY_LEN(builtins); i++) add_item(arr, builtins[i], strlen(builtins[i]), CK_CLASS, NULL);
     for (size_t i = 0; i < SG_LEX_NKEYWORDS; i++)

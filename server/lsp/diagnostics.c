@@ -105,11 +105,13 @@ void lsp_publish(const char *path, const char *disk, const SgDiags *ds) {
 
 /* A client that pulls diagnostics gets open files' diagnostics only when
  * it asks (pushing them too would show every diagnostic twice); files that
- * are not open are always pushed. */
-void lsp_publish_run(uint64_t snapshot_gen) {
+ * are not open are always pushed. Only the files that belong to the run's
+ * folder: a folder nested in it publishes its own. */
+void lsp_publish_run(LspRoot *r, uint64_t snapshot_gen) {
     uint32_t n;
-    LspFileDiags *fs = run_files(srv->last, &n);
+    LspFileDiags *fs = run_files(r->last, &n);
     for (uint32_t i = 0; i < n; i++) {
+        if (lsp_root_of(fs[i].path) != r) continue;
         LspDoc *d = lsp_doc_at_path(fs[i].path);
         if (d && srv->client_pull) continue;
         if (d && d->changed_gen > snapshot_gen) continue;   /* edited since: the fast path publishes it */
@@ -121,8 +123,9 @@ void lsp_publish_run(uint64_t snapshot_gen) {
      * no longer in the workspace (backwards: a publish removes its entry) */
     for (uint32_t i = srv->npublished; i-- > 0;) {
         const char *p = srv->published[i], *disk;
+        if (lsp_root_of(p) != r) continue;
         LspDoc *d = lsp_doc_at_path(p);
-        if (lsp_run_diags(srv->last, p, &disk) || (d && !srv->client_pull)) continue;
+        if (lsp_run_diags(r->last, p, &disk) || (d && !srv->client_pull)) continue;
         if (d && d->changed_gen > snapshot_gen) continue;
         char *path = sg_xstrdup(p);
         lsp_publish(path, path, NULL);
@@ -131,7 +134,8 @@ void lsp_publish_run(uint64_t snapshot_gen) {
     /* open documents that are not files of the workspace get an empty report */
     for (uint32_t i = 0; i < srv->ndocs && !srv->client_pull; i++) {
         const char *disk;
-        if (!lsp_run_diags(srv->last, srv->docs[i]->path, &disk)) lsp_publish(srv->docs[i]->path, srv->docs[i]->path, NULL);
+        LspDoc *d = srv->docs[i];
+        if (d->root == r && !lsp_run_diags(r->last, d->path, &disk)) lsp_publish(d->path, d->path, NULL);
     }
     for (uint32_t i = 0; i < n; i++) free(fs[i].path);
     free(fs);
@@ -140,7 +144,8 @@ void lsp_publish_run(uint64_t snapshot_gen) {
 void lsp_publish_file(const char *path) {
     if (srv->client_pull && lsp_doc_at_path(path)) return;
     const char *disk = path;
-    const SgDiags *ds = srv->last ? lsp_run_diags(srv->last, path, &disk) : NULL;
+    SgEngineRun *run = lsp_run_of(path);
+    const SgDiags *ds = run ? lsp_run_diags(run, path, &disk) : NULL;
     lsp_publish(path, disk, ds);
 }
 
@@ -198,7 +203,8 @@ static void answer_pull(const cJSON *id, const cJSON *params) {
     cJSON_AddStringToObject(res, "kind", "full");
     cJSON *items = NULL;
     const char *disk;
-    const SgDiags *ds = srv->last ? lsp_run_diags(srv->last, path, &disk) : NULL;
+    SgEngineRun *run = lsp_run_of(path);
+    const SgDiags *ds = run ? lsp_run_diags(run, path, &disk) : NULL;
     if (ds) {
         size_t len;
         char *text = lsp_module_text(path, disk, &len);

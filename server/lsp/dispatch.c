@@ -35,33 +35,6 @@ void lsp_progress(const char *kind, const char *message, int percent) {
 }
 
 static void on_initialize(const cJSON *id, const cJSON *params) {
-    const char *root_uri = lsp_str_at(params, "rootUri", NULL);
-    const cJSON *folders = cJSON_GetObjectItemCaseSensitive(params, "workspaceFolders");
-    if (!root_uri && cJSON_IsArray(folders) && cJSON_GetArraySize(folders) > 0)
-        root_uri = lsp_str_at(cJSON_GetArrayItem(folders, 0), "uri", NULL);
-    char *root = root_uri ? lsp_uri_to_path(root_uri) : NULL;
-    SgBuf problem = {0};   /* told to the user once initialize is answered */
-    if (root_uri && !root)
-        sg_buf_printf(&problem, "sigil: the workspace root %s is not a file URI; ", root_uri);
-    if (!root && lsp_str_at(params, "rootPath", NULL)) root = sg_xstrdup(lsp_str_at(params, "rootPath", NULL));
-    if (!root) {
-        char cwd[PATH_MAX];
-        root = sg_xstrdup(getcwd(cwd, sizeof cwd) ? cwd : ".");
-        if (problem.len) sg_buf_printf(&problem, "checking %s (the current directory) instead", root);
-    }
-    char real[PATH_MAX];
-    srv->root = sg_xstrdup(realpath(root, real) ? real : root);
-    free(root);
-    struct stat rst;
-    if (!problem.len && (stat(srv->root, &rst) != 0 || !S_ISDIR(rst.st_mode)))
-        sg_buf_printf(&problem, "sigil: cannot open the workspace root %s: %s; no diagnostics until it exists", srv->root,
-                      stat(srv->root, &rst) != 0 ? strerror(errno) : "not a directory");
-    const char *env = getenv("SIGIL_CACHE_DIR");
-    SgBuf cd = {0};
-    sg_buf_printf(&cd, "%s/.sigil-cache", srv->root);
-    srv->cache_dir = env && *env ? sg_xstrdup(env) : sg_xstrdup(cd.data);
-    sg_buf_free(&cd);
-
     const cJSON *caps = cJSON_GetObjectItemCaseSensitive(params, "capabilities");
     const cJSON *encs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(caps, "general"), "positionEncodings");
     srv->enc = LSP_UTF16;
@@ -115,6 +88,9 @@ static void on_initialize(const cJSON *id, const cJSON *params) {
     cJSON *cak = cJSON_AddArrayToObject(cap, "codeActionKinds");
     cJSON_AddItemToArray(cak, cJSON_CreateString("quickfix"));
     cJSON_AddBoolToObject(c, "workspaceSymbolProvider", 1);
+    cJSON *wf = cJSON_AddObjectToObject(cJSON_AddObjectToObject(c, "workspace"), "workspaceFolders");
+    cJSON_AddBoolToObject(wf, "supported", 1);
+    cJSON_AddBoolToObject(wf, "changeNotifications", 1);
     cJSON *st = cJSON_AddObjectToObject(c, "semanticTokensProvider");
     cJSON *legend = cJSON_AddObjectToObject(st, "legend");
     cJSON *tt = cJSON_AddArrayToObject(legend, "tokenTypes");
@@ -128,10 +104,11 @@ static void on_initialize(const cJSON *id, const cJSON *params) {
     cJSON_AddStringToObject(info, "name", "sigil");
     cJSON_AddStringToObject(info, "version", SIGIL_VERSION);
     lsp_send(lsp_response(id, res));
-    if (problem.len) lsp_show_message(LSP_MESSAGE_ERROR, "%s", problem.data);
-    sg_buf_free(&problem);
+    /* the folders after the answer: what is wrong with one is told then */
+    lsp_roots_from_initialize(params);
     srv->state = 1;
-    lsp_log("initialized: root %s, positions %s", srv->root, srv->enc == LSP_UTF8 ? "utf-8" : "utf-16");
+    for (uint32_t i = 0; i < srv->nroots; i++)
+        lsp_log("initialized: root %s, positions %s", srv->roots[i]->path, srv->enc == LSP_UTF8 ? "utf-8" : "utf-16");
 }
 
 static void on_initialized(void) {
@@ -151,7 +128,7 @@ static void on_initialized(void) {
         cJSON_AddItemToArray(regs, r);
         lsp_send_request("client/registerCapability", params);
     } else if (!srv->sink) {
-        lsp_watch_workspace();
+        lsp_roots_watch();
     }
     if (srv->client_progress) {
         cJSON *params = cJSON_CreateObject();
@@ -161,7 +138,7 @@ static void on_initialized(void) {
     }
     /* after the debounce, so that the didOpen that usually follows at once
      * is part of the start-up run instead of making it stale */
-    lsp_changed(NULL);
+    lsp_changed_at(NULL);
 }
 
 static void on_cancel(const cJSON *params) { lsp_cancel_pending(cJSON_GetObjectItemCaseSensitive(params, "id")); }
@@ -279,6 +256,7 @@ static const struct {
     {"textDocument/didClose", lsp_on_did_close},
     {"textDocument/didSave", lsp_on_did_save},
     {"workspace/didChangeWatchedFiles", lsp_on_watched_files},
+    {"workspace/didChangeWorkspaceFolders", lsp_on_workspace_folders},
     {"$/cancelRequest", on_cancel},
 };
 
@@ -390,8 +368,7 @@ static void close_free(uv_handle_t *h) { free(h); }
 static void close_all(uv_handle_t *h, void *arg) {
     (void)arg;
     if (uv_is_closing(h)) return;
-    if ((void *)h == (void *)&srv->debounce || (void *)h == (void *)&srv->store_timer || (void *)h == (void *)&srv->early_async)
-        uv_close(h, NULL);      /* members of the state */
+    if ((void *)h == (void *)&srv->early_async) uv_close(h, NULL);     /* a member of the state */
     else uv_close(h, close_free);
 }
 
@@ -403,9 +380,7 @@ static void free_state(void) {
     for (uint32_t i = 0; i < srv->npublished; i++) free(srv->published[i]);
     free(srv->published);
     lsp_framer_free(&srv->framer);
-    free(srv->root);
     free(srv->std_dir);
-    free(srv->cache_dir);
 }
 
 int sg_lsp_main(const char *std_dir, const char *log_path) {
@@ -432,12 +407,13 @@ int sg_lsp_main(const char *std_dir, const char *log_path) {
     /* drain pending writes (the reply to shutdown, last diagnostics) */
     lsp_transport_stop();
     lsp_scheduler_stop();
-    sg_dirwatch_close(&srv->dirs);
+    for (uint32_t i = 0; i < srv->nroots; i++) sg_dirwatch_close(&srv->roots[i]->dirs);
     uv_run(srv->loop, UV_RUN_NOWAIT);
     uv_walk(srv->loop, close_all, NULL);
     uv_run(srv->loop, UV_RUN_DEFAULT);    /* also waits for a running check */
     uv_loop_close(srv->loop);
     int code = srv->exit_code;
+    lsp_roots_free();
     lsp_scheduler_free();
     free_state();
     if (srv->log != stderr) fclose(srv->log);
@@ -462,6 +438,7 @@ size_t sg_lsp_fuzz_one(const uint8_t *data, size_t len) {
     for (size_t i = 0; i < len && !srv->stopping; i += step)
         lsp_framer_feed(&srv->framer, (const char *)data + i, len - i < step ? len - i : step, lsp_on_frame, NULL);
     size_t produced = out.len;
+    lsp_roots_free();
     free_state();
     sg_buf_free(&out);
     if (devnull) fclose(devnull);

@@ -96,18 +96,6 @@ char *lsp_document_text(const char *uri, size_t *len) {
     return ok ? text : NULL;
 }
 
-/* ---- file watching (when the client does not watch for us) ---- */
-static void dir_changed(void *ctx) {
-    (void)ctx;
-    lsp_changed(NULL);
-}
-
-void lsp_watch_workspace(void) {
-    srv->dirs.loop = srv->loop;
-    srv->dirs.changed = dir_changed;
-    sg_dirwatch_tree(&srv->dirs, srv->root);
-}
-
 /* ---- notifications ---- */
 void lsp_on_did_open(const cJSON *params) {
     const cJSON *td = cJSON_GetObjectItemCaseSensitive(params, "textDocument");
@@ -142,7 +130,8 @@ void lsp_on_did_open(const cJSON *params) {
     d->len = strlen(text);
     d->text = sg_xstrdup(text);
     d->version = lsp_i64(version);
-    lsp_changed(NULL);
+    d->root = lsp_root_of(d->path);
+    lsp_changed_at(d->path);
 }
 
 static bool apply_change(LspDoc *d, const cJSON *ch) {
@@ -199,9 +188,11 @@ void lsp_on_did_close(const cJSON *params) {
     const char *uri = lsp_str_at(params, "textDocument", "uri");
     for (uint32_t i = 0; uri && i < srv->ndocs; i++) {
         if (strcmp(srv->docs[i]->uri, uri) != 0) continue;
+        char *path = sg_xstrdup(srv->docs[i]->path);
         lsp_doc_free(srv->docs[i]);
         srv->docs[i] = srv->docs[--srv->ndocs];
-        lsp_changed(NULL);      /* the file on disk counts again */
+        lsp_changed_at(path);   /* the file on disk counts again */
+        free(path);
         return;
     }
 }
@@ -210,19 +201,24 @@ void lsp_on_did_close(const cJSON *params) {
  * file), unless the client saved a document it had not opened with us. */
 void lsp_on_did_save(const cJSON *params) {
     const char *uri = lsp_str_at(params, "textDocument", "uri");
-    if (!uri || !lsp_doc_of_uri(uri)) lsp_changed(NULL);
+    if (uri && lsp_doc_of_uri(uri)) return;
+    char *path = uri ? lsp_uri_to_path(uri) : NULL;
+    lsp_changed_at(path);
+    free(path);
 }
 
 /* Files changed on disk; a change to a file open in the editor is not one
  * for us (its buffer wins), its creation or deletion may be. */
 void lsp_on_watched_files(const cJSON *params) {
     const cJSON *changes = cJSON_GetObjectItemCaseSensitive(params, "changes"), *c;
-    bool any = !cJSON_IsArray(changes) || cJSON_GetArraySize(changes) == 0;
+    if (!cJSON_IsArray(changes) || cJSON_GetArraySize(changes) == 0) lsp_changed_at(NULL);
     cJSON_ArrayForEach(c, changes) {
         const char *uri = lsp_str_at(c, "uri", NULL);
         double type = 0;
         lsp_num_at(c, "type", &type);
-        if (!uri || !lsp_doc_of_uri(uri) || type != 2) any = true;
+        if (uri && lsp_doc_of_uri(uri) && type == 2) continue;
+        char *path = uri ? lsp_uri_to_path(uri) : NULL;
+        lsp_changed_at(path);
+        free(path);
     }
-    if (any) lsp_changed(NULL);
 }

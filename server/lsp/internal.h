@@ -6,6 +6,7 @@
  * threads touch it):
  *   transport.c    framing in, messages out (write queue), the log
  *   dispatch.c     method -> handler, lifecycle, capabilities, progress, cancel
+ *   roots.c        the workspace folders (one engine each), added and removed
  *   documents.c    URIs, open buffers and their edits, files changed on disk
  *   scheduler.c    generations, debounce, whole and fast runs, early publish,
  *                  results stored behind (the fast path's invariants)
@@ -43,11 +44,39 @@ typedef struct LspDoc {
     uint64_t changed_ns;    /* when it arrived (uv_hrtime), for the log */
     uint64_t early_gen;     /* the run whose results were published early for it */
     bool fast_pending;      /* edited since the fast path last took it */
+    struct LspRoot *root;   /* the workspace folder it belongs to (NULL: none) */
 } LspDoc;
 
 /* The scheduler's (scheduler.c). */
 typedef struct LspCheckJob LspCheckJob;
 typedef struct LspEarlyResult LspEarlyResult;
+
+/* A workspace folder, with its own engine runs (roots.c creates and frees
+ * them; scheduler.c schedules their checks). A file belongs to the folder
+ * with the longest path that holds it. */
+typedef struct LspRoot {
+    char *path;         /* absolute (real when it exists) */
+    char *uri;          /* as the client named it */
+    char *cache_dir;
+    SgEngineRun *last;  /* the latest published run, with the fast path's swaps */
+    /* Scheduling (scheduler.c). An edit of an open document goes to the
+     * fast path; every other change (open, close, files on disk) needs a
+     * whole run, and until one that has seen it is installed the fast path
+     * waits: its soundness rests on `last` being current but for the edited
+     * modules. */
+    uv_timer_t debounce, store_timer;
+    bool full_needed, full_running, fast_running, store_running;
+    LspCheckJob *full_done;     /* a whole run that finished while a fast job read `last` */
+    SgStoredResult *to_store;   /* the fast path's results, not yet in the on-disk cache */
+    uint32_t nto_store;
+    uint64_t nonfast_gen;       /* generation of the last change the fast path cannot take */
+    uint64_t last_full_gen;     /* snapshot generation of the whole run in `last` */
+    bool run_unpublished;       /* `last` came from a run older than some buffer edit: published
+                                 * once the fast path has shown those edits kept their signatures */
+    SgDirWatch dirs;            /* our own watcher, when the client does not watch */
+    bool removed;               /* its folder was removed: freed once its jobs are over */
+    int open_timers;            /* embedded timers not closed yet (a removed root waits for them) */
+} LspRoot;
 
 typedef struct Lsp {
     uv_loop_t *loop;
@@ -56,40 +85,25 @@ typedef struct Lsp {
     bool read_paused;   /* back-pressure: the client is not reading our replies */
     int state;          /* 0 before initialize, 1 running, 2 after shutdown */
     LspEncoding enc;
-    char *root, *std_dir, *cache_dir;
+    char *std_dir;
+    LspRoot **roots;    /* the workspace folders */
+    uint32_t nroots;
     LspDoc **docs;
     uint32_t ndocs;
-    uv_timer_t debounce;
     uint64_t gen;       /* bumped by every change that can affect a result */
-    SgEngineRun *last;  /* the latest published run, with the fast path's swaps */
-    /* Scheduling (scheduler.c). An edit of an open document goes to the
-     * fast path; every other change (open, close, files on disk) needs a
-     * whole run, and until one that has seen it is installed the fast path
-     * waits: its soundness rests on `last` being current but for the edited
-     * modules. */
-    bool full_needed, full_running, fast_running;
-    LspCheckJob *full_done;     /* a whole run that finished while a fast job read `last` */
-    SgStoredResult *to_store;   /* the fast path's results, not yet in the on-disk cache */
-    uint32_t nto_store;
-    uv_timer_t store_timer;
-    bool store_running;
     uv_async_t early_async;     /* worker -> loop: `early` has results */
     uv_mutex_t early_mu;
     LspEarlyResult **early;
     uint32_t nearly;
-    uint64_t nonfast_gen;       /* generation of the last change the fast path cannot take */
-    uint64_t last_full_gen;     /* snapshot generation of the whole run in `last` */
-    bool run_unpublished;       /* `last` came from a run older than some buffer edit: published
-                                 * once the fast path has shown those edits kept their signatures */
     char **published;   /* URIs whose last published diagnostics were not empty */
     uint32_t npublished;
     bool dynamic_watch, client_progress;
+    bool own_watch;         /* we watch the folders ourselves (the client does not) */
+    bool first_done;        /* the start-up checks (of every folder) have completed */
     int progress_id;        /* id of our window/workDoneProgress/create request */
     int progress_state;     /* 0 none, 1 asked, 2 accepted, 3 refused */
-    bool first_done;        /* the start-up check has completed */
     int next_request_id;
     FILE *log;
-    SgDirWatch dirs;
     int exit_code;
     bool stopping;      /* exit received: finish writes, start nothing */
     SgBuf *sink;        /* fuzzing: replies go here, no checks, no watching */
@@ -138,19 +152,40 @@ void lsp_on_did_close(const cJSON *params);
 void lsp_on_did_save(const cJSON *params);
 void lsp_on_watched_files(const cJSON *params);
 
+/* ---- roots.c ---- */
+void lsp_roots_from_initialize(const cJSON *params);
+void lsp_on_workspace_folders(const cJSON *params);
+LspRoot *lsp_root_add(const char *uri, const char *path);
+void lsp_root_remove(LspRoot *r);
+void lsp_root_release(LspRoot *r);      /* frees a removed root once it is idle */
+void lsp_roots_watch(void);             /* our own watchers, for every folder */
+void lsp_roots_free(void);
+bool lsp_in_root(const LspRoot *r, const char *path);
+/* The folder a file belongs to (the first folder for a file outside them
+ * all; NULL when there is none), and its last run. */
+LspRoot *lsp_root_of(const char *path);
+SgEngineRun *lsp_run_of(const char *path);
+
 /* ---- scheduler.c ---- */
-/* Every change goes through here: `d` is an open document that was edited
- * (the fast path may take it); NULL is any other change. */
+/* Every change goes through one of these: an edit of an open document (the
+ * fast path may take it), a change at a path (open, close, files on disk;
+ * NULL: anything), a change somewhere in one folder. */
 void lsp_changed(LspDoc *d);
-/* Has `last` seen every change so far? (Pull requests wait until then.) */
+void lsp_changed_at(const char *path);
+void lsp_changed_root(LspRoot *r);
+/* Have the runs seen every change so far? (Pull requests wait until then.) */
 bool lsp_is_current(void);
 void lsp_free_run(SgEngineRun *r);
-/* One engine pass on the calling thread with facts for every workspace
- * module (rename, references); NULL when the workspace cannot be read. */
-SgEngineRun *lsp_facts_run(void);
+/* One engine pass over a folder on the calling thread with facts for every
+ * module (rename, references); NULL when the folder cannot be read. */
+SgEngineRun *lsp_facts_run(LspRoot *r);
 void lsp_scheduler_init(void);
-void lsp_scheduler_stop(void);      /* at exit: timers stopped */
-void lsp_scheduler_free(void);      /* after the loop: pending results stored, jobs and runs freed */
+void lsp_scheduler_root_init(LspRoot *r);
+void lsp_scheduler_root_stop(LspRoot *r);   /* timers closed, pending results written */
+bool lsp_scheduler_root_idle(const LspRoot *r);
+void lsp_scheduler_root_free(LspRoot *r);   /* its runs and jobs (pending results written) */
+void lsp_scheduler_stop(void);      /* at exit: every root's timers closed */
+void lsp_scheduler_free(void);      /* after the loop and the roots */
 
 /* ---- diagnostics.c ---- */
 cJSON *lsp_diag_array(const SgDiags *ds, const char *text, size_t len);
@@ -162,7 +197,7 @@ void lsp_publish(const char *path, const char *disk, const SgDiags *ds);
 /* Pushes what `last` says of one file (an empty list when nothing). */
 void lsp_publish_file(const char *path);
 /* Pushes a whole run's results (see diagnostics.c for which). */
-void lsp_publish_run(uint64_t snapshot_gen);
+void lsp_publish_run(LspRoot *r, uint64_t snapshot_gen);
 void lsp_on_pull_diagnostics(const cJSON *id, const cJSON *params);
 void lsp_answer_pending(void);
 bool lsp_cancel_pending(const cJSON *id);

@@ -1,20 +1,20 @@
 /* query.c - what every query starts from: the module of an open document
- * in the last run (with its facts), a request's position as a byte offset,
- * the fact at an offset, and a location in another module.
+ * in its folder's last run (with its facts), a request's position as a
+ * byte offset, the fact at an offset, and a location in another module.
  *
- * Threads: the loop thread only (it reads srv->last, which only the loop
- * thread modifies). */
+ * Threads: the loop thread only (it reads the folders' `last`, which only
+ * the loop thread modifies). */
 #include <stdlib.h>
 
 #include "internal.h"
 
 SgModule *lsp_open_module(const char *uri) {
-    if (!srv->last || !uri) return NULL;
-    char *path = lsp_uri_to_path(uri);
+    char *path = uri ? lsp_uri_to_path(uri) : NULL;
     if (!path) return NULL;
     LspDoc *d = lsp_doc_of_uri(uri);
-    SgModule *r = sg_engine_module_at(srv->last, path);
-    if (!r && d) r = sg_engine_module_at(srv->last, d->path);
+    SgEngineRun *run = lsp_run_of(d ? d->path : path);
+    SgModule *r = run ? sg_engine_module_at(run, path) : NULL;
+    if (!r && run && d) r = sg_engine_module_at(run, d->path);
     free(path);
     return r && r->facts ? r : NULL;
 }

@@ -14,13 +14,13 @@ void lsp_on_references(const cJSON *id, const cJSON *params) {
     SgFact *f = m && lsp_request_offset(params, m, &off) ? lsp_fact_at(m, off) : NULL;
     cJSON *arr = cJSON_CreateArray();
     SgEngineRun *own = NULL;
-    if (f && f->target && f->kind != FACT_LOCAL && f->target->st->abs_path && !srv->sink) own = lsp_facts_run();
+    if (f && f->target && f->kind != FACT_LOCAL && f->target->st->abs_path && !srv->sink) own = lsp_facts_run(lsp_root_of(m->st->abs_path));
     if (f && f->target && f->target->st->abs_path) {
         bool decl = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(params, "context"),
                                                                    "includeDeclaration"));
         char *tpath = sg_xstrdup(f->target->st->abs_path);
         SgSpan ts = f->target_span;
-        SgEngineRun *run = own ? own : srv->last;
+        SgEngineRun *run = own ? own : lsp_run_of(m->st->abs_path);
         /* every module's facts that name the same definition (by path: the
          * modules of `own` are not those of `last`) */
         for (uint32_t i = 0; i < run->prog.n; i++) {
@@ -84,14 +84,14 @@ void lsp_on_rename(const cJSON *id, const cJSON *params) {
     char *target_path = f->target->st->abs_path ? sg_xstrdup(f->target->st->abs_path) : NULL;
     SgSpan ts = f->target_span;
     bool local = f->kind == FACT_LOCAL;
-    SgEngineRun *run = srv->last, *own = NULL;
+    SgEngineRun *run = lsp_run_of(m->st->abs_path), *own = NULL;
     if (!local && srv->sink) {    /* fuzzing: no workspace runs */
         free(target_path);
         lsp_send(lsp_response(id, NULL));
         return;
     }
     if (!local) {
-        own = lsp_facts_run();
+        own = lsp_facts_run(lsp_root_of(m->st->abs_path));
         if (!own) {
             free(target_path);
             lsp_send(lsp_error(id, LSP_INTERNAL_ERROR, "could not check the workspace"));

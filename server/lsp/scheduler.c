@@ -4,16 +4,22 @@
  * written to the on-disk cache behind. Every use of the engine by the
  * server is here (sg_engine_run, sg_engine_update, sg_engine_swap).
  *
+ * Each workspace folder (LspRoot) is scheduled on its own: its runs,
+ * generations of its last changes, timers and results stored behind. A
+ * buffer edit goes to the fast path of the folder the file belongs to; a
+ * folder that holds the file in a nested folder checks it with a whole run.
+ *
  * Threads: the loop thread runs everything here except the work functions
  * of the thread pool: check_work (a whole run over its job's snapshot),
- * fast_work (reads `srv->last`, writes only its job), store_work (its own
- * copies) and early_checked (called on the whole run's thread: it touches
- * only `srv->early`, under `early_mu`, and wakes the loop).
+ * fast_work (reads its root's `last`, writes only its job), store_work (its
+ * own copies) and early_checked (called on the whole run's thread: it
+ * touches only `srv->early`, under `early_mu`, and wakes the loop).
  *
- * Generations: `gen` is bumped by every change (lsp_changed); a document
- * records the generation of its last edit, `nonfast_gen` that of the last
- * change the fast path cannot take (open, close, files on disk, imports
- * edited, a changed signature), a job the generation of its snapshot.
+ * Generations: `gen` is bumped by every change (lsp_changed*); a document
+ * records the generation of its last edit, a root's `nonfast_gen` that of
+ * the last change its fast path cannot take (open, close, files on disk,
+ * imports edited, a changed signature), a job the generation of its
+ * snapshot.
  *
  * Whole runs: sg_engine_run with the open buffers as overlays (the buffer
  * wins over the disk), the same engine and on-disk cache as the CLI; open
@@ -67,6 +73,7 @@
 /* Diagnostics of an open module, checked by a whole run still in progress:
  * published before the run ends (dependents of a changed signature). */
 struct LspEarlyResult {
+    LspRoot *root;
     uint64_t gen;       /* the run's snapshot generation */
     char *path;
     SgArena arena;
@@ -77,6 +84,7 @@ struct LspEarlyResult {
  * fast path (each edited open module re-checked against `base`). */
 struct LspCheckJob {
     uv_work_t req;
+    LspRoot *root;
     uint64_t gen;       /* the generation the snapshot was taken at */
     SgOverlay *overlays;
     uint32_t noverlays;
@@ -87,27 +95,28 @@ struct LspCheckJob {
     char *err;
     bool first;         /* the start-up check (with $/progress) */
     /* the fast path: overlays[i] -> updates[i] */
-    SgEngineRun *base;  /* srv->last, which nobody modifies while the job runs */
+    SgEngineRun *base;  /* root->last, which nobody modifies while the job runs */
     SgUpdate *updates;
     double ms;
 };
 
 typedef struct StoreJob {
     uv_work_t req;
+    LspRoot *root;
     char *cache_dir;
     SgStoredResult *items;
     uint32_t n;
 } StoreJob;
 
-static void kick(void);
+static void kick(LspRoot *r);
 static void debounce_fired(uv_timer_t *t);
 
-/* The engine as the server runs it: the workspace, the open buffers as
+/* The engine as the server runs it: the folder, the open buffers as
  * overlays with facts, as many threads as the machine has. */
-static SgEngineOptions engine_options(const SgOverlay *overlays, uint32_t n) {
+static SgEngineOptions engine_options(const LspRoot *r, const SgOverlay *overlays, uint32_t n) {
     unsigned jobs = uv_available_parallelism();
-    return (SgEngineOptions){.root = srv->root, .std_dir = srv->std_dir, .jobs = jobs ? (int)jobs : 1,
-                             .cache_dir = srv->cache_dir, .cache_keep = CACHE_KEEP, .overlays = overlays,
+    return (SgEngineOptions){.root = r->path, .std_dir = srv->std_dir, .jobs = jobs ? (int)jobs : 1,
+                             .cache_dir = r->cache_dir, .cache_keep = CACHE_KEEP, .overlays = overlays,
                              .noverlays = n, .overlay_facts = true, .fp_tables = true};
 }
 
@@ -135,12 +144,14 @@ static void free_job(LspCheckJob *j) {
     free(j);
 }
 
-/* The open documents' text, owned by the job. */
+/* The open documents' text, owned by the job: every buffer inside the
+ * folder for a whole run, the edited ones that belong to it for the fast
+ * path. */
 static void snapshot_docs(LspCheckJob *j, bool only_pending) {
     j->overlays = sg_xcalloc(srv->ndocs + 1, sizeof *j->overlays);
     for (uint32_t i = 0; i < srv->ndocs; i++) {
         LspDoc *d = srv->docs[i];
-        if (only_pending && !d->fast_pending) continue;
+        if (only_pending ? !d->fast_pending || d->root != j->root : !lsp_in_root(j->root, d->path)) continue;
         char *t = sg_xmalloc(d->len + 1);
         memcpy(t, d->text, d->len + 1);
         j->overlays[j->noverlays++] = (SgOverlay){sg_xstrdup(d->path), t, d->len};
@@ -168,6 +179,7 @@ static void early_checked(SgModule *const *mods, uint32_t n, void *ctx) {
         const SgModule *m = mods[i];
         if (!m->st->overlay || !m->st->abs_path || m->st->dup_rel) continue;
         LspEarlyResult *e = sg_xcalloc(1, sizeof *e);
+        e->root = j->root;
         e->gen = j->gen;
         e->path = sg_xstrdup(m->st->abs_path);
         sg_arena_init(&e->arena);
@@ -199,7 +211,8 @@ static void free_early(LspEarlyResult *e) {
  * run's snapshot (an edit of another buffer may change a signature), and no
  * run at least as new installed (it published them itself). Only for
  * modules open in `last` already, so that queries about a published file
- * still find its facts there. */
+ * still find its facts there. (The run that made them is still running:
+ * its root is not freed.) */
 static void early_publish(uv_async_t *h) {
     (void)h;
     uv_mutex_lock(&srv->early_mu);
@@ -210,9 +223,11 @@ static void early_publish(uv_async_t *h) {
     uv_mutex_unlock(&srv->early_mu);
     for (uint32_t i = 0; i < n; i++) {
         LspEarlyResult *e = es[i];
+        LspRoot *r = e->root;
         LspDoc *d = lsp_doc_at_path(e->path);
-        SgModule *m = srv->last ? sg_engine_module_at(srv->last, e->path) : NULL;
-        if (d && m && m->facts && !srv->stopping && !srv->client_pull && srv->gen == e->gen && e->gen > srv->last_full_gen) {
+        SgModule *m = r->last ? sg_engine_module_at(r->last, e->path) : NULL;
+        if (d && d->root == r && m && m->facts && !r->removed && !srv->stopping && !srv->client_pull &&
+            srv->gen == e->gen && e->gen > r->last_full_gen) {
             lsp_publish(e->path, e->path, &e->diags);
             d->early_gen = e->gen;
         }
@@ -234,14 +249,15 @@ static void free_store_job(StoreJob *j) {
     free(j);
 }
 
-static StoreJob *take_pending_results(void) {
+static StoreJob *take_pending_results(LspRoot *r) {
     StoreJob *j = sg_xcalloc(1, sizeof *j);
     j->req.data = j;
-    j->cache_dir = sg_xstrdup(srv->cache_dir);
-    j->items = srv->to_store;
-    j->n = srv->nto_store;
-    srv->to_store = NULL;
-    srv->nto_store = 0;
+    j->root = r;
+    j->cache_dir = sg_xstrdup(r->cache_dir);
+    j->items = r->to_store;
+    j->n = r->nto_store;
+    r->to_store = NULL;
+    r->nto_store = 0;
     return j;
 }
 
@@ -249,75 +265,90 @@ static void store_fired(uv_timer_t *t);
 
 static void store_done(uv_work_t *req, int status) {
     (void)status;
-    free_store_job(req->data);
-    srv->store_running = false;
-    if (srv->nto_store && !srv->stopping) uv_timer_start(&srv->store_timer, store_fired, STORE_DELAY_MS, 0);
+    StoreJob *j = req->data;
+    LspRoot *r = j->root;
+    free_store_job(j);
+    r->store_running = false;
+    if (r->removed) lsp_root_release(r);
+    else if (r->nto_store && !srv->stopping) uv_timer_start(&r->store_timer, store_fired, STORE_DELAY_MS, 0);
 }
 
 static void store_fired(uv_timer_t *t) {
-    (void)t;
-    if (srv->store_running || !srv->nto_store) return;
-    StoreJob *j = take_pending_results();
-    srv->store_running = true;
+    LspRoot *r = t->data;
+    if (r->store_running || !r->nto_store) return;
+    StoreJob *j = take_pending_results(r);
+    r->store_running = true;
     if (uv_queue_work(srv->loop, &j->req, store_work, store_done) < 0) {
-        srv->store_running = false;
+        r->store_running = false;
         free_store_job(j);
     }
 }
 
-static void store_behind(const SgModule *m) {
-    SgStoredResult r;
-    if (!srv->cache_dir || !sg_engine_result_copy(m, &r)) return;
-    srv->to_store = sg_xrealloc(srv->to_store, sizeof *srv->to_store * (srv->nto_store + 1));
-    srv->to_store[srv->nto_store++] = r;
+static void store_behind(LspRoot *r, const SgModule *m) {
+    SgStoredResult res;
+    if (!r->cache_dir || !sg_engine_result_copy(m, &res)) return;
+    r->to_store = sg_xrealloc(r->to_store, sizeof *r->to_store * (r->nto_store + 1));
+    r->to_store[r->nto_store++] = res;
     /* written once the edits pause (not to compete with the next edit's check) */
-    if (srv->nto_store >= STORE_BATCH) store_fired(&srv->store_timer);
-    else uv_timer_start(&srv->store_timer, store_fired, STORE_DELAY_MS, 0);
+    if (r->nto_store >= STORE_BATCH) store_fired(&r->store_timer);
+    else uv_timer_start(&r->store_timer, store_fired, STORE_DELAY_MS, 0);
+}
+
+static bool root_current(const LspRoot *r) {
+    return r->last && !r->full_needed && !r->full_running && !r->fast_running && !r->full_done &&
+           r->last_full_gen >= r->nonfast_gen;
 }
 
 bool lsp_is_current(void) {
-    if (!srv->last || srv->full_needed || srv->full_running || srv->fast_running || srv->full_done ||
-        srv->last_full_gen < srv->nonfast_gen)
-        return false;
+    for (uint32_t i = 0; i < srv->nroots; i++)
+        if (!root_current(srv->roots[i])) return false;
     for (uint32_t i = 0; i < srv->ndocs; i++)
         if (srv->docs[i]->fast_pending) return false;
     return true;
 }
 
+static bool every_root_checked(void) {
+    for (uint32_t i = 0; i < srv->nroots; i++)
+        if (!srv->roots[i]->last) return false;
+    return true;
+}
+
 static void finish_full(LspCheckJob *j, int status) {
+    LspRoot *r = j->root;
     /* stale only if a change the fast path cannot take came after the
      * snapshot; edits of open documents since are re-applied to it */
-    bool stale = srv->nonfast_gen > j->gen || status != 0;
+    bool stale = r->nonfast_gen > j->gen || status != 0;
     if (!j->ok) {
-        lsp_log("check failed: %s", j->err ? j->err : "unknown error");
+        lsp_log("%s: check failed: %s", r->path, j->err ? j->err : "unknown error");
     } else if (stale) {
         sg_engine_free(&j->run);    /* a newer change made this result stale */
         release_memory();
-        srv->full_needed = true;
+        r->full_needed = true;
     } else {
-        SgEngineRun *old = srv->last;
-        srv->last = sg_xmalloc(sizeof *srv->last);
-        *srv->last = j->run;
+        SgEngineRun *old = r->last;
+        r->last = sg_xmalloc(sizeof *r->last);
+        *r->last = j->run;
         if (old) sg_engine_free(old);
         free(old);
         release_memory();   /* the old run, and this run's trees freed on the worker threads */
-        lsp_log("checked %u modules (%u from cache) in %.1f ms", srv->last->nworkspace, srv->last->nreused,
-              srv->last->elapsed_ms);
-        srv->last_full_gen = j->gen;
+        lsp_log("checked %u modules (%u from cache) in %.1f ms", r->last->nworkspace, r->last->nreused,
+                r->last->elapsed_ms);
+        r->last_full_gen = j->gen;
         bool edited_since = false;
         for (uint32_t i = 0; i < srv->ndocs; i++) {
+            if (srv->docs[i]->root != r) continue;
             srv->docs[i]->fast_pending = srv->docs[i]->changed_gen > j->gen;
             edited_since |= srv->docs[i]->fast_pending;
         }
         if (j->first) lsp_progress("report", "publishing diagnostics", 90);
         /* an edit since the snapshot may have changed a signature: the
          * other files' results wait until the fast path has seen it */
-        srv->run_unpublished = edited_since;
-        if (!edited_since) lsp_publish_run(j->gen);
+        r->run_unpublished = edited_since;
+        if (!edited_since) lsp_publish_run(r, j->gen);
         if (lsp_is_current()) lsp_answer_pending();
         if (srv->client_pull && srv->client_refresh) lsp_send_request("workspace/diagnostic/refresh", NULL);
     }
-    if (j->first && !stale && j->ok) {
+    if (j->first && !stale && j->ok && every_root_checked()) {
         srv->first_done = true;
         lsp_progress("end", "done", -1);
     }
@@ -326,45 +357,49 @@ static void finish_full(LspCheckJob *j, int status) {
 
 static void check_done(uv_work_t *req, int status) {
     LspCheckJob *j = req->data;
-    srv->full_running = false;
-    if (srv->stopping) {
+    LspRoot *r = j->root;
+    r->full_running = false;
+    if (srv->stopping || r->removed) {
         if (j->ok) sg_engine_free(&j->run);
         free_job(j);
+        if (r->removed) lsp_root_release(r);
         return;
     }
-    if (srv->fast_running) {
-        srv->full_done = j;   /* `last` is being read: install it when that is over */
+    if (r->fast_running) {
+        r->full_done = j;   /* `last` is being read: install it when that is over */
         if (status != 0) j->ok = false;
         return;
     }
     finish_full(j, status);
-    kick();
+    kick(r);
 }
 
 static void fast_done(uv_work_t *req, int status) {
     LspCheckJob *j = req->data;
-    srv->fast_running = false;
-    if (srv->stopping) {
+    LspRoot *r = j->root;
+    r->fast_running = false;
+    if (srv->stopping || r->removed) {
         free_job(j);
+        if (r->removed) lsp_root_release(r);
         return;
     }
     /* a change the fast path cannot take makes the whole job stale; a later
      * edit of one document, that document's result */
-    bool stale_all = srv->nonfast_gen > j->gen || status != 0;
+    bool stale_all = r->nonfast_gen > j->gen || status != 0;
     uint32_t nchecked = 0;
     double edit_ms = 0;
     for (uint32_t i = 0; i < j->noverlays && !stale_all; i++) {
         LspDoc *d = lsp_doc_at_path(j->overlays[i].path);
         SgUpdate *u = &j->updates[i];
-        if (!d || d->changed_gen > j->gen) continue;
+        if (!d || d->root != r || d->changed_gen > j->gen) continue;
         switch (u->kind) {
         case SG_UPDATE_NONE:
             lsp_publish_file(d->path);     /* not a module: what the run says of the file (E100, E107) */
             break;
         case SG_UPDATE_FULL:
             lsp_log("%s: %s; checking the workspace", d->path, u->why);
-            srv->nonfast_gen = srv->gen;
-            srv->full_needed = true;
+            r->nonfast_gen = srv->gen;
+            r->full_needed = true;
             break;
         case SG_UPDATE_SAME:
             lsp_publish_file(d->path);
@@ -374,9 +409,9 @@ static void fast_done(uv_work_t *req, int status) {
             SgModule *m = u->m;
             nchecked++;
             if (u->kind == SG_UPDATE_SIG) lsp_log("%s: its signature changed; checking its dependents", m->name);
-            if (!sg_engine_swap(srv->last, u)) srv->full_needed = true;
+            if (!sg_engine_swap(r->last, u)) r->full_needed = true;
             if (!srv->client_pull) lsp_publish(m->st->abs_path, m->path, &m->diags);
-            store_behind(m);
+            store_behind(r, m);
             edit_ms = (double)(uv_hrtime() - d->changed_ns) / 1e6;
             break;
         }
@@ -384,103 +419,130 @@ static void fast_done(uv_work_t *req, int status) {
     }
     if (!stale_all) lsp_log("re-checked %u open modules in %.2f ms (%.2f ms from the edit to its publish)", nchecked, j->ms, edit_ms);
     free_job(j);
-    if (srv->full_done) {
-        LspCheckJob *f = srv->full_done;
-        srv->full_done = NULL;
+    if (r->full_done) {
+        LspCheckJob *f = r->full_done;
+        r->full_done = NULL;
         finish_full(f, 0);
     }
-    if (srv->run_unpublished && lsp_is_current()) {
-        srv->run_unpublished = false;
-        lsp_publish_run(srv->last_full_gen);
+    if (r->run_unpublished && lsp_is_current()) {
+        r->run_unpublished = false;
+        lsp_publish_run(r, r->last_full_gen);
     }
     if (lsp_is_current()) lsp_answer_pending();
-    kick();
+    kick(r);
 }
 
-static void start_full(void) {
+static void start_full(LspRoot *r) {
     if (srv->sink) return;
-    if (srv->full_running || srv->state != 1) {
-        srv->full_needed = true;
+    if (r->full_running || srv->state != 1) {
+        r->full_needed = true;
         return;
     }
-    srv->full_needed = false;
+    r->full_needed = false;
     LspCheckJob *j = sg_xcalloc(1, sizeof *j);
     j->req.data = j;
+    j->root = r;
     j->gen = srv->gen;
-    j->first = !srv->first_done;   /* until the start-up check has completed */
+    j->first = !srv->first_done;   /* until the start-up checks have completed */
     snapshot_docs(j, false);
-    j->opt = engine_options(j->overlays, j->noverlays);
+    j->opt = engine_options(r, j->overlays, j->noverlays);
     j->opt.checked = early_checked;
     j->opt.checked_ctx = j;
     if (j->first) lsp_progress("report", "checking modules", 10);
-    srv->full_running = true;
+    r->full_running = true;
     int rc = uv_queue_work(srv->loop, &j->req, check_work, check_done);
     if (rc < 0) {
         lsp_log("cannot start a check: %s", uv_strerror(rc));
-        srv->full_running = false;
+        r->full_running = false;
         free_job(j);
     }
 }
 
 /* Edited open documents, re-checked at once (no debounce: it takes a few
  * milliseconds, and edits that arrive meanwhile are taken by the next). */
-static void start_fast(void) {
+static void start_fast(LspRoot *r) {
     LspCheckJob *j = sg_xcalloc(1, sizeof *j);
     j->req.data = j;
+    j->root = r;
     j->gen = srv->gen;
-    j->base = srv->last;
+    j->base = r->last;
     snapshot_docs(j, true);
     if (!j->noverlays) {
         free_job(j);
         return;
     }
-    for (uint32_t i = 0; i < srv->ndocs; i++) srv->docs[i]->fast_pending = false;
+    for (uint32_t i = 0; i < srv->ndocs; i++)
+        if (srv->docs[i]->root == r) srv->docs[i]->fast_pending = false;
     j->updates = sg_xcalloc(j->noverlays, sizeof *j->updates);
-    srv->fast_running = true;
+    r->fast_running = true;
     int rc = uv_queue_work(srv->loop, &j->req, fast_work, fast_done);
     if (rc < 0) {
         lsp_log("cannot start a check: %s", uv_strerror(rc));
-        srv->fast_running = false;
-        srv->nonfast_gen = srv->gen;    /* a whole run takes the edits instead */
-        srv->full_needed = true;
+        r->fast_running = false;
+        r->nonfast_gen = srv->gen;    /* a whole run takes the edits instead */
+        r->full_needed = true;
         free_job(j);
     }
 }
 
-static void kick(void) {
-    if (srv->sink || srv->state != 1 || srv->stopping) return;
-    if (!srv->fast_running && !srv->full_done && srv->last && srv->last_full_gen >= srv->nonfast_gen) start_fast();
+static void kick(LspRoot *r) {
+    if (srv->sink || srv->state != 1 || srv->stopping || r->removed) return;
+    if (!r->fast_running && !r->full_done && r->last && r->last_full_gen >= r->nonfast_gen) start_fast(r);
     /* at most DEBOUNCE_MS after the first change that needs it, however
      * fast the edits come */
-    if (srv->full_needed && !srv->full_running && !uv_is_active((uv_handle_t *)&srv->debounce))
-        uv_timer_start(&srv->debounce, debounce_fired, DEBOUNCE_MS, 0);
+    if (r->full_needed && !r->full_running && !uv_is_active((uv_handle_t *)&r->debounce))
+        uv_timer_start(&r->debounce, debounce_fired, DEBOUNCE_MS, 0);
 }
 
 static void debounce_fired(uv_timer_t *t) {
-    (void)t;
-    if (srv->full_needed) start_full();
+    LspRoot *r = t->data;
+    if (r->full_needed) start_full(r);
+}
+
+void lsp_changed_root(LspRoot *r) {
+    srv->gen++;
+    r->nonfast_gen = srv->gen;
+    r->full_needed = true;
+    kick(r);
+}
+
+void lsp_changed_at(const char *path) {
+    srv->gen++;
+    bool any = false;
+    for (uint32_t i = 0; path && i < srv->nroots; i++) any |= lsp_in_root(srv->roots[i], path);
+    for (uint32_t i = 0; i < srv->nroots; i++) {
+        LspRoot *r = srv->roots[i];
+        if (any && !lsp_in_root(r, path)) continue;
+        r->nonfast_gen = srv->gen;
+        r->full_needed = true;
+        kick(r);
+    }
 }
 
 void lsp_changed(LspDoc *d) {
     srv->gen++;
-    if (d) {
-        d->changed_gen = srv->gen;
-        d->changed_ns = uv_hrtime();
-        d->fast_pending = true;
-    } else {
-        srv->nonfast_gen = srv->gen;
-        srv->full_needed = true;
+    d->changed_gen = srv->gen;
+    d->changed_ns = uv_hrtime();
+    d->fast_pending = true;
+    for (uint32_t i = 0; i < srv->nroots; i++) {
+        LspRoot *r = srv->roots[i];
+        if (r != d->root && lsp_in_root(r, d->path)) {     /* a folder around the file's own folder */
+            r->nonfast_gen = srv->gen;
+            r->full_needed = true;
+        }
+        kick(r);
     }
-    kick();
 }
 
 /* ---- rename and references: every module's facts ---- */
 
 /* Most results still come from the cache; only the facts are new. */
-SgEngineRun *lsp_facts_run(void) {
+SgEngineRun *lsp_facts_run(LspRoot *r) {
     SgOverlay *ov = sg_xcalloc(srv->ndocs + 1, sizeof *ov);
-    for (uint32_t i = 0; i < srv->ndocs; i++) ov[i] = (SgOverlay){srv->docs[i]->path, srv->docs[i]->text, srv->docs[i]->len};
-    SgEngineOptions o = engine_options(ov, srv->ndocs);
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < srv->ndocs; i++)
+        if (lsp_in_root(r, srv->docs[i]->path)) ov[n++] = (SgOverlay){srv->docs[i]->path, srv->docs[i]->text, srv->docs[i]->len};
+    SgEngineOptions o = engine_options(r, ov, n);
     o.all_facts = true;
     SgEngineRun *run = sg_xcalloc(1, sizeof *run);
     char *err = NULL;
@@ -497,29 +559,63 @@ SgEngineRun *lsp_facts_run(void) {
 
 /* ---- start and end ---- */
 void lsp_scheduler_init(void) {
-    uv_timer_init(srv->loop, &srv->debounce);
-    uv_timer_init(srv->loop, &srv->store_timer);
     uv_mutex_init(&srv->early_mu);
     uv_async_init(srv->loop, &srv->early_async, early_publish);
 }
 
-void lsp_scheduler_stop(void) {
-    uv_timer_stop(&srv->debounce);
-    uv_timer_stop(&srv->store_timer);
+static void timer_closed(uv_handle_t *h) {
+    LspRoot *r = h->data;
+    r->open_timers--;
+    if (r->removed) lsp_root_release(r);
 }
 
-void lsp_scheduler_free(void) {
-    if (srv->nto_store) {     /* the last results, written before we go */
-        StoreJob *j = take_pending_results();
+void lsp_scheduler_root_init(LspRoot *r) {
+    uv_timer_init(srv->loop, &r->debounce);
+    uv_timer_init(srv->loop, &r->store_timer);
+    r->debounce.data = r->store_timer.data = r;
+    r->open_timers = 2;
+}
+
+bool lsp_scheduler_root_idle(const LspRoot *r) {
+    return !r->full_running && !r->fast_running && !r->store_running && r->open_timers == 0;
+}
+
+void lsp_scheduler_root_stop(LspRoot *r) {
+    if (r->nto_store && !r->store_running) store_fired(&r->store_timer);   /* what it checked is not lost */
+    uv_close((uv_handle_t *)&r->debounce, timer_closed);
+    uv_close((uv_handle_t *)&r->store_timer, timer_closed);
+}
+
+void lsp_scheduler_root_free(LspRoot *r) {
+    /* its early results not handed to the loop yet */
+    if (!srv->sink) {
+        uv_mutex_lock(&srv->early_mu);
+        uint32_t k = 0;
+        for (uint32_t i = 0; i < srv->nearly; i++) {
+            if (srv->early[i]->root == r) free_early(srv->early[i]);
+            else srv->early[k++] = srv->early[i];
+        }
+        srv->nearly = k;
+        uv_mutex_unlock(&srv->early_mu);
+    }
+    if (r->nto_store) {     /* the last results, written before we go */
+        StoreJob *j = take_pending_results(r);
         store_work(&j->req);
         free_store_job(j);
     }
+    if (r->full_done) {
+        if (r->full_done->ok) sg_engine_free(&r->full_done->run);
+        free_job(r->full_done);
+    }
+    lsp_free_run(r->last);
+}
+
+void lsp_scheduler_stop(void) {
+    for (uint32_t i = 0; i < srv->nroots; i++) lsp_scheduler_root_stop(srv->roots[i]);
+}
+
+void lsp_scheduler_free(void) {
     for (uint32_t i = 0; i < srv->nearly; i++) free_early(srv->early[i]);
     free(srv->early);
     uv_mutex_destroy(&srv->early_mu);
-    if (srv->full_done) {
-        if (srv->full_done->ok) sg_engine_free(&srv->full_done->run);
-        free_job(srv->full_done);
-    }
-    lsp_free_run(srv->last);
 }

@@ -106,11 +106,11 @@ void lsp_on_signature_help(const cJSON *id, const cJSON *params) {
             if (mod && mod->kind == V_MODULE) v = sg_map_get(&mod->target->values, nm);
             if (v && !v->pub) v = NULL;
         } else {
-            v = sg_lookup_value(&srv->last->prog, m, nm);
+            v = sg_lookup_value(&lsp_run_of(m->st->abs_path)->prog, m, nm);
         }
         if (v && v->type && v->type->kind == TY_FN) {
             SgBuf tb = {0};
-            sg_type_print(&tb, &srv->last->prog, m, v->type);
+            sg_type_print(&tb, &lsp_run_of(m->st->abs_path)->prog, m, v->type);
             static char name[128], type[1024];
             snprintf(name, sizeof name, "%.*s", (int)(ne - ns), t + ns);
             snprintf(type, sizeof type, "%s", tb.data ? tb.data : "");

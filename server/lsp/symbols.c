@@ -78,17 +78,17 @@ static bool contains_ci(const char *hay, size_t hn, const char *needle) {
     return false;
 }
 
-void lsp_on_workspace_symbol(const cJSON *id, const cJSON *params) {
-    const char *q = lsp_str_at(params, "query", NULL);
-    if (!q) q = "";
-    cJSON *arr = cJSON_CreateArray();
+/* The items of one folder's modules whose name holds q (its nested
+ * folders answer for their own files). */
+static void folder_symbols(LspRoot *r, const char *q, cJSON *arr) {
     SgWorkspace ws;
     char *err = NULL;
-    if (srv->root && !srv->sink && sg_workspace_scan(srv->root, &ws, &err)) {
+    if (sg_workspace_scan(r->path, &ws, &err)) {
         for (uint32_t i = 0; i < ws.nfiles && cJSON_GetArraySize(arr) < 1000; i++) {
             if (!ws.files[i].module) continue;
             char real[PATH_MAX];
             const char *abs = realpath(ws.files[i].path, real) ? real : ws.files[i].path;
+            if (lsp_root_of(abs) != r) continue;
             size_t len;
             char *text = lsp_module_text(abs, ws.files[i].path, &len);
             if (!contains_ci(text, len, q)) {   /* cheap filter before parsing */
@@ -125,5 +125,11 @@ void lsp_on_workspace_symbol(const cJSON *id, const cJSON *params) {
         sg_workspace_free(&ws);
     }
     free(err);
+}
+
+void lsp_on_workspace_symbol(const cJSON *id, const cJSON *params) {
+    const char *q = lsp_str_at(params, "query", NULL);
+    cJSON *arr = cJSON_CreateArray();
+    for (uint32_t i = 0; i < srv->nroots && !srv->sink; i++) folder_symbols(srv->roots[i], q ? q : "", arr);
     lsp_send(lsp_response(id, arr));
 }
