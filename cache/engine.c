@@ -65,11 +65,17 @@ void sg_parallel_for(int jobs, uint32_t n, void (*fn)(uint32_t, void *), void *c
 
 static double now_ms(void) { return (double)uv_hrtime() / 1e6; }
 
-/* SIGIL_TIMING=1 prints where a run's time goes, phase by phase, on stderr. */
+/* SIGIL_TIMING=1 prints where a run's time goes, phase by phase, on stderr.
+ * Read once for the process: runs may go on in several threads at once (the
+ * language server checks each workspace folder on its own). */
+static uv_once_t timing_once = UV_ONCE_INIT;
+static bool timing_enabled;
+
+static void timing_init(void) { timing_enabled = getenv("SIGIL_TIMING") && *getenv("SIGIL_TIMING") == '1'; }
+
 static void phase_took(const char *name, double ms) {
-    static int enabled = -1;
-    if (enabled < 0) enabled = getenv("SIGIL_TIMING") && *getenv("SIGIL_TIMING") == '1';
-    if (enabled) fprintf(stderr, "sigil: timing: %-10s %8.2f ms\n", name, ms);
+    uv_once(&timing_once, timing_init);
+    if (timing_enabled) fprintf(stderr, "sigil: timing: %-10s %8.2f ms\n", name, ms);
 }
 
 static void phase(const char *name, double *t) {
