@@ -9,12 +9,28 @@ SgType sg_ty_bool = {.kind = TY_BOOL};
 SgType sg_ty_string = {.kind = TY_STRING};
 SgType sg_ty_unit = {.kind = TY_UNIT};
 
+/* Depth and size from the children (leaves have size 1). */
+static void measure(SgType *t) {
+    uint32_t depth = 0;
+    uint64_t size = 1;
+    for (uint32_t i = 0; i <= t->n; i++) {
+        SgType *c = i < t->n ? t->args[i] : t->ret;
+        if (!c) continue;
+        if (c->depth + 1u > depth) depth = c->depth + 1u;
+        size += c->size ? c->size : 1;
+        t->has_error |= c->kind == TY_ERROR || c->has_error;
+    }
+    t->depth = (uint16_t)(depth > UINT16_MAX ? UINT16_MAX : depth);
+    t->size = (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size);
+}
+
 SgType *sg_type_list(SgArena *a, SgType *elem) {
     SgType *t = SG_NEW(a, SgType);
     t->kind = TY_LIST;
     t->n = 1;
     t->args = SG_NEW_N(a, SgType *, 1);
     t->args[0] = elem;
+    measure(t);
     return t;
 }
 
@@ -24,6 +40,7 @@ SgType *sg_type_fn(SgArena *a, SgType **params, uint32_t n, SgType *ret) {
     t->n = n;
     t->args = params;
     t->ret = ret;
+    measure(t);
     return t;
 }
 
@@ -33,6 +50,7 @@ SgType *sg_type_named(SgArena *a, SgTypeDef *def, SgType **args, uint32_t n) {
     t->def = def;
     t->n = n;
     t->args = args;
+    measure(t);
     return t;
 }
 
@@ -41,6 +59,7 @@ SgType *sg_type_param(SgArena *a, uint32_t index, SgName name) {
     t->kind = TY_PARAM;
     t->id = index;
     t->pname = name;
+    t->size = 1;
     return t;
 }
 
@@ -71,6 +90,7 @@ SgType *sg_type_subst(SgArena *a, SgType *t, SgType **args, uint32_t n) {
         *r = *t;
         if (nargs) r->args = nargs;
         r->ret = ret;
+        measure(r);
         return r;
     }
     default:

@@ -29,8 +29,11 @@ typedef struct SgModule SgModule;
 
 struct SgType {
     uint8_t kind;
+    bool has_error;         /* the error type is part of it */
+    uint16_t depth;         /* levels below this node (0 for a leaf), saturating */
     uint32_t n;             /* number of args */
     uint32_t id;            /* TY_PARAM position, TY_VAR number */
+    uint32_t size;          /* nodes of the tree it stands for (shared nodes counted each time), saturating */
     SgType **args;
     SgType *ret;
     SgTypeDef *def;
@@ -134,7 +137,14 @@ struct SgImport {
     bool has_error;         /* E10x given at this import: no W001 */
 };
 
-/* ---- type construction and queries ---- */
+/* ---- type construction and queries ----
+ * The constructors record each type's depth and size. Types share nodes, so
+ * a few aliases can stand for a tree far larger than memory (each
+ * `type A2 = fn(A1, A1) -> A1` triples it); everything that walks a type
+ * (printing, hashing, encoding) walks that tree. The resolver refuses types
+ * past these limits (E212), so no signature type is larger. */
+#define SG_TYPE_MAX_DEPTH 256
+#define SG_TYPE_MAX_SIZE 4096
 SgType *sg_type_list(SgArena *a, SgType *elem);
 SgType *sg_type_fn(SgArena *a, SgType **params, uint32_t n, SgType *ret);
 SgType *sg_type_named(SgArena *a, SgTypeDef *def, SgType **args, uint32_t n);
