@@ -98,10 +98,10 @@ static void resolve_alias(SgProgram *p, SgModule *m, SgTypeEntry *e, SgDiags *di
 
 /* Alias resolution stack, for reporting every alias of a cycle (E110). */
 typedef struct AliasStack {
-    SgTypeEntry *v[64];
+    SgTypeEntry *v[SG_TYPE_MAX_DEPTH];
     uint32_t n;
 } AliasStack;
-static _Thread_local AliasStack *alias_stack;
+static _Thread_local AliasStack *alias_stack, alias_stack_storage;
 
 static SgType *instantiate_entry(SgResolveCtx *r, SgTypeEntry *e, SgTypeExpr *te, SgType **args, uint32_t nargs) {
     if (e->import) e->import->used = true;
@@ -136,7 +136,32 @@ static SgType *instantiate_entry(SgResolveCtx *r, SgTypeEntry *e, SgTypeExpr *te
     return &sg_ty_error;
 }
 
+static SgType *resolve_type_expr(SgResolveCtx *r, SgTypeExpr *te);
+
+/* Has this module's check already said E212? One is enough: past a limit,
+ * what is built on the refused type tends to reach the limit again. */
+static bool said_too_large(const SgDiags *d) {
+    for (uint32_t i = 0; i < d->len; i++)
+        if (strcmp(d->items[i].code, "E212") == 0) return true;
+    return false;
+}
+
+/* A type past the limits (types.h) is refused: at the smallest type
+ * expression that builds it, since its parts were within them. */
 SgType *sg_resolve_type(SgResolveCtx *r, SgTypeExpr *te) {
+    SgType *t = resolve_type_expr(r, te);
+    if (t->depth <= SG_TYPE_MAX_DEPTH && t->size <= SG_TYPE_MAX_SIZE) return t;
+    if (t->has_error || said_too_large(r->diags)) return &sg_ty_error;
+    if (t->depth > SG_TYPE_MAX_DEPTH)
+        sg_diag(r->diags, te->span.start, te->span.end, "E212",
+                "type too large to check: nested more than %d levels deep once aliases are expanded", SG_TYPE_MAX_DEPTH);
+    else
+        sg_diag(r->diags, te->span.start, te->span.end, "E212",
+                "type too large to check: more than %d parts once aliases are expanded", SG_TYPE_MAX_SIZE);
+    return &sg_ty_error;
+}
+
+static SgType *resolve_type_expr(SgResolveCtx *r, SgTypeExpr *te) {
     if (!te || te->kind == TE_ERROR) return &sg_ty_error;
     SgType **args = NULL;
     if (te->nargs) {
@@ -218,9 +243,11 @@ SgType *sg_resolve_type(SgResolveCtx *r, SgTypeExpr *te) {
 
 static void resolve_alias(SgProgram *p, SgModule *m, SgTypeEntry *e, SgDiags *diags) {
     if (e->alias_state == AL_DONE) return;
-    AliasStack local = {.n = 0};
     bool top = !alias_stack;
-    if (top) alias_stack = &local;
+    if (top) {
+        alias_stack = &alias_stack_storage;
+        alias_stack->n = 0;
+    }
     if (e->alias_state == AL_BUSY) {
         /* a cycle: every alias on the stack from e upwards is part of it */
         uint32_t i = alias_stack->n;
@@ -237,7 +264,11 @@ static void resolve_alias(SgProgram *p, SgModule *m, SgTypeEntry *e, SgDiags *di
         return;
     }
     if (alias_stack->n >= SG_ARRAY_LEN(alias_stack->v)) {
-        /* absurdly deep alias chains are treated like a cycle */
+        /* the resolution recurses along the chain: past the limit, said once */
+        if (!said_too_large(diags))
+            sg_diag(diags, e->span.start, e->span.end, "E212",
+                    "type alias `%.*s` is too deep in a chain of aliases to check (sigil's limit is %d)",
+                    (int)e->name.len, e->name.s, SG_TYPE_MAX_DEPTH);
         e->alias_cyclic = true;
         e->alias_state = AL_DONE;
         e->target = &sg_ty_error;
