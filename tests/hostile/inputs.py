@@ -88,6 +88,19 @@ def alias_cycle(n):
     return "".join("type A%d = A%d\n" % (i, (i + 1) % n) for i in range(n))
 
 
+def alias_tower(n, pub=False):
+    """type A{i+1} = fn(A{i}, A{i}) -> A{i}: few lines, a type of 3^n nodes."""
+    p = "pub " if pub else ""
+    return ("%stype A0 = Int\n" % p + "".join("%stype A%d = fn(A%d, A%d) -> A%d\n" % (p, i + 1, i, i, i) for i in range(n))
+            + "fn g(y: A%d) -> String { y }\n" % n)
+
+
+def alias_lists(n):
+    """type A{i+1} = List[A{i}]: a type n levels deep."""
+    return ("type A0 = Int\n" + "".join("type A%d = List[A%d]\n" % (i + 1, i) for i in range(n))
+            + "fn g(y: A%d) -> Int { 1 }\n" % n)
+
+
 def long_line(n, fill="x"):
     """One statement on a line n characters long, with a type error in it."""
     name = fill * n

@@ -174,6 +174,45 @@ def test_match_past_the_budget_says_so(tmp):
     eq(sorted((d["file"], d["code"]) for d in obj["diagnostics"]), [("open.sg", "E207")], "diagnostics")
 
 
+# ----------------------------------------------------------- 4. aliases
+
+
+@test
+def test_alias_cycles_and_chains_longer_than_64(tmp):
+    # issue 10 item 4: past a fixed 64-entry stack the type silently became
+    # the error type: a 70-alias cycle checked clean, and so did a 70-alias
+    # chain ending in Int used as a String
+    root = workspace(tmp, "ws", {"cycle.sg": inputs.alias_cycle(70), "chain.sg": inputs.alias_chain(70),
+                                 "long.sg": inputs.alias_chain(200)})
+    r, obj = check_json(root, rc=1)
+    got = sorted((d["file"], d["line"], d["code"]) for d in obj["diagnostics"])
+    want = sorted([("cycle.sg", i + 1, "E110") for i in range(70)] + [("chain.sg", 71, "E201"), ("long.sg", 201, "E201")])
+    eq(got, want, "diagnostics")
+
+
+@test
+def test_alias_chain_past_the_limit_says_so_once(tmp):
+    for name, text in (("chain", inputs.alias_chain(100000)), ("cycle", inputs.alias_cycle(1000))):
+        root = workspace(tmp, name, {"a.sg": text})
+        r, obj = check_json(root, rc=1)
+        eq([(d["code"], d["line"]) for d in obj["diagnostics"]], [("E212", 257)], "%s: diagnostics" % name)
+        check("chain of aliases" in obj["diagnostics"][0]["message"], "the message says why: %r" % obj["diagnostics"])
+
+
+@test
+def test_aliases_that_expand_to_huge_types(tmp):
+    # 40 aliases doubling or tripling a type hung (printing and hashing a
+    # tree of 3^40 nodes); 100,000 nested List aliases hung too
+    for name, text in (("tower", inputs.alias_tower(40)), ("pub", inputs.alias_tower(40, pub=True)),
+                       ("lists", inputs.alias_lists(100000))):
+        root = workspace(tmp, name, {"a.sg": text})
+        r = run(["--check", "--no-cache", "--format", "json", root], timeout=30)
+        eq(r.rc, 1, "%s: exit status %s" % (name, r.brief()))
+        obj = json.loads(r.out)
+        eq([d["code"] for d in obj["diagnostics"]][:1], ["E212"], "%s: the first diagnostic" % name)
+        eq(sum(d["code"] == "E212" for d in obj["diagnostics"]), 1, "%s: E212 once" % name)
+
+
 def main():
     global SIGIL, ASAN
     ap = argparse.ArgumentParser()
