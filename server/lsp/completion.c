@@ -72,17 +72,14 @@ void lsp_on_completion(const cJSON *id, const cJSON *params) {
     SgModule *m = lsp_open_module(uri);
     LspDoc *d = uri ? lsp_doc_of_uri(uri) : NULL;
     cJSON *arr = cJSON_CreateArray();
-    size_t off = 0;
-    const cJSON *pos = cJSON_GetObjectItemCaseSensitive(params, "position");
-    double pl, pc;
-    if (!m || !d || !lsp_num_at(pos, "line", &pl) || !lsp_num_at(pos, "character", &pc)) {
+    if (!m || !d) {
         lsp_send(lsp_response(id, arr));
         return;
     }
     /* the word being typed and what stands before it, in the buffer as it is
      * now (the facts may be from the text before the last keystrokes) */
     const char *t = d->text;
-    off = lsp_offset_of(d->text, d->len, lsp_u32(pl), lsp_u32(pc), srv->enc);
+    size_t off = lsp_doc_offset(d, params);
     size_t w = lsp_ident_start(t, off);
     if (w > 0 && t[w - 1] == '.') {
         size_t e = w - 1, s0 = lsp_ident_start(t, e);

@@ -233,6 +233,9 @@ SgModule *lsp_open_module(const char *uri);
  * made from; false when params have no usable position. */
 bool lsp_request_offset(const cJSON *params, SgModule *m, size_t *off);
 SgFact *lsp_fact_at(SgModule *m, size_t off);
+/* A request's position as a byte offset in the buffer as it is now (the
+ * position's shape was checked by dispatch). */
+size_t lsp_doc_offset(const LspDoc *d, const cJSON *params);
 /* The name alone, even when the fact covers `alias.Name`. */
 SgSpan lsp_fact_name_span(const SgFact *f);
 /* Does fact x name the definition at target_span of the file target_path?
@@ -265,6 +268,7 @@ typedef struct LspParsed {
     SgAst ast;
 } LspParsed;
 bool lsp_parse_document(const char *uri, LspParsed *out);
+void lsp_parse_text(LspParsed *out, char *text, size_t len);   /* takes the text (malloc'd) */
 void lsp_parsed_free(LspParsed *p);
 /* The next comment at or after *pos, skipping string literals: its bytes
  * [*start, *end), and *pos moves past it; false when there is none. */

@@ -39,6 +39,14 @@ SgFact *lsp_fact_at(SgModule *m, size_t off) {
     return best;
 }
 
+size_t lsp_doc_offset(const LspDoc *d, const cJSON *params) {
+    const cJSON *pos = cJSON_GetObjectItemCaseSensitive(params, "position");
+    double line = 0, ch = 0;
+    lsp_num_at(pos, "line", &line);
+    lsp_num_at(pos, "character", &ch);
+    return lsp_offset_of(d->text, d->len, lsp_u32(line), lsp_u32(ch), srv->enc);
+}
+
 SgSpan lsp_fact_name_span(const SgFact *f) {
     SgSpan s = f->span;
     size_t nl = strlen(f->name);

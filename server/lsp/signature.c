@@ -40,21 +40,16 @@ static uint32_t param_names(const SgModule *owner, SgSpan name, SgBuf *names, ui
     char *text = owner->src ? memcpy(sg_xmalloc(owner->len + 1), owner->src, owner->len + 1)
                 : owner->st->abs_path ? lsp_module_text(owner->st->abs_path, owner->path, &len) : NULL;
     if (!text) return 0;
-    SgArena a;
-    sg_arena_init(&a);
-    SgDiags diags = {.arena = &a};
-    SgAst ast;
-    sg_parse(&a, text, (uint32_t)len, &ast, &diags);
+    LspParsed p;
+    lsp_parse_text(&p, text, len);
     uint32_t n = 0;
-    for (uint32_t i = 0; i < ast.nitems; i++) {
-        const SgItem *it = ast.items[i];
+    for (uint32_t i = 0; i < p.ast.nitems; i++) {
+        const SgItem *it = p.ast.items[i];
         if (it->kind != IT_FN || it->name_span.start != name.start || it->name_span.end != name.end) continue;
         for (uint32_t k = 0; k < it->nfields && n < max; k++) sg_buf_put(&names[n++], it->fields[k].name.s, it->fields[k].name.len);
         break;
     }
-    sg_diags_free(&diags);
-    sg_arena_free(&a);
-    free(text);
+    lsp_parsed_free(&p);
     return n;
 }
 
@@ -62,15 +57,13 @@ void lsp_on_signature_help(const cJSON *id, const cJSON *params) {
     const char *uri = lsp_str_at(params, "textDocument", "uri");
     SgModule *m = lsp_open_module(uri);
     LspDoc *d = uri ? lsp_doc_of_uri(uri) : NULL;
-    const cJSON *pos = cJSON_GetObjectItemCaseSensitive(params, "position");
-    double pl, pc;
-    if (!m || !d || !lsp_num_at(pos, "line", &pl) || !lsp_num_at(pos, "character", &pc)) {
+    if (!m || !d) {
         lsp_send(lsp_response(id, NULL));
         return;
     }
     /* the innermost open call around the cursor in the buffer as it is now */
     const char *t = d->text;
-    size_t off = lsp_offset_of(d->text, d->len, lsp_u32(pl), lsp_u32(pc), srv->enc);
+    size_t off = lsp_doc_offset(d, params);
     int depth = 0;
     uint32_t active = 0;
     size_t open = (size_t)-1;

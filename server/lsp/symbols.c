@@ -29,20 +29,16 @@ void lsp_on_document_symbol(const cJSON *id, const cJSON *params) {
         return;
     }
     free(path);
-    size_t len;
-    char *text = lsp_document_text(uri, &len);
-    if (!text) {
+    LspParsed p;
+    if (!lsp_parse_document(uri, &p)) {
         lsp_send(lsp_response(id, cJSON_CreateArray()));
         return;
     }
-    SgArena a;
-    sg_arena_init(&a);
-    SgDiags diags = {.arena = &a};
-    SgAst ast;
-    sg_parse(&a, text, (uint32_t)len, &ast, &diags);
+    const char *text = p.text;
+    size_t len = p.len;
     cJSON *arr = cJSON_CreateArray();
-    for (uint32_t i = 0; i < ast.nitems; i++) {
-        SgItem *it = ast.items[i];
+    for (uint32_t i = 0; i < p.ast.nitems; i++) {
+        SgItem *it = p.ast.items[i];
         if (it->kind == IT_IMPORT || !it->name.len) continue;
         cJSON *s = symbol(text, len, it->name, lsp_item_symbol_kind(it), it->span, it->name_span);
         cJSON *kids = NULL;
@@ -61,9 +57,7 @@ void lsp_on_document_symbol(const cJSON *id, const cJSON *params) {
         }
         cJSON_AddItemToArray(arr, s);
     }
-    sg_diags_free(&diags);
-    sg_arena_free(&a);
-    free(text);
+    lsp_parsed_free(&p);
     lsp_send(lsp_response(id, arr));
 }
 
@@ -95,14 +89,11 @@ static void folder_symbols(LspRoot *r, const char *q, cJSON *arr) {
                 free(text);
                 continue;
             }
-            SgArena ar;
-            sg_arena_init(&ar);
-            SgDiags dd = {.arena = &ar};
-            SgAst ast;
-            sg_parse(&ar, text, (uint32_t)len, &ast, &dd);
+            LspParsed p;
+            lsp_parse_text(&p, text, len);
             char *uri = lsp_path_to_uri(abs);
-            for (uint32_t k = 0; k < ast.nitems; k++) {
-                SgItem *it = ast.items[k];
+            for (uint32_t k = 0; k < p.ast.nitems; k++) {
+                SgItem *it = p.ast.items[k];
                 if (it->kind == IT_IMPORT || !it->name.len || !contains_ci(it->name.s, it->name.len, q)) continue;
                 cJSON *s = cJSON_CreateObject();
                 char *nm = sg_xmalloc(it->name.len + 1);
@@ -118,9 +109,7 @@ static void folder_symbols(LspRoot *r, const char *q, cJSON *arr) {
                 cJSON_AddItemToArray(arr, s);
             }
             free(uri);
-            sg_diags_free(&dd);
-            sg_arena_free(&ar);
-            free(text);
+            lsp_parsed_free(&p);
         }
         sg_workspace_free(&ws);
     }

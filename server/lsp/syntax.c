@@ -159,13 +159,23 @@ bool lsp_next_comment(const char *t, size_t n, size_t *pos, size_t *start, size_
     return false;
 }
 
-bool lsp_parse_document(const char *uri, LspParsed *out) {
+void lsp_parse_text(LspParsed *out, char *text, size_t len) {
     memset(out, 0, sizeof *out);
-    out->text = lsp_document_text(uri, &out->len);
-    if (!out->text) return false;
+    out->text = text;
+    out->len = len;
     sg_arena_init(&out->arena);
     out->diags.arena = &out->arena;
     sg_parse(&out->arena, out->text, (uint32_t)out->len, &out->ast, &out->diags);
+}
+
+bool lsp_parse_document(const char *uri, LspParsed *out) {
+    size_t len;
+    char *text = lsp_document_text(uri, &len);
+    if (!text) {
+        memset(out, 0, sizeof *out);
+        return false;
+    }
+    lsp_parse_text(out, text, len);
     return true;
 }
 

@@ -5,6 +5,7 @@
 --   SIGIL_WORKSPACE  absolute path of a scratch copy of examples/
 --   SIGIL_OUT        file to write the results to, one JSON object a line
 --   SIGIL_LOG        (optional) server log file, passed as --log
+--   SIGIL_SECOND     a second workspace folder, added while the client runs
 --
 -- Works on Neovim 0.7 (vim.lsp.start_client + buf_attach_client) and on newer
 -- releases (vim.lsp.start). Every step writes one JSON line {"step": ...};
@@ -14,6 +15,7 @@ local bin = os.getenv('SIGIL_BIN')
 local ws = os.getenv('SIGIL_WORKSPACE')
 local out_path = os.getenv('SIGIL_OUT')
 local log_path = os.getenv('SIGIL_LOG')
+local second = os.getenv('SIGIL_SECOND')
 local TIMEOUT = 10000 -- ms, for every wait and every request ...
 local BUDGET = 45000  -- ms, ... but all of them together stay under run.sh's 60 s
 local uv = vim.uv or vim.loop
@@ -133,6 +135,23 @@ local function main()
   -- definition: brace-imported function, and a module-qualified function
   request('def_brace', 'textDocument/definition', 'count_where%(books', 'count_where')
   request('def_qualified', 'textDocument/definition', 'catalog%.count_books%(library', 'count_books')
+
+  -- a second workspace folder, added as a user would (:lua
+  -- vim.lsp.buf.add_workspace_folder()), then a file of it opened
+  if second and second ~= '' then
+    vim.lsp.buf.add_workspace_folder(second)
+    local folders = {}
+    for _, f in ipairs(vim.lsp.buf.list_workspace_folders()) do table.insert(folders, f) end
+    vim.cmd('edit! ' .. vim.fn.fnameescape(second .. '/x.sg'))
+    local b2 = vim.api.nvim_get_current_buf()
+    if not vim.lsp.buf_is_attached(b2, client_id) then vim.lsp.buf_attach_client(b2, client_id) end
+    vim.wait(remaining(), function() return exited ~= nil or #vim.diagnostic.get(b2) > 0 end, 50)
+    local items = {}
+    for _, d in ipairs(vim.diagnostic.get(b2)) do
+      table.insert(items, { lnum = d.lnum, col = d.col, code = d.code, message = d.message })
+    end
+    emit({ step = 'second_folder', folders = folders, items = items })
+  end
 
   vim.lsp.stop_client(client_id)
   vim.wait(2000, function() return exited ~= nil end, 50)

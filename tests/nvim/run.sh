@@ -48,17 +48,21 @@ unset SIGIL_CACHE_DIR   # the server must use <workspace>/.sigil-cache, in $TMP
 echo "nvim: $("$NVIM" --version | head -n1)"
 echo "sigil: $SIGIL"
 
-SIGIL_BIN="$SIGIL" SIGIL_WORKSPACE="$WS" SIGIL_OUT="$OUT" SIGIL_LOG="$LOG" \
+# a second workspace folder (outside the first): one module with one error
+SECOND=$TMP/second
+mkdir -p "$SECOND" && printf 'pub fn f() -> Int { "s" }\n' >"$SECOND/x.sg"
+
+SIGIL_BIN="$SIGIL" SIGIL_WORKSPACE="$WS" SIGIL_OUT="$OUT" SIGIL_LOG="$LOG" SIGIL_SECOND="$SECOND" \
 SIGIL_NVIM_INIT="$HERE/init.lua" \
     timeout -k 5 "$NVIM_TIMEOUT" "$NVIM" --headless --clean -n \
         -c "lua dofile(os.getenv('SIGIL_NVIM_INIT'))" </dev/null >"$NVLOG" 2>&1
 NVIM_RC=$?
 
 SUMMARY=$TMP/summary
-python3 - "$OUT" "$WS" "$NVIM_RC" "$NVIM_TIMEOUT" "$SUMMARY" <<'PY'
+python3 - "$OUT" "$WS" "$NVIM_RC" "$NVIM_TIMEOUT" "$SUMMARY" "$SECOND" <<'PY'
 import json, os, sys, urllib.parse
 
-out, ws, nvim_rc, limit, summary = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+out, ws, nvim_rc, limit, summary, second = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
 passed = failed = 0
 
 def check(name, ok, detail=""):
@@ -183,6 +187,13 @@ def check_definition(step, rel, prefix):
 
 check_definition("def_brace", "util/stats.sg", "pub fn count_where")
 check_definition("def_qualified", "lib/catalog.sg", "pub fn count_books")
+
+# the second folder: served once the client adds it (multi-root)
+sf = steps.get("second_folder")
+if check("second folder added", sf is not None and second in sf.get("folders", []), json.dumps(sf)):
+    items = sf.get("items", [])
+    check("second folder: its file's E201 at 1:20",
+          [(x.get("code"), x.get("lnum"), x.get("col")) for x in items] == [("E201", 0, 20)], json.dumps(items))
 
 done = steps.get("done")
 if check("client shut down", done is not None, "step missing"):
