@@ -145,7 +145,6 @@ void lsp_doc_free(LspDoc *d);
 char *lsp_module_text(const char *abs, const char *disk_path, size_t *len);
 /* The text of a document (its buffer, else its file; malloc'd), or NULL. */
 char *lsp_document_text(const char *uri, size_t *len);
-void lsp_watch_workspace(void);
 void lsp_on_did_open(const cJSON *params);
 void lsp_on_did_change(const cJSON *params);
 void lsp_on_did_close(const cJSON *params);

@@ -50,7 +50,11 @@ void lsp_roots_watch(void) {
 }
 
 static void reassign_docs(void) {
-    for (uint32_t i = 0; i < srv->ndocs; i++) srv->docs[i]->root = lsp_root_of(srv->docs[i]->path);
+    for (uint32_t i = 0; i < srv->ndocs; i++) {
+        LspDoc *d = srv->docs[i];
+        d->root = lsp_root_of(d->path);
+        if (!d->root) d->fast_pending = false;
+    }
 }
 
 LspRoot *lsp_root_add(const char *uri, const char *path) {
@@ -110,7 +114,8 @@ void lsp_root_remove(LspRoot *r) {
         }
     }
     lsp_log("workspace folder %s removed", r->path);
-    lsp_scheduler_root_stop(r);     /* its timers close; freed when its jobs are over */
+    if (srv->sink) lsp_root_release(r);     /* fuzzing: no timers, no jobs */
+    else lsp_scheduler_root_stop(r);        /* its timers close; freed when its jobs are over */
     lsp_changed_at(NULL);
 }
 

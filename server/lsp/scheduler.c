@@ -523,7 +523,7 @@ void lsp_changed(LspDoc *d) {
     srv->gen++;
     d->changed_gen = srv->gen;
     d->changed_ns = uv_hrtime();
-    d->fast_pending = true;
+    d->fast_pending = d->root != NULL;     /* a file of no folder is checked by none */
     for (uint32_t i = 0; i < srv->nroots; i++) {
         LspRoot *r = srv->roots[i];
         if (r != d->root && lsp_in_root(r, d->path)) {     /* a folder around the file's own folder */
