@@ -255,6 +255,13 @@ uint8_t *sg_remote_frame(const SgHash *key, uint32_t format, const void *value, 
     return f;
 }
 
+size_t sg_remote_frame_size(const uint8_t *head) {
+    if (memcmp(head, MAGIC, 4) != 0) return 0;
+    uint64_t len = get_u64(head + 24);
+    if (len > SG_REMOTE_MAX_VALUE) return 0;
+    return (size_t)len + SG_REMOTE_FRAME_HEAD + SG_REMOTE_FRAME_TAIL;
+}
+
 bool sg_remote_unframe(const SgHash *key, const uint8_t *f, size_t n, const uint8_t **value, size_t *vlen) {
     if (n < SG_REMOTE_FRAME_HEAD + SG_REMOTE_FRAME_TAIL || n > SG_REMOTE_MAX_FRAME) return false;
     if (memcmp(f, MAGIC, 4) != 0 || get_u32(f + 4) != SG_REMOTE_FORMAT) return false;

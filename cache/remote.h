@@ -113,4 +113,47 @@ uint8_t *sg_remote_frame(const SgHash *key, uint32_t format, const void *value, 
  * the payload inside `frame`. */
 bool sg_remote_unframe(const SgHash *key, const uint8_t *frame, size_t len, const uint8_t **value, size_t *vlen);
 
+/* ---- check results on the remote (remote_entry.c) ----
+ *
+ * A module's entry is keyed by content only: H(its source key (checker
+ * version, prelude, module name, source hash, import paths and statuses),
+ * its path relative to the root), so clones anywhere share it. Like a
+ * ccache manifest, an entry holds up to SG_REMOTE_RESULTS results for that
+ * source, newest first, each with its signature: the engine validates each
+ * result's usage record exactly as for a local one (LANGUAGE.md section 7).
+ * Used by the engine's thread. */
+#define SG_REMOTE_RESULTS 4
+
+struct SgModule;
+struct SgProgram;
+
+typedef struct SgRemoteFetch {
+    SgRemote *r;
+    uint32_t n;                 /* modules of the program, by index */
+    SgRemoteItem *items;        /* per module: key, entry (unframed), found */
+    bool *wanted;               /* looked up this run */
+} SgRemoteFetch;
+
+/* Fetches, in one batch, the entries of the program's modules for which
+ * `want` says so, computing their source keys (their imports are linked
+ * and the prelude's export hash is known). */
+void sg_remote_fetch(SgRemoteFetch *f, SgRemote *r, const struct SgProgram *p,
+                     bool (*want)(const struct SgModule *m));
+/* Calls fn on each result of m's fetched entry, newest first, until fn
+ * returns true; returns whether one did. A damaged entry has no results. */
+bool sg_remote_each_result(const SgRemoteFetch *f, const struct SgModule *m,
+                           bool (*fn)(void *ctx, const uint8_t *res, size_t rlen, const uint8_t *sig, size_t slen),
+                           void *ctx);
+/* Writes the results of `mods` (result, signature) into their entries,
+ * before the older results of each entry; an entry that already holds the
+ * result is left alone. Entries not fetched yet are fetched first (one
+ * batch) so their older results are kept. */
+typedef struct SgRemotePublish {
+    const struct SgModule *m;
+    const uint8_t *result, *sig;
+    size_t rlen, slen;
+} SgRemotePublish;
+void sg_remote_publish(SgRemoteFetch *f, const SgRemotePublish *ps, uint32_t n);
+void sg_remote_fetch_free(SgRemoteFetch *f);
+
 #endif

@@ -141,12 +141,18 @@ static HttpConn *http_conn(SgRemote *r) {
 
 static size_t on_data(char *p, size_t size, size_t nmemb, void *arg) {
     Xfer *x = arg;
-    size_t n = size * nmemb;
-    if (x->body.len + n > SG_REMOTE_MAX_FRAME) {
+    size_t n = size * nmemb, before = x->body.len;
+    if (before + n > SG_REMOTE_MAX_FRAME) {
         x->too_large = true;
         return 0;   /* aborts the transfer */
     }
     sg_buf_put(&x->body, p, n);
+    /* a head that is not ours, or announces an absurd size: stop here */
+    if (before < SG_REMOTE_FRAME_HEAD && x->body.len >= SG_REMOTE_FRAME_HEAD &&
+        !sg_remote_frame_size((const uint8_t *)x->body.data)) {
+        x->too_large = true;
+        return 0;
+    }
     return n;
 }
 

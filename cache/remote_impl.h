@@ -11,6 +11,11 @@
 #define SG_REMOTE_FRAME_TAIL 8
 #define SG_REMOTE_MAX_FRAME ((size_t)SG_REMOTE_MAX_VALUE + SG_REMOTE_FRAME_HEAD + SG_REMOTE_FRAME_TAIL)
 
+/* The whole size of the frame that starts with `head` (at least
+ * SG_REMOTE_FRAME_HEAD bytes), or 0 if that is not a frame of ours or it
+ * would be over SG_REMOTE_MAX_FRAME: lets a backend stop reading early. */
+size_t sg_remote_frame_size(const uint8_t *head);
+
 typedef enum SgRemoteOp { SG_OP_GET, SG_OP_PUT, SG_OP_HAS } SgRemoteOp;
 
 typedef enum SgReqStatus {

@@ -3,9 +3,10 @@
  *
  * A batch is sent as pipelined commands, a slice at a time (so neither side
  * buffers a whole 10,000-module run), and the replies are read in order.
- * Reads use GETRANGE with the largest frame size as the end, so an absurdly
- * large value is never downloaded whole: a reply longer than a frame can be
- * is rejected. The socket has the per-request timeout on every read and
+ * Reads use GETRANGE: the first FIRST_READ bytes, which hold a whole entry
+ * of a typical module, then, for the longer ones whose head announces a
+ * sane size, the rest in a second pipelined pass. So an absurdly large or
+ * foreign value is never downloaded whole. The socket has the per-request timeout on every read and
  * write; a timeout or any I/O error ends the connection and disables the
  * remote for the run. Used by the thread that owns the SgRemote. */
 #include <errno.h>
@@ -19,6 +20,9 @@
 
 #include "../checker/base.h"
 #include "remote_impl.h"
+
+/* The bytes of an entry asked for first. */
+#define FIRST_READ 65536
 
 /* Commands in flight at once, and bytes of values queued before reading. */
 #define SLICE_CMDS 512
@@ -138,7 +142,12 @@ static RedisConn *redis_connect(SgRemote *r) {
 static void append(redisContext *c, SgRemoteOp op, const SgRemoteReq *q) {
     switch (op) {
     case SG_OP_GET:
-        redisAppendCommand(c, "GETRANGE sigil:%s 0 %llu", q->hex, (unsigned long long)SG_REMOTE_MAX_FRAME);
+        /* the first pass; a second asks for the rest of a longer entry */
+        if (!q->len)
+            redisAppendCommand(c, "GETRANGE sigil:%s 0 %d", q->hex, FIRST_READ - 1);
+        else
+            redisAppendCommand(c, "GETRANGE sigil:%s %llu %llu", q->hex, (unsigned long long)q->len,
+                               (unsigned long long)(sg_remote_frame_size(q->data) - 1));
         break;
     case SG_OP_PUT:
         redisAppendCommand(c, "SET sigil:%s %b", q->hex, (const char *)q->body, q->body_len);
@@ -171,8 +180,13 @@ static void take_reply(SgRemote *r, SgRemoteOp op, SgRemoteReq *q, redisReply *r
             q->status = SG_REQ_ABSENT;
         } else if (rep->type != REDIS_REPLY_STRING) {
             q->status = SG_REQ_ABSENT;
-        } else if ((size_t)rep->len > SG_REMOTE_MAX_FRAME) {
-            q->status = SG_REQ_TOO_LARGE;
+        } else if (q->len) {     /* the rest of a long entry */
+            q->data = sg_xrealloc(q->data, q->len + (size_t)rep->len);
+            memcpy(q->data + q->len, rep->str, (size_t)rep->len);
+            q->len += (size_t)rep->len;
+            q->status = SG_REQ_OK;
+        } else if (rep->len >= SG_REMOTE_FRAME_HEAD && !sg_remote_frame_size((const uint8_t *)rep->str)) {
+            q->status = SG_REQ_TOO_LARGE;   /* not ours, or announcing an absurd size */
         } else {
             q->data = sg_xmalloc((size_t)rep->len);
             memcpy(q->data, rep->str, (size_t)rep->len);
@@ -189,31 +203,47 @@ static void take_reply(SgRemote *r, SgRemoteOp op, SgRemoteReq *q, redisReply *r
     }
 }
 
-static void redis_run(SgRemote *r, SgRemoteOp op, SgRemoteReq *reqs, size_t n) {
-    PipeGuard g;
-    pipe_guard_on(&g);
+/* Sends the requests reqs[i] for i in `idx` (pipelined, slice by slice)
+ * and takes their replies. */
+static void pipeline(SgRemote *r, SgRemoteOp op, SgRemoteReq *reqs, const size_t *idx, size_t n) {
+    if (!n || sg_remote_off(r)) return;
     RedisConn *rc = redis_connect(r);
     for (size_t start = 0; rc && start < n && !sg_remote_off(r);) {
         size_t end = start, bytes = 0;
         while (end < n && end - start < SLICE_CMDS && bytes < SLICE_BYTES) {
-            append(rc->c, op, &reqs[end]);
-            bytes += reqs[end].body_len;
+            append(rc->c, op, &reqs[idx[end]]);
+            bytes += reqs[idx[end]].body_len;
             end++;
         }
         for (size_t i = start; i < end; i++) {
             redisReply *rep = NULL;
             if (redisGetReply(rc->c, (void **)&rep) != REDIS_OK) {
                 io_failed(r, rc->c);
-                for (; i < end; i++) reqs[i].status = SG_REQ_FAILED;
+                for (; i < end; i++) reqs[idx[i]].status = SG_REQ_FAILED;
                 redis_drop(r);
                 rc = NULL;
                 break;
             }
-            take_reply(r, op, &reqs[i], rep);
+            take_reply(r, op, &reqs[idx[i]], rep);
             freeReplyObject(rep);
         }
         start = end;
     }
+}
+
+static void redis_run(SgRemote *r, SgRemoteOp op, SgRemoteReq *reqs, size_t n) {
+    PipeGuard g;
+    pipe_guard_on(&g);
+    size_t *idx = sg_xmalloc(sizeof *idx * (n + 1)), m = 0;
+    for (size_t i = 0; i < n; i++) idx[i] = i;
+    pipeline(r, op, reqs, idx, n);
+    /* entries longer than the first read: the rest */
+    for (size_t i = 0; op == SG_OP_GET && i < n; i++) {
+        SgRemoteReq *q = &reqs[i];
+        if (q->status == SG_REQ_OK && q->len == FIRST_READ && sg_remote_frame_size(q->data) > FIRST_READ) idx[m++] = i;
+    }
+    pipeline(r, op, reqs, idx, m);
+    free(idx);
     pipe_guard_off(&g);
 }
 
