@@ -17,6 +17,7 @@
 #include "../checker/suppress.h"
 #include "../include/sigil.h"
 #include "engine_impl.h"
+#include "remote.h"
 #include "sig.h"
 #include "store.h"
 
@@ -103,6 +104,7 @@ typedef struct Ctx {
     uint32_t ntodo;
     const uint32_t *chunk;  /* the import-order slice being parsed ahead */
     int64_t now_ns;
+    SgRemoteFetch remote;   /* the entries fetched from the remote cache, if any */
 } Ctx;
 
 static int64_t wall_ns(void) {
@@ -518,8 +520,10 @@ static bool ensure_tables(Ctx *c, SgModule *m) {
         uint8_t *blob;
         size_t len;
         st->resolving = true;   /* guards against a corrupt blob that refers to itself */
-        bool ok = sg_store_get_signature(c->store, &st->result_id, &blob, &len);
-        if (ok) {
+        bool ok;
+        if (st->from_remote) {  /* not in the store before the end of the run */
+            ok = sg_sig_decode(c->p, m, (const uint8_t *)st->sig_blob.data, st->sig_blob.len, need_tables, c);
+        } else if ((ok = sg_store_get_signature(c->store, &st->result_id, &blob, &len))) {
             ok = sg_sig_decode(c->p, m, blob, len, need_tables, c);
             free(blob);
         }
@@ -677,6 +681,41 @@ static bool take_stored(Ctx *c, SgModule *m, const SgHash *id, bool trusted) {
     return ok;
 }
 
+/* A result of the remote cache: validated like a local one; its signature
+ * is kept for the tables and for the store. */
+static bool try_remote(void *arg, const uint8_t *res, size_t rlen, const uint8_t *sig, size_t slen) {
+    Candidate *k = arg;
+    if (!slen || !take_result(k->c, k->m, res, rlen, false)) return false;
+    k->hit = k->m->st->from_remote = true;
+    sg_buf_free(&k->m->st->sig_blob);
+    sg_buf_put(&k->m->st->sig_blob, sig, slen);
+    return true;
+}
+
+/* Worth looking up on the remote: a workspace module that may be cached and
+ * that the file index has no result for under its current source. (A warm
+ * run asks nothing; the standard library is checked locally once.) */
+static bool remote_wanted(const SgModule *m) {
+    const SgModuleState *st = m->st;
+    return !m->is_std && !st->uncacheable && !st->overlay &&
+           !(st->row && st->row->have_result && sg_hash_eq(&st->row->source_hash, &st->source_hash));
+}
+
+/* The results checked in this run go to the remote cache (if writable). */
+static void remote_publish(Ctx *c) {
+    SgRemotePublish *ps = sg_xcalloc(c->ntodo + 1, sizeof *ps);
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < c->ntodo; i++) {
+        const SgModule *m = c->todo[i];
+        const SgModuleState *st = m->st;
+        if (m->is_std || st->uncacheable || st->overlay || !st->result.len || !st->sig_blob.len) continue;
+        ps[n++] = (SgRemotePublish){m, (const uint8_t *)st->result.data, (const uint8_t *)st->sig_blob.data,
+                                    st->result.len, st->sig_blob.len};
+    }
+    sg_remote_publish(&c->remote, ps, n);
+    free(ps);
+}
+
 /* The result of m's last run (file index) under the same fast key; else any
  * stored result of its source key whose usage record holds now. */
 static bool lookup(Ctx *c, SgModule *m) {
@@ -695,6 +734,7 @@ static bool lookup(Ctx *c, SgModule *m) {
     }
     Candidate k = {.c = c, .m = m, .skip = r && r->have_result ? &r->result_id : NULL};
     sg_store_each_result(c->store, &st->source_key, try_candidate, &k);
+    if (!k.hit) sg_remote_each_result(&c->remote, m, try_remote, &k);
     return k.hit;
 }
 
@@ -787,6 +827,8 @@ static bool file_row_wanted(const SgModule *m) {
 static bool nothing_to_store(Ctx *c) {
     if (c->ntodo) return false;
     for (uint32_t i = 0; i < c->p->n; i++)
+        if (c->p->mods[i]->st->from_remote) return false;
+    for (uint32_t i = 0; i < c->p->n; i++)
         if (c->p->mods[i]->st->sig_bad) return false;
     for (uint32_t i = 0; i < c->p->n; i++) {
         SgModule *m = c->p->mods[i];
@@ -855,7 +897,7 @@ static void store_results(Ctx *c, const SgEngineOptions *opt) {
         SgModuleState *st = m->st;
         if (st->reused && st->sig_bad && m->resolved && !st->result.len) table_of(c, m);  /* reads the result */
         if (st->uncacheable || !st->result.len) continue;
-        if (st->checked && st->sig_blob.len) {
+        if ((st->checked || st->from_remote) && st->sig_blob.len) {
             sg_store_put_result(s, &st->result_id, &st->source_key, &st->result, &st->sig_blob);
         } else if (st->reused && st->sig_bad && m->resolved) {
             /* a reused module whose stored signature was damaged was resolved
@@ -1072,6 +1114,11 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
         process(&c, p->prelude);
         ensure_tables(&c, p->prelude);
     }
+    /* the remote cache: one batch for every module it may answer */
+    if (c.store && opt->remote) {
+        sg_remote_fetch(&c.remote, opt->remote, p, remote_wanted);
+        phase("remote get", &t);
+    }
     /* Keys and checks, chunk by chunk in import order, so that only one
      * chunk's syntax trees are alive at a time. A chunk's modules import
      * only modules of earlier chunks or of the same chunk before them, and
@@ -1102,8 +1149,20 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     for (uint32_t i = 0; i < p->n; i++)
         if (!p->mods[i]->is_std && p->mods[i]->st->reused) run->nreused++;
     if (c.store) store_results(&c, opt);
-    for (uint32_t i = 0; i < p->n; i++) sg_buf_free(&p->mods[i]->st->sig_blob);     /* stored */
     phase("store", &t);
+    if (c.remote.r) {
+        remote_publish(&c);
+        run->remote_used = true;
+        run->remote = *sg_remote_stats(opt->remote);
+        run->remote.hits = run->remote.misses = 0;
+        for (uint32_t i = 0; i < p->n; i++) {
+            run->remote.hits += p->mods[i]->st->from_remote;
+            run->remote.misses += c.remote.wanted[i] && !p->mods[i]->st->from_remote;
+        }
+        sg_remote_fetch_free(&c.remote);
+        phase("remote put", &t);
+    }
+    for (uint32_t i = 0; i < p->n; i++) sg_buf_free(&p->mods[i]->st->sig_blob);     /* stored */
 
     /* run-level diagnostics, never cached: a second file with this module's name */
     for (uint32_t i = 0; i < p->n; i++) {

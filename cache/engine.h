@@ -40,6 +40,7 @@
 #include "../checker/workspace.h"
 #include "fingerprint.h"
 #include "hash.h"
+#include "remote.h"
 
 struct SgFileRow;
 
@@ -58,6 +59,7 @@ struct SgModuleState {
     struct SgFileRow *row;      /* the file index entry, if any */
     SgHash source_hash, source_key, fast_key, export_hash;
     bool reused;                /* the result came from the cache */
+    bool from_remote;           /* ... from the remote cache (its signature is in sig_blob) */
     bool checked;               /* bodies checked in this run */
     bool sig_bad;               /* the cached signature could not be decoded */
     bool resolving;             /* being resolved from source (guards the prelude's own imports) */
@@ -95,6 +97,10 @@ typedef struct SgEngineOptions {
      * of a duplicate file): a server can publish before the run is over. */
     void (*checked)(SgModule *const *mods, uint32_t n, void *ctx);
     void *checked_ctx;
+    /* The second level (cache/remote.h), owned by the caller; used only
+     * with the on-disk cache: looked up in one batch for the modules the
+     * file index has no result for, written after the checks if writable. */
+    SgRemote *remote;
 } SgEngineOptions;
 
 /* A file that is not a module (E100) or lost a duplicate-name contest
@@ -123,6 +129,10 @@ typedef struct SgEngineRun {
     uint32_t nzombies;
     size_t zombie_bytes;
     bool sig_changed;           /* a swap changed an export hash: dependents are stale */
+    /* the remote cache in this run: hits and misses count modules (served
+     * from it, or looked up and not), the rest is the layer's statistics */
+    bool remote_used;
+    SgRemoteStats remote;
 } SgEngineRun;
 
 /* The standard library built into the binary: `path` is the file's name
