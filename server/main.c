@@ -10,6 +10,7 @@
 
 #include "../include/sigil.h"
 #include "../cache/lease.h"
+#include "../cache/remote.h"
 #include "../cache/store.h"
 #include "embedded.h"
 #include "explain.h"
@@ -38,6 +39,11 @@ static const char usage[] =
     "  --cache-dir DIR       cache location (default ROOT/.sigil-cache/, or $SIGIL_CACHE_DIR)\n"
     "  -j N, --jobs N        worker threads (default: number of CPUs)\n"
     "  --stats               print cache statistics after the diagnostics (human, github)\n"
+    "  --remote-cache URL    a shared second-level cache (or $SIGIL_REMOTE_CACHE): redis://[:password@]host[:port][/db],\n"
+    "                        redis+unix:///path/to/redis.sock, http://host[:port]/prefix or https://...\n"
+    "  --remote-cache-write  also write results to it (or SIGIL_REMOTE_CACHE_WRITE=1); read-only without\n"
+    "  --remote-cache-timeout MS  per-request limit (default 2000)\n"
+    "  --no-remote-cache     ignore $SIGIL_REMOTE_CACHE\n"
     "  -W error              treat warnings as errors for the exit code\n"
     "\n"
     "exit status: 0 no errors, 1 errors found, 2 bad usage or internal failure\n";
@@ -219,11 +225,41 @@ static bool is_opt(const char *a, const char *name) {
     return strncmp(a, name, n) == 0 && (a[n] == '=' || a[n] == 0);
 }
 
+/* The remote cache of a check: --remote-cache, else $SIGIL_REMOTE_CACHE
+ * (unless --no-remote-cache). A bad URL given as an option is bad usage; one
+ * in the environment is ignored with a warning (it may be set machine-wide).
+ * Returns false after reporting bad usage. */
+typedef struct RemoteArgs {
+    const char *url;
+    bool write, off;
+    int timeout_ms;
+} RemoteArgs;
+
+static bool open_remote(const RemoteArgs *ra, bool no_cache, SgRemote **out) {
+    *out = NULL;
+    const char *env = getenv("SIGIL_REMOTE_CACHE");
+    const char *url = ra->url ? ra->url : !ra->off && env && *env ? env : NULL;
+    if (!url) return true;
+    if (no_cache) {
+        if (ra->url) return bad_usage("%s", "--remote-cache is the second level of the on-disk cache: not with --no-cache"), false;
+        return true;
+    }
+    const char *w = getenv("SIGIL_REMOTE_CACHE_WRITE");
+    SgRemoteOptions o = {.url = url, .timeout_ms = ra->timeout_ms, .write = ra->write || (w && strcmp(w, "1") == 0)};
+    const char *err;
+    *out = sg_remote_open(&o, &err);
+    if (*out) return true;
+    if (ra->url) return bad_usage("--remote-cache: %s", err), false;
+    fprintf(stderr, "sigil: warning: $SIGIL_REMOTE_CACHE: %s; checking without a remote cache\n", err);
+    return true;
+}
+
 static int cmd_check(int argc, char **argv, int first, bool watch) {
     SgReportOptions ro = {.format = FMT_HUMAN};
     const char *root = NULL;
     const char *cache_dir = NULL;
     bool no_cache = false;
+    RemoteArgs ra = {0};
     int jobs = 0;
     ColorMode color = COLOR_AUTO;
     for (int i = first; i < argc; i++) {
@@ -259,6 +295,21 @@ static int cmd_check(int argc, char **argv, int first, bool watch) {
             long j = val ? strtol(val, &end, 10) : 0;
             if (!val || *end || j < 1 || j > 1024) return bad_usage("-j needs a number of threads from 1 to 1024, got '%s'", val ? val : "");
             jobs = (int)j;
+        } else if (is_opt(a, "--remote-cache")) {
+            val = opt_value(argc, argv, &i, 14);
+            if (!val || !*val) return bad_usage("%s needs a URL (redis://host:port, http://host/prefix)", "--remote-cache");
+            ra.url = val;
+        } else if (strcmp(a, "--remote-cache-write") == 0) {
+            ra.write = true;
+        } else if (is_opt(a, "--remote-cache-timeout")) {
+            val = opt_value(argc, argv, &i, 22);
+            char *end;
+            long ms = val ? strtol(val, &end, 10) : 0;
+            if (!val || *end || ms < 1 || ms > 600000)
+                return bad_usage("--remote-cache-timeout needs milliseconds from 1 to 600000, got '%s'", val ? val : "");
+            ra.timeout_ms = (int)ms;
+        } else if (strcmp(a, "--no-remote-cache") == 0) {
+            ra.off = true;
         } else if (strcmp(a, "--stats") == 0) {
             ro.stats = true;
         } else if (strcmp(a, "-W") == 0 || strncmp(a, "-W", 2) == 0) {
@@ -297,8 +348,15 @@ static int cmd_check(int argc, char **argv, int first, bool watch) {
     ro.levels = &levels;
     char cwd[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd)) snprintf(cwd, sizeof cwd, "%s", t.root);
+    SgRemote *remote;
+    if (!open_remote(&ra, no_cache, &remote)) {
+        free(t.file_rel);
+        free(std);
+        return 2;
+    }
     char *cdir = no_cache ? NULL : cache_location(t.root, cache_dir);
-    SgEngineOptions eo = {.root = t.root, .std_dir = std, .jobs = jobs, .cache_dir = cdir, .cache_keep = cache_keep()};
+    SgEngineOptions eo = {.root = t.root, .std_dir = std, .jobs = jobs, .cache_dir = cdir, .cache_keep = cache_keep(),
+                          .remote = remote};
     ro.color = ro.format == FMT_HUMAN && want_color(color);
     ro.root_abs = t.root;
     ro.cwd_abs = cwd;
@@ -324,6 +382,7 @@ static int cmd_check(int argc, char **argv, int first, bool watch) {
         }
         sg_engine_free(&run);
     }
+    sg_remote_close(remote);
     free(t.file_rel);
     free(std);
     free(cdir);
