@@ -348,6 +348,15 @@ void sg_report_summary(const SgEngineRun *run, const SgReportOptions *opt, SgRep
 static void stats_line(const SgEngineRun *run, FILE *out) {
     fprintf(out, "Cache: %u/%u modules cached (%.1f%% hit rate)\n", run->nreused, run->nworkspace,
             run->nworkspace ? 100.0 * run->nreused / run->nworkspace : 0.0);
+    if (!run->remote_used) return;
+    const SgRemoteStats *r = &run->remote;
+    uint64_t asked = r->hits + r->misses;
+    fprintf(out, "Remote cache: %llu/%llu hits (%.1f%%), %.1f MB read in %.0f ms", (unsigned long long)r->hits,
+            (unsigned long long)asked, asked ? 100.0 * (double)r->hits / (double)asked : 0.0,
+            (double)r->bytes_read / 1e6, r->ms);
+    if (r->bytes_written) fprintf(out, ", %.1f MB written", (double)r->bytes_written / 1e6);
+    if (r->errors) fprintf(out, ", %llu error%s", (unsigned long long)r->errors, r->errors == 1 ? "" : "s");
+    fputc('\n', out);
 }
 
 static void json_report(const SgEngineRun *run, const SgReportOptions *opt, Item *items, uint32_t n, FILE *out) {
@@ -382,6 +391,14 @@ static void json_report(const SgEngineRun *run, const SgReportOptions *opt, Item
     cJSON_AddNumberToObject(stats, "cache_hits", run->nreused);
     cJSON_AddNumberToObject(stats, "cache_misses", run->nworkspace - run->nreused);
     cJSON_AddNumberToObject(stats, "elapsed_ms", (double)(int64_t)(run->elapsed_ms * 1000) / 1000.0);
+    if (run->remote_used) {
+        cJSON_AddNumberToObject(stats, "remote_hits", (double)run->remote.hits);
+        cJSON_AddNumberToObject(stats, "remote_misses", (double)run->remote.misses);
+        cJSON_AddNumberToObject(stats, "remote_errors", (double)run->remote.errors);
+        cJSON_AddNumberToObject(stats, "remote_bytes_read", (double)run->remote.bytes_read);
+        cJSON_AddNumberToObject(stats, "remote_bytes_written", (double)run->remote.bytes_written);
+        cJSON_AddNumberToObject(stats, "remote_ms", (double)(int64_t)(run->remote.ms * 1000) / 1000.0);
+    }
     char *s = cJSON_PrintUnformatted(root);
     fputs(s, out);
     fputc('\n', out);
