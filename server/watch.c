@@ -111,6 +111,7 @@ static void run_check(void) {
     SgSeverityConfig levels;    /* read at every check: sigil.json may have changed */
     ro.levels = &levels;
     bool ok = sg_severity_load(o.root, &levels, &err) && sg_lease_engine_run(&o, &run, &err);
+    W->opt.remote = NULL;   /* the remote cache warms the first run only; then the local cache is current */
     if (!ok) {
         if (ro.format == FMT_JSON) fprintf(stderr, "sigil: %s\n", err ? err : "check failed");
         else printf("sigil: %s\n", err ? err : "check failed");
