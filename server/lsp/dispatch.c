@@ -34,7 +34,41 @@ void lsp_progress(const char *kind, const char *message, int percent) {
     lsp_send(lsp_notification("$/progress", params));
 }
 
+/* The remote cache the start-up run reads through (CONTRACT.md):
+ * initializationOptions.remoteCache, a URL or {"url", "write", "timeoutMs"},
+ * else $SIGIL_REMOTE_CACHE and SIGIL_REMOTE_CACHE_WRITE=1. A bad setting is
+ * logged, never fatal. */
+static void open_remote(const cJSON *params) {
+    const cJSON *rc = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(params, "initializationOptions"),
+                                                       "remoteCache");
+    SgRemoteOptions o = {0};
+    const char *env = getenv("SIGIL_REMOTE_CACHE"), *w = getenv("SIGIL_REMOTE_CACHE_WRITE");
+    if (cJSON_IsString(rc)) {
+        o.url = rc->valuestring;
+    } else if (cJSON_IsObject(rc)) {
+        const cJSON *url = cJSON_GetObjectItemCaseSensitive(rc, "url");
+        const cJSON *ms = cJSON_GetObjectItemCaseSensitive(rc, "timeoutMs");
+        o.url = cJSON_IsString(url) ? url->valuestring : NULL;
+        o.write = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rc, "write"));
+        if (cJSON_IsNumber(ms) && ms->valuedouble >= 1 && ms->valuedouble <= 600000) o.timeout_ms = (int)ms->valuedouble;
+    } else if (env && *env) {
+        o.url = env;
+        o.write = w && strcmp(w, "1") == 0;
+    }
+    if (!o.url || !*o.url) return;
+    const char *err;
+    SgRemote *r = sg_remote_open(&o, &err);     /* only to check the URL */
+    if (!r) {
+        lsp_log("remote cache %s: %s; starting without it", o.url, err);
+        return;
+    }
+    sg_remote_close(r);
+    o.url = sg_xstrdup(o.url);
+    srv->remote = o;
+}
+
 static void on_initialize(const cJSON *id, const cJSON *params) {
+    open_remote(params);
     const cJSON *caps = cJSON_GetObjectItemCaseSensitive(params, "capabilities");
     const cJSON *encs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(caps, "general"), "positionEncodings");
     srv->enc = LSP_UTF16;
@@ -373,6 +407,7 @@ static void close_all(uv_handle_t *h, void *arg) {
 }
 
 static void free_state(void) {
+    free((char *)srv->remote.url);
     for (uint32_t i = 0; i < srv->npending; i++) cJSON_Delete(srv->pending[i]);
     free(srv->pending);
     for (uint32_t i = 0; i < srv->ndocs; i++) lsp_doc_free(srv->docs[i]);

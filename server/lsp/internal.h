@@ -86,6 +86,9 @@ typedef struct Lsp {
     int state;          /* 0 before initialize, 1 running, 2 after shutdown */
     LspEncoding enc;
     char *std_dir;
+    /* the remote cache (a checked URL): each folder's start-up run opens
+     * its own SgRemote on it, used on the pool thread of that run only */
+    SgRemoteOptions remote;
     LspRoot **roots;    /* the workspace folders */
     uint32_t nroots;
     LspDoc **docs;

@@ -141,6 +141,7 @@ static void free_job(LspCheckJob *j) {
     free(j->overlays);
     free(j->updates);
     free(j->err);
+    sg_remote_close(j->opt.remote);
     free(j);
 }
 
@@ -446,6 +447,10 @@ static void start_full(LspRoot *r) {
     j->first = !srv->first_done;   /* until the start-up checks have completed */
     snapshot_docs(j, false);
     j->opt = engine_options(r, j->overlays, j->noverlays);
+    if (j->first && srv->remote.url) {     /* a fresh clone is warm at once */
+        const char *err;
+        j->opt.remote = sg_remote_open(&srv->remote, &err);
+    }
     j->opt.checked = early_checked;
     j->opt.checked_ctx = j;
     if (j->first) lsp_progress("report", "checking modules", 10);
