@@ -114,6 +114,8 @@ tsan: test-deps
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" python3 tests/conformance.py --sigil build/tsan/sigil
 	@# the remote cache against real Redis and nginx (libcurl runs resolver threads)
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" python3 tests/remote/test_remote.py --driver build/tsan/remote-driver
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" python3 tests/remote/test_remote_cli.py --sigil build/tsan/sigil \
+	  --driver build/tsan/remote-driver
 	@# the workspace lease's heartbeat thread beside the engine's threads, two processes at once
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" python3 tests/remote/test_lease.py --driver build/tsan/lease-driver \
 	  --sigil build/tsan/sigil

@@ -26,6 +26,8 @@ def main():
         ("cache", [py, os.path.join(here, "cache", "test_cache.py"), "--sigil", sigil]),
         ("hostile", [py, os.path.join(here, "hostile", "test_hostile.py"), "--sigil", sigil]),
         ("remote", [py, os.path.join(here, "remote", "test_remote.py"), "--driver", os.path.join(build, "remote-driver")]),
+        ("remote-cli", [py, os.path.join(here, "remote", "test_remote_cli.py"), "--sigil", sigil,
+                        "--driver", os.path.join(build, "remote-driver")]),
         ("lease", [py, os.path.join(here, "remote", "test_lease.py"), "--driver", os.path.join(build, "lease-driver"),
                    "--sigil", sigil]),
         ("std", [py, os.path.join(here, "std_clean.py"), "--sigil", sigil]),

@@ -4,7 +4,8 @@
  *
  *   remote-driver URL [--write] [--timeout MS] [--quiet]
  *
- *   put NAME VALUE        store VALUE (text, or "@N": N pattern bytes) under key H(NAME)
+ *   put NAME VALUE        store VALUE (text, "@N": N pattern bytes, "x:HEX": bytes) under key H(NAME)
+ *                         (NAME "#" + 32 hex digits: that key itself)
  *   get NAME...           {"found":[...],"values":[...]}  (a value: its text, or "@N" if it is the pattern)
  *   has NAME...           {"found":[...]}
  *   putn PREFIX N SIZE    store N pattern values of SIZE bytes, keys H(PREFIX i), one batch
@@ -21,7 +22,19 @@
 #include "../../cache/remote.h"
 #include "../../checker/base.h"
 
-static SgHash key_of(const char *name) { return sg_hash(name, strlen(name)); }
+/* A key: H(NAME), or the key itself given as "#" and 32 hex digits. */
+static SgHash key_of(const char *name) {
+    SgHash k;
+    if (name[0] == '#' && strlen(name) == 33) {
+        for (int i = 0; i < 16; i++) {
+            unsigned v;
+            if (sscanf(name + 1 + 2 * i, "%2x", &v) != 1) break;
+            k.b[i] = (uint8_t)v;
+        }
+        return k;
+    }
+    return sg_hash(name, strlen(name));
+}
 
 /* The pattern value of a key: bytes derived from the key, so a swapped or
  * wrong value never matches. */
@@ -32,7 +45,16 @@ static uint8_t *pattern(const SgHash *k, size_t n) {
 }
 
 static void value_of(const SgHash *k, const char *spec, uint8_t **v, size_t *n) {
-    if (spec[0] == '@') {
+    if (spec[0] == 'x' && spec[1] == ':') {     /* bytes in hex */
+        size_t len = strlen(spec + 2) / 2;
+        *v = sg_xmalloc(len + 1);
+        for (size_t i = 0; i < len; i++) {
+            unsigned b = 0;
+            sscanf(spec + 2 + 2 * i, "%2x", &b);
+            (*v)[i] = (uint8_t)b;
+        }
+        *n = len;
+    } else if (spec[0] == '@') {
         *n = (size_t)strtoull(spec + 1, NULL, 10);
         *v = pattern(k, *n);
     } else {

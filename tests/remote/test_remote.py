@@ -149,6 +149,19 @@ def roundtrip_and_stats(tmp, b):
 
 
 @both
+def long_values(tmp, b):
+    # longer than the first read of an entry (64 KiB): the rest comes in a second pass
+    d = Driver(b.url(), "--write")
+    d.do("put long @200000")
+    d.do("put edge @65496")             # a frame of exactly 64 KiB
+    d.do("putn many 30 70000")
+    eq(d.do("get long edge")["values"], ["@200000", "@65496"], "values")
+    eq(d.do("getn many 30 70000"), {"hits": 30, "good": 30}, "getn")
+    stats, err = d.finish()
+    eq((stats["errors"], stats["rejected"], err), (0, 0, []), "errors, rejected, stderr")
+
+
+@both
 def read_only_client_writes_nothing(tmp, b):
     d = Driver(b.url())
     d.do("put alpha hello")
