@@ -11,7 +11,9 @@
 # fails.  The cached workspaces are reused as they are: run bench/edit.py on
 # a copy, not on build/bench/wsN itself.  Then bench/incremental.py times
 # runs with the on-disk cache (cold, warm no-op, comment, body and signature
-# edits) on a copy of the largest workspace.
+# edits) on a copy of the largest workspace, and bench/remote.py the remote
+# cache (a fresh clone warmed from Redis and from nginx WebDAV, a server
+# down) and two cold checks started together.
 #
 # Environment (all optional):
 #   SIGIL=path          checker binary (default build/sigil)
@@ -202,4 +204,7 @@ for n in $SIZES; do largest=$n; done
 if [ -n "$largest" ]; then
     echo
     python3 bench/incremental.py --sigil "$SIGIL" --ws "$OUT/ws$largest" --runs "$RUNS" | tee -a "$OUT/results.txt"
+    echo
+    # the remote cache (Redis, nginx WebDAV) and two processes at once
+    python3 bench/remote.py --sigil "$SIGIL" --ws "$OUT/ws$largest" --runs "$RUNS" | tee -a "$OUT/results.txt"
 fi
