@@ -1,48 +1,100 @@
 /* workspace.c - workspace discovery: sigil.json, source directories,
- * excludes and module names. */
+ * excludes and module names.
+ *
+ * Hostile workspaces (issue 10): every real directory is visited once
+ * (device and inode), whatever links lead to it; a link out of the root is
+ * not followed; an unreadable directory is not a silent hole. Each of these
+ * is a warning in ws->warnings. sigil.json is validated: unknown fields and
+ * source directories that are absolute, leave the root or do not exist are
+ * errors naming the file and the key. */
 #include "workspace.h"
 
 #include <cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
 #include "lex.h"
 
+/* ---- globs ----
+ * A pattern is compiled to tokens and run as an NFA over the path, one set
+ * of states per character: time O(path x pattern) whatever the pattern
+ * (backtracking took exponential time on `********************x`). */
+typedef enum GlobTok {
+    G_LIT,      /* one character */
+    G_ANY,      /* `?`: one character but `/` */
+    G_STAR,     /* `*`: any run of characters but `/` */
+    G_DSTAR,    /* `**` not before `/`: any run of characters */
+    G_SEGS,     /* `**` before `/`: nothing, or any run of characters ending in `/` */
+} GlobTok;
+
 bool sg_glob_match(const char *pat, const char *path) {
-    for (;;) {
-        if (!*pat) return !*path;
-        if (pat[0] == '*' && pat[1] == '*') {
-            const char *rest = pat + 2;
-            if (*rest == '/') {
-                /* `**` + `/`: zero or more whole segments */
-                rest++;
-                if (sg_glob_match(rest, path)) return true;
-                for (const char *s = path; *s; s++)
-                    if (*s == '/' && sg_glob_match(rest, s + 1)) return true;
-                return false;
-            }
-            for (const char *s = path;; s++) {
-                if (sg_glob_match(rest, s)) return true;
-                if (!*s) return false;
-            }
+    size_t plen = strlen(pat);
+    /* states: 0..n for "before token i" (n: matched), then n+1+i for the
+     * inside of a G_SEGS token i */
+    uint8_t tok_small[64], on_small[2 * 64 + 2], next_small[2 * 64 + 2];
+    char lit_small[64];
+    bool big = plen > 64;
+    uint8_t *tok = big ? sg_xmalloc(plen) : tok_small;
+    char *lit = big ? sg_xmalloc(plen) : lit_small;
+    uint32_t n = 0;
+    for (size_t i = 0; i < plen;) {
+        if (pat[i] == '*' && pat[i + 1] == '*') {
+            bool segs = pat[i + 2] == '/';
+            tok[n++] = segs ? G_SEGS : G_DSTAR;
+            i += segs ? 3 : 2;
+        } else {
+            tok[n] = pat[i] == '*' ? G_STAR : pat[i] == '?' ? G_ANY : G_LIT;
+            lit[n++] = pat[i++];
         }
-        if (*pat == '*') {
-            for (const char *s = path;; s++) {
-                if (sg_glob_match(pat + 1, s)) return true;
-                if (!*s || *s == '/') return false;
-            }
-        }
-        if (!*path) return false;
-        if (*pat == '?') {
-            if (*path == '/') return false;
-        } else if (*pat != *path) {
-            return false;
-        }
-        pat++, path++;
     }
+    size_t nstates = 2 * (size_t)n + 2;
+    uint8_t *on = big ? sg_xcalloc(nstates, 1) : memset(on_small, 0, nstates);
+    uint8_t *next = big ? sg_xcalloc(nstates, 1) : next_small;
+    uint8_t *inside = on + n + 1;
+    on[0] = 1;
+    for (const char *s = path;; s++) {
+        /* the tokens that may match nothing: in order, so one pass closes */
+        for (uint32_t i = 0; i < n; i++)
+            if (on[i] && tok[i] >= G_STAR) {
+                on[i + 1] = 1;
+                if (tok[i] == G_SEGS) inside[i] = 1;
+            }
+        if (!*s) break;
+        char c = *s;
+        memset(next, 0, nstates);
+        uint8_t *next_inside = next + n + 1;
+        for (uint32_t i = 0; i < n; i++) {
+            if (on[i]) {
+                switch (tok[i]) {
+                case G_LIT: if (c == lit[i]) next[i + 1] = 1; break;
+                case G_ANY: if (c != '/') next[i + 1] = 1; break;
+                case G_STAR: if (c != '/') next[i] = 1; break;
+                case G_DSTAR: next[i] = 1; break;
+                case G_SEGS: break;     /* its inside consumes */
+                }
+            }
+            if (inside[i]) {
+                next_inside[i] = 1;
+                if (c == '/') next[i + 1] = 1;
+            }
+        }
+        uint8_t *t = on;
+        on = next;
+        next = t;
+        inside = on + n + 1;
+    }
+    bool match = on[n];
+    if (big) {
+        free(tok);
+        free(lit);
+        free(on);
+        free(next);
+    }
+    return match;
 }
 
 bool sg_valid_segment(const char *s, size_t n) {
@@ -56,6 +108,12 @@ bool sg_valid_segment(const char *s, size_t n) {
     return !sg_is_keyword(s, n);
 }
 
+/* A directory's identity, so that it is visited once. */
+typedef struct DirId {
+    dev_t dev;
+    ino_t ino;
+} DirId;
+
 typedef struct Scan {
     SgWorkspace *ws;
     uint32_t cap;
@@ -63,7 +121,56 @@ typedef struct Scan {
     uint32_t nsrcs;
     char **excludes;
     uint32_t nexcludes;
+    char *root_real;        /* realpath of the root: links must stay under it */
+    const char *const *extra;   /* unsaved editor buffers (sg_workspace_scan_extra) */
+    uint32_t nextra;
+    DirId *seen;            /* open addressing; ino 0 marks a free slot */
+    uint32_t nseen, seen_cap;
+    uint32_t depth;
 } Scan;
+
+static void warn(Scan *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(Scan *s, const char *fmt, ...) {
+    SgBuf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    sg_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    SgWorkspace *ws = s->ws;
+    ws->warnings = sg_xrealloc(ws->warnings, sizeof *ws->warnings * (ws->nwarnings + 1));
+    ws->warnings[ws->nwarnings++] = b.data;
+}
+
+/* Marks a directory visited; false if it already was. */
+static bool first_visit(Scan *s, dev_t dev, ino_t ino) {
+    if ((s->nseen + 1) * 2 > s->seen_cap) {
+        uint32_t cap = s->seen_cap ? s->seen_cap * 2 : 64;
+        DirId *t = sg_xcalloc(cap, sizeof *t);
+        for (uint32_t i = 0; i < s->seen_cap; i++) {
+            if (!s->seen[i].ino) continue;
+            uint32_t j = (uint32_t)(s->seen[i].ino * 2654435761u) & (cap - 1);
+            while (t[j].ino) j = (j + 1) & (cap - 1);
+            t[j] = s->seen[i];
+        }
+        free(s->seen);
+        s->seen = t;
+        s->seen_cap = cap;
+    }
+    if (!ino) ino = (ino_t)-1;      /* 0 marks a free slot */
+    uint32_t j = (uint32_t)(ino * 2654435761u) & (s->seen_cap - 1);
+    for (; s->seen[j].ino; j = (j + 1) & (s->seen_cap - 1))
+        if (s->seen[j].ino == ino && s->seen[j].dev == dev) return false;
+    s->seen[j] = (DirId){dev, ino};
+    s->nseen++;
+    return true;
+}
+
+/* Is the real path `real` the root or under it? */
+static bool under_root(const Scan *s, const char *real) {
+    size_t n = strlen(s->root_real);
+    if (n == 1) return true;    /* the root is `/` */
+    return strncmp(real, s->root_real, n) == 0 && (real[n] == 0 || real[n] == '/');
+}
 
 static void add_file(Scan *s, const char *path, const char *rel, const char *modrel) {
     SgWorkspace *ws = s->ws;
@@ -130,24 +237,64 @@ static void path_join(SgBuf *b, const char *dir, const char *name, bool always) 
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a + 1, *(char *const *)b + 1); }
 
-/* Directories on the current walk path, so a symlink loop is not followed. */
-typedef struct DirId {
-    dev_t dev;
-    ino_t ino;
-} DirId;
+/* Directory nesting the walk follows (it recurses); deeper is a warning. */
+#define MAX_WALK_DEPTH 1024
+
+static void walk(Scan *s, uint32_t src, const char *dirpath, const char *rel, const char *modrel);
+
+static bool visited(const Scan *s, dev_t dev, ino_t ino) {
+    if (!ino) ino = (ino_t)-1;
+    for (uint32_t j = s->seen_cap ? (uint32_t)(ino * 2654435761u) & (s->seen_cap - 1) : 0; s->seen_cap && s->seen[j].ino;
+         j = (j + 1) & (s->seen_cap - 1))
+        if (s->seen[j].ino == ino && s->seen[j].dev == dev) return true;
+    return false;
+}
+
+/* One directory entry: `type` is 'f' (regular file), 'd' (directory), 'l'
+ * (symbolic link) or '?' (unknown: ask). */
+static void walk_entry(Scan *s, uint32_t src, char type, bool sg, const char *path, const char *rel,
+                       const char *modrel) {
+    struct stat st;
+    if (type == 'f') st.st_mode = S_IFREG;
+    else if (type == 'd') st.st_mode = S_IFDIR;
+    else if (type == '?' && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) type = 'l';
+    if ((type == 'l' || type == '?') && stat(path, &st) != 0) return;     /* dangling, or gone */
+    bool dir = S_ISDIR(st.st_mode);
+    if (!dir && !(S_ISREG(st.st_mode) && sg)) return;
+    if (excluded(s, rel) || (dir && is_other_src(s, rel, src))) return;
+    if (type == 'l') {
+        /* a link may lead anywhere: not out of the root, nor twice into a
+         * directory, without a word */
+        char real[PATH_MAX];
+        if (!realpath(path, real)) return;
+        if (!under_root(s, real)) {
+            warn(s, "%s is a symbolic link to %s, outside the workspace; not followed", path, real);
+            return;
+        }
+        if (dir && visited(s, st.st_dev, st.st_ino)) {
+            warn(s, "%s is a symbolic link to %s, a directory already scanned; not followed", path, real);
+            return;
+        }
+    }
+    if (dir) walk(s, src, path, rel, modrel);
+    else add_file(s, path, rel, modrel);
+}
 
 /* Walks dir (path `dirpath`, `rel` relative to root, `modrel` relative to
  * the source dir). */
 static void walk(Scan *s, uint32_t src, const char *dirpath, const char *rel, const char *modrel) {
-    static _Thread_local DirId path[256];
-    static _Thread_local uint32_t depth;
     struct stat self;
-    if (stat(dirpath, &self) != 0 || depth >= SG_ARRAY_LEN(path)) return;
-    for (uint32_t i = 0; i < depth; i++)
-        if (path[i].dev == self.st_dev && path[i].ino == self.st_ino) return;
+    if (stat(dirpath, &self) != 0 || !first_visit(s, self.st_dev, self.st_ino)) return;
+    if (s->depth >= MAX_WALK_DEPTH) {
+        warn(s, "%s: directories nested more than %d deep; not scanned further", dirpath, MAX_WALK_DEPTH);
+        return;
+    }
     DIR *d = opendir(dirpath);
-    if (!d) return;
-    path[depth++] = (DirId){self.st_dev, self.st_ino};
+    if (!d) {
+        if (errno != ENOENT) warn(s, "cannot read directory %s: %s; its files are not checked", dirpath, strerror(errno));
+        return;
+    }
+    s->depth++;
     SgVec names = {0};
     struct dirent *de;
     while ((de = readdir(d))) {
@@ -156,7 +303,7 @@ static void walk(Scan *s, uint32_t src, const char *dirpath, const char *rel, co
          * file needs no stat of its own */
         size_t n = strlen(de->d_name);
         char *e = sg_xmalloc(n + 2);
-        e[0] = de->d_type == DT_REG ? 'f' : de->d_type == DT_DIR ? 'd' : '?';
+        e[0] = de->d_type == DT_REG ? 'f' : de->d_type == DT_DIR ? 'd' : de->d_type == DT_LNK ? 'l' : '?';
         memcpy(e + 1, de->d_name, n + 1);
         sg_vec_push(&names, e);
     }
@@ -164,51 +311,115 @@ static void walk(Scan *s, uint32_t src, const char *dirpath, const char *rel, co
     sg_qsort(names.items, names.len, sizeof(char *), cmp_str);
     for (uint32_t i = 0; i < names.len; i++) {
         char *entry = names.items[i], *name = entry + 1;
+        size_t n = strlen(name);
+        bool sg = n > 3 && strcmp(name + n - 3, ".sg") == 0;
+        if (entry[0] == 'f' && !sg) {
+            free(entry);
+            continue;
+        }
         SgBuf p = {0}, r = {0}, mr = {0};
         path_join(&p, dirpath, name, true);
         path_join(&r, rel, name, false);
         path_join(&mr, modrel, name, false);
-        struct stat st;
-        if (entry[0] == 'f') st.st_mode = S_IFREG;
-        else if (entry[0] == 'd') st.st_mode = S_IFDIR;
-        if (entry[0] != '?' || stat(p.data, &st) == 0) {
-            if (S_ISDIR(st.st_mode)) {
-                if (!is_other_src(s, r.data, src) && !excluded(s, r.data)) walk(s, src, p.data, r.data, mr.data);
-            } else if (S_ISREG(st.st_mode)) {
-                size_t n = strlen(name);
-                if (n > 3 && strcmp(name + n - 3, ".sg") == 0 && !excluded(s, r.data)) add_file(s, p.data, r.data, mr.data);
-            }
-        }
+        walk_entry(s, src, entry[0], sg, p.data, r.data, mr.data);
         sg_buf_free(&p);
         sg_buf_free(&r);
         sg_buf_free(&mr);
         free(entry);
     }
     sg_vec_free(&names);
-    depth--;
+    s->depth--;
 }
 
+/* "./src/" -> "src", "." -> "", "a/../b" -> "b"; NULL when the path leaves
+ * the root ("..", "a/../.."). */
 static char *normalize_rel(const char *in) {
-    /* "./src/" -> "src", "." -> "" */
     SgBuf b = {0};
     const char *p = in;
-    while (*p) {
+    bool out = false;
+    while (*p && !out) {
         const char *e = strchr(p, '/');
         size_t n = e ? (size_t)(e - p) : strlen(p);
-        if (n && !(n == 1 && p[0] == '.')) {
+        if (n == 2 && p[0] == '.' && p[1] == '.') {
+            if (!b.len) out = true;
+            while (b.len && b.data[b.len - 1] != '/') b.len--;
+            if (b.len) b.len--;
+        } else if (n && !(n == 1 && p[0] == '.')) {
             if (b.len) sg_buf_putc(&b, '/');
             sg_buf_put(&b, p, n);
         }
         p += n;
         if (*p == '/') p++;
     }
-    char *r = sg_xstrdup(b.data ? b.data : "");
+    char *r = out ? NULL : sg_xstrdup(b.len ? sg_buf_cstr(&b) : "");
     sg_buf_free(&b);
     return r;
 }
 
 static int cmp_file(const void *a, const void *b) {
     return strcmp(((const SgSourceFile *)a)->rel, ((const SgSourceFile *)b)->rel);
+}
+
+static const char *const config_keys[] = {"src", "exclude", "diagnostics"};
+
+/* Edit distance of two short strings, for "did you mean". */
+static size_t edit_distance(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 32 || lb > 32) return 99;
+    size_t row[33];
+    for (size_t j = 0; j <= lb; j++) row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* A source directory as written in sigil.json: relative, inside the root,
+ * an existing directory, and not a link out of the root. Returns the
+ * normalized path, or NULL with the message in *m. */
+static char *check_src(Scan *s, const char *root, const char *path, const char *given, SgBuf *m) {
+    if (given[0] == '/') {
+        sg_buf_printf(m, "%s: \"src\": \"%s\" is an absolute path; source directories are relative to the workspace root",
+                      path, given);
+        return NULL;
+    }
+    char *rel = normalize_rel(given);
+    if (!rel) {
+        sg_buf_printf(m, "%s: \"src\": \"%s\" leaves the workspace root", path, given);
+        return NULL;
+    }
+    SgBuf dir = {0};
+    sg_buf_printf(&dir, "%s%s%s", root, *rel ? "/" : "", rel);
+    struct stat st;
+    char real[PATH_MAX];
+    /* a directory not on disk yet holding an editor's unsaved buffer is fine */
+    size_t rl = strlen(rel);
+    bool pending = false;
+    for (uint32_t i = 0; i < s->nextra && !pending; i++)
+        pending = strncmp(s->extra[i], rel, rl) == 0 && s->extra[i][rl] == '/';
+    if (stat(dir.data, &st) != 0) {
+        if (!pending)
+            sg_buf_printf(m, "%s: \"src\": \"%s\" does not exist (%s: %s)", path, given, dir.data, strerror(errno));
+    } else if (!S_ISDIR(st.st_mode))
+        sg_buf_printf(m, "%s: \"src\": \"%s\" is not a directory", path, given);
+    else if (realpath(dir.data, real) && !under_root(s, real))
+        sg_buf_printf(m, "%s: \"src\": \"%s\" leaves the workspace root through a symbolic link (to %s)", path,
+                      given, real);
+    sg_buf_free(&dir);
+    if (m->len) {
+        free(rel);
+        return NULL;
+    }
+    return rel;
 }
 
 static bool read_config(Scan *s, const char *root, char **err) {
@@ -230,52 +441,63 @@ static bool read_config(Scan *s, const char *root, char **err) {
     }
     cJSON *j = cJSON_ParseWithLength(data, len);
     free(data);
-    bool ok = true;
     SgBuf m = {0};
     if (!j || !cJSON_IsObject(j)) {
         sg_buf_printf(&m, "%s: not a valid JSON object", path.data);
-        ok = false;
     } else {
-        cJSON *src = cJSON_GetObjectItemCaseSensitive(j, "src");
-        if (src && cJSON_IsString(src)) {
-            s->srcs = sg_xmalloc(sizeof(char *));
-            s->srcs[s->nsrcs++] = normalize_rel(src->valuestring);
-        } else if (src && cJSON_IsArray(src)) {
-            s->srcs = sg_xmalloc(sizeof(char *) * ((size_t)cJSON_GetArraySize(src) + 1));
-            cJSON *it;
-            cJSON_ArrayForEach(it, src) {
-                if (!cJSON_IsString(it)) {
-                    sg_buf_printf(&m, "%s: \"src\" must be a string or an array of strings", path.data);
-                    ok = false;
-                    break;
-                }
-                s->srcs[s->nsrcs++] = normalize_rel(it->valuestring);
+        /* like ruff's "unknown field": a misspelt key must not pass unseen */
+        cJSON *it;
+        cJSON_ArrayForEach(it, j) {
+            const char *near = NULL;
+            bool known = false;
+            for (size_t k = 0; k < SG_ARRAY_LEN(config_keys); k++) {
+                known |= strcmp(it->string, config_keys[k]) == 0;
+                if (!near && edit_distance(it->string, config_keys[k]) <= 2) near = config_keys[k];
             }
-        } else if (src) {
-            sg_buf_printf(&m, "%s: \"src\" must be a string or an array of strings", path.data);
-            ok = false;
+            if (known) continue;
+            sg_buf_printf(&m, "%s: unknown field \"%s\"", path.data, it->string);
+            if (near) sg_buf_printf(&m, " (did you mean \"%s\"?)", near);
+            sg_buf_puts(&m, "; expected one of \"src\", \"exclude\", \"diagnostics\"");
+            break;
         }
-        cJSON *ex = cJSON_GetObjectItemCaseSensitive(j, "exclude");
-        if (ok && ex) {
-            if (!cJSON_IsArray(ex)) {
-                sg_buf_printf(&m, "%s: \"exclude\" must be an array of glob patterns", path.data);
-                ok = false;
-            } else {
-                s->excludes = sg_xmalloc(sizeof(char *) * ((size_t)cJSON_GetArraySize(ex) + 1));
-                cJSON *it;
-                cJSON_ArrayForEach(it, ex) {
-                    if (!cJSON_IsString(it)) {
-                        sg_buf_printf(&m, "%s: \"exclude\" must be an array of glob patterns", path.data);
-                        ok = false;
-                        break;
-                    }
-                    s->excludes[s->nexcludes++] = normalize_rel(it->valuestring);
-                }
+    }
+    cJSON *src = m.len ? NULL : cJSON_GetObjectItemCaseSensitive(j, "src");
+    if (src && !cJSON_IsString(src) && !cJSON_IsArray(src))
+        sg_buf_printf(&m, "%s: \"src\" must be a string or an array of strings", path.data);
+    if (src && !m.len) {
+        s->srcs = sg_xmalloc(sizeof(char *) * ((size_t)cJSON_GetArraySize(src) + 1));
+        cJSON *one = cJSON_IsString(src) ? src : src->child;
+        for (; one && !m.len; one = cJSON_IsString(src) ? NULL : one->next) {
+            if (!cJSON_IsString(one)) {
+                sg_buf_printf(&m, "%s: \"src\" must be a string or an array of strings", path.data);
+                break;
             }
+            char *rel = check_src(s, root, path.data, one->valuestring, &m);
+            if (rel) s->srcs[s->nsrcs++] = rel;
+        }
+    }
+    cJSON *ex = m.len ? NULL : cJSON_GetObjectItemCaseSensitive(j, "exclude");
+    if (ex && !cJSON_IsArray(ex)) sg_buf_printf(&m, "%s: \"exclude\" must be an array of glob patterns", path.data);
+    if (ex && !m.len) {
+        s->excludes = sg_xmalloc(sizeof(char *) * ((size_t)cJSON_GetArraySize(ex) + 1));
+        cJSON *it;
+        cJSON_ArrayForEach(it, ex) {
+            if (!cJSON_IsString(it)) {
+                sg_buf_printf(&m, "%s: \"exclude\" must be an array of glob patterns", path.data);
+                break;
+            }
+            char *pat = it->valuestring[0] == '/' ? NULL : normalize_rel(it->valuestring);
+            if (!pat) {
+                sg_buf_printf(&m, "%s: \"exclude\": \"%s\" %s; patterns are relative to the workspace root", path.data,
+                              it->valuestring, it->valuestring[0] == '/' ? "is an absolute path" : "leaves the workspace root");
+                break;
+            }
+            s->excludes[s->nexcludes++] = pat;
         }
     }
     cJSON_Delete(j);
     sg_buf_free(&path);
+    bool ok = !m.len;
     if (!ok) *err = m.data;
     else sg_buf_free(&m);
     return ok;
@@ -337,21 +559,28 @@ bool sg_workspace_scan_extra(const char *root, const char *const *extra, uint32_
     ws->root = sg_xmalloc(rl + 1);
     memcpy(ws->root, root, rl);
     ws->root[rl] = 0;
-    Scan s = {.ws = ws};
+    Scan s = {.ws = ws, .extra = extra, .nextra = nextra};
+    char real[PATH_MAX];
+    s.root_real = sg_xstrdup(realpath(ws->root, real) ? real : ws->root);
+    bool configured = false;
     bool ok = read_config(&s, ws->root, err);
     if (ok) {
+        configured = s.nsrcs > 0;
         if (!s.nsrcs) {
             s.srcs = sg_xmalloc(sizeof(char *));
             s.srcs[s.nsrcs++] = sg_xstrdup("");
         }
+        SgBuf where = {0};
         for (uint32_t i = 0; i < s.nsrcs; i++) {
             SgBuf p = {0};
             sg_buf_printf(&p, "%s%s%s", ws->root, *s.srcs[i] ? "/" : "", s.srcs[i]);
-            bool dup = false;
-            for (uint32_t j = 0; j < i; j++) dup |= strcmp(s.srcs[i], s.srcs[j]) == 0;
-            if (!dup) walk(&s, i, p.data, s.srcs[i], "");
+            sg_buf_printf(&where, "%s%s", i ? ", " : "", p.data);
+            walk(&s, i, p.data, s.srcs[i], "");
             sg_buf_free(&p);
         }
+        if (configured) sg_buf_printf(&where, " (\"src\" in %s/sigil.json)", ws->root);
+        if (s.nexcludes) sg_buf_puts(&where, ", less what \"exclude\" leaves out");
+        ws->searched = where.data;
         for (uint32_t i = 0; i < nextra; i++) add_extra(&s, ws->root, extra[i]);
         sg_qsort(ws->files, ws->nfiles, sizeof *ws->files, cmp_file);
     }
@@ -359,6 +588,8 @@ bool sg_workspace_scan_extra(const char *root, const char *const *extra, uint32_
     for (uint32_t i = 0; i < s.nexcludes; i++) free(s.excludes[i]);
     free(s.srcs);
     free(s.excludes);
+    free(s.seen);
+    free(s.root_real);
     return ok;
 }
 
@@ -404,7 +635,10 @@ void sg_workspace_free(SgWorkspace *ws) {
         free(ws->files[i].rel);
         free(ws->files[i].module);
     }
+    for (uint32_t i = 0; i < ws->nwarnings; i++) free(ws->warnings[i]);
+    free(ws->warnings);
     free(ws->files);
     free(ws->root);
+    free(ws->searched);
     memset(ws, 0, sizeof *ws);
 }

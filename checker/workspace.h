@@ -16,10 +16,18 @@ typedef struct SgWorkspace {
     char *root;             /* as given, without trailing '/' */
     SgSourceFile *files;    /* sorted by rel */
     uint32_t nfiles;
+    /* What the scan did not follow or could not read, and why (a link out of
+     * the root or to a directory already scanned, an unreadable directory):
+     * for the user, one line each, without "sigil: warning: ". */
+    char **warnings;
+    uint32_t nwarnings;
+    char *searched;         /* where .sg files were looked for, for "no .sg files in ..." */
 } SgWorkspace;
 
-/* Scans the workspace at root. On failure returns false with a message in
- * *err (malloc'd). */
+/* Scans the workspace at root. On failure (no root, an unreadable or
+ * invalid sigil.json: an unknown field, a source directory that is absolute,
+ * leaves the root or does not exist) returns false with a message naming
+ * the file and the key in *err (malloc'd). */
 bool sg_workspace_scan(const char *root, SgWorkspace *ws, char **err);
 /* The same, and the files of `extra` (paths relative to the root) that are
  * not on disk but would be taken if they were: editor buffers not saved

@@ -4,7 +4,9 @@
 
 #include "../../checker/workspace.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #define ASSERT_GLOB(pat, path, want)                                          \
     do {                                                                      \
@@ -69,6 +71,86 @@ TEST(ws_glob_question) {
     ASSERT_GLOB("a?c", "ac", false);
     ASSERT_GLOB("?" "?/*.sg", "ab/x.sg", true);    /* (no trigraph) */
     ASSERT_GLOB("?" "?/*.sg", "abc/x.sg", false);
+}
+
+/* The backtracking matcher sigil used before (exponential on `***...x`),
+ * kept as the reference for what each pattern means. */
+static bool glob_reference(const char *pat, const char *path) {
+    for (;;) {
+        if (!*pat) return !*path;
+        if (pat[0] == '*' && pat[1] == '*') {
+            const char *rest = pat + 2;
+            if (*rest == '/') {
+                rest++;
+                if (glob_reference(rest, path)) return true;
+                for (const char *s = path; *s; s++)
+                    if (*s == '/' && glob_reference(rest, s + 1)) return true;
+                return false;
+            }
+            for (const char *s = path;; s++) {
+                if (glob_reference(rest, s)) return true;
+                if (!*s) return false;
+            }
+        }
+        if (*pat == '*') {
+            for (const char *s = path;; s++) {
+                if (glob_reference(pat + 1, s)) return true;
+                if (!*s || *s == '/') return false;
+            }
+        }
+        if (!*path) return false;
+        if (*pat == '?') {
+            if (*path == '/') return false;
+        } else if (*pat != *path) {
+            return false;
+        }
+        pat++, path++;
+    }
+}
+
+TEST(ws_glob_same_as_backtracking) {
+    /* every pattern and path over a small alphabet, up to a size where the
+     * reference is still fast */
+    static const char alpha[] = "ab/*?";
+    uint32_t seed = 12345, checked = 0;
+    for (int round = 0; round < 200000; round++) {
+        char pat[10], path[10];
+        seed = seed * 1103515245u + 12345u;
+        int pl = (int)(seed >> 16) % 9, ql = (int)(seed >> 8) % 9;
+        for (int i = 0; i < pl; i++) {
+            seed = seed * 1103515245u + 12345u;
+            pat[i] = alpha[(seed >> 16) % 5];
+        }
+        for (int i = 0; i < ql; i++) {
+            seed = seed * 1103515245u + 12345u;
+            path[i] = alpha[(seed >> 16) % 3];
+        }
+        pat[pl] = path[ql] = 0;
+        if (sg_glob_match(pat, path) != glob_reference(pat, path))
+            FAIL("sg_glob_match(\"%s\", \"%s\") is %d, the backtracking matcher says %d", pat, path,
+                 sg_glob_match(pat, path), glob_reference(pat, path));
+        checked++;
+    }
+    ASSERT_EQ_UINT(checked, 200000);
+}
+
+TEST(ws_glob_hostile_patterns) {
+    /* issue 10 item 6: 20 stars took 46 s on 1,000 paths, 40 ran past a
+     * minute. Now each match is O(path x pattern). */
+    char stars[200], path[300];
+    memset(stars, '*', 120);
+    strcpy(stars + 120, "x");
+    memset(path, 'a', 250);
+    strcpy(path + 250, "/b/c/d.sg");
+    for (int i = 0; i < 1000; i++) ASSERT_FALSE(sg_glob_match(stars, path));
+    path[258] = 'x';
+    path[259] = 0;
+    ASSERT_TRUE(sg_glob_match(stars, path));
+    /* a long pattern (past the small-pattern buffers) */
+    char long_pat[400];
+    for (int i = 0; i < 300; i++) long_pat[i] = i % 3 == 2 ? '/' : i % 3 ? '*' : 'a';
+    long_pat[300] = 0;
+    ASSERT_FALSE(sg_glob_match(long_pat, "a/a/a"));
 }
 
 TEST(ws_valid_segment) {
@@ -286,6 +368,111 @@ TEST(ws_scan_errors) {
     ASSERT_TRUE(ok);
     ASSERT_STR_EQ(ws->root, root);
     ASSERT_STR_EQ(ws_listing(ws), "file.sg=file");
+}
+
+TEST(ws_scan_config_is_validated) {
+    /* issue 14: a misspelt key or a wrong source directory was accepted, and
+     * a broken CI configuration checked 0 modules and passed; issue 10 item
+     * 16: "/etc" was read as ROOT/etc and "../outside" checked files outside
+     * the root */
+    static const struct { const char *json, *want; } cases[] = {
+        {"{\"srcs\": [\"src\"]}", "unknown field \"srcs\" (did you mean \"src\"?)"},
+        {"{\"src\": \"src\", \"excludes\": []}", "unknown field \"excludes\" (did you mean \"exclude\"?)"},
+        {"{\"output\": 1}", "unknown field \"output\"; expected one of"},
+        {"{\"src\": \"/etc\"}", "\"src\": \"/etc\" is an absolute path"},
+        {"{\"src\": [\"src\", \"../outside\"]}", "\"src\": \"../outside\" leaves the workspace root"},
+        {"{\"src\": \"src/../..\"}", "\"src\": \"src/../..\" leaves the workspace root"},
+        {"{\"src\": \"lib\"}", "\"src\": \"lib\" does not exist"},
+        {"{\"src\": \"src/a.sg\"}", "\"src\": \"src/a.sg\" is not a directory"},
+        {"{\"src\": \"out\"}", "\"src\": \"out\" leaves the workspace root through a symbolic link"},
+        {"{\"exclude\": [\"/tmp/**\"]}", "\"exclude\": \"/tmp/**\" is an absolute path"},
+    };
+    for (size_t i = 0; i < SG_ARRAY_LEN(cases); i++) {
+        const char *r = test_tmpdir();
+        ASSERT_OK_HELPER();
+        test_write_file(r, "src/a.sg", "");
+        test_write_file(r, "sigil.json", cases[i].json);
+        ASSERT_OK_HELPER();
+        if (symlink("/", test_printf("%s/out", r)) != 0) FAIL("symlink: %s", strerror(errno));
+        bool ok;
+        char *err;
+        scan(r, &ok, &err);
+        if (ok) FAIL("sigil.json %s was accepted", cases[i].json);
+        if (!err || !strstr(err, test_printf("%s/sigil.json: ", r)) || !strstr(err, cases[i].want))
+            FAIL("sigil.json %s: message \"%s\", expected the file and \"%s\"", cases[i].json, err ? err : "NULL",
+                 cases[i].want);
+    }
+    /* what is fine: the known keys, "." and "a/../src" */
+    const char *r = test_tmpdir();
+    ASSERT_OK_HELPER();
+    test_write_file(r, "src/a.sg", "");
+    test_write_file(r, "sigil.json", "{\"src\": [\".\", \"x/../src\"], \"exclude\": [], \"diagnostics\": {}}");
+    ASSERT_OK_HELPER();
+    bool ok;
+    char *err;
+    SgWorkspace *ws = scan(r, &ok, &err);
+    ASSERT_TRUE(ok);
+    ASSERT_STR_EQ(ws_listing(ws), "src/a.sg=a");
+}
+
+/* "dir -> target" for each symbolic link to make under root. */
+static void make_links(const char *root, const char *const *links, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        const char *arrow = strstr(links[i], " -> ");
+        char *from = test_printf("%s/%.*s", root, (int)(arrow - links[i]), links[i]);
+        if (symlink(arrow + 4, from) != 0) FAIL("symlink %s: %s", from, strerror(errno));
+    }
+}
+
+TEST(ws_scan_links) {
+    /* issue 10 item 5: `ln -s / link` walked all of `/`, and 16 levels of
+     * d$i/{a,b} -> ../d$((i+1)) gave 262,125 modules with duplicates */
+    const char *root = test_tmpdir();
+    ASSERT_OK_HELPER();
+    test_write_file(root, "main.sg", "");
+    for (int i = 0; i < 16; i++) test_write_file(root, test_printf("d%d/m.sg", i), "");
+    ASSERT_OK_HELPER();
+    const char *links[] = {"root -> /", "up -> ..", "file.sg -> /etc/hostname"};
+    make_links(root, links, SG_ARRAY_LEN(links));
+    ASSERT_OK_HELPER();
+    for (int i = 0; i < 15; i++) {
+        const char *ab[] = {test_printf("d%d/a -> ../d%d", i, i + 1), test_printf("d%d/b -> ../d%d", i, i + 1)};
+        make_links(root, ab, 2);
+        ASSERT_OK_HELPER();
+    }
+    bool ok;
+    char *err;
+    SgWorkspace *ws = scan(root, &ok, &err);
+    ASSERT_TRUE(ok);
+    /* each real directory once: 17 files */
+    ASSERT_EQ_UINT(ws->nfiles, 17);
+    ASSERT_NOT_NULL(ws_file(ws, "d0/a/m.sg"));   /* d1, first reached through d0/a */
+    ASSERT_NULL(ws_file(ws, "d0/b/m.sg"));
+    /* and each link not followed is named */
+    SgBuf all = {0};
+    for (uint32_t i = 0; i < ws->nwarnings; i++) sg_buf_printf(&all, "%s\n", ws->warnings[i]);
+    const char *w = test_printf("%s", all.len ? all.data : "");
+    sg_buf_free(&all);
+    ASSERT_STR_CONTAINS(w, test_printf("%s/root is a symbolic link to /, outside the workspace; not followed", root));
+    ASSERT_STR_CONTAINS(w, test_printf("%s/file.sg is a symbolic link to /etc/hostname, outside the workspace", root));
+    ASSERT_STR_CONTAINS(w, test_printf("%s/up is a symbolic link to ", root));
+    ASSERT_STR_CONTAINS(w, test_printf("%s/d0/b is a symbolic link to %s/d1, a directory already scanned", root, root));
+    /* 15 second links, root, up and file.sg */
+    ASSERT_EQ_UINT(ws->nwarnings, 18);
+}
+
+TEST(ws_scan_searched) {
+    const char *root = test_tmpdir();
+    ASSERT_OK_HELPER();
+    test_write_file(root, "src/notes.txt", "");
+    test_write_file(root, "sigil.json", "{\"src\": [\"src\"], \"exclude\": [\"x\"]}");
+    ASSERT_OK_HELPER();
+    bool ok;
+    char *err;
+    SgWorkspace *ws = scan(root, &ok, &err);
+    ASSERT_TRUE(ok);
+    ASSERT_EQ_UINT(ws->nfiles, 0);
+    ASSERT_STR_EQ(ws->searched, test_printf("%s/src (\"src\" in %s/sigil.json), less what \"exclude\" leaves out", root, root));
 }
 
 TEST(ws_scan_std) {
