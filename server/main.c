@@ -367,9 +367,15 @@ static int cmd_check(int argc, char **argv, int first, bool watch) {
     } else {
         SgEngineRun run;
         char *err = NULL;
-        if (!sg_lease_engine_run(&eo, &run, &err)) {
+        bool ran = sg_lease_engine_run(&eo, &run, &err);
+        for (uint32_t i = 0; ran && i < run.ws.nwarnings; i++) fprintf(stderr, "sigil: warning: %s\n", run.ws.warnings[i]);
+        if (!ran) {
             fprintf(stderr, "sigil: %s\n", err);
             free(err);
+            rc = 2;
+        } else if (!run.ws.nfiles) {
+            /* a CI job pointed at the wrong place must not pass */
+            fprintf(stderr, "sigil: no .sg files in %s\n", run.ws.searched ? run.ws.searched : t.root);
             rc = 2;
         } else if (t.file_rel && !sg_report_has_file(&run, t.file_rel)) {
             fprintf(stderr, "sigil: %s/%s is not part of the workspace at %s (outside its source directories, "

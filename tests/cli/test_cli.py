@@ -929,12 +929,13 @@ def test_sort_order_is_by_code_point(tmp):
 
 @test
 def test_empty_workspace(tmp):
-    r = run(["--check", tmp])
-    eq(r.rc, 0, "exit status of an empty workspace " + r.brief())
-    m = last_summary(r)
-    eq((m.group(1), m.group(4), m.group(5)), ("0", "0", "0"), "summary of an empty workspace")
-    _, obj = run_json([tmp], expect_rc=0)
-    eq(obj["modules"], {"total": 0, "checked": [], "reused": []}, "modules")
+    # issue 14: a workspace without .sg files is a broken configuration, not
+    # a passing check (exit 2, saying where it looked)
+    for fmt in ("human", "json"):
+        r = run(["--check", "--format", fmt, tmp])
+        eq(r.rc, 2, "exit status of an empty workspace " + r.brief())
+        eq(r.out, "", "nothing on stdout " + r.brief())
+        eq(r.err, "sigil: no .sg files in %s\n" % os.path.realpath(tmp), "the message " + r.brief())
 
 
 @test
