@@ -213,6 +213,100 @@ def test_aliases_that_expand_to_huge_types(tmp):
         eq(sum(d["code"] == "E212" for d in obj["diagnostics"]), 1, "%s: E212 once" % name)
 
 
+# ------------------------------------------- 5, 6, 15, 16: the workspace
+
+
+@test
+def test_link_to_root_is_not_followed(tmp):
+    # issue 10 item 5: `ln -s / link` walked all of `/`
+    root = workspace(tmp, "ws", {"main.sg": "pub fn f() -> Int { 1 }\n"})
+    os.symlink("/", os.path.join(root, "link"))
+    os.symlink("..", os.path.join(root, "up"))
+    r, obj = check_json(root, rc=0)
+    eq(obj["modules"]["total"], 1, "modules")
+    check("%s/link is a symbolic link to /, outside the workspace; not followed" % root in r.err,
+          "a warning names the link %s" % r.brief())
+
+
+@test
+def test_links_to_one_directory_are_followed_once(tmp):
+    # 16 levels of d$i/{a,b} -> ../d$((i+1)) gave 262,125 modules in 15 s
+    files = {"d%d/m.sg" % i: "pub fn f() -> Int { %d }\n" % i for i in range(17)}
+    root = workspace(tmp, "ws", files)
+    for i in range(16):
+        for ab in "ab":
+            os.symlink("../d%d" % (i + 1), os.path.join(root, "d%d" % i, ab))
+    r, obj = check_json(root, rc=0)
+    eq(obj["modules"]["total"], 17, "modules: each real directory once %s" % r.brief())
+    eq(r.err.count("a directory already scanned; not followed"), 16, "one warning per second link %s" % r.brief())
+
+
+@test
+def test_exclude_glob_with_many_stars(tmp):
+    # issue 10 item 6: 20 stars on 1,000 modules took 46 s, 40 ran past a minute
+    files = {"src/m%04d.sg" % i: "pub fn f() -> Int { 1 }\n" for i in range(1000)}
+    files["sigil.json"] = json.dumps({"src": "src", "exclude": ["*" * 40 + "x", "**/m09**", "src/" + "*" * 30 + "8.sg"]})
+    root = workspace(tmp, "ws", files)
+    r = run(["--check", "--no-cache", "--format", "json", root], timeout=20)
+    eq(r.rc, 0, "exit status %s" % r.brief())
+    # m09xx (100) and the others ending in 8 (90)
+    eq(json.loads(r.out)["modules"]["total"], 810, "modules left after the excludes")
+
+
+@test
+def test_unreadable_directory_is_a_warning(tmp):
+    # issue 10 item 15: an unreadable directory was skipped silently, and an
+    # import of a module inside it said only "not found". As root, EACCES
+    # needs another user: the check runs as nobody.
+    root = workspace(tmp, "ws", {"main.sg": "import locked.inner\n\npub fn f() -> Int { inner.g() }\n",
+                                 "locked/inner.sg": "pub fn g() -> Int { 1 }\n"})
+    for d, _, fs in os.walk(tmp):
+        os.chmod(d, 0o755)
+        for f in fs:
+            os.chmod(os.path.join(d, f), 0o644)
+    os.chmod(os.path.join(root, "locked"), 0)
+    cmd = [SIGIL, "--check", "--no-cache", "--format", "json", root]
+    if os.geteuid() == 0:
+        # root reads anything; in a user namespace where it is uid 1000, the
+        # root-owned directory's mode applies
+        cmd = ["unshare", "--user", "--map-user=1000", "--map-group=1000"] + cmd
+        probe = subprocess.run(cmd[:4] + ["ls", os.path.join(root, "locked")], capture_output=True)
+        if b"Permission denied" not in probe.stderr:
+            raise Skip("no user namespace to lose root's access in: %r" % probe.stderr)
+    p = subprocess.run(cmd, env=env(), stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT)
+    err = p.stderr.decode()
+    eq(p.returncode, 1, "exit status (the import is E101): %r" % err)
+    eq(err, "sigil: warning: cannot read directory %s/locked: Permission denied; its files are not checked\n" % root,
+       "the warning names the directory and the reason")
+
+
+@test
+def test_sigil_json_errors_name_the_file_and_the_key(tmp):
+    # issue 10 item 16 ("/etc" read as ROOT/etc, "../outside" checked files
+    # outside the root) and issue 14 (an unknown key, a missing src: 0
+    # modules checked and exit 0, so a broken CI configuration passed)
+    outside = workspace(tmp, "outside", {"o.sg": "pub fn o() -> Int { 1 }\n"})
+    root = workspace(tmp, "ws", {"src/a.sg": "pub fn f() -> Int { 1 }\n"})
+    cases = [({"src": "/etc"}, '"src": "/etc" is an absolute path'),
+             ({"src": ["src", "../outside"]}, '"src": "../outside" leaves the workspace root'),
+             ({"src": "lib"}, '"src": "lib" does not exist'),
+             ({"srcs": ["src"]}, 'unknown field "srcs" (did you mean "src"?)')]
+    for config, want in cases:
+        write(root, {"sigil.json": json.dumps(config)})
+        for fmt in ("human", "json"):
+            r = run(["--check", "--no-cache", "--format", fmt, root])
+            eq(r.rc, 2, "%s: exit status %s" % (config, r.brief()))
+            eq(r.out, "", "%s: nothing on stdout" % config)
+            check(r.err.startswith("sigil: %s/sigil.json: " % root) and want in r.err,
+                  "%s: the message names the file and the key %s" % (config, r.brief()))
+    check(os.path.isdir(outside), "the other directory is still there")
+    # and a workspace without a single .sg file
+    write(root, {"sigil.json": json.dumps({"src": "src", "exclude": ["**"]})})
+    r = run(["--check", "--no-cache", root])
+    eq((r.rc, r.err), (2, 'sigil: no .sg files in %s/src ("src" in %s/sigil.json), less what "exclude" leaves out\n'
+                       % (root, root)), "no .sg files %s" % r.brief())
+
+
 def main():
     global SIGIL, ASAN
     ap = argparse.ArgumentParser()
