@@ -22,6 +22,8 @@
 
 ;;; Code:
 
+(eval-when-compile (require 'cl-lib))
+
 (defgroup sigil nil
   "Support for the Sigil language."
   :group 'languages
@@ -197,6 +199,22 @@ of an unterminated one become string fences."
 (defvar eglot-server-programs)
 (with-eval-after-load 'eglot
   (add-to-list 'eglot-server-programs '(sigil-mode "sigil" "--lsp")))
+
+;; The workspace root.  Module names are paths relative to it, so for a Sigil
+;; buffer the project (which eglot gives the server as its root) is the
+;; nearest directory holding sigil.json; without one, project.el's usual
+;; backends (the VCS root) decide.
+(defun sigil-project-find (dir)
+  "The Sigil workspace containing DIR, for `project-find-functions'.
+Only in `sigil-mode' buffers: the nearest directory with sigil.json."
+  (when (derived-mode-p 'sigil-mode)
+    (let ((root (locate-dominating-file dir "sigil.json")))
+      (and root (cons 'sigil (file-name-as-directory (expand-file-name root)))))))
+
+(with-eval-after-load 'project
+  (cl-defmethod project-root ((project (head sigil)))
+    (cdr project))
+  (add-hook 'project-find-functions #'sigil-project-find))
 
 (provide 'sigil-mode)
 

@@ -21,9 +21,11 @@ command -v "$EMACS" >/dev/null 2>&1 || fail_early "'$EMACS' not found (Debian/Ub
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sigil-editors-emacs.XXXXXX") || fail_early "mktemp failed"
 TMP=$(cd "$TMP" && pwd -P)
-WS=$TMP/workspace
+# examples/ (which has its own sigil.json) inside a directory with .git/, as
+# in this repository: the root must be examples/, not the VCS root
+WS=$TMP/repo/examples
 OUT=$TMP/results.txt
-cp -R "$ROOT/examples" "$WS" || fail_early "cannot copy examples/"
+mkdir -p "$TMP/repo/.git" && cp -R "$ROOT/examples" "$WS" || fail_early "cannot copy examples/"
 rm -rf "$WS/.sigil-cache"
 unset SIGIL_CACHE_DIR
 : >"$OUT"

@@ -169,13 +169,29 @@
            (exec-path (cons (file-name-directory bin) exec-path))
            (process-environment (cons (concat "PATH=" (file-name-directory bin) path-separator (getenv "PATH"))
                                       process-environment))
-           (project-find-functions (list (lambda (_dir) (cons 'transient sigil-test-ws))))
            (eglot-sync-connect 10)
            (buf (find-file-noselect (expand-file-name "main.sg" sigil-test-ws)))
            server)
       (with-current-buffer buf
         (condition-case err
             (progn
+              ;; the workspace is examples/ inside a directory with .git/:
+              ;; its sigil.json wins over the VCS root
+              (sigil-test-check "project root: the nearest sigil.json, not .git"
+                                (equal (project-root (project-current)) (file-name-as-directory sigil-test-ws))
+                                (format "%S" (project-current)))
+              (let* ((tmp (make-temp-file "sigil-proj" t))
+                     (file (expand-file-name "src/x.sg" tmp)))
+                (make-directory (expand-file-name ".git" tmp) t)
+                (make-directory (expand-file-name "src" tmp) t)
+                (write-region "fn main() {}\n" nil file)
+                (with-current-buffer (find-file-noselect file)
+                  (sigil-test-check "project root without sigil.json: the VCS root"
+                                    (equal (expand-file-name (project-root (project-current)))
+                                           (file-name-as-directory tmp))
+                                    (format "%S" (project-current)))
+                  (kill-buffer))
+                (delete-directory tmp t))
               (apply #'eglot (eglot--guess-contact))
               (setq server (eglot-current-server))
               (sigil-test-check "eglot connected to sigil --lsp" server)
@@ -203,6 +219,9 @@
                       (sigil-test-check "eglot: the diagnostic is the E201 type mismatch"
                                         (string-match-p "expected Float, found Int" (flymake-diagnostic-text d))
                                         (flymake-diagnostic-text d)))))
+                (sigil-test-check "eglot: the server's root is the workspace"
+                                  (equal (project-root (eglot--project server)) (file-name-as-directory sigil-test-ws))
+                                  (format "%S" (eglot--project server)))
                 (eglot-shutdown server)
                 (sigil-test-check "eglot: server shut down" (not (process-live-p (jsonrpc--process server))))))
           (error (sigil-test-check "eglot session" nil (format "%S" err))))))))
