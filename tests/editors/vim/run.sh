@@ -25,6 +25,24 @@ RC=$?
 [ "$RC" -eq 0 ] || echo "FAIL vim exit status $RC$([ $RC = 124 ] && echo ' (timeout)')" >>"$OUT"
 grep -q '^ok   no Vim error' "$OUT" || echo "FAIL vim did not finish test.vim" >>"$OUT"
 
+# ALE (Debian: vim-ale) with editors/vim/ale_linters: the root marker and a
+# real session, on examples/ inside a directory with .git/ (as in this
+# repository: examples/ has its own sigil.json)
+ALE_DIR=${ALE_DIR:-/usr/share/vim-ale}
+SIGIL=${SIGIL:-$ROOT/build/sigil}
+case $SIGIL in /*) ;; *) SIGIL=$PWD/$SIGIL ;; esac
+if [ ! -f "$ALE_DIR/plugin/ale.vim" ]; then
+    echo "FAIL ALE not found in $ALE_DIR (Debian: apt-get install vim-ale; make test installs it)" >>"$OUT"
+else
+    mkdir -p "$TMP/repo/.git" && cp -R "$ROOT/examples" "$TMP/repo/examples" && rm -rf "$TMP/repo/examples/.sigil-cache"
+    HOME=$TMP SIGIL_EDITOR_DIR="$ROOT/editors/vim" SIGIL_BIN="$SIGIL" SIGIL_ALE_DIR="$ALE_DIR" \
+        SIGIL_REPO="$TMP/repo" SIGIL_OUT="$OUT" \
+        timeout -k 5 60 "$VIM" -Nu NONE -i NONE -n -es -S "$HERE/ale.vim" </dev/null >"$TMP/vim-ale.out" 2>&1
+    RC=$?
+    [ "$RC" -eq 0 ] || echo "FAIL vim (ALE) exit status $RC$([ $RC = 124 ] && echo ' (timeout)')" >>"$OUT"
+    grep -q '^ok   no Vim error in ale.vim' "$OUT" || echo "FAIL vim did not finish ale.vim" >>"$OUT"
+fi
+
 # The same syntax and filetype files are shipped for Vim and Neovim.
 for f in syntax/sigil.vim ftdetect/sigil.vim ftplugin/sigil.vim; do
     if cmp -s "$ROOT/editors/vim/$f" "$ROOT/editors/nvim/$f"; then
