@@ -19,9 +19,11 @@ command -v "$NVIM" >/dev/null 2>&1 || fail_early "'$NVIM' not found (Debian/Ubun
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sigil-editors-nvim.XXXXXX") || fail_early "mktemp failed"
 TMP=$(cd "$TMP" && pwd -P)
-WS=$TMP/workspace
+# examples/ (which has its own sigil.json) inside a directory with .git/, as
+# in this repository: the root must be examples/, not the .git root
+WS=$TMP/repo/examples
 OUT=$TMP/results.txt
-cp -R "$ROOT/examples" "$WS" || fail_early "cannot copy examples/"
+mkdir -p "$TMP/repo/.git" && cp -R "$ROOT/examples" "$WS" || fail_early "cannot copy examples/"
 rm -rf "$WS/.sigil-cache"
 mkdir -p "$TMP/xdg/config" "$TMP/xdg/data" "$TMP/xdg/state" "$TMP/xdg/cache"
 export XDG_CONFIG_HOME="$TMP/xdg/config" XDG_DATA_HOME="$TMP/xdg/data" \

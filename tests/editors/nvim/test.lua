@@ -116,6 +116,14 @@ local function main_lsp()
   vim.api.nvim_buf_set_name(scratch, tmp .. '/proj/src/geo/shape.sg')
   check('root_dir: nearest sigil.json', sigil.root_dir(scratch) == tmp .. '/proj', sigil.root_dir(scratch))
   vim.api.nvim_buf_delete(scratch, { force = true })
+  -- without sigil.json: the directory holding .git
+  vim.fn.mkdir(tmp .. '/gitonly/.git', 'p')
+  vim.fn.mkdir(tmp .. '/gitonly/src', 'p')
+  scratch = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_buf_set_name(scratch, tmp .. '/gitonly/src/x.sg')
+  check('root_dir without sigil.json: the .git directory', sigil.root_dir(scratch) == tmp .. '/gitonly',
+    sigil.root_dir(scratch))
+  vim.api.nvim_buf_delete(scratch, { force = true })
   vim.fn.delete(tmp, 'rf')
 
   -- shutdown
