@@ -1,7 +1,9 @@
 // `sigil --check --format sarif` validates against the SARIF 2.1.0 schema
-// (committed: sarif-2.1.0-rtm.5.json), and says what the JSON report says.
+// (committed: sarif-2.1.0-rtm.5.json), and says what the JSON report says;
+// the JSON report validates against docs/report.schema.json.
 // Run: node tests/sarif/test_sarif.mjs   (SIGIL: the binary, default build/sigil)
 import Ajv from 'ajv-draft-04';
+import Ajv7 from 'ajv';
 import addFormats from 'ajv-formats';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,6 +25,9 @@ const schema = JSON.parse(fs.readFileSync(path.join(here, 'sarif-2.1.0-rtm.5.jso
 const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
 addFormats(ajv);
 const validate = ajv.compile(schema);
+// the JSON report's own schema (docs/report.schema.json, draft-07)
+const ajv7 = new Ajv7({ allErrors: true, strict: true });
+const validateReport = ajv7.compile(JSON.parse(fs.readFileSync(path.join(repo, 'docs', 'report.schema.json'), 'utf8')));
 
 function run(args) {
     const r = spawnSync(sigil, args, { encoding: 'utf8' });
@@ -62,6 +67,8 @@ for (const [name, files] of Object.entries(cases)) {
         const ok = validate(log);
         check(ok, `${name}: valid against the SARIF 2.1.0 schema`, JSON.stringify(validate.errors, null, 1)?.slice(0, 1500));
         const report = JSON.parse(j.out);
+        check(validateReport(report), `${name}: the JSON report is valid against docs/report.schema.json`,
+            JSON.stringify(validateReport.errors)?.slice(0, 800));
         const results = log.runs[0].results;
         const got = results.map((r) => [decodeURI(r.locations[0].physicalLocation.artifactLocation.uri),
             r.locations[0].physicalLocation.region.startLine, r.locations[0].physicalLocation.region.startColumn,
