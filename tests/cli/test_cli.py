@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Command-line tests for `sigil` (see /work/shared/CONTRACT.md, LANGUAGE.md).
+"""Command-line tests for `sigil` (README.md, docs/sigil.1, docs/language.md, docs/errors.md).
 
 Runs the real binary in child processes on workspaces written to fresh
 temporary directories. Standard library only.
