@@ -841,11 +841,7 @@ def test_copied_binary_has_its_standard_library(tmp):
                        stderr=subprocess.PIPE, timeout=TIMEOUT)
     eq(p.returncode, 1, "exit status of `/tmp/x/sigil --check examples` (stderr %r)" % p.stderr)
     check(p.stdout.startswith(b"examples/main.sg:65:24: error[E201]"), "the example's one error: %r" % p.stdout[:200])
-    msgs = b"".join(b"Content-Length: %d\r\n\r\n%s" % (len(b), b) for b in (
-        json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                    "params": {"processId": None, "rootUri": None, "capabilities": {}}}).encode(),
-        b'{"jsonrpc":"2.0","id":2,"method":"shutdown"}', b'{"jsonrpc":"2.0","method":"exit"}'))
-    p = subprocess.run([exe, "--lsp"], input=msgs, cwd=tmp, env=base_env(), stdout=subprocess.PIPE,
+    p = subprocess.run([exe, "--lsp"], input=lsp_session(), cwd=tmp, env=base_env(), stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, timeout=TIMEOUT)
     eq(p.returncode, 0, "a copied binary's language server starts and exits (stderr %r)" % p.stderr[-300:])
 
@@ -1106,16 +1102,17 @@ def test_format_without_value_lists_every_format(tmp):
         check(f in r.err, "--format without a value does not list %s: %r" % (f, r.err))
 
 
+def lsp_session():
+    """initialize, shutdown and exit, framed for a language server's stdin."""
+    msgs = [{"jsonrpc": "2.0", "id": 1, "method": "initialize",
+             "params": {"processId": None, "rootUri": None, "capabilities": {}}},
+            {"jsonrpc": "2.0", "id": 2, "method": "shutdown"}, {"jsonrpc": "2.0", "method": "exit"}]
+    return b"".join(b"Content-Length: %d\r\n\r\n%s" % (len(b), b) for b in (json.dumps(m).encode() for m in msgs))
+
+
 @test
 def test_lsp_subcommand(tmp):
-    def frame(obj):
-        body = json.dumps(obj).encode()
-        return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
-    msgs = (frame({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                   "params": {"processId": None, "rootUri": None, "capabilities": {}}}) +
-            frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}) +
-            frame({"jsonrpc": "2.0", "method": "exit"}))
-    p = subprocess.run([SIGIL, "lsp"], input=msgs, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    p = subprocess.run([SIGIL, "lsp"], input=lsp_session(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        env=base_env(), cwd=tmp, timeout=TIMEOUT)
     eq(p.returncode, 0, "exit status of `sigil lsp` after shutdown and exit (stderr %r)" % p.stderr[-300:])
     check(b'"capabilities"' in p.stdout, "`sigil lsp` answers initialize: %r" % p.stdout[:300])

@@ -75,24 +75,34 @@ def terminal(sigil):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def piped(sigil, args, ws, out, first, second):
+    """Runs `sigil --watch ARGS WS` with stdout to the file `out` and stdin a
+    pipe: waits for first(text), edits the workspace, waits for second(text),
+    then sends `q`. Returns the exit status (None if it did not quit)."""
+    with open(out, "w") as fo:
+        p = subprocess.Popen([sigil, "--watch"] + args + [ws], stdin=subprocess.PIPE, stdout=fo,
+                             stderr=subprocess.STDOUT if not args else subprocess.DEVNULL)
+        text = lambda: open(out).read()
+        wait_for(lambda: first(text()))
+        edit(ws)
+        wait_for(lambda: second(text()))
+        p.stdin.write(b"q")
+        p.stdin.flush()
+        try:
+            return p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            return None
+
+
 def plain(sigil):
     tmp, ws = workspace()
     out = os.path.join(tmp, "out")
     try:
-        with open(out, "w") as fo:
-            p = subprocess.Popen([sigil, "--watch", ws], stdin=subprocess.PIPE, stdout=fo, stderr=subprocess.STDOUT)
-            text = lambda: open(out).read()
-            wait_for(lambda: "main.sg:65:24" in text())
-            edit(ws)
-            wait_for(lambda: text().count("== check at") >= 2 and "main.sg:66:39" in text())
-            p.stdin.write(b"q")
-            p.stdin.flush()
-            try:
-                rc = p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                rc = None
-        s = text()
+        rc = piped(sigil, [], ws, out, lambda t: "main.sg:65:24" in t,
+                   lambda t: t.count("== check at") >= 2 and "main.sg:66:39" in t)
+        s = open(out).read()
         check(s.count("== check at") == 2, "plain output: one `== check` header per check", s)
         check("\x1b" not in s, "plain output has no escape sequences", repr(s[:300]))
         check("main.sg:65:24: error[E201]" in s and "main.sg:66:39: error[E201]" in s, "plain output: both checks' errors", s)
@@ -196,29 +206,17 @@ def json_lines(sigil):
     tmp, ws = workspace()
     out = os.path.join(tmp, "out")
     try:
-        with open(out, "w") as fo:
-            p = subprocess.Popen([sigil, "--watch", "--format", "json", ws], stdin=subprocess.PIPE, stdout=fo,
-                                 stderr=subprocess.DEVNULL)
-            text = lambda: open(out).read()
-            wait_for(lambda: text().count("\n") >= 1)
-            edit(ws)
-            wait_for(lambda: text().count("\n") >= 2)
-            p.stdin.write(b"q")
-            p.stdin.flush()
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        lines = text().splitlines()
+        piped(sigil, ["--format", "json"], ws, out, lambda t: t.count("\n") >= 1, lambda t: t.count("\n") >= 2)
+        text = open(out).read()
         try:
-            reports = [json.loads(l) for l in lines]
+            reports = [json.loads(l) for l in text.splitlines()]
         except ValueError:
             reports = []
-        check(len(reports) == 2, "two checks, two JSON lines", text()[:500])
+        check(len(reports) == 2, "two checks, two JSON lines", text[:500])
         if len(reports) == 2:
             check([(d["file"], d["line"]) for d in reports[0]["diagnostics"]] == [("main.sg", 65)] and
                   [(d["file"], d["line"]) for d in reports[1]["diagnostics"]] == [("main.sg", 66)],
-                  "each report has that check's diagnostics", text()[:500])
+                  "each report has that check's diagnostics", text[:500])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
