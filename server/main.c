@@ -131,23 +131,19 @@ static bool find_target(const char *arg, Target *t) {
             return false;
         }
     }
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", real);
-    if (file) *strrchr(dir, '/') = 0;
-    if (!*dir) strcpy(dir, "/");
+    char start[PATH_MAX], dir[PATH_MAX];
+    snprintf(start, sizeof start, "%s", real);
+    if (file) *strrchr(start, '/') = 0;
+    if (!*start) strcpy(start, "/");
+    snprintf(dir, sizeof dir, "%s", start);
     for (char probe[PATH_MAX + 16];;) {
         snprintf(probe, sizeof probe, "%s/sigil.json", strcmp(dir, "/") ? dir : "");
-        if (access(probe, F_OK) == 0) {
-            snprintf(t->root, sizeof t->root, "%s", dir);
+        bool found = access(probe, F_OK) == 0;
+        if (found || !strcmp(dir, "/")) {
+            snprintf(t->root, sizeof t->root, "%s", found ? dir : start);
             break;
         }
         char *slash = strrchr(dir, '/');
-        if (!slash || !strcmp(dir, "/")) {
-            snprintf(t->root, sizeof t->root, "%s", real);
-            if (file) *strrchr(t->root, '/') = 0;
-            if (!*t->root) strcpy(t->root, "/");
-            break;
-        }
         if (slash == dir) slash[1] = 0;
         else *slash = 0;
     }
