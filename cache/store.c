@@ -17,7 +17,9 @@ struct SgStore {
     sqlite3 *db;
     char *path;
     bool warned;
-    bool corrupt;       /* SQLite found damage: the database is rebuilt on close */
+    bool corrupt;       /* SQLite found damage: the database is set aside on close */
+    int err_code;       /* the first SQLite error while opening, and its message: */
+    char err_msg[256];  /* what the warning says (a ROLLBACK must not hide it) */
     bool in_tx;
     int64_t run;
     int64_t added;      /* results written in this transaction (for the GC's schedule) */
@@ -30,17 +32,30 @@ static void warn(SgStore *s, const char *what) {
     if (s->warned) return;
     s->warned = true;
     if (s->corrupt)
-        fprintf(stderr, "sigil: warning: cache %s is damaged (%s); it will be rebuilt\n", s->path,
+        fprintf(stderr, "sigil: warning: cache %s is damaged (%s); it will be set aside and rebuilt\n", s->path,
                 sqlite3_errmsg(s->db));
     else
         fprintf(stderr, "sigil: warning: cache %s: %s; continuing without it where needed\n", s->path,
                 s->db ? sqlite3_errmsg(s->db) : what);
 }
 
+/* Remembers the first error of the connection's latest call. */
+static void note_error(SgStore *s) {
+    if (s->err_code || !s->db) return;
+    s->err_code = sqlite3_extended_errcode(s->db);
+    snprintf(s->err_msg, sizeof s->err_msg, "%s", sqlite3_errmsg(s->db));
+}
+
+static bool damage_code(int code) {
+    code &= 0xff;
+    return code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
+}
+
 static bool exec(SgStore *s, const char *sql) {
     char *err = NULL;
     int rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
     sqlite3_free(err);
+    if (rc != SQLITE_OK) note_error(s);
     return rc == SQLITE_OK;
 }
 
@@ -55,10 +70,14 @@ static const char schema[] =
 char *sg_store_get_meta(SgStore *s, const char *key) {
     sqlite3_stmt *st;
     char *r = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key=?", -1, &st, NULL) != SQLITE_OK) return NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key=?", -1, &st, NULL) != SQLITE_OK) {
+        note_error(s);
+        return NULL;
+    }
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        r = sg_xstrdup((const char *)sqlite3_column_text(st, 0));
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0)) r = sg_xstrdup((const char *)sqlite3_column_text(st, 0));
+    else if (rc != SQLITE_ROW && rc != SQLITE_DONE) note_error(s);
     sqlite3_finalize(st);
     return r;
 }
@@ -80,6 +99,11 @@ static bool prepare_schema(SgStore *s) {
     if (!exec(s, "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")) return false;
     char *sv = sg_store_get_meta(s, "schema_version");
     char *cv = sg_store_get_meta(s, "checker_version");
+    if (s->err_code) {     /* unreadable: not "another version" */
+        free(sv);
+        free(cv);
+        return false;
+    }
     bool match = sv && cv && strcmp(sv, SCHEMA_VERSION) == 0 && strcmp(cv, SIGIL_CHECKER_VERSION) == 0;
     if (!match && (sv || cv))
         fprintf(stderr, "sigil: cache %s was written by another version of sigil; rebuilding it\n", s->path);
@@ -103,7 +127,7 @@ static bool prepare_schema(SgStore *s) {
 }
 
 static bool prepare(SgStore *s) {
-    return sqlite3_prepare_v2(s->db,
+    bool ok = sqlite3_prepare_v2(s->db,
                               "SELECT id, result FROM results WHERE source_key=? ORDER BY last_used DESC LIMIT "
                               SG_STORE_MAX_CANDIDATES_STR,
                               -1, &s->get_results, NULL) == SQLITE_OK &&
@@ -113,6 +137,8 @@ static bool prepare(SgStore *s) {
                               "INSERT OR REPLACE INTO results(id, source_key, result, signature, last_used)"
                               " VALUES(?, ?, ?, ?, ?)",
                               -1, &s->put_result, NULL) == SQLITE_OK;
+    if (!ok) note_error(s);
+    return ok;
 }
 
 static void finalize_all(SgStore *s) {
@@ -124,9 +150,12 @@ static void finalize_all(SgStore *s) {
 }
 
 static bool try_open(SgStore *s) {
+    s->err_code = 0;
     if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK)
+        SQLITE_OK) {
+        note_error(s);
         return false;
+    }
     sqlite3_busy_timeout(s->db, 10000);
     exec(s, "PRAGMA journal_mode=WAL");
     exec(s, "PRAGMA synchronous=NORMAL");
@@ -140,6 +169,21 @@ static void remove_db_files(const char *path) {
         snprintf(buf, sizeof buf, "%s%s", path, sfx[i]);
         unlink(buf);
     }
+}
+
+/* A damaged database is kept for a look (PATH.damaged, with its write-ahead
+ * log; the previous one is replaced) and a new one is started. */
+static void set_aside(const char *path, const char *why) {
+    char to[4200], from[4200];
+    snprintf(to, sizeof to, "%s.damaged", path);
+    bool moved = rename(path, to) == 0;
+    snprintf(from, sizeof from, "%s-wal", path);
+    snprintf(to, sizeof to, "%s.damaged-wal", path);
+    if (moved) rename(from, to);
+    else unlink(to);
+    remove_db_files(path);
+    fprintf(stderr, "sigil: note: cache %s is damaged (%s); %s and a new one is started\n", path, why,
+            moved ? "it is kept as cache.db.damaged" : "it is removed");
 }
 
 SgStore *sg_store_open(const char *dir) {
@@ -167,20 +211,20 @@ SgStore *sg_store_open(const char *dir) {
     }
     sg_buf_free(&gi);
     if (!try_open(s)) {
-        /* unreadable as a database (truncated, garbage): start over once */
-        int code = s->db ? sqlite3_errcode(s->db) : SQLITE_CANTOPEN;
+        /* unreadable as a database (truncated, garbage, a damaged page):
+         * set aside and started over once */
         finalize_all(s);
         sqlite3_close(s->db);
         s->db = NULL;
-        if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT || code == SQLITE_IOERR || code == SQLITE_ERROR) {
-            fprintf(stderr, "sigil: warning: cache %s is damaged; rebuilding it\n", s->path);
-            remove_db_files(s->path);
+        if (damage_code(s->err_code)) {
+            set_aside(s->path, s->err_msg);
             if (try_open(s)) return s;
             finalize_all(s);
             sqlite3_close(s->db);
             s->db = NULL;
         }
-        fprintf(stderr, "sigil: warning: cannot use the cache %s; checking without it\n", s->path);
+        fprintf(stderr, "sigil: warning: cannot use the cache %s (%s); checking without it\n", s->path,
+                s->err_code ? s->err_msg : "it cannot be opened");
         free(s->path);
         free(s);
         return NULL;
@@ -196,7 +240,7 @@ void sg_store_close(SgStore *s) {
     if (s->in_tx) exec(s, "ROLLBACK");
     finalize_all(s);
     sqlite3_close(s->db);
-    if (s->corrupt) remove_db_files(s->path);
+    if (s->corrupt) set_aside(s->path, "found while checking");
     free(s->path);
     free(s);
 }
@@ -334,12 +378,17 @@ bool sg_store_commit(SgStore *s) {
     return ok;
 }
 
-/* Calls fn for each row of every index in the database (all roots). */
+/* Calls fn for each row of every index in the database (all roots); false
+ * when the table cannot be read to its end. */
 static bool each_indexed_file(SgStore *s, void (*fn)(void *ctx, const char *root, const SgFileRow *r, bool ok),
                               void *ctx) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT root, idx FROM files", -1, &st, NULL) != SQLITE_OK) return false;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    if (sqlite3_prepare_v2(s->db, "SELECT root, idx FROM files", -1, &st, NULL) != SQLITE_OK) {
+        note_error(s);
+        return false;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *root = (const char *)sqlite3_column_text(st, 0);
         SgArena a;
         sg_arena_init(&a);
@@ -350,8 +399,9 @@ static bool each_indexed_file(SgStore *s, void (*fn)(void *ctx, const char *root
         for (uint32_t i = 0; ok && i < n; i++) fn(ctx, root, &rows[i], true);
         sg_arena_free(&a);
     }
+    if (rc != SQLITE_DONE) note_error(s);
     sqlite3_finalize(st);
-    return true;
+    return rc == SQLITE_DONE;
 }
 
 static void keep_id(void *ctx, const char *root, const SgFileRow *r, bool ok) {
@@ -397,12 +447,16 @@ bool sg_store_gc_due(SgStore *s, int64_t keep) {
     return n * 10 >= keep;
 }
 
-/* ---- `sigil cache stats|clear|verify` ---- */
+/* ---- `sigil cache stats|clear|verify` ----
+ * stats and verify only read: the database is opened read-only, never
+ * created, migrated, repaired or set aside (a damaged cache is reported,
+ * and left for the next check to set aside). */
 static int64_t count(SgStore *s, const char *sql) {
     sqlite3_stmt *st;
     int64_t n = -1;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
         n = sqlite3_column_int64(st, 0);
+    else note_error(s);
     sqlite3_finalize(st);
     return n;
 }
@@ -443,21 +497,28 @@ static int cache_verify(SgStore *s) {
     int problems = 0;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st, NULL) == SQLITE_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW) {
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             const char *msg = (const char *)sqlite3_column_text(st, 0);
             if (msg && strcmp(msg, "ok") != 0) {
                 printf("database: %s\n", msg);
                 problems++;
             }
         }
+        if (rc != SQLITE_DONE) {
+            printf("database: %s\n", sqlite3_errmsg(s->db));
+            problems++;
+        }
     } else {
+        printf("database: %s\n", sqlite3_errmsg(s->db));
         problems++;
     }
     sqlite3_finalize(st);
     int64_t rows = 0;
     if (sqlite3_prepare_v2(s->db, "SELECT id, source_key, signature, result FROM results", -1, &st, NULL) ==
         SQLITE_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW) {
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             rows++;
             bool ok = sqlite3_column_bytes(st, 0) == 16 && sqlite3_column_bytes(st, 1) == 16;
             ok = ok && result_ok(sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3),
@@ -479,29 +540,89 @@ static int cache_verify(SgStore *s) {
                 problems++;
             }
         }
+        if (rc != SQLITE_DONE) {
+            printf("results: %s\n", sqlite3_errmsg(s->db));
+            problems++;
+        }
     } else {
+        printf("results: %s\n", sqlite3_errmsg(s->db));
         problems++;
     }
     sqlite3_finalize(st);
     VerifyFiles vf = {0};
-    if (!each_indexed_file(s, verify_file, &vf)) problems++;
+    if (!each_indexed_file(s, verify_file, &vf)) {
+        printf("file index: %s\n", sqlite3_errmsg(s->db));
+        problems++;
+    }
     problems += vf.problems;
     int64_t frows = vf.files;
-    if (problems) printf("%d problem%s found in %s\n", problems, problems == 1 ? "" : "s", s->path);
-    else printf("cache %s is consistent: %lld results and %lld files checked\n", s->path, (long long)rows, (long long)frows);
+    if (problems)
+        printf("%d problem%s found in %s; the next check sets it aside and starts a new one\n", problems,
+               problems == 1 ? "" : "s", s->path);
+    else
+        printf("cache %s is consistent: %lld results and %lld files checked\n", s->path, (long long)rows,
+               (long long)frows);
     return problems ? 1 : 0;
 }
 
+static void cache_stats(SgStore *s) {
+    int64_t pages = count(s, "PRAGMA page_count"), psize = count(s, "PRAGMA page_size");
+    char *hits = sg_store_get_meta(s, "last_hits"), *total = sg_store_get_meta(s, "last_modules");
+    printf("cache:    %s\n", s->path);
+    VerifyFiles vf = {0};
+    each_indexed_file(s, verify_file, &vf);
+    printf("entries:  %lld results, %lld files\n", (long long)count(s, "SELECT count(*) FROM results"),
+           (long long)vf.files);
+    printf("size:     %.1f KiB\n", (double)(pages * psize) / 1024.0);
+    if (hits && total && atoll(total) > 0)
+        printf("last run: %s/%s modules cached (%.1f%% hit rate)\n", hits, total,
+               100.0 * (double)atoll(hits) / (double)atoll(total));
+    else
+        printf("last run: none recorded\n");
+    free(hits);
+    free(total);
+}
+
+/* The database for reading only; NULL after saying why not. *other is set
+ * when another version of sigil wrote it (its tables are not this one's). */
+static SgStore *open_to_read(const char *path, bool *other) {
+    SgStore *s = sg_xcalloc(1, sizeof *s);
+    s->path = sg_xstrdup(path);
+    *other = false;
+    bool ok = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK;
+    if (ok) {
+        sqlite3_busy_timeout(s->db, 10000);
+        char *sv = sg_store_get_meta(s, "schema_version"), *cv = sg_store_get_meta(s, "checker_version");
+        ok = !s->err_code;
+        *other = ok && !(sv && cv && strcmp(sv, SCHEMA_VERSION) == 0 && strcmp(cv, SIGIL_CHECKER_VERSION) == 0);
+        if (*other)
+            printf("cache %s was written by another version of sigil (schema %s, checker %s); the next check "
+                   "rebuilds it\n", path, sv ? sv : "unknown", cv ? cv : "unknown");
+        free(sv);
+        free(cv);
+    }
+    if (!ok) {
+        note_error(s);
+        printf("cache %s cannot be read: %s%s\n", path, s->err_code ? s->err_msg : "it cannot be opened",
+               damage_code(s->err_code) ? "; the next check sets it aside and starts a new one" : "");
+        sqlite3_close(s->db);
+        free(s->path);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
 int sg_cache_command(const char *sub, const char *dir) {
+    SgBuf p = {0};
+    sg_buf_printf(&p, "%s/cache.db", dir);
+    struct stat st;
+    if (stat(p.data, &st) != 0) {
+        printf("no cache at %s%s\n", p.data, strcmp(sub, "verify") == 0 ? ": nothing to verify" : "");
+        sg_buf_free(&p);
+        return 0;
+    }
     if (strcmp(sub, "clear") == 0) {
-        SgBuf p = {0};
-        sg_buf_printf(&p, "%s/cache.db", dir);
-        struct stat cst;
-        if (stat(p.data, &cst) != 0) {
-            printf("no cache at %s\n", p.data);
-            sg_buf_free(&p);
-            return 0;
-        }
         /* through SQLite, so a check running at the same time is not harmed;
          * a database that cannot be opened is removed */
         SgStore *s = sg_store_open(dir);
@@ -512,42 +633,16 @@ int sg_cache_command(const char *sub, const char *dir) {
         sg_buf_free(&p);
         return 0;
     }
-    struct stat st;
-    SgBuf p = {0};
-    sg_buf_printf(&p, "%s/cache.db", dir);
-    if (stat(p.data, &st) != 0) {
-        if (strcmp(sub, "stats") == 0) {
-            printf("no cache at %s\n", p.data);
-            sg_buf_free(&p);
-            return 0;
-        }
-        printf("no cache at %s: nothing to verify\n", p.data);
-        sg_buf_free(&p);
-        return 0;
-    }
+    bool other;
+    SgStore *s = open_to_read(p.data, &other);
     sg_buf_free(&p);
-    SgStore *s = sg_store_open(dir);
-    if (!s) return strcmp(sub, "verify") == 0 ? 1 : 2;
+    if (!s) return 1;
     int rc = 0;
-    if (strcmp(sub, "stats") == 0) {
-        int64_t pages = count(s, "PRAGMA page_count"), psize = count(s, "PRAGMA page_size");
-        char *hits = sg_store_get_meta(s, "last_hits"), *total = sg_store_get_meta(s, "last_modules");
-        printf("cache:    %s\n", s->path);
-        VerifyFiles vf = {0};
-        each_indexed_file(s, verify_file, &vf);
-        printf("entries:  %lld results, %lld files\n", (long long)count(s, "SELECT count(*) FROM results"),
-               (long long)vf.files);
-        printf("size:     %.1f KiB\n", (double)(pages * psize) / 1024.0);
-        if (hits && total && atoll(total) > 0)
-            printf("last run: %s/%s modules cached (%.1f%% hit rate)\n", hits, total,
-                   100.0 * (double)atoll(hits) / (double)atoll(total));
-        else
-            printf("last run: none recorded\n");
-        free(hits);
-        free(total);
-    } else {
-        rc = cache_verify(s);
-    }
-    sg_store_close(s);
+    if (other) rc = 0;      /* said so; this version cannot read its tables */
+    else if (strcmp(sub, "stats") == 0) cache_stats(s);
+    else rc = cache_verify(s);
+    sqlite3_close(s->db);
+    free(s->path);
+    free(s);
     return rc;
 }
