@@ -307,6 +307,79 @@ def test_sigil_json_errors_name_the_file_and_the_key(tmp):
                        % (root, root)), "no .sg files %s" % r.brief())
 
 
+# ------------------------------------------------------------ 7, 8: the cache
+
+def cached_workspace(tmp, n=60):
+    files = {"m%02d.sg" % i: "pub fn f%d() -> Int { %d }\n" % (i, i) for i in range(n)}
+    root = workspace(tmp, "ws", files)
+    r = run(["--check", "--stats", root])
+    eq(r.rc, 0, "the first check %s" % r.brief())
+    return root, os.path.join(root, ".sigil-cache", "cache.db")
+
+
+def cache_line(r):
+    lines = [l for l in r.out.split("\n") if l.startswith("Cache: ")]
+    check(lines, "no cache line %s" % r.brief())
+    return lines[-1]
+
+
+def digest(path):
+    import hashlib
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+@test
+def test_damaged_page_is_set_aside_and_rebuilt(tmp):
+    # issue 10 item 7: after bytes 4096-8191 were overwritten, every run
+    # warned "cannot use the cache" without saying why and had 0 hits forever
+    root, db = cached_workspace(tmp)
+    with open(db, "r+b") as f:
+        f.seek(4096)
+        f.write(b"\xab" * 4096)
+    r = run(["--check", "--stats", root])
+    eq(r.rc, 0, "exit status %s" % r.brief())
+    eq(r.err, "sigil: note: cache %s is damaged (database disk image is malformed); it is kept as cache.db.damaged "
+       "and a new one is started\n" % db, "the note says why and what happened")
+    check(os.path.exists(db + ".damaged"), "the damaged database is kept aside")
+    r = run(["--check", "--stats", root])
+    eq((r.err, cache_line(r)), ("", "Cache: 60/60 modules cached (100.0% hit rate)"), "the next run " + r.brief())
+
+
+@test
+def test_verify_and_stats_only_read(tmp):
+    # issue 10 item 8: `cache verify` rebuilt a truncated cache and said
+    # "consistent" (exit 0); `cache stats` dropped every table of a cache
+    # written by another schema version
+    root, db = cached_workspace(tmp)
+    r = run(["cache", "verify", root])
+    eq(r.rc, 0, "verify of a sound cache %s" % r.brief())
+    check("is consistent: 66 results and 66 files checked" in r.out, "verify says so (with std) %s" % r.brief())
+    import sqlite3
+    c = sqlite3.connect(db)
+    c.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    c.commit()
+    c.close()
+    before = digest(db)
+    for sub in ("stats", "verify"):
+        r = run(["cache", sub, root])
+        eq(r.rc, 0, "%s of another version's cache %s" % (sub, r.brief()))
+        check("written by another version of sigil (schema 1" in r.out, "%s says so %s" % (sub, r.brief()))
+        eq(digest(db), before, "%s leaves another version's cache as it was" % sub)
+    c = sqlite3.connect(db)
+    eq(c.execute("SELECT count(*) FROM results").fetchone()[0], 66, "results after stats and verify")
+    c.close()
+    os.truncate(db, os.path.getsize(db) // 2)
+    before = digest(db)
+    for sub in ("verify", "stats"):
+        r = run(["cache", sub, root])
+        eq(r.rc, 1, "%s of a truncated cache %s" % (sub, r.brief()))
+        check("database disk image is malformed" in r.out and "the next check sets it aside" in r.out,
+              "%s reports the damage %s" % (sub, r.brief()))
+        eq(digest(db), before, "%s leaves the damaged cache as it was" % sub)
+    check(not os.path.exists(db + ".damaged"), "nothing set aside by a read-only command")
+
+
 def main():
     global SIGIL, ASAN
     ap = argparse.ArgumentParser()
