@@ -140,7 +140,7 @@ static bool unify(Ck *c, SgType *a, SgType *b) {
         return unify(c, a->ret, b->ret) && ok;
     }
     case TY_NAMED: {
-        if (a->def != b->def || a->n != b->n) return false;
+        if (!sg_def_same(a->def, b->def) || a->n != b->n) return false;
         bool ok = true;
         for (uint32_t i = 0; i < a->n; i++) ok = unify(c, a->args[i], b->args[i]) && ok;
         return ok;
@@ -178,7 +178,7 @@ static void print_def_name(SgBuf *b, SgProgram *p, SgModule *m, SgTypeDef *d) {
     }
     /* selectively imported under its own name? */
     SgTypeEntry *e = sg_map_get(&m->types, d->name);
-    if (e && e->kind == TENT_DEF && e->def == d) {
+    if (e && e->kind == TENT_DEF && sg_def_same(e->def, d)) {
         sg_buf_put(b, d->name.s, d->name.len);
         return;
     }
@@ -822,6 +822,13 @@ static SgMPat *check_pattern(Ck *c, SgPattern *pt, SgType *t) {
     if (t->kind == TY_ERROR) {
         for (uint32_t i = 0; i < pt->nargs; i++) check_pattern(c, pt->args[i], &sg_ty_error);
         return NULL;
+    }
+    if (t->kind == TY_NAMED && t->def != ct->owner && sg_def_same(t->def, ct->owner)) {
+        /* another record of the same enum: its constructor of that name */
+        SgCtor *same = NULL;
+        for (uint32_t k = 0; k < t->def->nctors && !same; k++)
+            if (sg_name_eq(t->def->ctors[k].name, ct->name)) same = &t->def->ctors[k];
+        if (same) ct = same;
     }
     if (t->kind != TY_NAMED || t->def != ct->owner) {
         diag(c, pt->span, "E211", "constructor `%.*s` of `%.*s` does not fit the matched type %s", (int)ct->name.len,

@@ -212,7 +212,7 @@ static void ctor_name(Ctx *x, SgBuf *b, SgType *t, uint32_t k) {
     SgProgram *p = x->in->prog;
     if (owner != m && owner != p->prelude) {
         SgValue *v = sg_map_get(&m->values, c->name);
-        bool bare = v && v->kind == V_CTOR && v->ctor == c;
+        bool bare = v && v->kind == V_CTOR && sg_def_same(v->ctor->owner, c->owner) && sg_name_eq(v->ctor->name, c->name);
         if (!bare) {
             const char *q = owner->name;
             uint32_t qlen = (uint32_t)strlen(q);

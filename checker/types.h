@@ -137,6 +137,14 @@ struct SgImport {
     bool has_error;         /* E10x given at this import: no W001 */
 };
 
+/* Named types are nominal: one module's definition of one name. Two
+ * records of a definition (a language server keeps the one a dependent was
+ * checked against while the module is re-checked, when the names the
+ * dependent used kept their fingerprints) are the same type. */
+static inline bool sg_def_same(const SgTypeDef *a, const SgTypeDef *b) {
+    return a == b || (sg_name_eq(a->name, b->name) && strcmp(a->module_name, b->module_name) == 0);
+}
+
 /* ---- type construction and queries ----
  * The constructors record each type's depth and size. Types share nodes, so
  * a few aliases can stand for a tree far larger than memory (each
