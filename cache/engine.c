@@ -779,7 +779,8 @@ static void check_one(uint32_t i, void *arg) {
     Ctx *c = ((CheckSlice *)arg)->c;
     SgModule *m = c->todo[((CheckSlice *)arg)->from + i];
     sg_check_module(c->p, m);
-    sg_eng_finish(m, c->store && !m->st->uncacheable);
+    /* the usage record is kept for the language server too (SgEngineOptions.fp_tables) */
+    sg_eng_finish(m, (c->store || c->opt->fp_tables) && !m->st->uncacheable);
 }
 
 void sg_eng_finish(SgModule *m, bool encode) {

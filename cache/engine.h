@@ -68,7 +68,6 @@ struct SgModuleState {
     SgHash result_id;
     SgBuf result;               /* the encoded result: this run's, or the cached one */
     SgBuf sig_blob;             /* checked: the encoded signature, until stored */
-    bool sig_changed;           /* language server: swapped in with a new signature */
 };
 
 /* Text that replaces a file's contents on disk (an editor's open buffer). */
@@ -128,7 +127,6 @@ typedef struct SgEngineRun {
     SgModule **zombies;
     uint32_t nzombies;
     size_t zombie_bytes;
-    bool sig_changed;           /* a swap changed an export hash: dependents are stale */
     /* the remote cache in this run: hits and misses count modules (served
      * from it, or looked up and not), the rest is the layer's statistics */
     bool remote_used;
@@ -165,21 +163,22 @@ bool sg_engine_result_copy(const SgModule *m, SgStoredResult *out);
 void sg_engine_store_results(const char *cache_dir, const SgStoredResult *rs, uint32_t n);
 void sg_stored_result_free(SgStoredResult *r);
 
-/* ---- the language server's fast path (update.c) ----
+/* ---- the language server's incremental path (update.c) ----
  *
- * A module's diagnostics depend only on its source and on the signatures of
- * what it imports (that is what its check key covers). So when an editor
- * changes an open module without changing its import list, the module can
- * be re-checked against the last run's modules alone, and put in place of
- * its old record. If its export hash and private-name hash are also
- * unchanged, no other module's key changes: every other result of the run
- * stays valid. Otherwise the dependents need a whole run. */
+ * A module's diagnostics depend only on its source and on the states of the
+ * names it used in its imports. So when an editor changes an open module
+ * without changing its import list, the module can be re-checked against
+ * the last run's records alone, and put in place of its old record. If its
+ * signature changed (its export hash), the importers whose usage record of
+ * it no longer holds are stale and are re-checked the same way, imports
+ * before importers; the other results of the run stay valid. The run needs
+ * its fingerprint tables decoded (SgEngineOptions.fp_tables). */
 typedef enum SgUpdateKind {
     SG_UPDATE_FULL,     /* not possible here (see why): run the whole engine */
     SG_UPDATE_NONE,     /* not a module of the run (outside the workspace, or not a module) */
     SG_UPDATE_SAME,     /* the same source as in the run: nothing to do */
-    SG_UPDATE_BODY,     /* re-checked; export and private-name hashes unchanged */
-    SG_UPDATE_SIG,      /* re-checked; its signature changed: dependents are stale */
+    SG_UPDATE_BODY,     /* re-checked; export hash unchanged */
+    SG_UPDATE_SIG,      /* re-checked; its signature changed: see sg_engine_stale_importers */
 } SgUpdateKind;
 
 typedef struct SgUpdate {
@@ -192,11 +191,18 @@ typedef struct SgUpdate {
  * `run` and writes nothing it can reach, so it may run on a worker thread
  * while another thread reads `run`, but not while `run` is modified. */
 SgUpdate sg_engine_update(const SgEngineRun *run, const SgOverlay *o);
+/* Re-checks the module at abs_path because an import changed, even if its
+ * source did not: from the open buffer `o` (with facts), or with o == NULL
+ * from its file, which must still hold what the run read. Same threads. */
+SgUpdate sg_engine_recheck(const SgEngineRun *run, const char *abs_path, const SgOverlay *o);
 /* Puts u->m in place of its old record in `run` (the old one is freed, or
  * kept as a zombie while other modules point into it). Returns false when
- * the run now needs a whole run to be right for every module: a changed
- * signature, or too many zombies. */
+ * the run has collected too many zombies and should be replaced by a
+ * whole run. The thread that owns the run, with no update running. */
 bool sg_engine_swap(SgEngineRun *run, SgUpdate *u);
+/* After m was swapped in with a new signature: the files of the modules
+ * whose usage record of m no longer holds (malloc'd paths). */
+uint32_t sg_engine_stale_importers(const SgEngineRun *run, const SgModule *m, char ***paths);
 /* Runs fn(i, ctx) for i in [0, n) on `jobs` threads. */
 void sg_parallel_for(int jobs, uint32_t n, void (*fn)(uint32_t i, void *ctx), void *ctx);
 

@@ -836,6 +836,34 @@ bool sg_result_usage_holds(const SgResultView *v, uint32_t nimports, const uint8
     return r.ok && r.p == r.end;
 }
 
+bool sg_result_import_holds(const SgResultView *v, uint32_t k, const SgHash *hash, const SgFpTable *table) {
+    Rd r = section(v, v->usage, v->fps);
+    uint32_t n = get_count(&r);
+    if (!r.ok || k >= n) return false;
+    for (uint32_t i = 0; i <= k && r.ok; i++) {
+        uint8_t status = get_u8(&r);
+        if (status != IMP_OK) {
+            if (i == k) return false;
+            continue;
+        }
+        SgHash then;
+        get_hash(&r, &then);
+        bool shortcut = i == k && sg_hash_eq(&then, hash);
+        uint32_t names = get_count(&r);
+        for (uint32_t j = 0; j < names && r.ok; j++) {
+            uint8_t ns = get_u8(&r);
+            uint32_t l;
+            const char *s = get_str(&r, &l);
+            uint8_t st = get_u8(&r);
+            SgHash fp = {{0}}, now;
+            if (st == SG_NAME_PUBLIC) get_hash(&r, &fp);
+            if (i != k || shortcut || !r.ok) continue;
+            if ((uint8_t)sg_fp_state(table, (SgNs)ns, sg_name(s, l), &now) != st || !sg_hash_eq(&fp, &now)) return false;
+        }
+    }
+    return r.ok;
+}
+
 bool sg_result_fp_table(const SgResultView *v, SgArena *a, SgFpTable *out) {
     Rd r = section(v, v->fps, v->end);
     uint32_t n = get_count(&r);

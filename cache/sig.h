@@ -68,6 +68,9 @@ bool sg_result_diags(const SgResultView *v, SgDiags *out);
  * shortcut is tried. */
 bool sg_result_usage_holds(const SgResultView *v, uint32_t nimports, const uint8_t *statuses,
                            const SgHash *const *hashes, const SgFpTable *const *tables);
+/* Whether the record of import k alone holds for that import's export
+ * hash and table now. */
+bool sg_result_import_holds(const SgResultView *v, uint32_t k, const SgHash *hash, const SgFpTable *table);
 /* The fingerprint table, with names copied into `a`. */
 bool sg_result_fp_table(const SgResultView *v, SgArena *a, SgFpTable *out);
 /* The content address of a result (as sg_result_encode gives it). */

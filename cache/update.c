@@ -1,15 +1,19 @@
-/* update.c - the language server's fast path: one open module re-checked
- * against the last run, and swapped into it (see engine.h).
+/* update.c - the language server's incremental path: one module of the
+ * last run re-checked against that run and swapped into it (see engine.h).
  *
- * Why it is sound: the new record is linked to the same targets, with the
- * same statuses, as the old one (the import list is unchanged, and nothing
- * else changed since the run: the caller guarantees that every other change
- * goes through a whole run), so it sees exactly the tables a whole run
- * would give it, and its key, diagnostics and signature are what a whole
- * run would compute. Other modules keep pointing at the old record's
- * tables; while the export hash is unchanged those tables are equivalent
- * for every importer, so the old record lives on as a zombie until the run
- * is freed. */
+ * Why it is sound: a module's diagnostics depend only on its source and on
+ * the states of the names it used in its imports (LANGUAGE.md section 7).
+ * The new record is linked to the run's current record of each of its
+ * imports, with the same statuses (its import list is unchanged, and
+ * nothing but buffer edits and these re-checks changed since the run: the
+ * caller sends every other change to a whole run), so it sees what a whole
+ * run would give it. When a swap changes a module's signature, the modules
+ * whose usage record of it no longer holds are stale
+ * (sg_engine_stale_importers); the caller re-checks them, imports first.
+ * The others keep pointing at the old record: the names they used have the
+ * same fingerprints there, and named types are nominal (checker/types.h),
+ * so the old record serves them as the new one would. It lives on as a
+ * zombie until the run is freed. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,34 +22,10 @@
 
 /* Zombies a run may collect before it asks for a whole run (which starts
  * from scratch and frees them all). */
-#define MAX_ZOMBIES 64
+#define MAX_ZOMBIES 1024
 #define MAX_ZOMBIE_BYTES (64u << 20)
 
 static SgUpdate full(const char *why) { return (SgUpdate){.kind = SG_UPDATE_FULL, .why = why}; }
-
-/* Does m import, directly or not, a module swapped in with a new signature?
- * Then the tables m would be checked against are stale. */
-static bool imports_changed_signature(const SgEngineRun *run, const SgModule *m) {
-    const SgProgram *p = &run->prog;
-    bool *seen = sg_xcalloc(p->n + 1, sizeof *seen);
-    uint32_t *stack = sg_xmalloc(sizeof *stack * (p->n + 1)), sp = 0;
-    bool hit = false;
-    stack[sp++] = m->index;
-    seen[m->index] = true;
-    while (sp && !hit) {
-        const SgModule *x = p->mods[stack[--sp]];
-        for (uint32_t k = 0; k < x->nimports && !hit; k++) {
-            const SgModule *t = x->imports[k].target;
-            if (!t || t->index >= p->n || seen[t->index]) continue;
-            seen[t->index] = true;
-            hit = p->mods[t->index]->st->sig_changed;
-            stack[sp++] = t->index;
-        }
-    }
-    free(seen);
-    free(stack);
-    return hit;
-}
 
 static bool same_imports(const SgModule *a, const SgModule *b) {
     if (a->nimport_paths != b->nimport_paths || a->nimports != b->nimports) return false;
@@ -54,18 +34,16 @@ static bool same_imports(const SgModule *a, const SgModule *b) {
     return true;
 }
 
-SgUpdate sg_engine_update(const SgEngineRun *run, const SgOverlay *o) {
+/* A new record of `old` for source text (owned by the caller), checked
+ * against the run's current records of its imports. `open`: an editor's
+ * buffer (facts for queries, never in the file index). */
+static SgUpdate recheck(const SgEngineRun *run, SgModule *old, const char *text, size_t len, bool open, bool force) {
     SgProgram *p = (SgProgram *)&run->prog;    /* read only: see engine.h */
-    SgModule *old = sg_engine_module_at(run, o->path);
-    if (!old) return (SgUpdate){.kind = SG_UPDATE_NONE};
     if (old->is_std) return full("a module of the standard library");
-    if (!old->st->overlay || !old->facts || !old->st->checked) return full("not checked as an open module in the last run");
     if (old->st->dup_rel) return full("a duplicate module name");
-    if (p->prelude && !p->prelude->resolved) return full("the prelude is not resolved");
-    if (run->sig_changed && imports_changed_signature(run, old))
-        return full("a module it imports changed its signature");
-    SgHash h = sg_hash(o->text, o->len);
-    if (sg_hash_eq(&h, &old->st->source_hash)) return (SgUpdate){.kind = SG_UPDATE_SAME};
+    if (p->prelude && (!p->prelude->resolved || !p->prelude->st->have_fp)) return full("the prelude is not resolved");
+    SgHash h = sg_hash(text, len);
+    if (!force && sg_hash_eq(&h, &old->st->source_hash)) return (SgUpdate){.kind = SG_UPDATE_SAME};
 
     SgSourceFile f = {.path = old->path, .rel = old->rel, .module = old->name};
     SgModule *m = sg_module_new(&f, old->is_std, NULL);
@@ -73,11 +51,12 @@ SgUpdate sg_engine_update(const SgEngineRun *run, const SgOverlay *o) {
     m->index = old->index;
     m->scc = old->scc;
     m->cyclic = old->cyclic;
-    m->st->overlay = m->st->read_this_run = true;
-    m->src = sg_xmalloc(o->len + 1);
-    memcpy(m->src, o->text, o->len);
-    m->src[o->len] = 0;
-    m->len = o->len > UINT32_MAX - 16 ? UINT32_MAX - 16 : (uint32_t)o->len;
+    m->st->overlay = open;
+    m->st->read_this_run = true;
+    m->src = sg_xmalloc(len + 1);
+    memcpy(m->src, text, len);
+    m->src[len] = 0;
+    m->len = len > UINT32_MAX - 16 ? UINT32_MAX - 16 : (uint32_t)len;
     m->st->source_hash = h;
     sg_eng_parse(m);
     sg_eng_import_paths_from_ast(m, &m->ast);
@@ -90,7 +69,7 @@ SgUpdate sg_engine_update(const SgEngineRun *run, const SgOverlay *o) {
     for (uint32_t k = 0; k < m->nimports; k++) {
         SgImport *imp = &m->imports[k];
         imp->path = sg_name_c(m->import_paths[k]);
-        imp->target = old->imports[k].target;
+        imp->target = old->imports[k].target ? p->mods[old->imports[k].target->index] : NULL;
         imp->status = old->imports[k].status;
         imp->has_error = old->imports[k].has_error;
         if (imp->status == IMP_OK && (!imp->target->resolved || !imp->target->st->have_fp)) {
@@ -99,7 +78,7 @@ SgUpdate sg_engine_update(const SgEngineRun *run, const SgOverlay *o) {
         }
     }
     sg_eng_keys(p, m);
-    m->facts = sg_xcalloc(1, sizeof *m->facts);
+    if (open) m->facts = sg_xcalloc(1, sizeof *m->facts);
     m->st->checked = true;
     sg_eng_link_diags(m);
     sg_resolve_module(p, m);
@@ -108,6 +87,54 @@ SgUpdate sg_engine_update(const SgEngineRun *run, const SgOverlay *o) {
     sg_eng_finish(m, true);
     bool same = sg_hash_eq(&m->st->export_hash, &old->st->export_hash);
     return (SgUpdate){.kind = same ? SG_UPDATE_BODY : SG_UPDATE_SIG, .m = m};
+}
+
+SgUpdate sg_engine_update(const SgEngineRun *run, const SgOverlay *o) {
+    SgModule *old = sg_engine_module_at(run, o->path);
+    if (!old) return (SgUpdate){.kind = SG_UPDATE_NONE};
+    if (!old->st->overlay || !old->facts || !old->st->checked) return full("not checked as an open module in the last run");
+    return recheck(run, old, o->text, o->len, true, false);
+}
+
+SgUpdate sg_engine_recheck(const SgEngineRun *run, const char *abs_path, const SgOverlay *o) {
+    SgModule *old = sg_engine_module_at(run, abs_path);
+    if (!old) return (SgUpdate){.kind = SG_UPDATE_NONE};
+    if (o) {
+        if (!old->st->overlay || !old->facts) return full("not checked as an open module in the last run");
+        return recheck(run, old, o->text, o->len, true, true);
+    }
+    if (old->st->overlay) return full("closed since the last run");
+    char *data;
+    size_t len;
+    const char *err;
+    if (!sg_read_file(old->path, &data, &len, &err)) return full("its file cannot be read");
+    SgHash h = sg_hash(data, len);
+    SgUpdate u = sg_hash_eq(&h, &old->st->source_hash) ? recheck(run, old, data, len, false, true)
+                                                       : full("its file changed on disk");
+    free(data);
+    return u;
+}
+
+uint32_t sg_engine_stale_importers(const SgEngineRun *run, const SgModule *m, char ***paths) {
+    const SgProgram *p = &run->prog;
+    uint32_t n = 0;
+    *paths = NULL;
+    for (uint32_t i = 0; i < p->n; i++) {
+        SgModule *x = p->mods[i];
+        if (x == m) continue;
+        for (uint32_t k = 0; k < x->nimports; k++) {
+            const SgImport *imp = &x->imports[k];
+            if (imp->status != IMP_OK || !imp->target || imp->target->index != m->index) continue;
+            SgResultView v;
+            bool holds = m->st->have_fp && sg_result_open((const uint8_t *)x->st->result.data, x->st->result.len, &v) &&
+                         sg_result_import_holds(&v, k, &m->st->export_hash, &m->st->fp);
+            if (holds || !x->st->abs_path) continue;
+            *paths = sg_xrealloc(*paths, sizeof **paths * (n + 1));
+            (*paths)[n++] = sg_xstrdup(x->st->abs_path);
+            break;
+        }
+    }
+    return n;
 }
 
 /* ---- the swap (the thread that owns the run) ---- */
@@ -168,29 +195,25 @@ bool sg_engine_swap(SgEngineRun *run, SgUpdate *u) {
     sg_map_set(&p->by_name, m->mname, m);
     sg_map_set(&run->by_path, sg_name_c(m->st->abs_path), m);
     bool keep = false;  /* does anything still point into old? */
-    if (u->kind == SG_UPDATE_SIG) {
-        m->st->sig_changed = run->sig_changed = true;
-        keep = true;    /* its importers' facts and tables are stale until the whole run */
-    } else {
-        m->st->sig_changed = old->st->sig_changed;
-        /* other open modules' facts that name old's items: same items, new spans and docs */
-        for (uint32_t i = 0; i < p->n; i++) {
-            SgModule *x = p->mods[i];
-            for (uint32_t k = 0; x != m && x->facts && k < x->facts->len; k++) {
-                SgFact *f = &x->facts->items[k];
-                if (f->target != old) continue;
-                if (remap(old, m, f)) f->target = m;
-                else keep = true;
-            }
+    /* other open modules' facts that name old's items: the same items by
+     * name, with new spans and docs (an importer whose use of a removed
+     * item makes it stale is re-checked, which rebuilds its facts) */
+    for (uint32_t i = 0; i < p->n; i++) {
+        SgModule *x = p->mods[i];
+        for (uint32_t k = 0; x != m && x->facts && k < x->facts->len; k++) {
+            SgFact *f = &x->facts->items[k];
+            if (f->target != old) continue;
+            if (remap(old, m, f)) f->target = m;
+            else keep = true;
         }
-        /* the tables of importers (and of their importers) point into old's */
-        for (uint32_t i = 0; i < p->n && !keep; i++)
-            for (uint32_t k = 0; k < p->mods[i]->nimports && !keep; k++) keep = p->mods[i]->imports[k].target == old;
     }
+    /* the tables of importers (and of their importers) point into old's */
+    for (uint32_t i = 0; i < p->n && !keep; i++)
+        for (uint32_t k = 0; k < p->mods[i]->nimports && !keep; k++) keep = p->mods[i]->imports[k].target == old;
     u->m = NULL;
     if (!keep) {
         sg_module_free(old);
-        return !run->sig_changed;
+        return true;
     }
     /* what nobody can reach any more goes now */
     sg_diags_free(&old->diags);
@@ -203,5 +226,5 @@ bool sg_engine_swap(SgEngineRun *run, SgUpdate *u) {
     run->zombies = sg_xrealloc(run->zombies, sizeof *run->zombies * (run->nzombies + 1));
     run->zombies[run->nzombies++] = old;
     run->zombie_bytes += old->len + old->sig_arena.total;
-    return !run->sig_changed && run->nzombies <= MAX_ZOMBIES && run->zombie_bytes <= MAX_ZOMBIE_BYTES;
+    return run->nzombies <= MAX_ZOMBIES && run->zombie_bytes <= MAX_ZOMBIE_BYTES;
 }

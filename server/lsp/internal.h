@@ -73,6 +73,9 @@ typedef struct LspRoot {
     uint64_t last_full_gen;     /* snapshot generation of the whole run in `last` */
     bool run_unpublished;       /* `last` came from a run older than some buffer edit: published
                                  * once the fast path has shown those edits kept their signatures */
+    char **stale;               /* files of modules to re-check: an import's signature changed in a
+                                 * name they used (cleared when a whole run is installed) */
+    uint32_t nstale;
     SgDirWatch dirs;            /* our own watcher, when the client does not watch */
     bool removed;               /* its folder was removed: freed once its jobs are over */
     int open_timers;            /* embedded timers not closed yet (a removed root waits for them) */

@@ -35,10 +35,14 @@
  *   buffers (last_full_gen >= nonfast_gen); any other change waits for a
  *   whole run. Its result equals what a whole run would compute, because a
  *   module's diagnostics depend only on its source and its imports' tables;
- * - if the export hash or the private-name hash changed (SG_UPDATE_SIG),
- *   the run is marked sig_changed: dependents are stale, a whole run
- *   follows, and until then the fast path refuses modules that import a
- *   changed one;
+ * - if the signature changed (SG_UPDATE_SIG), the importers whose usage
+ *   record of the module no longer holds are stale (sg_engine_stale_importers,
+ *   LANGUAGE.md section 7): the root's `stale` list. They are re-checked by
+ *   the same path (sg_engine_recheck: the open ones from their buffers, the
+ *   others from their files), open ones first, a module only once none of
+ *   its imports is stale; their own signature changes extend the list. An
+ *   edit of a module that imports a stale one waits the same way. No whole
+ *   run: the importers that did not use a changed name keep their results;
  * - nobody modifies `last` while a fast job reads it: one fast job at a
  *   time; a whole run that finishes meanwhile is installed after it
  *   (`full_done`);
@@ -94,9 +98,11 @@ struct LspCheckJob {
     bool ok;
     char *err;
     bool first;         /* the start-up check (with $/progress) */
-    /* the fast path: overlays[i] -> updates[i] */
+    /* the fast path: overlays[i] -> updates[i]; forced[i]: a re-check
+     * because an import changed (text NULL: a closed module, from its file) */
     SgEngineRun *base;  /* root->last, which nobody modifies while the job runs */
     SgUpdate *updates;
+    bool *forced;
     double ms;
 };
 
@@ -128,7 +134,11 @@ static void check_work(uv_work_t *req) {
 static void fast_work(uv_work_t *req) {
     LspCheckJob *j = req->data;
     double t0 = (double)uv_hrtime() / 1e6;
-    for (uint32_t i = 0; i < j->noverlays; i++) j->updates[i] = sg_engine_update(j->base, &j->overlays[i]);
+    for (uint32_t i = 0; i < j->noverlays; i++) {
+        const SgOverlay *o = &j->overlays[i];
+        j->updates[i] = !j->forced[i] ? sg_engine_update(j->base, o)
+                                      : sg_engine_recheck(j->base, o->path, o->text ? o : NULL);
+    }
     j->ms = (double)uv_hrtime() / 1e6 - t0;
 }
 
@@ -140,19 +150,19 @@ static void free_job(LspCheckJob *j) {
     }
     free(j->overlays);
     free(j->updates);
+    free(j->forced);
     free(j->err);
     sg_remote_close(j->opt.remote);
     free(j);
 }
 
 /* The open documents' text, owned by the job: every buffer inside the
- * folder for a whole run, the edited ones that belong to it for the fast
- * path. */
-static void snapshot_docs(LspCheckJob *j, bool only_pending) {
+ * folder, for a whole run. */
+static void snapshot_docs(LspCheckJob *j) {
     j->overlays = sg_xcalloc(srv->ndocs + 1, sizeof *j->overlays);
     for (uint32_t i = 0; i < srv->ndocs; i++) {
         LspDoc *d = srv->docs[i];
-        if (only_pending ? !d->fast_pending || d->root != j->root : !lsp_in_root(j->root, d->path)) continue;
+        if (!lsp_in_root(j->root, d->path)) continue;
         char *t = sg_xmalloc(d->len + 1);
         memcpy(t, d->text, d->len + 1);
         j->overlays[j->noverlays++] = (SgOverlay){sg_xstrdup(d->path), t, d->len};
@@ -297,7 +307,41 @@ static void store_behind(LspRoot *r, const SgModule *m) {
 
 static bool root_current(const LspRoot *r) {
     return r->last && !r->full_needed && !r->full_running && !r->fast_running && !r->full_done &&
-           r->last_full_gen >= r->nonfast_gen;
+           r->last_full_gen >= r->nonfast_gen && !r->nstale;
+}
+
+/* ---- importers to re-check after a signature changed ---- */
+static bool is_stale(const LspRoot *r, const char *path) {
+    for (uint32_t i = 0; i < r->nstale; i++)
+        if (strcmp(r->stale[i], path) == 0) return true;
+    return false;
+}
+
+static void add_stale(LspRoot *r, char *path) {
+    if (is_stale(r, path)) {
+        free(path);
+        return;
+    }
+    r->stale = sg_xrealloc(r->stale, sizeof *r->stale * (r->nstale + 1));
+    r->stale[r->nstale++] = path;
+}
+
+static void clear_stale(LspRoot *r) {
+    for (uint32_t i = 0; i < r->nstale; i++) free(r->stale[i]);
+    free(r->stale);
+    r->stale = NULL;
+    r->nstale = 0;
+}
+
+/* May the module at `path` be checked against `last` now: is none of its
+ * imports waiting to be re-checked? */
+static bool imports_ready(const LspRoot *r, const char *path) {
+    SgModule *m = r->nstale ? sg_engine_module_at(r->last, path) : NULL;
+    for (uint32_t k = 0; m && k < m->nimports; k++) {
+        const SgModule *t = m->imports[k].target;
+        if (m->imports[k].status == IMP_OK && t && t->st->abs_path && is_stale(r, t->st->abs_path)) return false;
+    }
+    return true;
 }
 
 bool lsp_is_current(void) {
@@ -335,6 +379,7 @@ static void finish_full(LspCheckJob *j, int status) {
         lsp_log("checked %u modules (%u from cache) in %.1f ms", r->last->nworkspace, r->last->nreused,
                 r->last->elapsed_ms);
         r->last_full_gen = j->gen;
+        clear_stale(r);     /* the run saw every change its stale list came from */
         bool edited_since = false;
         for (uint32_t i = 0; i < srv->ndocs; i++) {
             if (srv->docs[i]->root != r) continue;
@@ -389,36 +434,63 @@ static void fast_done(uv_work_t *req, int status) {
     bool stale_all = r->nonfast_gen > j->gen || status != 0;
     uint32_t nchecked = 0;
     double edit_ms = 0;
+    uint32_t nopen = 0;
     for (uint32_t i = 0; i < j->noverlays && !stale_all; i++) {
-        LspDoc *d = lsp_doc_at_path(j->overlays[i].path);
+        const char *path = j->overlays[i].path;
+        LspDoc *d = lsp_doc_at_path(path);
         SgUpdate *u = &j->updates[i];
-        if (!d || d->root != r || d->changed_gen > j->gen) continue;
+        bool open = j->overlays[i].text != NULL;
+        if (open && (!d || d->root != r || d->changed_gen > j->gen)) {
+            /* edited again meanwhile: its next check takes the new text,
+             * and is forced if this one was */
+            if (j->forced[i] && d && d->root == r) add_stale(r, sg_xstrdup(path));
+            continue;
+        }
         switch (u->kind) {
         case SG_UPDATE_NONE:
-            lsp_publish_file(d->path);     /* not a module: what the run says of the file (E100, E107) */
+            if (open) lsp_publish_file(path);     /* not a module: what the run says of the file (E100, E107) */
             break;
         case SG_UPDATE_FULL:
-            lsp_log("%s: %s; checking the workspace", d->path, u->why);
+            lsp_log("%s: %s; checking the workspace", path, u->why);
             r->nonfast_gen = srv->gen;
             r->full_needed = true;
             break;
         case SG_UPDATE_SAME:
-            lsp_publish_file(d->path);
+            lsp_publish_file(path);
             break;
         case SG_UPDATE_BODY:
         case SG_UPDATE_SIG: {
             SgModule *m = u->m;
+            bool sig = u->kind == SG_UPDATE_SIG;
             nchecked++;
-            if (u->kind == SG_UPDATE_SIG) lsp_log("%s: its signature changed; checking its dependents", m->name);
-            if (!sg_engine_swap(r->last, u)) r->full_needed = true;
-            if (!srv->client_pull) lsp_publish(m->st->abs_path, m->path, &m->diags);
+            nopen += open;
+            if (!sg_engine_swap(r->last, u)) r->full_needed = true;    /* too many old records kept */
+            if (sig) {
+                char **paths;
+                uint32_t n = sg_engine_stale_importers(r->last, m, &paths);
+                lsp_log("%s: its signature changed; %u importers used what changed", m->name, n);
+                for (uint32_t k = 0; k < n; k++) add_stale(r, paths[k]);
+                free(paths);
+            }
+            if (open) {
+                if (!srv->client_pull) lsp_publish(m->st->abs_path, m->path, &m->diags);
+            } else {
+                lsp_publish_file(path);
+            }
             store_behind(r, m);
-            edit_ms = (double)(uv_hrtime() - d->changed_ns) / 1e6;
+            if (d && !j->forced[i]) edit_ms = (double)(uv_hrtime() - d->changed_ns) / 1e6;
             break;
         }
         }
     }
-    if (!stale_all) lsp_log("re-checked %u open modules in %.2f ms (%.2f ms from the edit to its publish)", nchecked, j->ms, edit_ms);
+    if (stale_all) {
+        /* a whole run follows; its install clears the stale list */
+        for (uint32_t i = 0; i < j->noverlays; i++)
+            if (j->forced[i]) add_stale(r, sg_xstrdup(j->overlays[i].path));
+    }
+    if (!stale_all)
+        lsp_log("re-checked %u modules, %u open, in %.2f ms (%.2f ms from the edit to its publish)%s", nchecked, nopen,
+                j->ms, edit_ms, r->nstale ? "; more importers to re-check" : "");
     free_job(j);
     if (r->full_done) {
         LspCheckJob *f = r->full_done;
@@ -445,7 +517,7 @@ static void start_full(LspRoot *r) {
     j->root = r;
     j->gen = srv->gen;
     j->first = !srv->first_done;   /* until the start-up checks have completed */
-    snapshot_docs(j, false);
+    snapshot_docs(j);
     j->opt = engine_options(r, j->overlays, j->noverlays);
     if (j->first && srv->remote.url) {     /* a fresh clone is warm at once */
         const char *err;
@@ -463,21 +535,61 @@ static void start_full(LspRoot *r) {
     }
 }
 
-/* Edited open documents, re-checked at once (no debounce: it takes a few
- * milliseconds, and edits that arrive meanwhile are taken by the next). */
+/* Most modules re-checked from their files in one job: their results are
+ * published when the job is over, so the first come soon. */
+#define RECHECK_BATCH 128
+
+static void add_work(LspCheckJob *j, const char *path, const LspDoc *d, bool forced) {
+    char *t = NULL;
+    if (d) {
+        t = sg_xmalloc(d->len + 1);
+        memcpy(t, d->text, d->len + 1);
+    }
+    j->overlays[j->noverlays] = (SgOverlay){sg_xstrdup(path), t, d ? d->len : 0};
+    j->forced[j->noverlays++] = forced;
+}
+
+/* Edited open documents, and importers made stale by a changed signature
+ * whose own imports are not stale: re-checked at once (no debounce: it
+ * takes a few milliseconds, and edits that arrive meanwhile are taken by
+ * the next job). Open modules first. */
 static void start_fast(LspRoot *r) {
     LspCheckJob *j = sg_xcalloc(1, sizeof *j);
     j->req.data = j;
     j->root = r;
     j->gen = srv->gen;
     j->base = r->last;
-    snapshot_docs(j, true);
+    j->overlays = sg_xcalloc(srv->ndocs + r->nstale + 1, sizeof *j->overlays);
+    j->forced = sg_xcalloc(srv->ndocs + r->nstale + 1, sizeof *j->forced);
+    bool *taken = sg_xcalloc(r->nstale + 1, sizeof *taken);
+    for (uint32_t i = 0; i < srv->ndocs; i++) {
+        LspDoc *d = srv->docs[i];
+        if (d->root != r || !imports_ready(r, d->path)) continue;
+        bool stale = false;
+        for (uint32_t k = 0; k < r->nstale && !stale; k++)
+            if (strcmp(r->stale[k], d->path) == 0) stale = taken[k] = true;
+        if (!stale && !d->fast_pending) continue;
+        add_work(j, d->path, d, stale);
+        d->fast_pending = false;
+    }
+    uint32_t closed = 0;
+    for (uint32_t k = 0; k < r->nstale && closed < RECHECK_BATCH; k++) {
+        if (taken[k] || lsp_doc_at_path(r->stale[k]) || !imports_ready(r, r->stale[k])) continue;
+        add_work(j, r->stale[k], NULL, true);
+        taken[k] = true;
+        closed++;
+    }
+    uint32_t kept = 0;
+    for (uint32_t k = 0; k < r->nstale; k++) {
+        if (taken[k]) free(r->stale[k]);
+        else r->stale[kept++] = r->stale[k];
+    }
+    r->nstale = kept;
+    free(taken);
     if (!j->noverlays) {
         free_job(j);
         return;
     }
-    for (uint32_t i = 0; i < srv->ndocs; i++)
-        if (srv->docs[i]->root == r) srv->docs[i]->fast_pending = false;
     j->updates = sg_xcalloc(j->noverlays, sizeof *j->updates);
     r->fast_running = true;
     int rc = uv_queue_work(srv->loop, &j->req, fast_work, fast_done);
@@ -613,6 +725,7 @@ void lsp_scheduler_root_free(LspRoot *r) {
         free_job(r->full_done);
     }
     lsp_free_run(r->last);
+    clear_stale(r);
 }
 
 void lsp_scheduler_stop(void) {

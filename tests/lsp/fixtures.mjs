@@ -165,5 +165,5 @@ export async function idle(server) {
     await server.pull('main.sg');
     await sleep(50);
 }
-export const fastRuns = (server, from) => [...server.state.stderr.slice(from).matchAll(/re-checked (\d+) open modules/g)]
+export const fastRuns = (server, from) => [...server.state.stderr.slice(from).matchAll(/re-checked (\d+) modules, \d+ open,/g)]
     .map((m) => Number(m[1]));
