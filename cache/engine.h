@@ -68,6 +68,7 @@ struct SgModuleState {
     SgHash result_id;
     SgBuf result;               /* the encoded result: this run's, or the cached one */
     SgBuf sig_blob;             /* checked: the encoded signature, until stored */
+    bool reachable;             /* sg_engine_collect's mark (false between collections) */
 };
 
 /* Text that replaces a file's contents on disk (an editor's open buffer). */
@@ -195,11 +196,16 @@ SgUpdate sg_engine_update(const SgEngineRun *run, const SgOverlay *o);
  * source did not: from the open buffer `o` (with facts), or with o == NULL
  * from its file, which must still hold what the run read. Same threads. */
 SgUpdate sg_engine_recheck(const SgEngineRun *run, const char *abs_path, const SgOverlay *o);
-/* Puts u->m in place of its old record in `run` (the old one is freed, or
- * kept as a zombie while other modules point into it). Returns false when
- * the run has collected too many zombies and should be replaced by a
- * whole run. The thread that owns the run, with no update running. */
+/* Puts u->m in place of its old record in `run`; the old one is kept (a
+ * zombie) until sg_engine_collect. The thread that owns the run, with no
+ * update running; records made by updates against the run before this
+ * swap may still be swapped in after it. */
 bool sg_engine_swap(SgEngineRun *run, SgUpdate *u);
+/* Frees the old records nothing reaches any more (through the current
+ * records' imports and facts, and the kept records'). Returns false when
+ * the run keeps so many that it should be replaced by a whole run. Call
+ * after a batch of swaps, when no record of an update is pending. */
+bool sg_engine_collect(SgEngineRun *run);
 /* After m was swapped in with a new signature: the files of the modules
  * whose usage record of m no longer holds (malloc'd paths). */
 uint32_t sg_engine_stale_importers(const SgEngineRun *run, const SgModule *m, char ***paths);

@@ -194,7 +194,6 @@ bool sg_engine_swap(SgEngineRun *run, SgUpdate *u) {
     p->mods[m->index] = m;
     sg_map_set(&p->by_name, m->mname, m);
     sg_map_set(&run->by_path, sg_name_c(m->st->abs_path), m);
-    bool keep = false;  /* does anything still point into old? */
     /* other open modules' facts that name old's items: the same items by
      * name, with new spans and docs (an importer whose use of a removed
      * item makes it stale is re-checked, which rebuilds its facts) */
@@ -202,20 +201,13 @@ bool sg_engine_swap(SgEngineRun *run, SgUpdate *u) {
         SgModule *x = p->mods[i];
         for (uint32_t k = 0; x != m && x->facts && k < x->facts->len; k++) {
             SgFact *f = &x->facts->items[k];
-            if (f->target != old) continue;
-            if (remap(old, m, f)) f->target = m;
-            else keep = true;
+            if (f->target == old && remap(old, m, f)) f->target = m;
         }
     }
-    /* the tables of importers (and of their importers) point into old's */
-    for (uint32_t i = 0; i < p->n && !keep; i++)
-        for (uint32_t k = 0; k < p->mods[i]->nimports && !keep; k++) keep = p->mods[i]->imports[k].target == old;
     u->m = NULL;
-    if (!keep) {
-        sg_module_free(old);
-        return true;
-    }
-    /* what nobody can reach any more goes now */
+    /* Kept until sg_engine_collect: importers' tables, and the new records
+     * of the same job not swapped in yet, may point into it. What nobody
+     * can reach goes now. */
     sg_diags_free(&old->diags);
     sg_arena_free(&old->diag_arena);
     sg_arena_free(&old->tree_arena);
@@ -225,6 +217,38 @@ bool sg_engine_swap(SgEngineRun *run, SgUpdate *u) {
     old->facts = NULL;
     run->zombies = sg_xrealloc(run->zombies, sizeof *run->zombies * (run->nzombies + 1));
     run->zombies[run->nzombies++] = old;
-    run->zombie_bytes += old->len + old->sig_arena.total;
+    return true;
+}
+
+/* Marks what the records' imports and facts reach, through old records too. */
+static void mark(SgModule *m, SgVec *work) {
+    if (!m || m->st->reachable) return;
+    m->st->reachable = true;
+    sg_vec_push(work, m);
+}
+
+bool sg_engine_collect(SgEngineRun *run) {
+    SgProgram *p = &run->prog;
+    SgVec work = {0};
+    for (uint32_t i = 0; i < p->n; i++) mark(p->mods[i], &work);
+    for (uint32_t w = 0; w < work.len; w++) {
+        SgModule *m = work.items[w];
+        for (uint32_t k = 0; k < m->nimports; k++) mark(m->imports[k].target, &work);
+        for (uint32_t k = 0; m->facts && k < m->facts->len; k++) mark(m->facts->items[k].target, &work);
+    }
+    uint32_t kept = 0;
+    run->zombie_bytes = 0;
+    for (uint32_t i = 0; i < run->nzombies; i++) {
+        SgModule *z = run->zombies[i];
+        if (z->st->reachable) {
+            run->zombies[kept++] = z;
+            run->zombie_bytes += z->len + z->sig_arena.total;
+        } else {
+            sg_module_free(z);
+        }
+    }
+    run->nzombies = kept;
+    for (uint32_t w = 0; w < work.len; w++) ((SgModule *)work.items[w])->st->reachable = false;
+    sg_vec_free(&work);
     return run->nzombies <= MAX_ZOMBIES && run->zombie_bytes <= MAX_ZOMBIE_BYTES;
 }

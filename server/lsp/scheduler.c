@@ -464,7 +464,7 @@ static void fast_done(uv_work_t *req, int status) {
             bool sig = u->kind == SG_UPDATE_SIG;
             nchecked++;
             nopen += open;
-            if (!sg_engine_swap(r->last, u)) r->full_needed = true;    /* too many old records kept */
+            sg_engine_swap(r->last, u);
             if (sig) {
                 char **paths;
                 uint32_t n = sg_engine_stale_importers(r->last, m, &paths);
@@ -482,6 +482,11 @@ static void fast_done(uv_work_t *req, int status) {
             break;
         }
         }
+    }
+    if (!stale_all && nchecked && !sg_engine_collect(r->last)) {
+        lsp_log("%u old records kept for their importers; checking the workspace afresh", r->last->nzombies);
+        r->nonfast_gen = srv->gen;
+        r->full_needed = true;
     }
     if (stale_all) {
         /* a whole run follows; its install clears the stale list */
