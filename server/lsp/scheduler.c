@@ -432,9 +432,10 @@ static void fast_done(uv_work_t *req, int status) {
     /* a change the fast path cannot take makes the whole job stale; a later
      * edit of one document, that document's result */
     bool stale_all = r->nonfast_gen > j->gen || status != 0;
-    uint32_t nchecked = 0;
+    uint32_t nchecked = 0, nopen = 0;
     double edit_ms = 0;
-    uint32_t nopen = 0;
+    SgModule **swapped = sg_xcalloc(j->noverlays + 1, sizeof *swapped);
+    bool *sig = sg_xcalloc(j->noverlays + 1, sizeof *sig);
     for (uint32_t i = 0; i < j->noverlays && !stale_all; i++) {
         const char *path = j->overlays[i].path;
         LspDoc *d = lsp_doc_at_path(path);
@@ -459,30 +460,35 @@ static void fast_done(uv_work_t *req, int status) {
             lsp_publish_file(path);
             break;
         case SG_UPDATE_BODY:
-        case SG_UPDATE_SIG: {
-            SgModule *m = u->m;
-            bool sig = u->kind == SG_UPDATE_SIG;
-            nchecked++;
+        case SG_UPDATE_SIG:
+            swapped[nchecked] = u->m;
+            sig[nchecked++] = u->kind == SG_UPDATE_SIG;
             nopen += open;
             sg_engine_swap(r->last, u);
-            if (sig) {
-                char **paths;
-                uint32_t n = sg_engine_stale_importers(r->last, m, &paths);
-                lsp_log("%s: its signature changed; %u importers used what changed", m->name, n);
-                for (uint32_t k = 0; k < n; k++) add_stale(r, paths[k]);
-                free(paths);
-            }
-            if (open) {
-                if (!srv->client_pull) lsp_publish(m->st->abs_path, m->path, &m->diags);
-            } else {
-                lsp_publish_file(path);
-            }
-            store_behind(r, m);
             if (d && !j->forced[i]) edit_ms = (double)(uv_hrtime() - d->changed_ns) / 1e6;
             break;
         }
-        }
     }
+    /* Staleness after every swap of the job: its records were all checked
+     * against `last` as it was, so one of them may have used a name that
+     * another one changed. */
+    for (uint32_t i = 0; i < nchecked; i++) {
+        if (!sig[i]) continue;
+        char **paths;
+        uint32_t n = sg_engine_stale_importers(r->last, swapped[i], &paths);
+        lsp_log("%s: its signature changed; %u importers used what changed", swapped[i]->name, n);
+        for (uint32_t k = 0; k < n; k++) add_stale(r, paths[k]);
+        free(paths);
+    }
+    for (uint32_t i = 0; i < nchecked; i++) {
+        SgModule *m = swapped[i];
+        store_behind(r, m);
+        if (is_stale(r, m->st->abs_path)) continue;     /* published once re-checked */
+        if (!m->st->overlay) lsp_publish_file(m->st->abs_path);
+        else if (!srv->client_pull) lsp_publish(m->st->abs_path, m->path, &m->diags);
+    }
+    free(swapped);
+    free(sig);
     if (!stale_all && nchecked && !sg_engine_collect(r->last)) {
         lsp_log("%u old records kept for their importers; checking the workspace afresh", r->last->nzombies);
         r->nonfast_gen = srv->gen;
