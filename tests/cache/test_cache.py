@@ -1340,6 +1340,22 @@ def test_std_library_change(tmp):
           "no error in other.sg after std.math.abs was renamed: %r" % r.triples())
 
 
+@test
+def test_prelude_importing_std_module(tmp):
+    # issue 10, item 3: a prelude that imports a module of the standard
+    # library (which reads the prelude) used to recurse until it crashed
+    std = os.path.join(tmp, "std")
+    shutil.copytree(os.path.join(REPO, "std"), std)
+    prelude = read(std, "prelude.sg")
+    write(std, {"prelude.sg": "import std.math\n\n" + prelude})
+    ws = small_ws(tmp)
+    env = base_env(SIGIL_STD=std)
+    for extra in (["--no-cache"], []):
+        r = run(["--check", "--format", "json"] + extra + [ws], env=env)
+        check(r.rc in (0, 1), "exit status %s with a prelude that imports std.math %s" % (r.rc, r.brief()))
+        parse_json(r)
+
+
 def conformance_cases():
     root = os.path.join(REPO, "tests", "conformance")
     if not os.path.isdir(root):
