@@ -23,7 +23,7 @@ import os
 import re
 import sys
 
-KINDS = ("comment", "body", "signature")
+KINDS = ("comment", "body", "signature", "param", "field")
 
 
 def target(root):
@@ -64,12 +64,30 @@ def edit(text, kind):
                  "    x * %d + 1\n"
                  "}\n") % (n, n, n)
         return text, "added pub fn extra_edit_%d" % n
+    if kind == "param":
+        # toggles a parameter of the module's constructor function: every
+        # caller breaks (and is fixed by the next toggle)
+        m = re.search(r"^pub fn new_\w+\(id: Int, name: String(, extra: Int)?\)", text, re.M)
+        if not m:
+            sys.exit("edit.py: no `pub fn new_...(id: Int, name: String)` to edit")
+        head = text[:m.start()] + m.group(0)[:m.group(0).index("name: String") + len("name: String")]
+        text = head + ("" if m.group(1) else ", extra: Int") + ")" + text[m.end():]
+        return text, "constructor parameter extra %s" % ("removed" if m.group(1) else "added")
+    if kind == "field":
+        # toggles the element type of the struct's `tags` field: users of
+        # the struct, directly or through signatures that mention it, see it
+        m = re.search(r"^    tags: List\[(String|Int)\],$", text, re.M)
+        if not m:
+            sys.exit("edit.py: no `tags: List[...]` field to edit")
+        new = "Int" if m.group(1) == "String" else "String"
+        text = text[:m.start()] + "    tags: List[%s]," % new + text[m.end():]
+        return text, "field tags: List[%s] -> List[%s]" % (m.group(1), new)
     raise ValueError(kind)
 
 
 def main():
     if len(sys.argv) != 3 or sys.argv[2] not in KINDS:
-        sys.exit("usage: python3 bench/edit.py DIR {comment|body|signature}")
+        sys.exit("usage: python3 bench/edit.py DIR {%s}" % "|".join(KINDS))
     root, kind = sys.argv[1], sys.argv[2]
     rel = target(root)
     path = os.path.join(root, rel)

@@ -251,10 +251,10 @@ class Session {
     }
     /** Server-side check times logged since stderr offset `from`. */
     checksSince(from) {
-        // whole runs ("checked N modules (K from cache) in T ms") and the fast path ("re-checked N open modules in T ms")
-        return [...this.server.state.stderr.slice(from).matchAll(/(re-)?checked (\d+) (open )?modules(?: \((\d+) from cache\))? in ([\d.]+) ms/g)]
-            .map((m) => (m[1] ? { modules: Number(m[2]), cached: 0, ms: Number(m[5]), fast: true }
-                : { modules: Number(m[2]), cached: Number(m[4]), ms: Number(m[5]) }));
+        // whole runs ("checked N modules (K from cache) in T ms") and the fast path ("re-checked N modules, K open, in T ms")
+        return [...this.server.state.stderr.slice(from).matchAll(/(re-)?checked (\d+) modules(?:, \d+ open,| \((\d+) from cache\))? in ([\d.]+) ms/g)]
+            .map((m) => (m[1] ? { modules: Number(m[2]), cached: 0, ms: Number(m[4]), fast: true }
+                : { modules: Number(m[2]), cached: Number(m[3]), ms: Number(m[4]) }));
     }
     async stop() {
         this.stopping = true;
@@ -290,7 +290,7 @@ async function startup(ws, rel) {
     };
 }
 
-const fmtChecks = (cs) => cs.map((c) => (c.fast ? `fast path: ${c.modules} open module(s) in ${c.ms.toFixed(1)} ms`
+const fmtChecks = (cs) => cs.map((c) => (c.fast ? `fast path: ${c.modules} module(s) in ${c.ms.toFixed(1)} ms`
     : `${c.modules - c.cached}/${c.modules} re-checked in ${c.ms.toFixed(0)} ms`)).join('; ');
 
 // ------------------------------------------------------------------ main
@@ -416,7 +416,9 @@ async function main() {
             let last = own.t;
             let first = Infinity;
             let withDiags = 0;
-            for (const d of dependents) {
+            // a new pub fn changes no name a dependent used: they are current
+            // as they are, and are not re-checked or published again
+            for (const d of kind === 'add' ? [] : dependents) {
                 const p = await s.waitPublish((q) => q.uri === ws.uri(d), `a publish of ${d} after the ${kind} edit`, since);
                 last = Math.max(last, p.t);
                 first = Math.min(first, p.t);
@@ -426,6 +428,8 @@ async function main() {
             const cs = await s.logged(errFrom);
             await s.quiet(200);
             const batch = s.log.slice(since);
+            if (kind === 'add' && batch.some((p) => dependents.some((d) => p.uri === ws.uri(d))))
+                throw new Error('a dependent was published again after a new pub fn');
             detail[kind].push({ own: own.t - t, first: first - t, ownDiags: own.n, withDiags, checks: cs, publishes: batch.length,
                 files: batch.filter((p) => p.n).length });
             rssTrail.push(mib(procStatus(s.pid).rss).replace(' MiB', ''));
