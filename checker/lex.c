@@ -427,7 +427,12 @@ static void lex(SgArena *arena, const char *src, uint32_t len, SgTokens *out, Sg
                 bad_utf8(&L, p);
                 L.pos++;
             } else {
-                sg_diag(diags, p, p + (uint32_t)m, "E001", "invalid character `%.*s`", m, s + p);
+                /* a control character is named, not written (NUL would end the message) */
+                char esc[16];
+                if (sg_escape_char(s + p, len - p, esc))
+                    sg_diag(diags, p, p + (uint32_t)m, "E001", "invalid character `%s`", esc);
+                else
+                    sg_diag(diags, p, p + (uint32_t)m, "E001", "invalid character `%.*s`", m, s + p);
                 L.pos += (uint32_t)m;
             }
             continue;

@@ -56,6 +56,8 @@ TEST_ENTRY(parse_error_in_header_drops_statement)
 TEST_ENTRY(diag_offset_to_line_col_ascii)
 TEST_ENTRY(diag_offset_to_line_col_code_points)
 TEST_ENTRY(diag_message_formatting)
+TEST_ENTRY(diag_cap_per_file)
+TEST_ENTRY(diag_messages_are_cleaned)
 TEST_ENTRY(diag_locate_many)
 TEST_ENTRY(diag_sort)
 

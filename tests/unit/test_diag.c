@@ -77,10 +77,85 @@ TEST(diag_message_formatting) {
     ASSERT_EQ_INT(sg_diag_severity(&d->items[0]), SG_ERROR);
     ASSERT_EQ_INT(sg_diag_severity(&d->items[1]), SG_WARNING);
     /* many diagnostics: the array grows and earlier messages stay valid */
-    for (int i = 0; i < 1000; i++) sg_diag(d, (uint32_t)i, (uint32_t)i + 1, "E103", "n%d", i);
-    ASSERT_EQ_UINT(d->len, 1002);
+    for (int i = 0; i < 90; i++) sg_diag(d, (uint32_t)i, (uint32_t)i + 1, "E103", "n%d", i);
+    ASSERT_EQ_UINT(d->len, 92);
     ASSERT_STR_EQ(d->items[0].message, "type mismatch: expected Int, found String");
-    ASSERT_STR_EQ(d->items[1001].message, "n999");
+    ASSERT_STR_EQ(d->items[91].message, "n89");
+}
+
+TEST(diag_cap_per_file) {
+    /* issue 10 item 13: /bin/ls as a module gave 43,749 diagnostics; a 10 MB
+     * line of bad characters took 7.7 GB. A file keeps 100, and one more
+     * that counts the rest, at the end of the file. */
+    SgDiags *d = new_diags();
+    for (int i = 0; i < 43000; i++) sg_diag(d, (uint32_t)i, (uint32_t)i + 1, "E001", "bad %d", i);
+    for (int i = 0; i < 749; i++) sg_diag(d, 5, 6, "W002", "unused %d", i);
+    ASSERT_EQ_UINT(d->len, SG_DIAG_MAX_PER_FILE + 1);
+    const char *src = "ab\ncd\n";
+    sg_diags_locate(d, src, (uint32_t)strlen(src));
+    sg_diags_sort(d);
+    const SgDiag *last = NULL;
+    for (uint32_t i = 0; i < d->len; i++)
+        if (strcmp(d->items[i].code, "E000") == 0) last = &d->items[i];
+    ASSERT_NOT_NULL(last);
+    ASSERT_STR_EQ(last->message, "… and 43649 more in this file (42900 errors, 749 warnings), not shown: sigil reports "
+                                 "the first 100 diagnostics of a file");
+    ASSERT_EQ_UINT(last->line, 3);      /* the end of the file */
+    uint32_t e, w;
+    ASSERT_TRUE(sg_diag_hidden(last, &e, &w));
+    ASSERT_EQ_UINT(e, 42900);
+    ASSERT_EQ_UINT(w, 749);
+    ASSERT_FALSE(sg_diag_hidden(&d->items[0], &e, &w));
+    /* as decoded from the cache: the count diagnostic passes through */
+    SgDiags *again = new_diags();
+    for (uint32_t i = 0; i < d->len; i++) sg_diag(again, 0, 0, d->items[i].code, "%s", d->items[i].message);
+    ASSERT_EQ_UINT(again->len, d->len);
+    sg_diags_sort(again);
+    uint32_t found = 0;
+    for (uint32_t i = 0; i < again->len; i++) {
+        if (strcmp(again->items[i].code, "E000") != 0) continue;
+        found++;
+        ASSERT_STR_EQ(again->items[i].message, last->message);
+    }
+    ASSERT_EQ_UINT(found, 1);
+    /* only warnings left out: W000 */
+    SgDiags *ws = new_diags();
+    for (int i = 0; i < 101; i++) sg_diag(ws, 0, 0, "W002", "unused");
+    sg_diags_sort(ws);
+    ASSERT_EQ_UINT(ws->len, 101);
+    ASSERT_STR_EQ(ws->items[0].code, "W000");     /* sorted first: same place, smaller code */
+}
+
+TEST(diag_messages_are_cleaned) {
+    /* issue 10 item 14: control characters reached the terminal */
+    SgDiags *d = new_diags();
+    sg_diag(d, 0, 1, "E001", "invalid character `%s`", "\x02\x7f\x1b[31m\xc2\x9b\xe2\x80\xae");
+    ASSERT_STR_EQ(d->items[0].message, "invalid character `\\u{2}\\u{7f}\\u{1b}[31m\\u{9b}\\u{202e}`");
+    /* a long echoed token: its start and end (issue 10 item 13) */
+    char big[5000];
+    memset(big, 'x', sizeof big - 1);
+    big[0] = 'A';
+    big[sizeof big - 2] = 'Z';
+    big[sizeof big - 1] = 0;
+    sg_diag(d, 0, 1, "E103", "unknown name `%s`", big);
+    ASSERT_STR_EQ(d->items[1].message, "unknown name `Axxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…(4959 bytes)…xxxxxxxZ`");
+    /* a multi-byte character is not cut */
+    char wide[400] = "";
+    for (int i = 0; i < 100; i++) strcat(wide, "\xc3\xa9");
+    sg_diag(d, 0, 1, "E103", "unknown name `%s`", wide);
+    ASSERT_STR_EQ(d->items[2].message, test_printf("unknown name `%.32s…(160 bytes)…%.8s`", wide, wide));
+    /* the whole message is bounded */
+    char *huge = sg_xmalloc(100001);
+    memset(huge, 'y', 100000);
+    huge[100000] = 0;
+    sg_diag(d, 0, 1, "E201", "type mismatch: expected %s, found Int", huge);
+    free(huge);
+    ASSERT_EQ_UINT(strlen(d->items[3].message), 2000 + strlen("…"));
+    /* cleaning again (a message decoded from the cache) changes nothing */
+    for (uint32_t i = 0; i < 4; i++) {
+        sg_diag(d, 0, 1, d->items[i].code, "%s", d->items[i].message);
+        ASSERT_STR_EQ(d->items[d->len - 1].message, d->items[i].message);
+    }
 }
 
 TEST(diag_locate_many) {
