@@ -166,23 +166,97 @@ static uint32_t snippet_lines(const Item *it) {
     return line_start(it, &pos) ? 2 : 0;
 }
 
-/* Prints the source line of the diagnostic with a caret under its range. */
+/* Columns of a source excerpt around the caret (issue 10 item 13: a 10 MB
+ * line was printed whole for each of its diagnostics). */
+#define SNIPPET_WIDTH 120
+#define SNIPPET_BEFORE 40
+
+/* One character of the line as shown: a tab as a space, a control or
+ * bidirectional-override character escaped (issue 10 item 14), a byte that
+ * is not UTF-8 as `\x..`. Returns the bytes it takes in the source. */
+static uint32_t shown_char(const char *s, uint32_t n, char buf[16], uint32_t *width) {
+    if (s[0] > 0x20 && s[0] < 0x7f) {      /* the common case, fast */
+        buf[0] = s[0];
+        buf[1] = 0;
+        *width = 1;
+        return 1;
+    }
+    size_t k = s[0] == '\t' ? 0 : sg_escape_char(s, n, buf);
+    if (s[0] == '\t') {
+        strcpy(buf, " ");
+        k = 1;
+    } else if (!k) {
+        unsigned char c = (unsigned char)s[0];
+        k = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+        for (size_t i = 1; i < k; i++)
+            if (i >= n || ((unsigned char)s[i] & 0xC0) != 0x80) k = 0;
+        if (k) {
+            memcpy(buf, s, k);
+            buf[k] = 0;
+        } else {
+            snprintf(buf, 16, "\\x%02x", c);
+            k = 1;
+        }
+    }
+    *width = (uint32_t)strlen(buf);
+    if (buf[0] & 0x80) *width = 1;      /* one code point */
+    return (uint32_t)k;
+}
+
+/* Prints the source line of the diagnostic with a caret under its range:
+ * a window of SNIPPET_WIDTH columns around the caret on a long line. */
 static void snippet(FILE *out, const Item *it, bool color) {
-    uint32_t pos;
-    if (!line_start(it, &pos)) return;
+    uint32_t pos, e, w;
+    if (sg_diag_hidden(it->d, &e, &w) || !line_start(it, &pos)) return;
     const char *s = it->src;
     uint32_t end = pos;
     while (end < it->len && s[end] != '\n') end++;
     if (end > pos && s[end - 1] == '\r') end--;
-    int w = snprintf(NULL, 0, "%u", it->d->line) + 4;
-    fprintf(out, "%*u | ", w, it->d->line);
-    /* tabs are shown as single spaces so the caret lines up */
-    for (uint32_t i = pos; i < end; i++) fputc(s[i] == '\t' ? ' ' : s[i], out);
+    /* where the caret goes, in columns as shown; past the caret and a
+     * window's width, the rest of the line does not matter */
+    uint32_t col = 1, from = 0, to = 0, total = 0;
+    uint32_t last = it->d->end_line == it->d->line && it->d->end_col > it->d->col ? it->d->end_col : it->d->col + 1;
+    for (uint32_t i = pos; i < end && !(col > last && total > from + SNIPPET_WIDTH);) {
+        char buf[16];
+        uint32_t cw;
+        if (col == it->d->col) from = total;
+        if (col == last) to = total;
+        i += shown_char(s + i, end - i, buf, &cw);
+        total += cw;
+        col++;
+    }
+    if (col <= it->d->col) from = total + (it->d->col - col);
+    if (col <= last) to = total + (last - col);
+    if (to <= from) to = from + 1;
+    /* the window: the line, or SNIPPET_WIDTH columns from a little before the caret */
+    uint32_t lo = 0, hi = total;
+    if (total > SNIPPET_WIDTH) {
+        lo = from > SNIPPET_BEFORE ? from - SNIPPET_BEFORE : 0;
+        hi = lo + SNIPPET_WIDTH < total ? lo + SNIPPET_WIDTH : total;
+    }
+    int lw = snprintf(NULL, 0, "%u", it->d->line) + 4;
+    fprintf(out, "%*u | ", lw, it->d->line);
+    uint32_t shift = 0;     /* columns of the `…` before the window */
+    if (lo) {
+        fputs("…", out);
+        shift = 1;
+    }
+    uint32_t at = 0;
+    for (uint32_t i = pos; i < end && at < hi;) {
+        char buf[16];
+        uint32_t cw;
+        i += shown_char(s + i, end - i, buf, &cw);
+        if (at >= lo) fputs(buf, out);
+        else if (at + cw > lo) shift += at + cw - lo;   /* an escape cut by the window's start: spaces */
+        at += cw;
+    }
+    if (hi < total) fputs("…", out);
     fputc('\n', out);
-    fprintf(out, "%*s | ", w, "");
-    for (uint32_t c = 1; c < it->d->col; c++) fputc(' ', out);
-    uint32_t width = 1;
-    if (it->d->end_line == it->d->line && it->d->end_col > it->d->col) width = it->d->end_col - it->d->col;
+    fprintf(out, "%*s | ", lw, "");
+    uint32_t first = from > lo ? from - lo : 0;
+    for (uint32_t c = 0; c < first + shift; c++) fputc(' ', out);
+    uint32_t width = (to < hi ? to : hi) - (from > lo ? from : lo);
+    if (!width || from >= hi) width = 1;
     if (color) fputs(it->level == SG_LEVEL_ERROR ? "\x1b[1;31m" : "\x1b[1;33m", out);
     for (uint32_t c = 0; c < width; c++) fputc('^', out);
     if (color) fputs("\x1b[0m", out);
@@ -443,8 +517,15 @@ SgReportCounts sg_report(const SgEngineRun *run, const SgReportOptions *opt, FIL
     Item *items = collect(run, opt, &n);
     SgReportCounts counts = {0};
     for (uint32_t i = 0; i < n; i++) {
-        if (items[i].level == SG_LEVEL_ERROR) counts.errors++;
-        else counts.warnings++;
+        uint32_t e, w;
+        if (sg_diag_hidden(items[i].d, &e, &w)) {     /* past a file's cap: those it stands for */
+            counts.errors += e;
+            counts.warnings += w;
+        } else if (items[i].level == SG_LEVEL_ERROR) {
+            counts.errors++;
+        } else {
+            counts.warnings++;
+        }
     }
     if (opt->format == FMT_JSON) {
         json_report(run, opt, items, n, out);
