@@ -102,9 +102,9 @@ def alias_lists(n):
 
 
 def long_line(n, fill="x"):
-    """One statement on a line n characters long, with a type error in it."""
-    name = fill * n
-    return "fn f() -> Int {\n    let %s = \"s\"\n    %s\n}\n" % (name, name)
+    """A line n characters long: an unknown name (E103, which echoes it) then
+    a type error at its end."""
+    return "fn f() -> Int {\n    let s: String = %s + 1 + \"s\" + 1\n    1\n}\n" % (fill * n)
 
 
 def bad_characters(n):

@@ -13,6 +13,7 @@ Ends with `N passed, N failed`. Standard library only.
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -157,7 +158,10 @@ def test_unreachable_arms_among_many(tmp):
     want = [lines.index("        5 => 55,") + 1, lines.index("        _ => 0,") + 2]
     got = sorted(d["line"] for d in obj["diagnostics"] if d["code"] == "W003")
     eq(got[:2], want, "the duplicate arm and the first arm after `_` are W003")
-    eq(len(got), 2 + 20000 - 8, "every arm after the catch-all is W003")
+    more = [d["message"] for d in obj["diagnostics"] if d["code"] == "W000"]
+    eq((len(got), more), (100, ["… and %d more in this file (0 errors, %d warnings), not shown: sigil reports the "
+                                "first 100 diagnostics of a file" % (19894, 19894)]),
+       "every arm after the catch-all is W003: 100 shown, the others counted")
 
 
 @test
@@ -378,6 +382,75 @@ def test_verify_and_stats_only_read(tmp):
               "%s reports the damage %s" % (sub, r.brief()))
         eq(digest(db), before, "%s leaves the damaged cache as it was" % sub)
     check(not os.path.exists(db + ".damaged"), "nothing set aside by a read-only command")
+
+
+# ------------------------------------------------------- 13, 14: the output
+
+
+SUMMARY = re.compile(r"^checked (\d+) modules? \(\d+ from cache\) in [\d.]+ ms: (\d+) errors?, (\d+) warnings?")
+
+
+def summary_counts(r):
+    for line in r.out.split("\n"):
+        m = SUMMARY.match(line)
+        if m:
+            return int(m.group(2)), int(m.group(3))
+    fail("no summary line %s" % r.brief())
+
+
+@test
+def test_diagnostics_are_capped_per_file(tmp):
+    # issue 10 item 13: /bin/ls copied to x.sg printed 43,749 errors and
+    # 162 MB of human output; a 10 MB line of bad characters took 52 s and
+    # 7.7 GB with --format json
+    files = {"bad.sg": inputs.bad_characters(1000000)}
+    if os.path.exists("/bin/ls"):
+        with open("/bin/ls", "rb") as f:
+            files["x.sg"] = f.read()
+    root = workspace(tmp, "ws", files)
+    r, obj = check_json(root, limits=memory_limits(), rc=1)
+    bad = [d for d in obj["diagnostics"] if d["file"] == "bad.sg"]
+    eq(len(bad), 101, "diagnostics of bad.sg: 100 and the one that counts the rest")
+    eq((bad[-1]["code"], bad[-1]["line"]), ("E000", 4), "the last, at the end of the file")
+    eq(bad[-1]["message"], "… and 999900 more in this file (999900 errors, 0 warnings), not shown: sigil reports "
+       "the first 100 diagnostics of a file", "its message")
+    check(len(r.out_b) < 200000, "the JSON report is %d bytes" % len(r.out_b))
+    for cached in (False, True):
+        args = ["--check", root] if cached else ["--check", "--no-cache", root]
+        if cached:
+            run(args)   # fills the cache
+        r = run(args, limits=memory_limits())
+        eq(r.rc, 1, "exit status %s" % r.brief())
+        check(len(r.out_b) < 300000, "human output is %d bytes" % len(r.out_b))
+        errors, warnings = summary_counts(r)
+        check(errors >= 1000000, "the summary still counts every error (%d)%s" % (errors, " (cached)" if cached else ""))
+
+
+@test
+def test_long_lines_and_tokens_are_cut_around_the_caret(tmp):
+    root = workspace(tmp, "ws", {"a.sg": inputs.long_line(1000000)})
+    r = run(["--check", "--no-cache", root])
+    eq(r.rc, 1, "exit status %s" % r.brief())
+    lines = r.out.split("\n")
+    check(max(len(l) for l in lines) < 400, "the longest output line has %d characters" % max(len(l) for l in lines))
+    check("…(" in r.out, "the echoed name is shortened %s" % r.brief())
+
+
+@test
+def test_control_characters_are_escaped(tmp):
+    # issue 10 item 14: NUL gave "invalid character ``", 0x7f and 0x02 were written raw
+    root = workspace(tmp, "ws", {"a.sg": inputs.control_characters()})
+    for fmt in ("human", "json"):
+        r = run(["--check", "--no-cache", "--format", fmt, root])
+        eq(r.rc, 1, "exit status %s" % r.brief())
+        raw = [b for b in r.out_b if (b < 0x20 and b != 0x0A) or b == 0x7F]
+        eq(raw, [], "control bytes in %s output" % fmt)
+        for esc in ("\\u{0}", "\\u{2}", "\\u{7f}", "\\u{1b}"):
+            check(esc.replace("\\\\", "\\") in r.out.replace("\\\\", "\\"), "%s shown as %s %s" % (fmt, esc, r.brief()))
+    r = run(["--check", "--no-cache", root])
+    check("invalid character `\\u{0}`" in r.out, "NUL is named %s" % r.brief())
+    check("    2 |     let a = 1 \\u{0} \\u{2} \\u{7f} \\u{1b}[31m\n" in r.out, "the excerpt %s" % r.brief())
+    check("      |               ^^^^^\n" in r.out, "the caret under the escape %s" % r.brief())
 
 
 def main():
