@@ -106,7 +106,7 @@ void sg_remote_put(SgRemote *r, const SgRemoteItem *items, size_t n);
 void sg_remote_has(SgRemote *r, SgRemoteItem *items, size_t n);
 
 /* ---- the frame, exposed for tests ---- */
-#define SG_REMOTE_FORMAT 1
+#define SG_REMOTE_FORMAT 2
 /* A framed value (malloc'd) for `key`, written in format `format`. */
 uint8_t *sg_remote_frame(const SgHash *key, uint32_t format, const void *value, size_t len, size_t *out_len);
 /* Checks a frame for `key`: on success returns true and points *value at
@@ -115,17 +115,17 @@ bool sg_remote_unframe(const SgHash *key, const uint8_t *frame, size_t len, cons
 
 /* ---- check results on the remote (remote_entry.c) ----
  *
- * A module's entry is keyed by content only: H(its source key (checker
- * version, prelude, module name, source hash, import paths and statuses),
- * its path relative to the root), so clones anywhere share it. Like a
- * ccache manifest, an entry holds up to SG_REMOTE_RESULTS results for that
+ * A module's entry is keyed by content only: H(checker version, module
+ * name, path relative to the root, source hash), so clones anywhere share
+ * it, and it can be asked for as soon as a file is hashed. Like a ccache
+ * manifest, an entry holds the source's import list (so a fresh clone need
+ * not parse a file to link it) and up to SG_REMOTE_RESULTS results for that
  * source, newest first, each with its signature: the engine validates each
- * result's usage record exactly as for a local one (LANGUAGE.md section 7).
- * Used by the engine's thread. */
+ * result (its source key, its usage record) exactly as a local one
+ * (LANGUAGE.md section 7). Used by the engine's thread. */
 #define SG_REMOTE_RESULTS 4
 
 struct SgModule;
-struct SgProgram;
 
 typedef struct SgRemoteFetch {
     SgRemote *r;
@@ -134,20 +134,21 @@ typedef struct SgRemoteFetch {
     bool *wanted;               /* looked up this run */
 } SgRemoteFetch;
 
-/* Fetches, in one batch, the entries of the program's modules for which
- * `want` says so, computing their source keys (their imports are linked
- * and the prelude's export hash is known). */
-void sg_remote_fetch(SgRemoteFetch *f, SgRemote *r, const struct SgProgram *p,
-                     bool (*want)(const struct SgModule *m));
+/* Fetches, in one batch, the entries of the modules for which `want` says
+ * so (their source hashes must be known). */
+void sg_remote_fetch(SgRemoteFetch *f, SgRemote *r, struct SgModule *const *mods, uint32_t n,
+                     bool (*want)(const struct SgModule *m, void *ctx), void *ctx);
+/* The import list of m's fetched entry (malloc'd paths), or false. */
+bool sg_remote_entry_imports(const SgRemoteFetch *f, const struct SgModule *m, char ***paths, uint32_t *n);
 /* Calls fn on each result of m's fetched entry, newest first, until fn
  * returns true; returns whether one did. A damaged entry has no results. */
 bool sg_remote_each_result(const SgRemoteFetch *f, const struct SgModule *m,
                            bool (*fn)(void *ctx, const uint8_t *res, size_t rlen, const uint8_t *sig, size_t slen),
                            void *ctx);
-/* Writes the results of `mods` (result, signature) into their entries,
- * before the older results of each entry; an entry that already holds the
- * result is left alone. Entries not fetched yet are fetched first (one
- * batch) so their older results are kept. */
+/* Writes the results of `ps[i].m` (result, signature; the module's import
+ * paths) into their entries, before the older results of each entry; an
+ * entry that already holds the result is left alone. Entries not fetched
+ * yet are fetched first (one batch) so their older results are kept. */
 typedef struct SgRemotePublish {
     const struct SgModule *m;
     const uint8_t *result, *sig;

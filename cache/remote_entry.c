@@ -5,14 +5,18 @@
 #include <stdlib.h>
 
 #include "../checker/base.h"
+#include "../include/sigil.h"
 #include "engine.h"
-#include "engine_impl.h"
 #include "remote.h"
 #include "sig.h"
 
-/* Entry payload: u32 count, then per result u32 length + result blob,
- * u32 length + signature blob (little endian). The frame around it
- * (remote.c) carries the format, the key and a checksum. */
+/* Entry payload (little endian): u32 number of imports, each u32 length +
+ * path; u32 number of results, each u32 length + result blob, u32 length +
+ * signature blob. The frame around it (remote.c) carries the format, the
+ * key and a checksum. */
+
+#define MAX_IMPORTS 65536
+#define MAX_PATH_LEN 4096
 
 static void put_u32(SgBuf *b, uint32_t v) {
     uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
@@ -31,13 +35,27 @@ typedef struct EntryResult {
     uint32_t rlen, slen;
 } EntryResult;
 
-/* Splits an entry into its results; false if it is malformed. */
-static bool entry_parse(const uint8_t *e, size_t len, EntryResult out[SG_REMOTE_RESULTS], uint32_t *n) {
+typedef struct Entry {
+    const uint8_t *imports;     /* the first import's length field */
+    uint32_t nimports;
+    EntryResult rs[SG_REMOTE_RESULTS];
+    uint32_t nrs;
+} Entry;
+
+/* Splits an entry into its parts; false if it is malformed. */
+static bool entry_parse(const uint8_t *e, size_t len, Entry *out) {
     const uint8_t *p = e, *end = e + len;
-    uint32_t count;
-    if (!get_u32(&p, end, &count) || count > SG_REMOTE_RESULTS) return false;
-    for (uint32_t i = 0; i < count; i++) {
-        EntryResult *r = &out[i];
+    if (!get_u32(&p, end, &out->nimports) || out->nimports > MAX_IMPORTS) return false;
+    out->imports = p;
+    for (uint32_t i = 0; i < out->nimports; i++) {
+        uint32_t l;
+        if (!get_u32(&p, end, &l) || l == 0 || l > MAX_PATH_LEN || (size_t)(end - p) < l || memchr(p, 0, l))
+            return false;
+        p += l;
+    }
+    if (!get_u32(&p, end, &out->nrs) || out->nrs > SG_REMOTE_RESULTS) return false;
+    for (uint32_t i = 0; i < out->nrs; i++) {
+        EntryResult *r = &out->rs[i];
         if (!get_u32(&p, end, &r->rlen) || (size_t)(end - p) < r->rlen) return false;
         r->res = p;
         p += r->rlen;
@@ -45,7 +63,6 @@ static bool entry_parse(const uint8_t *e, size_t len, EntryResult out[SG_REMOTE_
         r->sig = p;
         p += r->slen;
     }
-    *n = count;
     return p == end;
 }
 
@@ -59,15 +76,16 @@ static void entry_add(SgBuf *b, const uint8_t *res, size_t rlen, const uint8_t *
 static SgHash module_key(const SgModule *m) {
     SgHasher *h = sg_hasher_new();
     sg_hasher_str(h, "sigil-remote-entry", 18);
-    sg_hasher_bytes(h, m->st->source_key.b, 16);
+    sg_hasher_str(h, SIGIL_CHECKER_VERSION, strlen(SIGIL_CHECKER_VERSION));
+    sg_hasher_str(h, m->name, strlen(m->name));
     sg_hasher_u64(h, m->is_std);
     sg_hasher_str(h, m->rel, strlen(m->rel));
+    sg_hasher_bytes(h, m->st->source_hash.b, 16);
     return sg_hasher_done(h);
 }
 
-void sg_remote_fetch(SgRemoteFetch *f, SgRemote *r, const SgProgram *p, bool (*want)(const SgModule *m)) {
-    SgModule *const *mods = p->mods;
-    uint32_t n = p->n;
+void sg_remote_fetch(SgRemoteFetch *f, SgRemote *r, SgModule *const *mods, uint32_t n,
+                     bool (*want)(const SgModule *m, void *ctx), void *ctx) {
     f->r = r;
     f->n = n;
     f->items = sg_xcalloc(n + 1, sizeof *f->items);
@@ -76,8 +94,7 @@ void sg_remote_fetch(SgRemoteFetch *f, SgRemote *r, const SgProgram *p, bool (*w
     uint32_t *which = sg_xcalloc(n + 1, sizeof *which);
     uint32_t nb = 0;
     for (uint32_t i = 0; i < n; i++) {
-        if (!want(mods[i])) continue;
-        sg_eng_keys(p, mods[i]);
+        if (!want(mods[i], ctx)) continue;
         f->wanted[i] = true;
         f->items[i].key = module_key(mods[i]);
         batch[nb].key = f->items[i].key;
@@ -89,16 +106,37 @@ void sg_remote_fetch(SgRemoteFetch *f, SgRemote *r, const SgProgram *p, bool (*w
     free(which);
 }
 
+static bool entry_of(const SgRemoteFetch *f, const SgModule *m, Entry *e) {
+    if (!f->items || m->index >= f->n || !f->items[m->index].found) return false;
+    const SgRemoteItem *it = &f->items[m->index];
+    return entry_parse(it->value, it->len, e);
+}
+
+bool sg_remote_entry_imports(const SgRemoteFetch *f, const SgModule *m, char ***paths, uint32_t *n) {
+    Entry e;
+    if (!entry_of(f, m, &e)) return false;
+    const uint8_t *p = e.imports, *end = p + f->items[m->index].len;
+    char **out = sg_xcalloc(e.nimports + 1, sizeof *out);
+    for (uint32_t i = 0; i < e.nimports; i++) {
+        uint32_t l = 0;
+        get_u32(&p, end, &l);   /* checked by entry_parse */
+        out[i] = sg_xmalloc(l + 1);
+        memcpy(out[i], p, l);
+        out[i][l] = 0;
+        p += l;
+    }
+    *paths = out;
+    *n = e.nimports;
+    return true;
+}
+
 bool sg_remote_each_result(const SgRemoteFetch *f, const SgModule *m,
                            bool (*fn)(void *ctx, const uint8_t *res, size_t rlen, const uint8_t *sig, size_t slen),
                            void *ctx) {
-    if (!f->items || m->index >= f->n || !f->items[m->index].found) return false;
-    EntryResult rs[SG_REMOTE_RESULTS];
-    uint32_t nr;
-    const SgRemoteItem *it = &f->items[m->index];
-    if (!entry_parse(it->value, it->len, rs, &nr)) return false;
-    for (uint32_t i = 0; i < nr; i++)
-        if (fn(ctx, rs[i].res, rs[i].rlen, rs[i].sig, rs[i].slen)) return true;
+    Entry e;
+    if (!entry_of(f, m, &e)) return false;
+    for (uint32_t i = 0; i < e.nrs; i++)
+        if (fn(ctx, e.rs[i].res, e.rs[i].rlen, e.rs[i].sig, e.rs[i].slen)) return true;
     return false;
 }
 
@@ -137,18 +175,24 @@ void sg_remote_publish(SgRemoteFetch *f, const SgRemotePublish *ps, uint32_t n) 
         if (mi >= f->n) continue;
         SgHash id, old_id;
         if (!result_id(q->result, q->rlen, &id)) continue;
-        EntryResult old[SG_REMOTE_RESULTS];
-        uint32_t nold = 0;
+        Entry old = {0};
         const SgRemoteItem *it = &f->items[mi];
-        if (it->found && !entry_parse(it->value, it->len, old, &nold)) nold = 0;
+        if (!it->found || !entry_parse(it->value, it->len, &old)) old.nrs = 0;
         bool have = false;
-        for (uint32_t k = 0; k < nold && !have; k++) have = result_id(old[k].res, old[k].rlen, &old_id) && sg_hash_eq(&id, &old_id);
+        for (uint32_t k = 0; k < old.nrs && !have; k++)
+            have = result_id(old.rs[k].res, old.rs[k].rlen, &old_id) && sg_hash_eq(&id, &old_id);
         if (have) continue;
         SgBuf b = {0};
-        uint32_t keep = nold < SG_REMOTE_RESULTS - 1 ? nold : SG_REMOTE_RESULTS - 1;
+        put_u32(&b, q->m->nimport_paths);
+        for (uint32_t k = 0; k < q->m->nimport_paths; k++) {
+            size_t l = strlen(q->m->import_paths[k]);
+            put_u32(&b, (uint32_t)l);
+            sg_buf_put(&b, q->m->import_paths[k], l);
+        }
+        uint32_t keep = old.nrs < SG_REMOTE_RESULTS - 1 ? old.nrs : SG_REMOTE_RESULTS - 1;
         put_u32(&b, keep + 1);
         entry_add(&b, q->result, q->rlen, q->sig, q->slen);
-        for (uint32_t k = 0; k < keep; k++) entry_add(&b, old[k].res, old[k].rlen, old[k].sig, old[k].slen);
+        for (uint32_t k = 0; k < keep; k++) entry_add(&b, old.rs[k].res, old.rs[k].rlen, old.rs[k].sig, old.rs[k].slen);
         puts[np].key = it->key;
         puts[np].value = (uint8_t *)b.data;
         puts[np].len = b.len;
