@@ -105,6 +105,7 @@ typedef struct Ctx {
     const uint32_t *chunk;  /* the import-order slice being parsed ahead */
     int64_t now_ns;
     SgRemoteFetch remote;   /* the entries fetched from the remote cache, if any */
+    bool *imports_pending;  /* with a remote cache: read and changed, import list not known yet */
 } Ctx;
 
 static int64_t wall_ns(void) {
@@ -292,7 +293,16 @@ static void index_one(uint32_t i, void *arg) {
     st->indexed_at_ns = c->now_ns;
     if (row && sg_hash_eq(&st->source_hash, &row->source_hash) && set_import_paths_from_row(m, row))
         return;     /* same content: parsed only if it must be checked */
+    if (c->imports_pending && !m->is_std && !st->uncacheable) {
+        c->imports_pending[i] = true;   /* the remote cache's entry may have the import list */
+        return;
+    }
     index_imports(m);
+}
+
+static void index_pending(uint32_t i, void *arg) {
+    Ctx *c = arg;
+    if (c->imports_pending[i]) index_imports(c->p->mods[i]);
 }
 
 /* ---- phase 3: link ---- */
@@ -695,7 +705,7 @@ static bool try_remote(void *arg, const uint8_t *res, size_t rlen, const uint8_t
 /* Worth looking up on the remote: a workspace module that may be cached and
  * that the file index has no result for under its current source. (A warm
  * run asks nothing; the standard library is checked locally once.) */
-static bool remote_wanted(const SgModule *m) {
+static bool remote_wanted(const SgModule *m, void *ctx) {
     const SgModuleState *st = m->st;
     return !m->is_std && !st->uncacheable && !st->overlay &&
            !(st->row && st->row->have_result && sg_hash_eq(&st->row->source_hash, &st->source_hash));
@@ -1094,8 +1104,28 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     }
     phase("open cache", &t);
 
+    if (c.store && opt->remote) c.imports_pending = sg_xcalloc(p->n + 1, sizeof *c.imports_pending);
     sg_parallel_for(opt->jobs, p->n, index_one, &c);
     phase("index", &t);
+    if (c.imports_pending) {
+        /* the remote cache: one batch for every module the file index cannot
+         * answer; its entries' import lists spare parsing those files */
+        sg_remote_fetch(&c.remote, opt->remote, p->mods, p->n, remote_wanted, &c);
+        phase("remote get", &t);
+        for (uint32_t i = 0; i < p->n; i++) {
+            char **paths;
+            uint32_t n;
+            if (!c.imports_pending[i] || !sg_remote_entry_imports(&c.remote, p->mods[i], &paths, &n)) continue;
+            set_import_paths(p->mods[i], paths, NULL, n);
+            for (uint32_t k = 0; k < n; k++) free(paths[k]);
+            free(paths);
+            c.imports_pending[i] = false;
+        }
+        sg_parallel_for(opt->jobs, p->n, index_pending, &c);
+        free(c.imports_pending);
+        c.imports_pending = NULL;
+        phase("index rest", &t);
+    }
     for (uint32_t i = 0; i < p->n; i++) {
         SgModule *m = p->mods[i];
         if (m->is_std || !m->src) continue;
@@ -1115,11 +1145,7 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
         process(&c, p->prelude);
         ensure_tables(&c, p->prelude);
     }
-    /* the remote cache: one batch for every module it may answer */
-    if (c.store && opt->remote) {
-        sg_remote_fetch(&c.remote, opt->remote, p, remote_wanted);
-        phase("remote get", &t);
-    }
+
     /* Keys and checks, chunk by chunk in import order, so that only one
      * chunk's syntax trees are alive at a time. A chunk's modules import
      * only modules of earlier chunks or of the same chunk before them, and
