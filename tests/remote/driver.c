@@ -12,6 +12,7 @@
  *   getn PREFIX N SIZE    {"hits":H,"good":G}: how many were found, and found equal to what putn stored
  *   key NAME              {"hex":...}: the key, as the servers name the entry
  *   frame NAME FORMAT VALUE   {"hex":...}: the frame of VALUE for H(NAME) in format FORMAT
+ *                         (a number, or "current")
  *   stats                 the statistics
  *
  * A key is sg_hash of NAME, so the tests use readable names. */
@@ -201,7 +202,8 @@ int main(int argc, char **argv) {
             uint8_t *v;
             size_t vlen, flen;
             value_of(&k, words[3], &v, &vlen);
-            uint8_t *f = sg_remote_frame(&k, (uint32_t)strtoul(words[2], NULL, 10), v, vlen, &flen);
+            uint32_t format = strcmp(words[2], "current") == 0 ? SG_REMOTE_FORMAT : (uint32_t)strtoul(words[2], NULL, 10);
+            uint8_t *f = sg_remote_frame(&k, format, v, vlen, &flen);
             printf("{\"hex\":\"");
             for (size_t i = 0; i < flen; i++) printf("%02x", f[i]);
             printf("\"}\n");

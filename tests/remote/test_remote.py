@@ -65,7 +65,7 @@ def hexkey(name):
 
 def frame(name, fmt, value):
     d = Driver("redis://127.0.0.1:1")
-    h = d.do("frame %s %d %s" % (name, fmt, value))["hex"]
+    h = d.do("frame %s %s %s" % (name, fmt, value))["hex"]
     d.finish()
     return bytes.fromhex(h)
 
@@ -194,11 +194,11 @@ def damaged_entries_are_misses(tmp, b):
     b.raw_set(hexkey("flip"), bytes(flip))
     b.raw_set(hexkey("trunc"), b.raw_get(hexkey("trunc"))[:-9])
     b.raw_set(hexkey("swap-a"), b.raw_get(hexkey("swap-b")))     # a valid entry of another key
-    b.raw_set(hexkey("foreign"), frame("foreign", 2, "@300"))    # a valid frame of another format
+    b.raw_set(hexkey("foreign"), frame("foreign", 99, "@300"))    # a valid frame of another format
     b.raw_set(hexkey("empty"), b"")
     b.raw_set(hexkey("junk"), b"SGRC" + b"\xff" * 60)
     # bytes that are a well-formed frame, but for a value of 40 MiB
-    b.raw_set(hexkey("huge"), frame("huge", 1, "@%d" % (40 << 20)))
+    b.raw_set(hexkey("huge"), frame("huge", "current", "@%d" % (40 << 20)))
     d = Driver(b.url())
     got = d.do("get flip trunc swap-a foreign empty junk huge good swap-b")
     eq(got["found"], [False] * 7 + [True, True], "found")
@@ -392,7 +392,7 @@ def http_put_refusals_stop_only_writes(tmp):
         check(stats["writes_disabled"] and not stats["disabled"], "stats %r" % stats)
         check(3 <= stats["errors"] <= 16, "errors: %d" % stats["errors"])
         srv.mode = "ok"
-        srv.store["/c/%s/%s" % (hexkey("x")[:2], hexkey("x"))] = frame("x", 1, "hi")
+        srv.store["/c/%s/%s" % (hexkey("x")[:2], hexkey("x"))] = frame("x", "current", "hi")
         eq(d.do("get x")["values"], ["hi"], "reads go on")
         d.finish()
     fault("ok", go)
