@@ -47,28 +47,21 @@ static char *pct_decode(const char *s, size_t n) {
     return out;
 }
 
-static bool parse_port(const char *s, size_t n, int *port) {
-    if (n == 0 || n > 5) return false;
+/* A decimal number of 1 to `digits` digits, at most `max`. */
+static bool parse_num(const char *s, size_t n, size_t digits, int max, int *out) {
+    if (n == 0 || n > digits) return false;
     int v = 0;
     for (size_t i = 0; i < n; i++) {
         if (!isdigit((unsigned char)s[i])) return false;
         v = v * 10 + (s[i] - '0');
     }
-    if (v < 1 || v > 65535) return false;
-    *port = v;
+    if (v > max) return false;
+    *out = v;
     return true;
 }
 
-static bool parse_db(const char *s, size_t n, int *db) {
-    if (n == 0 || n > 6) return false;
-    int v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i])) return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *db = v;
-    return true;
-}
+static bool parse_port(const char *s, size_t n, int *port) { return parse_num(s, n, 5, 65535, port) && *port > 0; }
+static bool parse_db(const char *s, size_t n, int *db) { return parse_num(s, n, 6, 999999, db); }
 
 static bool has_ctl(const char *s) {
     for (; *s; s++)
