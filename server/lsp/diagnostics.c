@@ -12,13 +12,16 @@
 
 enum { LSP_TAG_UNNECESSARY = 1 };
 
-cJSON *lsp_diag_array(const SgDiags *ds, const char *text, size_t len) {
+cJSON *lsp_diag_array(const char *path, const SgDiags *ds, const char *text, size_t len) {
     cJSON *arr = cJSON_CreateArray();
+    LspRoot *r = lsp_root_of(path);
     for (uint32_t i = 0; i < ds->len; i++) {
         const SgDiag *d = &ds->items[i];
+        SgLevel level = sg_severity_of(r ? &r->levels : NULL, d);
+        if (level == SG_LEVEL_OFF) continue;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddItemToObject(o, "range", lsp_columns_range(text, len, d->line, d->col, d->end_line, d->end_col));
-        cJSON_AddNumberToObject(o, "severity", sg_diag_severity(d) == SG_ERROR ? 1 : 2);
+        cJSON_AddNumberToObject(o, "severity", level == SG_LEVEL_ERROR ? 1 : 2);
         cJSON_AddStringToObject(o, "code", d->code);
         cJSON_AddStringToObject(o, "source", "sigil");
         cJSON_AddStringToObject(o, "message", d->message);
@@ -86,14 +89,15 @@ void lsp_publish(const char *path, const char *disk, const SgDiags *ds) {
     cJSON_AddStringToObject(params, "uri", d ? d->uri : uri);
     if (d) cJSON_AddNumberToObject(params, "version", (double)d->version);
     static const SgDiags empty = {0};
-    cJSON_AddItemToObject(params, "diagnostics", lsp_diag_array(ds ? ds : &empty, text, len));
+    cJSON *arr = lsp_diag_array(path, ds ? ds : &empty, text, len);
+    bool shown = cJSON_GetArraySize(arr) > 0;
+    cJSON_AddItemToObject(params, "diagnostics", arr);
     lsp_send(lsp_notification("textDocument/publishDiagnostics", params));
     free(uri);
     free(text);
     /* whoever published it (a whole run, early, the fast path), the client
      * shows this list until another replaces it */
     uint32_t k = published_index(path);
-    bool shown = ds && ds->len;
     if (shown && k == srv->npublished) {
         srv->published = sg_xrealloc(srv->published, sizeof *srv->published * (srv->npublished + 1));
         srv->published[srv->npublished++] = sg_xstrdup(path);
@@ -208,7 +212,7 @@ static void answer_pull(const cJSON *id, const cJSON *params) {
     if (ds) {
         size_t len;
         char *text = lsp_module_text(path, disk, &len);
-        items = lsp_diag_array(ds, text, len);
+        items = lsp_diag_array(path, ds, text, len);
         free(text);
     }
     cJSON_AddItemToObject(res, "items", items ? items : cJSON_CreateArray());

@@ -29,6 +29,7 @@
 
 #include "../../cache/engine.h"
 #include "../../checker/ast.h"
+#include "../../checker/severity.h"
 #include "../../protocol/jsonrpc.h"
 #include "../../protocol/position.h"
 #include "../dirwatch.h"
@@ -73,6 +74,8 @@ typedef struct LspRoot {
     uint64_t last_full_gen;     /* snapshot generation of the whole run in `last` */
     bool run_unpublished;       /* `last` came from a run older than some buffer edit: published
                                  * once the fast path has shown those edits kept their signatures */
+    SgSeverityConfig levels;    /* sigil.json's "diagnostics", read at each whole run */
+    char *levels_err;           /* why it could not be read (told to the user once) */
     char **stale;               /* files of modules to re-check: an import's signature changed in a
                                  * name they used (cleared when a whole run is installed) */
     uint32_t nstale;
@@ -193,7 +196,9 @@ void lsp_scheduler_stop(void);      /* at exit: every root's timers closed */
 void lsp_scheduler_free(void);      /* after the loop and the roots */
 
 /* ---- diagnostics.c ---- */
-cJSON *lsp_diag_array(const SgDiags *ds, const char *text, size_t len);
+/* The LSP form of diagnostics, with the per-code severities of the folder
+ * the file belongs to (a code turned off is left out). */
+cJSON *lsp_diag_array(const char *path, const SgDiags *ds, const char *text, size_t len);
 /* What `run` says of the file at `path` (a module or a file that is not
  * one), and the path to read its text from; NULL if it is not in the run. */
 const SgDiags *lsp_run_diags(SgEngineRun *run, const char *path, const char **disk);

@@ -523,6 +523,17 @@ static void start_full(LspRoot *r) {
         return;
     }
     r->full_needed = false;
+    /* sigil.json may have changed: every change to it leads here */
+    char *err = NULL;
+    if (!sg_severity_load(r->path, &r->levels, &err)) {
+        memset(&r->levels, 0, sizeof r->levels);
+        if (!r->levels_err || strcmp(r->levels_err, err) != 0) lsp_show_message(LSP_MESSAGE_WARNING, "%s", err);
+        free(r->levels_err);
+        r->levels_err = err;
+    } else {
+        free(r->levels_err);
+        r->levels_err = NULL;
+    }
     LspCheckJob *j = sg_xcalloc(1, sizeof *j);
     j->req.data = j;
     j->root = r;
@@ -737,6 +748,7 @@ void lsp_scheduler_root_free(LspRoot *r) {
     }
     lsp_free_run(r->last);
     clear_stale(r);
+    free(r->levels_err);
 }
 
 void lsp_scheduler_stop(void) {

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 
 import { proto, startSession } from './harness.mjs';
 import {
-    GEO, MAIN, MAIN_BAD, EMOJI, range, briefs, MAIN_E201_INT, GEO_INT_E206, GEO_K_RANGE,
+    GEO, MAIN, MAIN_BAD, EMOJI, range, briefs, MAIN_E201_INT, GEO_INT_E206, GEO_K_RANGE, watched,
 } from './fixtures.mjs';
 
 describe('diagnostics', () => {
@@ -21,6 +21,21 @@ describe('diagnostics', () => {
         assert.equal(d.severity, proto.DiagnosticSeverity.Error);
         assert.equal(d.source, 'sigil');
         assert.equal(d.message, 'type mismatch: expected Int, found String');
+    });
+
+    test('per-code severities of sigil.json: a code turned off is not published, one raised or lowered is; a change to sigil.json applies', async (t) => {
+        const SRC = 'fn f() -> Int {\n    let unused = 1\n    "no"\n}\n';
+        const files = { 'a.sg': SRC, 'sigil.json': '{"diagnostics": {"W002": "off", "E201": "warning"}}\n' };
+        const { ws, server } = await startSession(t, files);
+        await server.open('a.sg');
+        const p = await server.waitPublish('a.sg', { version: 1 });
+        assert.deepEqual(p.diagnostics.map((d) => [d.code, d.severity]), [['E201', proto.DiagnosticSeverity.Warning]]);
+        assert.deepEqual((await server.pull('a.sg')).items.map((d) => [d.code, d.severity]), [['E201', 2]]);
+        const since = server.mark();
+        ws.write('sigil.json', '{"diagnostics": {"W002": "error"}}\n');
+        await server.notify(proto.DidChangeWatchedFilesNotification.type, watched(ws, 'sigil.json'));
+        const p2 = await server.waitPublish('a.sg', { since, pred: (q) => q.diagnostics.length === 2 });
+        assert.deepEqual(p2.diagnostics.map((d) => [d.code, d.severity]), [['W002', 1], ['E201', 1]]);
     });
 
     test('an incremental edit that fixes the error publishes empty diagnostics with version 2', async (t) => {
