@@ -74,6 +74,8 @@ typedef struct LspRoot {
     uint64_t last_full_gen;     /* snapshot generation of the whole run in `last` */
     bool run_unpublished;       /* `last` came from a run older than some buffer edit: published
                                  * once the fast path has shown those edits kept their signatures */
+    char *failed_err;           /* the last whole run could not read the folder: why (told once per cause) */
+    uint64_t failed_gen;        /* ... and its snapshot generation */
     SgSeverityConfig levels;    /* sigil.json's "diagnostics", read at each whole run */
     char *levels_err;           /* why it could not be read (told to the user once) */
     char **stale;               /* files of modules to re-check: an import's signature changed in a

@@ -305,9 +305,12 @@ static void store_behind(LspRoot *r, const SgModule *m) {
     else uv_timer_start(&r->store_timer, store_fired, STORE_DELAY_MS, 0);
 }
 
+/* Has the folder seen every change? A whole run that could not read the
+ * workspace (a broken sigil.json, a source directory gone) has seen them
+ * too: nothing better can be said until the next change. */
 static bool root_current(const LspRoot *r) {
-    return r->last && !r->full_needed && !r->full_running && !r->fast_running && !r->full_done &&
-           r->last_full_gen >= r->nonfast_gen && !r->nstale;
+    bool seen = (r->last && r->last_full_gen >= r->nonfast_gen) || (r->failed_err && r->failed_gen >= r->nonfast_gen);
+    return seen && !r->full_needed && !r->full_running && !r->fast_running && !r->full_done && !r->nstale;
 }
 
 /* ---- importers to re-check after a signature changed ---- */
@@ -354,7 +357,7 @@ bool lsp_is_current(void) {
 
 static bool every_root_checked(void) {
     for (uint32_t i = 0; i < srv->nroots; i++)
-        if (!srv->roots[i]->last) return false;
+        if (!srv->roots[i]->last && !srv->roots[i]->failed_err) return false;
     return true;
 }
 
@@ -364,7 +367,20 @@ static void finish_full(LspCheckJob *j, int status) {
      * snapshot; edits of open documents since are re-applied to it */
     bool stale = r->nonfast_gen > j->gen || status != 0;
     if (!j->ok) {
-        lsp_log("%s: check failed: %s", r->path, j->err ? j->err : "unknown error");
+        const char *why = j->err ? j->err : "unknown error";
+        lsp_log("%s: check failed: %s", r->path, why);
+        if (!stale) {
+            /* told once per cause; requests waiting for a current check are
+             * answered from the last run that worked, if any */
+            if (!r->failed_err || strcmp(r->failed_err, why) != 0)
+                lsp_show_message(LSP_MESSAGE_ERROR, "sigil cannot check %s: %s", r->path, why);
+            free(r->failed_err);
+            r->failed_err = sg_xstrdup(why);
+            r->failed_gen = j->gen;
+            if (lsp_is_current()) lsp_answer_pending();
+        } else {
+            r->full_needed = true;
+        }
     } else if (stale) {
         sg_engine_free(&j->run);    /* a newer change made this result stale */
         release_memory();
@@ -373,6 +389,8 @@ static void finish_full(LspCheckJob *j, int status) {
         SgEngineRun *old = r->last;
         r->last = sg_xmalloc(sizeof *r->last);
         *r->last = j->run;
+        free(r->failed_err);
+        r->failed_err = NULL;
         if (old) sg_engine_free(old);
         free(old);
         release_memory();   /* the old run, and this run's trees freed on the worker threads */
@@ -394,7 +412,7 @@ static void finish_full(LspCheckJob *j, int status) {
         if (lsp_is_current()) lsp_answer_pending();
         if (srv->client_pull && srv->client_refresh) lsp_send_request("workspace/diagnostic/refresh", NULL);
     }
-    if (j->first && !stale && j->ok && every_root_checked()) {
+    if (j->first && !stale && every_root_checked()) {
         srv->first_done = true;
         lsp_progress("end", "done", -1);
     }
@@ -749,6 +767,7 @@ void lsp_scheduler_root_free(LspRoot *r) {
     lsp_free_run(r->last);
     clear_stale(r);
     free(r->levels_err);
+    free(r->failed_err);
 }
 
 void lsp_scheduler_stop(void) {

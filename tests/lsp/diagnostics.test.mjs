@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { proto, startSession } from './harness.mjs';
+import fs from 'node:fs';
+
+import { proto, startSession, waitFor } from './harness.mjs';
 import {
     GEO, MAIN, MAIN_BAD, EMOJI, range, briefs, MAIN_E201_INT, GEO_INT_E206, GEO_K_RANGE, watched,
 } from './fixtures.mjs';
@@ -36,6 +38,26 @@ describe('diagnostics', () => {
         await server.notify(proto.DidChangeWatchedFilesNotification.type, watched(ws, 'sigil.json'));
         const p2 = await server.waitPublish('a.sg', { since, pred: (q) => q.diagnostics.length === 2 });
         assert.deepEqual(p2.diagnostics.map((d) => [d.code, d.severity]), [['W002', 1], ['E201', 1]]);
+    });
+
+    test('a broken sigil.json or a source directory gone: the user is told, and pull requests are still answered', async (t) => {
+        const files = { 'sigil.json': '{"src": ["lib", "app"]}\n', 'lib/util.sg': 'pub fn f() -> Int { 1 }\n', 'app/main.sg': 'import util\nfn main() { let _x: Int = util.f() }\n' };
+        const { ws, server } = await startSession(t, files);
+        const messages = server.shown;
+        await server.open('app/main.sg');
+        await server.waitPublish('app/main.sg', { version: 1 });
+        for (const [what, write] of [
+            ['a malformed sigil.json', () => ws.write('sigil.json', '{"src": [\n')],
+            ['a source directory gone', () => { ws.write('sigil.json', '{"src": ["lib", "app"]}\n'); fs.renameSync(ws.path('lib'), ws.path('v1.0')); }],
+        ]) {
+            const before = messages.length;
+            write();
+            await server.notify(proto.DidChangeWatchedFilesNotification.type, watched(ws, 'sigil.json'));
+            const r = await server.pull('app/main.sg');   // answered, not left waiting
+            assert.ok(Array.isArray(r.items), what);
+            await waitFor(() => messages.length > before, `a showMessage for ${what}`);
+            assert.equal(messages[messages.length - 1].type, proto.MessageType.Error, what);
+        }
     });
 
     test('an incremental edit that fixes the error publishes empty diagnostics with version 2', async (t) => {
