@@ -509,8 +509,6 @@ static void add_extra(Scan *s, const char *root, const char *rel) {
     if (n <= 3 || strcmp(rel + n - 3, ".sg") != 0 || excluded(s, rel)) return;
     for (uint32_t i = 0; i < s->ws->nfiles; i++)
         if (strcmp(s->ws->files[i].rel, rel) == 0) return;
-    for (const char *seg = rel; seg; seg = strchr(seg, '/') ? strchr(seg, '/') + 1 : NULL)
-        if (seg[0] == '.' || strncmp(seg, "node_modules/", 13) == 0) return;
     /* the innermost source directory that holds it, as the walk would: an
      * inner source directory is not walked as part of an outer one */
     int src = -1;
@@ -521,6 +519,10 @@ static void add_extra(Scan *s, const char *root, const char *rel) {
         if (inside && (src < 0 || k > best)) src = (int)i, best = k;
     }
     if (src < 0) return;
+    /* the walk skips hidden and node_modules directories inside a source
+     * directory (not the source directory itself, whatever its name) */
+    for (const char *seg = rel + best + (best ? 1 : 0); seg; seg = strchr(seg, '/') ? strchr(seg, '/') + 1 : NULL)
+        if (seg[0] == '.' || strncmp(seg, "node_modules/", 13) == 0) return;
     /* no directory on the way may be excluded */
     char *dir = sg_xstrdup(rel);
     for (char *slash = strchr(dir + best + (best ? 1 : 0), '/'); slash; slash = strchr(slash + 1, '/')) {

@@ -334,6 +334,20 @@ TEST(ws_scan_extra_as_if_on_disk) {
     ASSERT_TRUE(sg_workspace_scan_extra(r2, extra2, SG_ARRAY_LEN(extra2), ws2, &err));
     free(err);
     ASSERT_STR_EQ(ws_listing(ws2), "lib/util.sg=util main.sg=main");
+
+    /* a source directory may itself be named node_modules (or .x): only
+     * such directories inside a source directory are skipped */
+    const char *r3 = test_tmpdir();
+    ASSERT_OK_HELPER();
+    test_write_file(r3, "sigil.json", "{\"src\": [\"node_modules\", \".\"]}");
+    test_write_file(r3, "node_modules/on_disk.sg", "");
+    ASSERT_OK_HELPER();
+    const char *extra3[] = {"node_modules/fresh.sg", "node_modules/node_modules/inner.sg"};
+    SgWorkspace *ws3 = sg_xcalloc(1, sizeof *ws3);
+    test_defer(free_ws, ws3);
+    ASSERT_TRUE(sg_workspace_scan_extra(r3, extra3, SG_ARRAY_LEN(extra3), ws3, &err));
+    free(err);
+    ASSERT_STR_EQ(ws_listing(ws3), "node_modules/fresh.sg=fresh node_modules/on_disk.sg=on_disk");
 }
 
 TEST(ws_scan_errors) {
