@@ -125,7 +125,7 @@ tsan: test-deps
 	  SOAK_WAIT_MS=60000 node tests/lsp/soak/soak.mjs
 
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_TARGETS := $(BUILD)/fuzz-check $(BUILD)/fuzz-cache $(BUILD)/fuzz-lsp
+FUZZ_TARGETS := $(BUILD)/fuzz-check $(BUILD)/fuzz-cache $(BUILD)/fuzz-lsp $(BUILD)/fuzz-glob
 $(BUILD)/fuzz-lsp: tests/fuzz/fuzz_lsp.c $(LSP_SRCS) $(LIB_SRCS) $(wildcard checker/*.h cache/*.h protocol/*.h server/*.h server/lsp/*.h include/*.h)
 	@mkdir -p $(BUILD)
 	clang $(SG_CFLAGS) $(FUZZ_CFLAGS) -Iinclude -o $@ $< $(LSP_SRCS) $(LIB_SRCS) $(PKG_LIBS) -lm -lpthread
@@ -135,19 +135,16 @@ $(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(wildcard checker/*.h cache/*.
 
 fuzz: $(FUZZ_TARGETS)
 
-# Fuzzing from seed corpora, under ASan + UBSan: the lexer, parser and
-# checker for 60 s (seeded with the conformance sources), the cache blob
-# decoders and the language server's framing and dispatch for 30 s each.
-# Any crash, leak or sanitizer report fails.
+# Fuzzing under ASan + UBSan from seed corpora of hostile shapes
+# (tests/fuzz/run.sh): the lexer, parser and checker for 60 s, the cache
+# blob decoders and the language server's framing and dispatch for 30 s
+# each, exclude globs for 10 s. Any crash, leak, timeout or sanitizer report
+# fails. tests/soak.sh runs each for 10 minutes.
 fuzz-smoke: test-deps $(FUZZ_TARGETS) $(BUILD)/sigil
-	@rm -rf $(BUILD)/fuzz-corpus $(BUILD)/fuzz-cache-corpus && mkdir -p $(BUILD)/fuzz-corpus $(BUILD)/fuzz-cache-corpus
-	python3 tests/cache/fuzz_corpus.py --sigil $(BUILD)/sigil --out $(BUILD)/fuzz-cache-corpus >/dev/null
-	@find tests/conformance std -name '*.sg' | while read f; do cp "$$f" $(BUILD)/fuzz-corpus/$$(echo "$$f" | tr / _); done
-	SIGIL_STD=$(CURDIR)/std $(BUILD)/fuzz-check -max_total_time=60 -max_len=8192 -timeout=10 \
-	  -dict=tests/fuzz/sigil.dict -print_final_stats=1 $(BUILD)/fuzz-corpus
-	$(BUILD)/fuzz-cache -max_total_time=30 -max_len=4096 -timeout=10 -print_final_stats=1 $(BUILD)/fuzz-cache-corpus
-	@rm -rf $(BUILD)/fuzz-lsp-corpus && cp -r tests/fuzz/lsp-seeds $(BUILD)/fuzz-lsp-corpus
-	$(BUILD)/fuzz-lsp -max_total_time=30 -max_len=8192 -timeout=10 -print_final_stats=1 $(BUILD)/fuzz-lsp-corpus
+	BUILD=$(BUILD) tests/fuzz/run.sh check 60 8192
+	BUILD=$(BUILD) tests/fuzz/run.sh cache 30 4096
+	BUILD=$(BUILD) tests/fuzz/run.sh lsp 30 8192
+	BUILD=$(BUILD) tests/fuzz/run.sh glob 10 1024
 
 # Long runs (minutes): differential tests, fuzzers, soak tests. Not in CI.
 soak: test-deps $(BUILD)/sigil $(BUILD)/unit-tests

@@ -13,4 +13,12 @@ run() {
 }
 # the language server under 10,000 edits (also a make test suite, shorter there)
 run env SOAK_EDITS=10000 node tests/lsp/soak/soak.mjs
+# each fuzz target for 10 minutes, from seeds of hostile shapes (issue 10);
+# make fuzz-smoke runs them for seconds. Inputs up to 64 KiB for the checker,
+# so deep nesting, long alias chains and thousands of match arms fit.
+run make -s BUILD="$BUILD" fuzz
+run env BUILD="$BUILD" tests/fuzz/run.sh check 600 65536
+run env BUILD="$BUILD" tests/fuzz/run.sh lsp 600 65536
+run env BUILD="$BUILD" tests/fuzz/run.sh cache 600 16384
+run env BUILD="$BUILD" tests/fuzz/run.sh glob 600 4096
 exit $status

@@ -453,6 +453,45 @@ def test_control_characters_are_escaped(tmp):
     check("      |               ^^^^^\n" in r.out, "the caret under the escape %s" % r.brief())
 
 
+# ------------------------------------------------- under resource limits
+
+
+@test
+def test_hostile_inputs_under_ulimit(tmp):
+    """Issue 10, "make the fuzzers find these": sigil --check under a 2 MiB
+    stack (for every thread) and a 1 GiB address space (not under ASan,
+    which reserves terabytes) on generated hostile inputs: each file gets its
+    diagnostic, the exit status is 1, never a signal."""
+    files, want = {}, {}
+    for construct in sorted(inputs.NESTING):
+        files["nest_%s.sg" % construct] = inputs.nesting(construct, 100000)
+        want["nest_%s.sg" % construct] = "E010"
+    cases = [("chains.sg", inputs.chains_in_parens(199, 799), "E010"),
+             ("arms.sg", inputs.match_arms(166666), "E207"),
+             ("alias_cycle.sg", inputs.alias_cycle(70), "E110"),
+             ("alias_chain.sg", inputs.alias_chain(100000), "E212"),
+             ("alias_tower.sg", inputs.alias_tower(40), "E212"),
+             ("alias_lists.sg", inputs.alias_lists(100000), "E212"),
+             ("bad_line.sg", inputs.bad_characters(10000000), "E001"),
+             ("long_name.sg", inputs.long_line(1000000), "E103")]
+    for rel, text, code in cases:
+        files[rel] = text
+        want[rel] = code
+    root = workspace(tmp, "ws", files)
+    limits = {resource.RLIMIT_STACK: 2 << 20}
+    if not ASAN:
+        limits[resource.RLIMIT_AS] = 1 << 30
+    for fmt in ("human", "json"):
+        r = run(["--check", "--no-cache", "-j2", "--format", fmt, root], limits=limits, timeout=120)
+        eq(r.rc, 1, "exit status (%s) %s" % (fmt, r.brief()))
+    obj = json.loads(r.out)
+    got = {}
+    for d in obj["diagnostics"]:
+        got.setdefault(d["file"], set()).add(d["code"])
+    missing = sorted(rel for rel, code in want.items() if code not in got.get(rel, set()))
+    eq(missing, [], "files without their diagnostic (%r)" % {rel: sorted(got.get(rel, [])) for rel in missing})
+
+
 def main():
     global SIGIL, ASAN
     ap = argparse.ArgumentParser()
