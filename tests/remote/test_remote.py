@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 from testlib import check, eq, fail, run_tests, test  # noqa: E402
-from servers import FaultHTTP, Nginx, Redis  # noqa: E402
+from servers import FaultHTTP, Nginx, Redis, free_port  # noqa: E402
 
 DRIVER = None
 WARNING = "sigil: warning: remote cache "
@@ -243,8 +243,9 @@ def stopped_server_times_out_once(tmp, b):
     one_warning(err, "timed out after 300 ms")
 
 
-def test_redis_no_server(tmp):
-    d = Driver("redis://:secret@127.0.0.1:%d" % free_closed_port(), "--write")
+@test
+def redis_no_server(tmp):
+    d = Driver("redis://:secret@127.0.0.1:%d" % free_port(), "--write")
     eq(d.do("get alpha beta")["found"], [False, False], "found")
     d.do("putn k 10 10")
     d.do("get alpha")
@@ -254,23 +255,15 @@ def test_redis_no_server(tmp):
     check("secret" not in err[0], "the password is shown: %r" % err[0])
 
 
-def test_http_no_server(tmp):
-    d = Driver("http://user:secret@127.0.0.1:%d/c" % free_closed_port(), "--write")
+@test
+def http_no_server(tmp):
+    d = Driver("http://user:secret@127.0.0.1:%d/c" % free_port(), "--write")
     eq(d.do("get alpha beta")["found"], [False, False], "found")
     d.do("put a b")
     stats, err = d.finish()
     check(stats["disabled"] and 1 <= stats["errors"] <= 2, "stats %r" % stats)
     one_warning(err, "http://user:***@127.0.0.1")
     check("secret" not in err[0], "the password is shown: %r" % err[0])
-
-
-def free_closed_port():
-    from servers import free_port
-    return free_port()
-
-
-test(test_redis_no_server)
-test(test_http_no_server)
 
 
 @test
