@@ -24,6 +24,7 @@ def main():
         ("conformance", [py, os.path.join(here, "conformance.py"), "--sigil", sigil]),
         ("cli", [py, os.path.join(here, "cli", "test_cli.py"), "--sigil", sigil]),
         ("cache", [py, os.path.join(here, "cache", "test_cache.py"), "--sigil", sigil]),
+        ("per-name", [py, os.path.join(here, "cache", "per_name.py"), "--sigil", sigil, "--steps", "40", "--sessions", "4"]),
         ("hostile", [py, os.path.join(here, "hostile", "test_hostile.py"), "--sigil", sigil]),
         ("remote", [py, os.path.join(here, "remote", "test_remote.py"), "--driver", os.path.join(build, "remote-driver")]),
         ("remote-cli", [py, os.path.join(here, "remote", "test_remote_cli.py"), "--sigil", sigil,

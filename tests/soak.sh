@@ -11,6 +11,8 @@ run() {
     echo "== soak: $*"
     if ! "$@"; then echo "== soak FAILED: $*"; status=1; fi
 }
+# per-name dependencies, exactly: 40 sessions of 150 random edits on 14 modules
+run python3 tests/cache/per_name.py --sigil "$SIGIL" --seed 7 --sessions 40 --steps 150 --modules 14
 # the language server under 10,000 edits (also a make test suite, shorter there)
 run env SOAK_EDITS=10000 node tests/lsp/soak/soak.mjs
 # each fuzz target for 10 minutes, from seeds of hostile shapes (issue 10);
