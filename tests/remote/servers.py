@@ -5,6 +5,7 @@ server (404, 500, redirects, slow and huge responses).
 
 Every server is a context manager: leaving the block stops it (SIGCONT
 first, in case a test stopped it)."""
+import ctypes
 import http.server
 import os
 import shutil
@@ -42,6 +43,15 @@ def wait_listening(port, proc, what, timeout=10.0):
         except OSError:
             time.sleep(0.02)
     raise RuntimeError("%s did not start listening on port %d" % (what, port))
+
+
+def die_with_parent():
+    """In the child: SIGKILL when the test process dies, however it dies
+    (a killed or timed-out test run leaves no server behind)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)    # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 class Process:
@@ -151,7 +161,7 @@ class Redis(Process):
         with open(path, "w") as f:
             f.write("\n".join(lines) + "\n" + conf + "\n")
         self.proc = subprocess.Popen([find_program("redis-server"), path], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+                                     stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
         wait_listening(self.port, self.proc, "redis-server")
 
     def url(self, db=None, password=None):
@@ -215,7 +225,7 @@ class Nginx(Process):
             f.write(NGINX_CONF.format(dir=self.dir, port=self.port, extra=extra))
         err = os.path.join(self.dir, "error.log")
         self.proc = subprocess.Popen([find_program("nginx"), "-p", self.dir, "-e", err, "-c", conf],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
         wait_listening(self.port, self.proc, "nginx")
 
     def url(self):
