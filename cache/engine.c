@@ -593,17 +593,24 @@ typedef struct Now {
     const SgFpTable **tables;
 } Now;
 
-static void now_of(Ctx *c, SgModule *m, Now *n) {
+/* Statuses and export hashes; the tables are filled by now_tables. */
+static void now_of(const SgModule *m, Now *n) {
     n->statuses = sg_xcalloc(m->nimports + 1, 1);
     n->hashes = sg_xcalloc(m->nimports + 1, sizeof *n->hashes);
     n->tables = sg_xcalloc(m->nimports + 1, sizeof *n->tables);
     for (uint32_t k = 0; k < m->nimports; k++) {
-        SgImport *imp = &m->imports[k];
+        const SgImport *imp = &m->imports[k];
         n->statuses[k] = imp->status;
-        if (imp->status != IMP_OK) continue;
-        n->hashes[k] = &imp->target->st->export_hash;
-        n->tables[k] = c ? table_of(c, imp->target) : sg_eng_table_if_known(NULL, imp->target);
+        if (imp->status == IMP_OK) n->hashes[k] = &imp->target->st->export_hash;
     }
+}
+
+/* The imports' fingerprint tables: decoded on demand (with a run's
+ * context), or only those already known (c NULL: no writes). */
+static void now_tables(Ctx *c, const SgModule *m, Now *n) {
+    for (uint32_t k = 0; k < m->nimports; k++)
+        if (m->imports[k].status == IMP_OK)
+            n->tables[k] = c ? table_of(c, m->imports[k].target) : sg_eng_table_if_known(NULL, m->imports[k].target);
 }
 
 static void now_free(Now *n) {
@@ -619,19 +626,12 @@ static bool take_result(Ctx *c, SgModule *m, const uint8_t *blob, size_t len, bo
     SgResultView v;
     if (!sg_result_open(blob, len, &v) || !sg_hash_eq(&v.source_key, &st->source_key)) return false;
     if (!trusted) {
-        /* the tables are decoded only for imports whose export hash changed */
-        Now n = {0};
-        n.statuses = sg_xcalloc(m->nimports + 1, 1);
-        n.hashes = sg_xcalloc(m->nimports + 1, sizeof *n.hashes);
-        n.tables = sg_xcalloc(m->nimports + 1, sizeof *n.tables);
-        bool ok = true;
-        for (uint32_t k = 0; k < m->nimports; k++) {
-            n.statuses[k] = m->imports[k].status;
-            if (m->imports[k].status == IMP_OK) n.hashes[k] = &m->imports[k].target->st->export_hash;
-        }
-        if (!sg_result_usage_holds(&v, m->nimports, n.statuses, n.hashes, NULL)) {
-            for (uint32_t k = 0; k < m->nimports; k++)
-                if (m->imports[k].status == IMP_OK) n.tables[k] = table_of(c, m->imports[k].target);
+        /* the tables are decoded only when an export hash changed */
+        Now n;
+        now_of(m, &n);
+        bool ok = sg_result_usage_holds(&v, m->nimports, n.statuses, n.hashes, NULL);
+        if (!ok) {
+            now_tables(c, m, &n);
             ok = sg_result_usage_holds(&v, m->nimports, n.statuses, n.hashes, n.tables);
         }
         now_free(&n);
@@ -800,7 +800,8 @@ void sg_eng_finish(SgModule *m, bool encode) {
     sg_diags_sort(&m->diags);
     if (encode) {
         Now n;
-        now_of(NULL, m, &n);
+        now_of(m, &n);
+        now_tables(NULL, m, &n);
         bool complete = st->have_fp;
         for (uint32_t k = 0; k < m->nimports; k++) complete &= n.statuses[k] != IMP_OK || n.tables[k] != NULL;
         if (complete) {
