@@ -807,6 +807,28 @@ bool sg_result_diags(const SgResultView *v, SgDiags *out) {
     return r.ok;
 }
 
+/* Reads one resolved import's record (after its status): whether it holds
+ * for the import's export hash and table now. With no hash, it is only
+ * read; with no table, only the shortcut can hold. */
+static bool import_record_holds(Rd *r, const SgHash *hash, const SgFpTable *table) {
+    SgHash then;
+    get_hash(r, &then);
+    bool holds = hash && sg_hash_eq(&then, hash), compare = hash && !holds;
+    uint32_t names = get_count(r);
+    for (uint32_t i = 0; i < names && r->ok; i++) {
+        uint8_t ns = get_u8(r);
+        uint32_t l;
+        const char *s = get_str(r, &l);
+        uint8_t st = get_u8(r);
+        SgHash fp = {{0}}, now;
+        if (st == SG_NAME_PUBLIC) get_hash(r, &fp);
+        if (!compare || !r->ok) continue;
+        if (!table) return false;
+        if ((uint8_t)sg_fp_state(table, (SgNs)ns, sg_name(s, l), &now) != st || !sg_hash_eq(&fp, &now)) return false;
+    }
+    return r->ok && (holds || compare);
+}
+
 bool sg_result_usage_holds(const SgResultView *v, uint32_t nimports, const uint8_t *statuses,
                            const SgHash *const *hashes, const SgFpTable *const *tables) {
     Rd r = section(v, v->usage, v->fps);
@@ -814,24 +836,7 @@ bool sg_result_usage_holds(const SgResultView *v, uint32_t nimports, const uint8
     for (uint32_t k = 0; k < nimports; k++) {
         uint8_t status = get_u8(&r);
         if (!r.ok || status != statuses[k]) return false;
-        if (status != IMP_OK) continue;
-        SgHash then;
-        get_hash(&r, &then);
-        bool shortcut = sg_hash_eq(&then, hashes[k]);
-        uint32_t names = get_count(&r);
-        for (uint32_t i = 0; i < names && r.ok; i++) {
-            uint8_t ns = get_u8(&r);
-            uint32_t l;
-            const char *s = get_str(&r, &l);
-            uint8_t st = get_u8(&r);
-            SgHash fp = {{0}}, now;
-            if (st == SG_NAME_PUBLIC) get_hash(&r, &fp);
-            if (shortcut || !r.ok) continue;
-            if (!tables || !tables[k]) return false;
-            if ((uint8_t)sg_fp_state(tables[k], (SgNs)ns, sg_name(s, l), &now) != st || !sg_hash_eq(&fp, &now))
-                return false;
-        }
-        if (!r.ok) return false;
+        if (status == IMP_OK && !import_record_holds(&r, hashes[k], tables ? tables[k] : NULL)) return false;
     }
     return r.ok && r.p == r.end;
 }
@@ -840,28 +845,9 @@ bool sg_result_import_holds(const SgResultView *v, uint32_t k, const SgHash *has
     Rd r = section(v, v->usage, v->fps);
     uint32_t n = get_count(&r);
     if (!r.ok || k >= n) return false;
-    for (uint32_t i = 0; i <= k && r.ok; i++) {
-        uint8_t status = get_u8(&r);
-        if (status != IMP_OK) {
-            if (i == k) return false;
-            continue;
-        }
-        SgHash then;
-        get_hash(&r, &then);
-        bool shortcut = i == k && sg_hash_eq(&then, hash);
-        uint32_t names = get_count(&r);
-        for (uint32_t j = 0; j < names && r.ok; j++) {
-            uint8_t ns = get_u8(&r);
-            uint32_t l;
-            const char *s = get_str(&r, &l);
-            uint8_t st = get_u8(&r);
-            SgHash fp = {{0}}, now;
-            if (st == SG_NAME_PUBLIC) get_hash(&r, &fp);
-            if (i != k || shortcut || !r.ok) continue;
-            if ((uint8_t)sg_fp_state(table, (SgNs)ns, sg_name(s, l), &now) != st || !sg_hash_eq(&fp, &now)) return false;
-        }
-    }
-    return r.ok;
+    for (uint32_t i = 0; i < k && r.ok; i++)
+        if (get_u8(&r) == IMP_OK) import_record_holds(&r, NULL, NULL);
+    return r.ok && get_u8(&r) == IMP_OK && import_record_holds(&r, hash, table);
 }
 
 bool sg_result_fp_table(const SgResultView *v, SgArena *a, SgFpTable *out) {
