@@ -335,12 +335,16 @@ def digest(path):
 
 @test
 def test_damaged_page_is_set_aside_and_rebuilt(tmp):
-    # issue 10 item 7: after bytes 4096-8191 were overwritten, every run
-    # warned "cannot use the cache" without saying why and had 0 hits forever
+    # issue 10 item 7: after bytes 4096-8191 (the second page, with 4 KiB
+    # pages) were overwritten, every run warned "cannot use the cache"
+    # without saying why and had 0 hits forever. The same page, whatever
+    # the page size: the header's bytes 16-17 (1 means 65536).
     root, db = cached_workspace(tmp)
     with open(db, "r+b") as f:
-        f.seek(4096)
-        f.write(b"\xab" * 4096)
+        page = int.from_bytes(f.read(18)[16:18], "big")
+        page = 65536 if page == 1 else page
+        f.seek(page)
+        f.write(b"\xab" * page)
     r = run(["--check", "--stats", root])
     eq(r.rc, 0, "exit status %s" % r.brief())
     eq(r.err, "sigil: note: cache %s is damaged (database disk image is malformed); it is kept as cache.db.damaged "
