@@ -21,6 +21,26 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 
 
+def write_blobs(db, out):
+    """Each blob of the cache database `db` as two inputs in `out`: raw, and
+    its payload (framed mode: the target rebuilds the frame). Returns how
+    many inputs and blobs."""
+    con = sqlite3.connect(db)
+    blobs = [b for row in con.execute("SELECT signature, result FROM results") for b in row]
+    blobs += [row[0] for row in con.execute("SELECT idx FROM files")]
+    con.close()
+    n = 0
+    for b in blobs:
+        if not isinstance(b, bytes) or len(b) < 16:
+            continue
+        for data in (b"\x00" + b, b"\x01" + b[8:-8]):
+            name = hashlib.sha1(data).hexdigest()
+            with open(os.path.join(out, name), "wb") as f:
+                f.write(data)
+            n += 1
+    return n, len(blobs)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sigil", default=os.path.join(REPO, "build", "sigil"))
@@ -47,20 +67,8 @@ def main():
             shutil.copytree(r, ws, ignore=shutil.ignore_patterns("steps", ".sigil-cache"))
             subprocess.run([a.sigil, "--check", "--format", "json", ws], env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        con = sqlite3.connect(os.path.join(cache, "cache.db"))
-        blobs = [b for row in con.execute("SELECT signature, result FROM results") for b in row]
-        blobs += [row[0] for row in con.execute("SELECT idx FROM files")]
-        con.close()
-        n = 0
-        for b in blobs:
-            if not isinstance(b, bytes) or len(b) < 16:
-                continue
-            for data in (b"\x00" + b, b"\x01" + b[8:-8]):
-                name = hashlib.sha1(data).hexdigest()
-                with open(os.path.join(a.out, name), "wb") as f:
-                    f.write(data)
-                n += 1
-        print("%d inputs from %d blobs in %s" % (n, len(blobs), a.out))
+        n, nblobs = write_blobs(os.path.join(cache, "cache.db"), a.out)
+        print("%d inputs from %d blobs in %s" % (n, nblobs, a.out))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,8 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "hostile"))
+sys.path.insert(0, os.path.join(REPO, "tests", "cache"))
+import fuzz_corpus  # noqa: E402
 import inputs  # noqa: E402
 
 
@@ -152,19 +153,10 @@ def seeds_cache(out, sigil):
                 f.write(text)
         subprocess.run([sigil, "--check", "--format", "json", ws], env=env,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        con = sqlite3.connect(os.path.join(cache, "cache.db"))
-        blobs = [b for row in con.execute("SELECT signature, result FROM results") for b in row]
-        blobs += [row[0] for row in con.execute("SELECT idx FROM files")]
-        con.close()
-        n = 0
-        for b in blobs:
-            if isinstance(b, bytes) and len(b) >= 16:
-                for data in (b"\x00" + b, b"\x01" + b[8:-8]):   # raw, and framed (the target adds the frame)
-                    write(out, data)
-                    n += 1
+        fuzz_corpus.write_blobs(os.path.join(cache, "cache.db"), out)
         subprocess.run([sys.executable, os.path.join(REPO, "tests", "cache", "fuzz_corpus.py"),
                         "--sigil", sigil, "--out", out], check=True, stdout=subprocess.DEVNULL)
-        return n + len(os.listdir(out))
+        return len(os.listdir(out))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
