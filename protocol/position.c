@@ -55,6 +55,45 @@ void lsp_position_of(const char *text, size_t len, size_t offset, LspEncoding en
     *character = units;
 }
 
+void lsp_cursor_init(LspCursor *c, const char *text, size_t len, LspEncoding enc) {
+    *c = (LspCursor){.text = text, .len = len, .enc = enc};
+}
+
+void lsp_cursor_position(LspCursor *c, size_t offset, uint32_t *line, uint32_t *character) {
+    if (offset > c->len) offset = c->len;
+    if (c->off < c->len && ((unsigned char)c->text[c->off] & 0xC0) == 0x80) {
+        /* the last offset cut a character (counted whole there): recount its line */
+        c->off = c->line_start;
+        c->units = 0;
+    }
+    if (offset < c->off) {
+        /* backwards: from the start of its line */
+        size_t i = offset;
+        while (i > 0 && c->text[i - 1] != '\n') i--;
+        uint32_t skipped = 0;
+        for (size_t k = i; k < c->line_start; k++) skipped += c->text[k] == '\n';
+        if (i < c->line_start) c->line -= skipped;
+        c->line_start = i;
+        c->off = i;
+        c->units = 0;
+    }
+    for (size_t i = c->off; i < offset;) {
+        if (c->text[i] == '\n') {
+            c->line++;
+            c->line_start = ++i;
+            c->units = 0;
+            continue;
+        }
+        size_t n = seq_len((unsigned char)c->text[i]);
+        if (i + n > offset) n = offset - i;
+        c->units += c->enc == LSP_UTF8 ? (uint32_t)n : (n == 4 ? 2 : 1);
+        i += n;
+    }
+    c->off = offset;
+    *line = c->line;
+    *character = c->units;
+}
+
 uint32_t lsp_character_of_column(const char *text, size_t len, uint32_t line, uint32_t col, LspEncoding enc) {
     int found;
     size_t i = line_start(text, len, line ? line - 1 : 0, &found);

@@ -85,10 +85,12 @@ void lsp_on_semantic_tokens(const cJSON *id, const cJSON *params) {
     sg_qsort(v, nv, sizeof *v, cmp_tok);
     cJSON *data = cJSON_CreateArray();
     uint32_t pl = 0, pc = 0;
+    LspCursor cur;
+    lsp_cursor_init(&cur, t, n, srv->enc);
     for (size_t i = 0; i < nv; i++) {
         uint32_t l, c, l2, c2;
-        lsp_position_of(t, n, v[i].start, srv->enc, &l, &c);
-        lsp_position_of(t, n, v[i].end, srv->enc, &l2, &c2);
+        lsp_cursor_position(&cur, v[i].start, &l, &c);
+        lsp_cursor_position(&cur, v[i].end, &l2, &c2);
         if (l2 != l) continue;
         cJSON_AddItemToArray(data, cJSON_CreateNumber(l - pl));
         cJSON_AddItemToArray(data, cJSON_CreateNumber(l == pl ? c - pc : c));

@@ -20,4 +20,17 @@ describe('hostile documents', () => {
         const symbols = await server.symbols('ok.sg');
         assert.deepEqual(symbols.map((s) => s.name), ['one']);
     });
+
+    test('semantic tokens of a 300 KB line come back (each position was counted from the start of the text)', async (t) => {
+        // found by fuzz-lsp from a long-line seed: 100,000 tokens on one line
+        // took minutes
+        const { ws, server } = await startSession(t, {});
+        const text = `const X: Int = 1${' + 1'.repeat(50000)}\n`;
+        ws.write('long.sg', text);
+        await server.open('long.sg', text);
+        const r = await server.request(proto.SemanticTokensRequest.type, { textDocument: { uri: ws.uri('long.sg') } });
+        // keyword, name, type, then a number per literal: each on line 0
+        assert.ok(r.data.length >= 5 * 50000, `${r.data.length / 5} tokens`);
+        assert.equal(r.data.filter((_, i) => i % 5 === 0).reduce((a, b) => a + b, 0), 0, 'every token on line 0');
+    });
 });

@@ -55,6 +55,7 @@ TEST_ENTRY(parse_error_in_header_drops_statement)
 /* test_diag.c */
 TEST_ENTRY(diag_offset_to_line_col_ascii)
 TEST_ENTRY(diag_offset_to_line_col_code_points)
+TEST_ENTRY(position_cursor_agrees)
 TEST_ENTRY(diag_message_formatting)
 TEST_ENTRY(diag_cap_per_file)
 TEST_ENTRY(diag_messages_are_cleaned)
