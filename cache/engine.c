@@ -560,11 +560,14 @@ static const SgFpTable *table_of(void *ctx, SgModule *dep) {
         size_t len;
         if (sg_store_get_result(c->store, &st->result_id, &blob, &len)) {
             if (sg_result_open(blob, len, &v) && sg_hash_eq(&v.source_key, &st->source_key))
-                sg_buf_put(&st->result, blob, len);
-            free(blob);
+                st->result = (SgBuf){.data = (char *)blob, .len = len, .cap = len + 1};   /* adopted */
+            else
+                free(blob);
         }
     }
-    if (st->reused && sg_result_open((const uint8_t *)st->result.data, st->result.len, &v) &&
+    /* the table's names are slices of the result, which the module keeps */
+    /* st->result was opened when it was taken or fetched */
+    if (st->reused && sg_result_reopen((const uint8_t *)st->result.data, st->result.len, &v) &&
         sg_result_fp_table(&v, &dep->sig_arena, &st->fp)) {
         st->have_fp = true;
         return &st->fp;
@@ -1168,10 +1171,13 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
         t_check += now_ms() - t1;
     }
     free(order);
+    double t_tables = now_ms();
     if (opt->fp_tables)
         for (uint32_t i = 0; i < p->n; i++) table_of(&c, p->mods[i]);
+    t_tables = now_ms() - t_tables;
     if (c.store) sg_store_end_read(c.store);
     phase_took("keys", t_keys);
+    if (opt->fp_tables) phase_took("tables", t_tables);
     phase_took("check", t_check);
     t = now_ms();
     for (uint32_t i = 0; i < p->n; i++)

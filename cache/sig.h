@@ -58,6 +58,9 @@ typedef struct SgResultView {
 /* Checks the frame, the checksum and where the sections are; each reader
  * below checks the bytes of its section. */
 bool sg_result_open(const uint8_t *blob, size_t len, SgResultView *v);
+/* The same for a buffer sg_result_open accepted before (its checksum is
+ * not computed again). */
+bool sg_result_reopen(const uint8_t *blob, size_t len, SgResultView *v);
 /* The structure of every section (sigil cache verify, fuzzing). */
 bool sg_result_check(const SgResultView *v);
 bool sg_result_diags(const SgResultView *v, SgDiags *out);
@@ -71,7 +74,8 @@ bool sg_result_usage_holds(const SgResultView *v, uint32_t nimports, const uint8
 /* Whether the record of import k alone holds for that import's export
  * hash and table now. */
 bool sg_result_import_holds(const SgResultView *v, uint32_t k, const SgHash *hash, const SgFpTable *table);
-/* The fingerprint table, with names copied into `a`. */
+/* The fingerprint table: entries in `a`, names slices of the blob (which
+ * must outlive the table). */
 bool sg_result_fp_table(const SgResultView *v, SgArena *a, SgFpTable *out);
 /* The content address of a result (as sg_result_encode gives it). */
 SgHash sg_result_id(const SgResultView *v);

@@ -126,7 +126,7 @@ uint32_t sg_engine_stale_importers(const SgEngineRun *run, const SgModule *m, ch
             const SgImport *imp = &x->imports[k];
             if (imp->status != IMP_OK || !imp->target || imp->target->index != m->index) continue;
             SgResultView v;
-            bool holds = m->st->have_fp && sg_result_open((const uint8_t *)x->st->result.data, x->st->result.len, &v) &&
+            bool holds = m->st->have_fp && sg_result_reopen((const uint8_t *)x->st->result.data, x->st->result.len, &v) &&
                          sg_result_import_holds(&v, k, &m->st->export_hash, &m->st->fp);
             if (holds || !x->st->abs_path) continue;
             *paths = sg_xrealloc(*paths, sizeof **paths * (n + 1));
