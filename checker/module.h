@@ -115,6 +115,8 @@ SgModule *sg_program_find(SgProgram *p, SgName name);
  * it imports must already be resolved (call in import order). */
 void sg_resolve_module(SgProgram *p, SgModule *m);
 
+typedef struct SgAliasStack SgAliasStack;
+
 typedef struct SgResolveCtx {
     SgProgram *prog;
     SgModule *m;
@@ -122,6 +124,7 @@ typedef struct SgResolveCtx {
     SgDiags *diags;
     SgTypeParam *tparams;
     uint32_t ntparams;
+    SgAliasStack *aliases;  /* the aliases being resolved around this type (NULL: none) */
 } SgResolveCtx;
 
 SgType *sg_resolve_type(SgResolveCtx *r, SgTypeExpr *te);

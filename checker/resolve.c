@@ -94,14 +94,14 @@ SgTypeEntry *sg_lookup_type(SgProgram *p, SgModule *m, SgName name) {
     return NULL;
 }
 
-static void resolve_alias(SgProgram *p, SgModule *m, SgTypeEntry *e, SgDiags *diags);
-
-/* Alias resolution stack, for reporting every alias of a cycle (E110). */
-typedef struct AliasStack {
+/* The aliases being resolved, innermost last: every alias of a cycle is
+ * reported (E110), and a chain is bounded. Carried by SgResolveCtx. */
+struct SgAliasStack {
     SgTypeEntry *v[SG_TYPE_MAX_DEPTH];
     uint32_t n;
-} AliasStack;
-static _Thread_local AliasStack *alias_stack, alias_stack_storage;
+};
+
+static void resolve_alias(SgProgram *p, SgModule *m, SgTypeEntry *e, SgDiags *diags, SgAliasStack *stack);
 
 static SgType *instantiate_entry(SgResolveCtx *r, SgTypeEntry *e, SgTypeExpr *te, SgType **args, uint32_t nargs) {
     if (e->import) e->import->used = true;
@@ -120,7 +120,7 @@ static SgType *instantiate_entry(SgResolveCtx *r, SgTypeEntry *e, SgTypeExpr *te
     }
     case TENT_ALIAS: {
         if (e->alias_state != AL_DONE) {
-            if (e->owner == r->m) resolve_alias(r->prog, r->m, e, r->diags);
+            if (e->owner == r->m) resolve_alias(r->prog, r->m, e, r->diags, r->aliases);
             if (e->alias_state != AL_DONE) return &sg_ty_error;   /* cycle in progress */
         }
         if (e->alias_cyclic) return &sg_ty_error;
@@ -241,13 +241,14 @@ static SgType *resolve_type_expr(SgResolveCtx *r, SgTypeExpr *te) {
     return t;
 }
 
-static void resolve_alias(SgProgram *p, SgModule *m, SgTypeEntry *e, SgDiags *diags) {
+static void resolve_alias(SgProgram *p, SgModule *m, SgTypeEntry *e, SgDiags *diags, SgAliasStack *stack) {
     if (e->alias_state == AL_DONE) return;
-    bool top = !alias_stack;
-    if (top) {
-        alias_stack = &alias_stack_storage;
-        alias_stack->n = 0;
+    SgAliasStack outermost;
+    if (!stack) {
+        outermost.n = 0;
+        stack = &outermost;
     }
+    SgAliasStack *alias_stack = stack;
     if (e->alias_state == AL_BUSY) {
         /* a cycle: every alias on the stack from e upwards is part of it */
         uint32_t i = alias_stack->n;
@@ -260,7 +261,6 @@ static void resolve_alias(SgProgram *p, SgModule *m, SgTypeEntry *e, SgDiags *di
                         (int)c->name.len, c->name.s);
             }
         }
-        if (top) alias_stack = NULL;
         return;
     }
     if (alias_stack->n >= SG_ARRAY_LEN(alias_stack->v)) {
@@ -272,18 +272,16 @@ static void resolve_alias(SgProgram *p, SgModule *m, SgTypeEntry *e, SgDiags *di
         e->alias_cyclic = true;
         e->alias_state = AL_DONE;
         e->target = &sg_ty_error;
-        if (top) alias_stack = NULL;
         return;
     }
     e->alias_state = AL_BUSY;
     alias_stack->v[alias_stack->n++] = e;
     SgResolveCtx r = {.prog = p, .m = m, .a = &m->sig_arena, .diags = diags,
-                      .tparams = e->item->tparams, .ntparams = e->item->ntparams};
+                      .tparams = e->item->tparams, .ntparams = e->item->ntparams, .aliases = stack};
     SgType *t = sg_resolve_type(&r, e->item->type);
     alias_stack->n--;
     e->target = e->alias_cyclic ? &sg_ty_error : t;
     e->alias_state = AL_DONE;
-    if (top) alias_stack = NULL;
 }
 
 /* ---- building the tables ---- */
@@ -602,10 +600,10 @@ void sg_resolve_module(SgProgram *p, SgModule *m) {
         SgItem *it = ast->items[i];
         if (it->kind == IT_ALIAS) {
             SgTypeEntry *e = sg_map_get(&m->types, it->name);
-            if (e && e->item == it) resolve_alias(p, m, e, &m->diags);
+            if (e && e->item == it) resolve_alias(p, m, e, &m->diags, NULL);
             else {  /* a duplicate: still resolve its target for diagnostics */
                 SgTypeEntry tmp = {.kind = TENT_ALIAS, .item = it, .owner = m, .name = it->name, .span = it->name_span};
-                resolve_alias(p, m, &tmp, &m->diags);
+                resolve_alias(p, m, &tmp, &m->diags, NULL);
             }
         }
     }
