@@ -280,7 +280,9 @@ static SgType *known(Ck *c, SgExpr *e, SgType *t) {
 }
 
 /* ---- facts for editors ---- */
-static const char *cstr(Ck *c, SgName n) { return sg_arena_strndup(&c->m->diag_arena, n.s, n.len); }
+static const char *cstr(Ck *c, SgName n) {
+    return c->m->facts && c->m->facts->refs_only ? NULL : sg_arena_strndup(&c->m->diag_arena, n.s, n.len);
+}
 
 static void fact_value(Ck *c, SgSpan at, SgName name, SgValue *v, SgType *t) {
     if (!c->m->facts) return;
@@ -296,7 +298,7 @@ static void fact_value(Ck *c, SgSpan at, SgName name, SgValue *v, SgType *t) {
 }
 
 static void fact_local(Ck *c, SgSpan at, SgName name, SgType *t, SgSpan decl, bool is_decl) {
-    if (!c->m->facts) return;
+    if (!c->m->facts || c->m->facts->refs_only) return;
     SgFact f = {.span = at, .kind = FACT_LOCAL, .decl = is_decl, .name = cstr(c, name), .t = t, .target = c->m,
                 .target_span = decl};
     sg_fact_add(c->m, f);
@@ -1014,7 +1016,7 @@ static void check_stmt(Ck *c, SgStmt *s) {
         }
         c->dropped = d;
         push_local(c, s->name, s->name_span, t, L_LET, s->mut);
-        if (c->m->facts) {
+        if (c->m->facts && !c->m->facts->refs_only) {
             fact_local(c, s->name_span, s->name, t, s->name_span, true);
             c->m->facts->items[c->m->facts->len - 1].is_let = true;
             c->m->facts->items[c->m->facts->len - 1].annotated = s->type != NULL;
@@ -1140,7 +1142,7 @@ void sg_check_module(SgProgram *p, SgModule *m) {
         }
         finish_body(c, first_var);
     }
-    if (m->facts) {
+    if (m->facts && !m->facts->refs_only) {
         /* declarations of the module's own items, and every recorded type rendered */
         for (uint32_t i = 0; i < m->ast.nitems; i++) {
             SgItem *it = m->ast.items[i];

@@ -31,6 +31,12 @@ typedef struct SgFact {
 typedef struct SgFacts {
     SgFact *items;
     uint32_t len, cap;
+    /* Only what the cross-reference index reads (cache/xref.h): the uses of
+     * items, fields and modules with their targets; no locals, no names
+     * copied, no types rendered, no declarations (the index takes those from
+     * the tree). Requested for every module whose result is stored, so it
+     * must cost little. */
+    bool refs_only;
 } SgFacts;
 
 void sg_fact_add(SgModule *m, SgFact f);

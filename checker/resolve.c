@@ -56,7 +56,9 @@ static SgName ctor_name_of(const SgTypeDef *d, uint32_t k) { return d->ctors[k].
 uint32_t sg_def_nth_field(const SgModule *m, const SgTypeDef *d, uint32_t i) { return nth_by_name(m, d, i, d->nfields, field_name); }
 uint32_t sg_def_nth_ctor(const SgModule *m, const SgTypeDef *d, uint32_t i) { return nth_by_name(m, d, i, d->nctors, ctor_name_of); }
 
-static const char *name_str(SgModule *m, SgName n) { return sg_arena_strndup(&m->diag_arena, n.s, n.len); }
+static const char *name_str(SgModule *m, SgName n) {
+    return m->facts && m->facts->refs_only ? NULL : sg_arena_strndup(&m->diag_arena, n.s, n.len);
+}
 
 /* A use of a type name (for hover and go to definition). */
 static void type_fact(SgResolveCtx *r, SgSpan at, SgName name, SgTypeEntry *e, SgType *t) {
@@ -67,9 +69,13 @@ static void type_fact(SgResolveCtx *r, SgSpan at, SgName name, SgTypeEntry *e, S
         f.target_span = e->def->span;
         f.doc = e->def->doc;
     } else if (e && e->kind == TENT_ALIAS) {
-        f.target = e->owner;
-        f.target_span = e->span;
-        f.doc = e->doc;
+        /* an import's binding carries the importer's span: the alias is
+         * where its module defines it */
+        const SgTypeEntry *o = e->import ? sg_map_get(&e->owner->types, e->name) : e;
+        if (!o || o->import || o->kind != TENT_ALIAS) o = e;
+        f.target = o->owner;
+        f.target_span = o->span;
+        f.doc = o->doc;
     }
     sg_fact_add(r->m, f);
 }
@@ -403,6 +409,12 @@ static void bind_import(SgProgram *p, SgModule *m, SgImport *imp) {
             bind_error(m, imp, n->name, n->span);
             continue;
         }
+        /* the name imports the type and the value when both are pub: a
+         * fact for each (the value's last, so that hover shows it) */
+        if (tpub && m->facts)
+            sg_fact_add(m, (SgFact){.span = n->span, .kind = FACT_TYPE, .name = name_str(m, n->name), .doc = tt->doc,
+                                    .target = tt->kind == TENT_DEF ? tt->def->module : tt->owner,
+                                    .target_span = tt->kind == TENT_DEF ? tt->def->span : tt->span});
         if (vpub) {
             SgValue *v = SG_NEW(a, SgValue);
             *v = *tv;
@@ -414,10 +426,6 @@ static void bind_import(SgProgram *p, SgModule *m, SgImport *imp) {
             if (m->facts)
                 sg_fact_add(m, (SgFact){.span = n->span, .kind = FACT_VALUE, .name = name_str(m, n->name),
                                         .t = tv->type, .doc = tv->doc, .target = tv->owner, .target_span = tv->span});
-        } else if (tpub && m->facts) {
-            sg_fact_add(m, (SgFact){.span = n->span, .kind = FACT_TYPE, .name = name_str(m, n->name), .doc = tt->doc,
-                                    .target = tt->kind == TENT_DEF ? tt->def->module : tt->owner,
-                                    .target_span = tt->kind == TENT_DEF ? tt->def->span : tt->span});
         }
         if (tpub) {
             SgTypeEntry *e = SG_NEW(a, SgTypeEntry);
