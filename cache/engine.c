@@ -20,6 +20,7 @@
 #include "remote.h"
 #include "sig.h"
 #include "store.h"
+#include "xref.h"
 
 /* A file modified less than this before it was indexed is re-hashed on the
  * next run: file timestamps are coarser than the clock we index with. */
@@ -760,6 +761,7 @@ static void process(Ctx *c, SgModule *m) {
         m->facts = sg_xcalloc(1, sizeof *m->facts);
     if (c->store && !st->uncacheable && !m->facts && lookup(c, m)) return;
     st->checked = true;
+    if ((c->store || c->opt->fp_tables) && !st->uncacheable) sg_eng_want_xref(m);
     resolve_from_source(c, m);
     sg_eng_fingerprint(m, table_of, c);
     /* the check encodes the states of the names it used: every table it
@@ -796,6 +798,12 @@ static void check_one(uint32_t i, void *arg) {
     sg_eng_finish(m, (c->store || c->opt->fp_tables) && !m->st->uncacheable);
 }
 
+void sg_eng_want_xref(SgModule *m) {
+    if (m->facts) return;
+    m->facts = sg_xcalloc(1, sizeof *m->facts);
+    m->facts->refs_only = true;
+}
+
 void sg_eng_finish(SgModule *m, bool encode) {
     SgModuleState *st = m->st;
     sg_diags_locate(&m->diags, m->src, m->len);
@@ -814,6 +822,8 @@ void sg_eng_finish(SgModule *m, bool encode) {
             SgResultIn in = {.source_key = st->source_key, .export_hash = st->export_hash, .diags = &m->diags,
                              .m = m, .import_tables = n.tables, .import_hashes = n.hashes, .own = &st->fp};
             sg_result_encode(&in, &st->result, &st->result_id);
+            sg_buf_free(&st->xref);
+            if (m->facts) sg_xref_encode(m, &st->xref);
         } else {
             st->uncacheable = true;     /* cannot say what it used: never stored */
         }
@@ -822,6 +832,11 @@ void sg_eng_finish(SgModule *m, bool encode) {
     /* the tree and the checker's state die with the check */
     sg_arena_free(&m->tree_arena);
     memset(&m->ast, 0, sizeof m->ast);
+    if (m->facts && m->facts->refs_only) {
+        free(m->facts->items);
+        free(m->facts);
+        m->facts = NULL;
+    }
 }
 
 /* ---- phase 6: store ---- */
@@ -913,13 +928,14 @@ static void store_results(Ctx *c, const SgEngineOptions *opt) {
         if (st->reused && st->sig_bad && m->resolved && !st->result.len) table_of(c, m);  /* reads the result */
         if (st->uncacheable || !st->result.len) continue;
         if ((st->checked || st->from_remote) && st->sig_blob.len) {
-            sg_store_put_result(s, &st->result_id, &st->source_key, &st->result, &st->sig_blob);
+            sg_store_put_result(s, &st->result_id, &st->source_key, &st->result, &st->sig_blob,
+                                st->xref.len ? &st->xref : NULL);
         } else if (st->reused && st->sig_bad && m->resolved) {
             /* a reused module whose stored signature was damaged was resolved
              * from its source: store the signature again, with its result */
             SgBuf sig = {0};
             sg_sig_encode(m, &sig);
-            sg_store_put_result(s, &st->result_id, &st->source_key, &st->result, &sig);
+            sg_store_put_result(s, &st->result_id, &st->source_key, &st->result, &sig, NULL);
             sg_buf_free(&sig);
         }
     }
@@ -981,6 +997,7 @@ void sg_module_free(SgModule *m) {
     free(m->src);
     sg_buf_free(&m->st->result);
     sg_buf_free(&m->st->sig_blob);
+    sg_buf_free(&m->st->xref);
     free(m->st->abs_path);
     free((ModuleBlock *)m);     /* m is the block's first member */
 }
@@ -993,19 +1010,23 @@ bool sg_engine_result_copy(const SgModule *m, SgStoredResult *out) {
     out->source_key = st->source_key;
     sg_buf_put(&out->result, st->result.data, st->result.len);
     sg_buf_put(&out->sig, st->sig_blob.data, st->sig_blob.len);
+    if (st->xref.len) sg_buf_put(&out->xref, st->xref.data, st->xref.len);
     return true;
 }
 
 void sg_stored_result_free(SgStoredResult *r) {
     sg_buf_free(&r->result);
     sg_buf_free(&r->sig);
+    sg_buf_free(&r->xref);
 }
 
 void sg_engine_store_results(const char *cache_dir, const SgStoredResult *rs, uint32_t n) {
     SgStore *s = sg_store_open(cache_dir);
     if (!s) return;
     if (sg_store_begin(s)) {
-        for (uint32_t i = 0; i < n; i++) sg_store_put_result(s, &rs[i].id, &rs[i].source_key, &rs[i].result, &rs[i].sig);
+        for (uint32_t i = 0; i < n; i++)
+            sg_store_put_result(s, &rs[i].id, &rs[i].source_key, &rs[i].result, &rs[i].sig,
+                                rs[i].xref.len ? &rs[i].xref : NULL);
         sg_store_commit(s);
     }
     sg_store_close(s);
@@ -1196,7 +1217,10 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
         sg_remote_fetch_free(&c.remote);
         phase("remote put", &t);
     }
-    for (uint32_t i = 0; i < p->n; i++) sg_buf_free(&p->mods[i]->st->sig_blob);     /* stored */
+    for (uint32_t i = 0; i < p->n; i++) {   /* stored */
+        sg_buf_free(&p->mods[i]->st->sig_blob);
+        if (!opt->xrefs) sg_buf_free(&p->mods[i]->st->xref);
+    }
 
     /* run-level diagnostics, never cached: a second file with this module's name */
     for (uint32_t i = 0; i < p->n; i++) {

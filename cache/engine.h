@@ -68,6 +68,8 @@ struct SgModuleState {
     SgHash result_id;
     SgBuf result;               /* the encoded result: this run's, or the cached one */
     SgBuf sig_blob;             /* checked: the encoded signature, until stored */
+    SgBuf xref;                 /* checked: the cross-reference entry (xref.h), stored beside the
+                                 * result; kept in the run with SgEngineOptions.xrefs */
     bool reachable;             /* sg_engine_collect's mark (false between collections) */
 };
 
@@ -92,6 +94,10 @@ typedef struct SgEngineOptions {
      * server's fast path reads them from worker threads, which must not
      * write to the run. */
     bool fp_tables;
+    /* Keep each checked module's cross-reference entry in the run after
+     * the store (SgModuleState.xref): the language server's index takes
+     * them from there. */
+    bool xrefs;
     /* Called on the engine's thread after each chunk's checks with the
      * modules checked in it, whose diagnostics are final (but for the E107
      * of a duplicate file): a server can publish before the run is over. */
@@ -156,7 +162,7 @@ void sg_module_free(SgModule *m);
  * written later on another thread (the language server's store-behind). */
 typedef struct SgStoredResult {
     SgHash id, source_key;
-    SgBuf result, sig;
+    SgBuf result, sig, xref;
 } SgStoredResult;
 /* False when m has nothing to store (not checked, or uncacheable). */
 bool sg_engine_result_copy(const SgModule *m, SgStoredResult *out);

@@ -19,9 +19,13 @@ void sg_eng_fingerprint(SgModule *m, SgFpTableOf table_of, void *ctx);
 /* The fingerprint table a module already has, or NULL (a SgFpTableOf for
  * runs whose tables are all decoded). */
 const SgFpTable *sg_eng_table_if_known(void *ctx, SgModule *dep);
+/* Has m's check record what its cross-reference entry needs (facts, at
+ * least SgFacts.refs_only), before it is checked. */
+void sg_eng_want_xref(SgModule *m);
 /* After a body check: diagnostics located and sorted, signature and result
  * blobs encoded (when `encode`; it needs the fingerprint tables of m's
- * resolved imports), the tree arena freed. */
+ * resolved imports) with the cross-reference entry (if facts were
+ * recorded), the tree arena freed, and facts that only the entry wanted. */
 void sg_eng_finish(SgModule *m, bool encode);
 
 #endif

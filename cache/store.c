@@ -10,8 +10,9 @@
 
 #include "../include/sigil.h"
 #include "sig.h"
+#include "xref.h"
 
-#define SCHEMA_VERSION "8"
+#define SCHEMA_VERSION "9"
 
 struct SgStore {
     sqlite3 *db;
@@ -23,7 +24,7 @@ struct SgStore {
     bool in_tx;
     int64_t run;
     int64_t added;      /* results written in this transaction (for the GC's schedule) */
-    sqlite3_stmt *get_results, *get_result, *get_sig, *put_result;
+    sqlite3_stmt *get_results, *get_result, *get_sig, *get_xref, *put_result;
 };
 
 static void warn(SgStore *s, const char *what) {
@@ -63,7 +64,7 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS files(root TEXT PRIMARY KEY, idx BLOB);"
     "CREATE TABLE IF NOT EXISTS results(id BLOB PRIMARY KEY, source_key BLOB, result BLOB, signature BLOB,"
-    " last_used INTEGER);"
+    " last_used INTEGER, xref BLOB);"
     "CREATE INDEX IF NOT EXISTS results_source_key ON results(source_key, last_used);"
     "CREATE INDEX IF NOT EXISTS results_last_used ON results(last_used);";
 
@@ -133,9 +134,14 @@ static bool prepare(SgStore *s) {
                               -1, &s->get_results, NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(s->db, "SELECT signature FROM results WHERE id=?", -1, &s->get_sig, NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(s->db, "SELECT result FROM results WHERE id=?", -1, &s->get_result, NULL) == SQLITE_OK &&
+           sqlite3_prepare_v2(s->db, "SELECT xref FROM results WHERE id=?", -1, &s->get_xref, NULL) == SQLITE_OK &&
+           /* a writer without the cross-reference entry (a signature stored
+            * again, a result of the remote cache) keeps the one there is */
            sqlite3_prepare_v2(s->db,
-                              "INSERT OR REPLACE INTO results(id, source_key, result, signature, last_used)"
-                              " VALUES(?, ?, ?, ?, ?)",
+                              "INSERT INTO results(id, source_key, result, signature, last_used, xref)"
+                              " VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+                              " source_key=excluded.source_key, result=excluded.result, signature=excluded.signature,"
+                              " last_used=excluded.last_used, xref=coalesce(excluded.xref, xref)",
                               -1, &s->put_result, NULL) == SQLITE_OK;
     if (!ok) note_error(s);
     return ok;
@@ -145,8 +151,9 @@ static void finalize_all(SgStore *s) {
     sqlite3_finalize(s->get_results);
     sqlite3_finalize(s->get_result);
     sqlite3_finalize(s->get_sig);
+    sqlite3_finalize(s->get_xref);
     sqlite3_finalize(s->put_result);
-    s->get_results = s->get_result = s->get_sig = s->put_result = NULL;
+    s->get_results = s->get_result = s->get_sig = s->get_xref = s->put_result = NULL;
 }
 
 static bool try_open(SgStore *s) {
@@ -334,6 +341,17 @@ void sg_store_each_result(SgStore *s, const SgHash *source_key,
     sqlite3_reset(st);
 }
 
+bool sg_store_get_xref(SgStore *s, const SgHash *id, uint8_t **blob, size_t *len) {
+    sqlite3_stmt *st = s->get_xref;
+    sqlite3_reset(st);
+    sqlite3_bind_blob(st, 1, id->b, 16, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    bool ok = rc == SQLITE_ROW && column_blob(st, 0, blob, len);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) warn(s, "read failed");
+    sqlite3_reset(st);
+    return ok;
+}
+
 bool sg_store_get_signature(SgStore *s, const SgHash *id, uint8_t **sig, size_t *len) {
     sqlite3_stmt *st = s->get_sig;
     sqlite3_reset(st);
@@ -357,7 +375,7 @@ bool sg_store_begin(SgStore *s) {
 }
 
 void sg_store_put_result(SgStore *s, const SgHash *id, const SgHash *source_key, const SgBuf *result,
-                         const SgBuf *sig) {
+                         const SgBuf *sig, const SgBuf *xref) {
     sqlite3_stmt *st = s->put_result;
     sqlite3_reset(st);
     sqlite3_bind_blob(st, 1, id->b, 16, SQLITE_STATIC);
@@ -365,6 +383,8 @@ void sg_store_put_result(SgStore *s, const SgHash *id, const SgHash *source_key,
     sqlite3_bind_blob(st, 3, result->data ? result->data : "", (int)result->len, SQLITE_STATIC);
     sqlite3_bind_blob(st, 4, sig->data ? sig->data : "", (int)sig->len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, s->run);
+    if (xref) sqlite3_bind_blob(st, 6, xref->data ? xref->data : "", (int)xref->len, SQLITE_STATIC);
+    else sqlite3_bind_null(st, 6);
     if (sqlite3_step(st) != SQLITE_DONE) warn(s, "write failed");
     s->added++;
     sqlite3_reset(st);
@@ -483,6 +503,15 @@ static bool result_ok(const void *blob, size_t len, const void *id, const void *
     return ok;
 }
 
+static bool xref_ok(const void *blob, size_t len) {
+    SgArena a;
+    sg_arena_init(&a);
+    SgXref x;
+    bool ok = sg_xref_decode(blob, len, &a, &x);
+    sg_arena_free(&a);
+    return ok;
+}
+
 typedef struct VerifyFiles {
     int problems;
     int64_t files;
@@ -520,7 +549,7 @@ static int cache_verify(SgStore *s) {
     }
     sqlite3_finalize(st);
     int64_t rows = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT id, source_key, signature, result FROM results", -1, &st, NULL) ==
+    if (sqlite3_prepare_v2(s->db, "SELECT id, source_key, signature, result, xref FROM results", -1, &st, NULL) ==
         SQLITE_OK) {
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -536,6 +565,9 @@ static int cache_verify(SgStore *s) {
                                                 ((uint64_t)sig[sl - 6] << 16) | ((uint64_t)sig[sl - 5] << 24) |
                                                 ((uint64_t)sig[sl - 4] << 32) | ((uint64_t)sig[sl - 3] << 40) |
                                                 ((uint64_t)sig[sl - 2] << 48) | ((uint64_t)sig[sl - 1] << 56));
+            /* the cross-reference entry, when there is one */
+            ok = ok && (sqlite3_column_type(st, 4) == SQLITE_NULL ||
+                        xref_ok(sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4)));
             if (!ok) {
                 SgHash k = {{0}};
                 if (sqlite3_column_bytes(st, 0) == 16) memcpy(k.b, sqlite3_column_blob(st, 0), 16);

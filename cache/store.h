@@ -3,13 +3,15 @@
  *   meta(key, value)       schema and checker version, run counter, last run's stats
  *   files(root, idx)       the file index of a root (a workspace, the standard library):
  *                          one blob (cache/sig.h), read whole by a warm run
- *   results(id, source_key, result, signature, last_used)
+ *   results(id, source_key, result, signature, last_used, xref)
  *
  * `results` is content-addressed: a result's id hashes its source key and
  * its usage record (LANGUAGE.md section 7), so two writers racing can only
  * write the same row twice, and a source key may have several results, each
  * valid under other states of the names it used (after a revert, an older
- * one is valid again). The file index is a hint that the engine verifies
+ * one is valid again). `xref` is the module's cross-reference entry
+ * (cache/xref.h), written with its result; only the language server reads
+ * it, never a check. The file index is a hint that the engine verifies
  * (size, mtime, ctime, inode, racy-mtime rule) before trusting; two writers
  * racing on it can only cost the loser's next run some hashing. Every
  * failure here is reported once and turns into a cache miss: the store
@@ -56,6 +58,9 @@ bool sg_store_get_result(SgStore *s, const SgHash *id, uint8_t **blob, size_t *l
 #define SG_STORE_MAX_CANDIDATES_STR "16"
 void sg_store_each_result(SgStore *s, const SgHash *source_key,
                           bool (*fn)(void *ctx, const SgHash *id, const uint8_t *blob, size_t len), void *ctx);
+/* The cross-reference entry of a result (malloc'd); false when there is
+ * none (a result of the remote cache). */
+bool sg_store_get_xref(SgStore *s, const SgHash *id, uint8_t **blob, size_t *len);
 /* The signature blob of a result (malloc'd), for a lazy decode. */
 bool sg_store_get_signature(SgStore *s, const SgHash *id, uint8_t **sig, size_t *len);
 
@@ -65,8 +70,9 @@ void sg_store_end_read(SgStore *s);
 
 /* One write transaction per run. */
 bool sg_store_begin(SgStore *s);
+/* xref NULL: the entry already stored (if any) is kept. */
 void sg_store_put_result(SgStore *s, const SgHash *id, const SgHash *source_key, const SgBuf *result,
-                         const SgBuf *sig);
+                         const SgBuf *sig, const SgBuf *xref);
 /* Replaces the file index of `root` with an encoded one (sg_index_encode). */
 void sg_store_put_index(SgStore *s, const char *root, const SgBuf *idx);
 void sg_store_set_meta(SgStore *s, const char *key, const char *value);

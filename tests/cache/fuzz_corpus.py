@@ -2,7 +2,7 @@
 """Writes a seed corpus for build/fuzz-cache (tests/fuzz/fuzz_cache.c) from
 real cache blobs: every plain conformance case and bench-style workspace is
 checked into one temporary cache, and each stored blob (signatures,
-results, file indexes) becomes two inputs: `\\x00` + the whole blob (raw
+results, cross-reference entries, file indexes) becomes two inputs: `\\x00` + the whole blob (raw
 mode) and `\\x01` + its payload (framed mode: the target rebuilds the frame).
 
     python3 tests/cache/fuzz_corpus.py --sigil build/sigil --out DIR
@@ -26,7 +26,7 @@ def write_blobs(db, out):
     its payload (framed mode: the target rebuilds the frame). Returns how
     many inputs and blobs."""
     con = sqlite3.connect(db)
-    blobs = [b for row in con.execute("SELECT signature, result FROM results") for b in row]
+    blobs = [b for row in con.execute("SELECT signature, result, xref FROM results") for b in row]
     blobs += [row[0] for row in con.execute("SELECT idx FROM files")]
     con.close()
     n = 0

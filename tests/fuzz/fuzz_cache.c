@@ -1,9 +1,9 @@
 /* fuzz_cache.c - libFuzzer target: the decoders of the on-disk cache's blobs.
  *
- * Everything the cache stores is read back through three decoders
- * (cache/sig.h): results (sg_result_open and the section readers: its
- * diagnostics, usage record and fingerprint table), sg_index_decode and
- * sg_sig_decode. They
+ * Everything the cache stores is read back through four decoders: results
+ * (cache/sig.h: sg_result_open and the section readers: its diagnostics,
+ * usage record and fingerprint table), sg_index_decode, sg_sig_decode and
+ * the cross-reference entries (cache/xref.h: sg_xref_decode). They
  * must reject any damaged blob without crashing, leaking or reading out of
  * bounds. Input layout:
  *
@@ -24,7 +24,9 @@
  * fingerprinted (sg_fp_compute) and decoded again into a fresh program,
  * where it must decode; after two rounds the bytes must be a fixpoint. A
  * result that opens is checked against a few states of its imports and
- * re-encoded from what it holds.
+ * re-encoded from what it holds. A cross-reference entry that decodes is
+ * queried the way the language server does (every target found by its key,
+ * every use's container).
  *
  * Build (from the repository root) like the Makefile's fuzz-check rule, with
  * this file and every .c file of checker/ and cache/ (LIB_SRCS):
@@ -48,10 +50,12 @@
 #include "../../cache/engine.h"
 #include "../../cache/sig.h"
 #include "../../cache/store.h"
+#include "../../cache/xref.h"
 
 static const char MAGIC_SIG[4] = {'S', 'G', 'S', 3};
 static const char MAGIC_RESULT[4] = {'S', 'G', 'R', 2};
 static const char MAGIC_INDEX[4] = {'S', 'G', 'X', 1};
+static const char MAGIC_XREF[4] = {'S', 'G', 'U', 1};
 
 /* ---- writing blobs (the format of cache/sig.c) ---- */
 static void put_varint(SgBuf *b, uint64_t v) {
@@ -272,6 +276,34 @@ static void fuzz_index(const uint8_t *blob, size_t len) {
     sg_arena_free(&a);
 }
 
+static void fuzz_xref(const uint8_t *blob, size_t len) {
+    SgArena a;
+    sg_arena_init(&a);
+    SgXref x;
+    if (sg_xref_decode(blob, len, &a, &x)) {
+        for (uint32_t i = 0; i < x.ntargets; i++) {
+            const SgXrefTarget *t = &x.targets[i];
+            if (t->first > x.nspans || t->n > x.nspans - t->first) {
+                fprintf(stderr, "fuzz_cache: target %u's uses are outside the entry's\n", i);
+                abort();
+            }
+            if (!sg_xref_find(&x, &t->key, sg_xref_key_hash(&t->key))) {
+                fprintf(stderr, "fuzz_cache: target %u is not found by its own key\n", i);
+                abort();
+            }
+            for (uint32_t k = 0; k < t->n; k++) (void)sg_xref_container(&x, x.spans[t->first + k].start);
+        }
+        for (uint32_t i = 0; i < x.ndefs; i++) {
+            SgXrefKey k;
+            (void)sg_xref_def_key(&x, i, sg_name_c("fz.a"), &k);
+        }
+    } else if (x.ndefs || x.ntargets || x.nspans) {
+        fprintf(stderr, "fuzz_cache: a failed cross-reference decode left an entry behind\n");
+        abort();
+    }
+    sg_arena_free(&a);
+}
+
 static void dump(const char *what, const uint8_t *p, size_t n) {
     fprintf(stderr, "  %s:", what);
     for (size_t i = 0; i < n; i++) fprintf(stderr, " %02x", p[i]);
@@ -336,6 +368,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fuzz_result(copy, n);
         fuzz_index(copy, n);
         fuzz_sig(copy, n);
+        fuzz_xref(copy, n);
         free(copy);
         return 0;
     }
@@ -354,6 +387,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     copy = malloc(b.len);
     memcpy(copy, b.data, b.len);
     fuzz_sig(copy, b.len);
+    free(copy);
+    frame(&b, MAGIC_XREF, in, n);
+    copy = malloc(b.len);
+    memcpy(copy, b.data, b.len);
+    fuzz_xref(copy, b.len);
     free(copy);
     sg_buf_free(&b);
     return 0;

@@ -124,3 +124,9 @@ TEST_ENTRY(name_states_public_private_absent)
 TEST_ENTRY(export_hash_covers_private_names_not_bodies)
 TEST_ENTRY(usage_record_holds_exactly_while_used_names_keep_their_state)
 TEST_ENTRY(fp_covers_own_types_outside_its_group)
+
+/* test_xref.c */
+TEST_ENTRY(xref_uses_by_name_across_modules)
+TEST_ENTRY(xref_own_definitions_and_uses)
+TEST_ENTRY(xref_alias_is_not_its_target)
+TEST_ENTRY(xref_decoder_refuses_damage)
