@@ -32,10 +32,8 @@ static void warn(SgStore *s, const char *what) {
     if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) s->corrupt = true;
     if (s->warned) return;
     s->warned = true;
-    if (s->corrupt)
-        fprintf(stderr, "sigil: warning: cache %s is damaged (%s); it will be set aside and rebuilt\n", s->path,
-                sqlite3_errmsg(s->db));
-    else
+    /* damage is told once, when the database is set aside (on close) */
+    if (!s->corrupt)
         fprintf(stderr, "sigil: warning: cache %s: %s; continuing without it where needed\n", s->path,
                 s->db ? sqlite3_errmsg(s->db) : what);
 }
