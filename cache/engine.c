@@ -759,7 +759,8 @@ static void process(Ctx *c, SgModule *m) {
     /* an editor's open module is always checked, recording facts for queries */
     if ((st->overlay && c->opt->overlay_facts) || (c->opt->all_facts && !m->is_std))
         m->facts = sg_xcalloc(1, sizeof *m->facts);
-    if (c->store && !st->uncacheable && !m->facts && lookup(c, m)) return;
+    bool again = c->opt->must_check && c->opt->must_check(m, c->opt->must_check_ctx);
+    if (c->store && !st->uncacheable && !m->facts && !again && lookup(c, m)) return;
     st->checked = true;
     if ((c->store || c->opt->fp_tables) && !st->uncacheable) sg_eng_want_xref(m);
     resolve_from_source(c, m);

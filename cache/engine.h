@@ -98,6 +98,10 @@ typedef struct SgEngineOptions {
      * the store (SgModuleState.xref): the language server's index takes
      * them from there. */
     bool xrefs;
+    /* Modules whose stored result must not be reused (the language server:
+     * results without a cross-reference entry, which checking again makes). */
+    bool (*must_check)(const SgModule *m, void *ctx);
+    void *must_check_ctx;
     /* Called on the engine's thread after each chunk's checks with the
      * modules checked in it, whose diagnostics are final (but for the E107
      * of a duplicate file): a server can publish before the run is over. */

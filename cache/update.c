@@ -79,6 +79,7 @@ static SgUpdate recheck(const SgEngineRun *run, SgModule *old, const char *text,
     }
     sg_eng_keys(p, m);
     if (open) m->facts = sg_xcalloc(1, sizeof *m->facts);
+    sg_eng_want_xref(m);    /* a closed module's record carries its entry for the index */
     m->st->checked = true;
     sg_eng_link_diags(m);
     sg_resolve_module(p, m);
