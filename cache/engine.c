@@ -757,7 +757,7 @@ static void process(Ctx *c, SgModule *m) {
     if (st->reused || st->checked) return;
     sg_eng_keys(c->p, m);
     /* an editor's open module is always checked, recording facts for queries */
-    if ((st->overlay && c->opt->overlay_facts) || (c->opt->all_facts && !m->is_std))
+    if (st->overlay && c->opt->overlay_facts)
         m->facts = sg_xcalloc(1, sizeof *m->facts);
     bool again = c->opt->must_check && c->opt->must_check(m, c->opt->must_check_ctx);
     if (c->store && !st->uncacheable && !m->facts && !again && lookup(c, m)) return;

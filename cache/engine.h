@@ -89,7 +89,6 @@ typedef struct SgEngineOptions {
     const SgOverlay *overlays;  /* open editor buffers: they win over the disk */
     uint32_t noverlays;
     bool overlay_facts;         /* check the overlays' modules and record SgFacts for them */
-    bool all_facts;             /* ... and every workspace module (for a rename) */
     /* Decode every module's fingerprint table before returning: a language
      * server's fast path reads them from worker threads, which must not
      * write to the run. */
