@@ -20,11 +20,11 @@
 #define MAGIC_XREF "SGU\x01"
 
 /* ---- keys ---- */
-static bool bytes_eq(SgName a, SgName b) { return a.len == b.len && (!a.len || memcmp(a.s, b.s, a.len) == 0); }
+bool sg_xref_name_eq(SgName a, SgName b) { return a.len == b.len && (!a.len || memcmp(a.s, b.s, a.len) == 0); }
 
 bool sg_xref_key_eq(const SgXrefKey *a, const SgXrefKey *b) {
-    return a->kind == b->kind && bytes_eq(a->name, b->name) && bytes_eq(a->module, b->module) &&
-           bytes_eq(a->parent, b->parent);
+    return a->kind == b->kind && sg_xref_name_eq(a->name, b->name) && sg_xref_name_eq(a->module, b->module) &&
+           sg_xref_name_eq(a->parent, b->parent);
 }
 
 uint64_t sg_xref_key_hash(const SgXrefKey *k) {

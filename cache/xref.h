@@ -90,6 +90,8 @@ void sg_xref_names_free(SgXrefNames *r);
 bool sg_xref_decode(const uint8_t *blob, size_t len, SgArena *a, SgXref *out);
 
 uint64_t sg_xref_key_hash(const SgXrefKey *k);
+/* Names compared by their bytes (decoded names carry no SgName hash). */
+bool sg_xref_name_eq(SgName a, SgName b);
 bool sg_xref_key_eq(const SgXrefKey *a, const SgXrefKey *b);
 /* The target of a key in an entry, or NULL. */
 const SgXrefTarget *sg_xref_find(const SgXref *x, const SgXrefKey *k, uint64_t hash);
