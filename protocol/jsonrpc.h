@@ -45,6 +45,7 @@ enum {
     LSP_INTERNAL_ERROR = -32603,
     LSP_SERVER_NOT_INITIALIZED = -32002,
     LSP_REQUEST_CANCELLED = -32800,
+    LSP_REQUEST_FAILED = -32803,    /* valid params, but the request cannot be done (the message says why) */
 };
 
 cJSON *lsp_response(const cJSON *id, cJSON *result);

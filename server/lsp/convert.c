@@ -78,3 +78,15 @@ int lsp_item_symbol_kind(const SgItem *it) {
     default: return LSP_SK_TYPE_PARAMETER;  /* aliases and extern types */
     }
 }
+
+int lsp_def_symbol_kind(uint8_t k) {
+    switch (k) {
+    case SG_XDEF_FN: case SG_XDEF_EXTERN_FN: return LSP_SK_FUNCTION;
+    case SG_XDEF_CONST: return LSP_SK_CONSTANT;
+    case SG_XDEF_STRUCT: return LSP_SK_STRUCT;
+    case SG_XDEF_ENUM: return LSP_SK_ENUM;
+    case SG_XDEF_FIELD: return LSP_SK_FIELD;
+    case SG_XDEF_CTOR: return LSP_SK_ENUM_MEMBER;
+    default: return LSP_SK_TYPE_PARAMETER;     /* aliases and extern types, as lsp_item_symbol_kind */
+    }
+}

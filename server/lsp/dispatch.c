@@ -122,6 +122,7 @@ static void on_initialize(const cJSON *id, const cJSON *params) {
     cJSON *cak = cJSON_AddArrayToObject(cap, "codeActionKinds");
     cJSON_AddItemToArray(cak, cJSON_CreateString("quickfix"));
     cJSON_AddBoolToObject(c, "workspaceSymbolProvider", 1);
+    cJSON_AddBoolToObject(c, "callHierarchyProvider", 1);
     cJSON *wf = cJSON_AddObjectToObject(cJSON_AddObjectToObject(c, "workspace"), "workspaceFolders");
     cJSON_AddBoolToObject(wf, "supported", 1);
     cJSON_AddBoolToObject(wf, "changeNotifications", 1);
@@ -175,7 +176,10 @@ static void on_initialized(void) {
     lsp_changed_at(NULL);
 }
 
-static void on_cancel(const cJSON *params) { lsp_cancel_pending(cJSON_GetObjectItemCaseSensitive(params, "id")); }
+static void on_cancel(const cJSON *params) {
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(params, "id");
+    if (!lsp_cancel_pending(id)) lsp_index_cancel(id);
+}
 
 /* ---- the dispatch table ----
  * Each request names the params it needs; params of the wrong shape are
@@ -190,6 +194,7 @@ enum {
     NEED_NEW_NAME = 32,     /* newName: string */
     NEED_DIAGNOSTICS = 64,  /* context: {diagnostics: [objects]} */
     OPT_CONTEXT = 128,      /* context: an object if present */
+    NEED_ITEM = 256,        /* item: a call hierarchy item {name, uri, range, selectionRange} */
 };
 
 typedef struct LspRequestHandler {
@@ -217,6 +222,9 @@ static const LspRequestHandler requests[] = {
     {"textDocument/foldingRange", lsp_on_folding_range, NEED_DOC},
     {"textDocument/selectionRange", lsp_on_selection_range, NEED_DOC | NEED_POSITIONS},
     {"workspace/symbol", lsp_on_workspace_symbol, NEED_QUERY},
+    {"textDocument/prepareCallHierarchy", lsp_on_prepare_call_hierarchy, AT_POS},
+    {"callHierarchy/incomingCalls", lsp_on_incoming_calls, NEED_ITEM},
+    {"callHierarchy/outgoingCalls", lsp_on_outgoing_calls, NEED_ITEM},
 };
 
 /* The first thing wrong with a position, or NULL. */
@@ -269,6 +277,25 @@ static const char *bad_params(const cJSON *params, unsigned need, char *buf, siz
         return "query must be a string";
     if ((need & NEED_NEW_NAME) && !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(params, "newName")))
         return "newName must be a string";
+    if (need & NEED_ITEM) {
+        const cJSON *it = cJSON_GetObjectItemCaseSensitive(params, "item");
+        if (!cJSON_IsObject(it)) return "item must be a call hierarchy item {name, uri, range, selectionRange}";
+        if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "name"))) return "item.name must be a string";
+        if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "uri"))) return "item.uri must be a string";
+        static const char *const ranges[] = {"range", "selectionRange"};
+        for (int i = 0; i < 2; i++) {
+            const cJSON *r = cJSON_GetObjectItemCaseSensitive(it, ranges[i]);
+            if (!cJSON_IsObject(r) || (why = bad_position(cJSON_GetObjectItemCaseSensitive(r, "start"))) ||
+                (why = bad_position(cJSON_GetObjectItemCaseSensitive(r, "end")))) {
+                snprintf(buf, n, "item.%s: %s", ranges[i], why ? why : "must be an object {start, end}");
+                return buf;
+            }
+        }
+        const cJSON *data = cJSON_GetObjectItemCaseSensitive(it, "data");
+        if (data && !cJSON_IsObject(data)) return "item.data must be an object";
+        const char *mod = lsp_str_at(data, "module", NULL), *name = lsp_str_at(data, "name", NULL);
+        if (!mod || !*mod || !name || !*name) return "item.data must be what prepareCallHierarchy gave: {module, name}";
+    }
     const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(params, "context");
     if ((need & OPT_CONTEXT) && ctx && !cJSON_IsObject(ctx)) return "context must be an object";
     if (need & NEED_DIAGNOSTICS) {
@@ -448,6 +475,7 @@ int sg_lsp_main(const char *std_dir, const char *log_path) {
     uv_run(srv->loop, UV_RUN_DEFAULT);    /* also waits for a running check */
     uv_loop_close(srv->loop);
     int code = srv->exit_code;
+    lsp_index_stop();
     lsp_roots_free();
     lsp_scheduler_free();
     free_state();
@@ -473,6 +501,7 @@ size_t sg_lsp_fuzz_one(const uint8_t *data, size_t len) {
     for (size_t i = 0; i < len && !srv->stopping; i += step)
         lsp_framer_feed(&srv->framer, (const char *)data + i, len - i < step ? len - i : step, lsp_on_frame, NULL);
     size_t produced = out.len;
+    lsp_index_stop();
     lsp_roots_free();
     free_state();
     sg_buf_free(&out);

@@ -14,20 +14,25 @@
  *   convert.c      positions, ranges, kinds, identifiers, params
  *   query.c        the open module of a URI, the fact at a position, locations
  *   syntax.c       the document as it is now: parsed, walked, its comments
+ *   index.c        the project-wide index of each folder (cross-reference
+ *                  entries), requests waiting for it, query jobs on the pool
+ *   scopes.c       where each local binding of a tree is visible (rename)
  *   hover.c, references.c, highlight.c, completion.c, signature.c,
- *   symbols.c, semantic.c, actions.c, inlay.c, folding.c, selection.c:
- *   one feature each
+ *   symbols.c, calls.c, semantic.c, actions.c, inlay.c, folding.c,
+ *   selection.c: one feature each
  *
- * Threads: everything runs on the libuv loop thread, except the scheduler's
- * work functions (libuv's thread pool), which touch only their own job (see
- * scheduler.c). */
+ * Threads: everything runs on the libuv loop thread, except the work
+ * functions of the scheduler's jobs and of the index's (libuv's thread
+ * pool), which touch only their own job (see scheduler.c and index.c). */
 #ifndef SG_LSP_INTERNAL_H
 #define SG_LSP_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <uv.h>
 
 #include "../../cache/engine.h"
+#include "../../cache/xref.h"
 #include "../../checker/ast.h"
 #include "../../checker/severity.h"
 #include "../../protocol/jsonrpc.h"
@@ -51,6 +56,50 @@ typedef struct LspDoc {
 /* The scheduler's (scheduler.c). */
 typedef struct LspCheckJob LspCheckJob;
 typedef struct LspEarlyResult LspEarlyResult;
+
+/* A request handler (dispatch.c's table; requests that wait are called again). */
+typedef void (*LspHandler)(const cJSON *id, const cJSON *params);
+/* A request's work on the pool (index.c). */
+typedef struct LspJob LspJob;
+
+/* One module's cross-reference entry in an index (index.c). Immutable once
+ * made; shared by the indexes that hold it (reference counts: loop thread). */
+typedef struct LspIndexEntry {
+    uint32_t refs;
+    char *path;             /* absolute: the file's identity (URIs) */
+    char *disk;             /* the path to read */
+    char *name;             /* the module */
+    SgName mname;
+    SgHash result_id;       /* the result it belongs to */
+    SgHash source_hash;     /* of the text its spans are offsets in */
+    bool is_std;
+    uint8_t *blob;          /* the encoded entry (cache/xref.h), decoded when read */
+    size_t len;
+} LspIndexEntry;
+
+/* A definition, for workspace/symbol: its name is a slice of its entry's blob. */
+typedef struct LspSymbol {
+    const char *name;
+    uint32_t len;
+    uint8_t kind;           /* SgXrefDefKind */
+    uint32_t entry, def;    /* index into LspIndex.entries, then into the entry's defs */
+} LspSymbol;
+
+/* The index of a folder (index.c): immutable once built, shared by the
+ * queries that read it (reference counts: loop thread). */
+typedef struct LspIndex {
+    uint32_t refs;
+    uint64_t gen;           /* the folder's index_gen it was built for */
+    LspIndexEntry **entries;    /* sorted by path */
+    uint32_t n;
+    SgMap by_path, by_name;
+    struct KeySlot *keys;   /* key hash -> postings */
+    uint32_t keycap, nkeys;
+    uint32_t *postings;     /* entry indexes */
+    LspSymbol *syms;        /* the definitions of the folder's own modules */
+    uint32_t nsyms;
+    uint32_t nmissing;      /* modules whose result has no entry */
+} LspIndex;
 
 /* A workspace folder, with its own engine runs (roots.c creates and frees
  * them; scheduler.c schedules their checks). A file belongs to the folder
@@ -81,6 +130,16 @@ typedef struct LspRoot {
     char **stale;               /* files of modules to re-check: an import's signature changed in a
                                  * name they used (cleared when a whole run is installed) */
     uint32_t nstale;
+    /* The index (index.c): built for `index_gen`, which counts the changes
+     * of `last` in modules that are not open. */
+    LspIndex *index;
+    uint64_t index_gen;
+    bool index_building;
+    uint32_t queries_running;   /* index jobs on the pool */
+    bool fill_asked;            /* a whole run was asked to make the entries the cache lacks */
+    char **fill;                /* ... the files of those modules, until the run takes them */
+    uint32_t nfill;
+    bool fill_running;
     SgDirWatch dirs;            /* our own watcher, when the client does not watch */
     bool removed;               /* its folder was removed: freed once its jobs are over */
     int open_timers;            /* embedded timers not closed yet (a removed root waits for them) */
@@ -185,10 +244,13 @@ void lsp_changed_at(const char *path);
 void lsp_changed_root(LspRoot *r);
 /* Have the runs seen every change so far? (Pull requests wait until then.) */
 bool lsp_is_current(void);
+/* ... every change of one folder (its files and its open documents)? */
+bool lsp_root_current(const LspRoot *r);
+/* A whole run that checks these modules again, whatever the cache holds
+ * (their results have no cross-reference entry); takes the paths. */
+void lsp_scheduler_fill(LspRoot *r, char **paths, uint32_t n);
+bool lsp_scheduler_filling(const LspRoot *r);
 void lsp_free_run(SgEngineRun *r);
-/* One engine pass over a folder on the calling thread with facts for every
- * module (rename, references); NULL when the folder cannot be read. */
-SgEngineRun *lsp_facts_run(LspRoot *r);
 void lsp_scheduler_init(void);
 void lsp_scheduler_root_init(LspRoot *r);
 void lsp_scheduler_root_stop(LspRoot *r);   /* timers closed, pending results written */
@@ -237,6 +299,7 @@ bool lsp_valid_identifier(const char *s);
 enum { LSP_SK_MODULE = 2, LSP_SK_FIELD = 8, LSP_SK_ENUM = 10, LSP_SK_FUNCTION = 12, LSP_SK_CONSTANT = 14,
        LSP_SK_STRUCT = 23, LSP_SK_ENUM_MEMBER = 22, LSP_SK_TYPE_PARAMETER = 26 };
 int lsp_item_symbol_kind(const SgItem *it);
+int lsp_def_symbol_kind(uint8_t kind);     /* of an SgXrefDefKind */
 
 /* ---- query.c ---- */
 /* The module of an open document in `last`, with its facts; else NULL. */
@@ -254,6 +317,40 @@ SgSpan lsp_fact_name_span(const SgFact *f);
  * (By path: records of different runs are different objects.) */
 bool lsp_same_target(const SgFact *x, const char *target_path, SgSpan target_span);
 cJSON *lsp_location(SgModule *target, SgSpan span);
+/* What a position of an open module names, by key (cache/xref.h), with
+ * the key's names copied into `a`; or the fact of a local. False when it
+ * names nothing (or something built in). */
+typedef struct LspTarget {
+    SgXrefKey key;
+    uint64_t hash;
+    SgSpan at;              /* the name at the position */
+    const SgFact *local;    /* a local of the module (no key) */
+} LspTarget;
+bool lsp_target_at(SgModule *m, size_t off, SgArena *a, LspTarget *t);
+/* A module as an index query reads it on the pool: its entry (the job's
+ * index's, or a copy of an open module's) and its text (an open module's
+ * as checked, copied; a closed module's read by the job). */
+typedef struct LspUnit {
+    char *path, *disk, *uri;
+    SgName module;
+    SgHash source_hash;
+    const uint8_t *blob;
+    size_t len;
+    char *text;
+    size_t tlen;
+    bool open;
+} LspUnit;
+/* The units of a query of folder r (in a): every open module of r, then
+ * the index's modules that use `hash`, then the module named `defining`
+ * (if given) when not there yet. */
+uint32_t lsp_units(LspRoot *r, const LspIndex *ix, uint64_t hash, const SgName *defining, SgArena *a, LspUnit **out);
+/* The open modules of r alone. */
+LspUnit *lsp_units_open(LspRoot *r, SgArena *a, uint32_t *n);
+/* On the pool: the unit's text (false: the job is stale) and a location in it. */
+bool lsp_unit_text(LspJob *j, LspUnit *u);
+void lsp_units_free(LspUnit *us, uint32_t n);
+cJSON *lsp_unit_location(const LspUnit *u, SgSpan s);
+cJSON *lsp_unit_range(const LspUnit *u, SgSpan s);
 
 /* ---- syntax.c ---- */
 typedef enum LspNodeKind {
@@ -286,6 +383,56 @@ void lsp_parsed_free(LspParsed *p);
  * [*start, *end), and *pos moves past it; false when there is none. */
 bool lsp_next_comment(const char *t, size_t n, size_t *pos, size_t *start, size_t *end);
 
+/* ---- index.c ---- */
+/* `last` changed in a module that is not open: the index is rebuilt. */
+void lsp_index_changed(LspRoot *r);
+/* Is the folder's index current (and the folder itself)? */
+bool lsp_index_ready(const LspRoot *r);
+/* A request answered from the index waits until its folder's is current:
+ * fn(id, params) is called again then (or when the folder is removed). */
+void lsp_index_wait(LspRoot *r, const cJSON *id, const cJSON *params, LspHandler fn);
+void lsp_index_resume(void);
+/* $/cancelRequest of a waiting or running request. */
+bool lsp_index_cancel(const cJSON *id);
+void lsp_index_unref(LspIndex *ix);
+void lsp_index_free_root(LspRoot *r);
+void lsp_index_stop(void);     /* at exit: waiting requests dropped */
+const LspIndexEntry *lsp_index_entry_at(const LspIndex *ix, const char *path);
+const LspIndexEntry *lsp_index_module(const LspIndex *ix, SgName module);
+/* The entries that use a key (indexes into entries, ascending). */
+uint32_t lsp_index_users(const LspIndex *ix, uint64_t hash, const uint32_t **which);
+bool lsp_entry_decode(const LspIndexEntry *e, SgArena *a, SgXref *x);
+/* A query on the pool: made on the loop thread (it holds the folder's
+ * index), its work runs on the pool, `done` answers on the loop thread.
+ * A job cancelled is answered with RequestCancelled; a job that found a
+ * file changed since it was indexed (lsp_job_text) waits for the run that
+ * checks it and asks fn again. */
+typedef void (*LspJobWork)(LspJob *j);
+typedef void (*LspJobDone)(LspJob *j);
+LspJob *lsp_job_new(LspRoot *r, const cJSON *id, const cJSON *params, LspHandler fn);
+void lsp_job_start(LspJob *j, LspJobWork work, LspJobDone done, void *data, void (*free_data)(void *));
+void lsp_job_free(LspJob *j);   /* a job not started */
+const LspIndex *lsp_job_index(const LspJob *j);
+void *lsp_job_data(const LspJob *j);
+const cJSON *lsp_job_id(const LspJob *j);
+bool lsp_job_cancelled(LspJob *j);
+/* The text of a module's file if it is still the one indexed (its hash);
+ * else false and the job is stale. */
+bool lsp_job_text(LspJob *j, const char *path, const char *disk, const SgHash *want, char **text, size_t *len);
+
+/* ---- scopes.c ---- */
+/* A local binding (let, for, parameter, pattern) or type parameter, and
+ * the text where it is visible. */
+typedef struct LspBinding {
+    SgName name;
+    SgSpan decl;
+    SgSpan scope;
+    bool type;          /* a type parameter */
+} LspBinding;
+uint32_t lsp_bindings(const SgAst *ast, SgArena *a, LspBinding **out);
+/* A binding named `name` (of types or of values) visible at `at`, or NULL. */
+const LspBinding *lsp_binding_at(const LspBinding *bs, uint32_t n, SgName name, bool type, uint32_t at);
+
 /* ---- one file per feature ---- */
 void lsp_on_hover(const cJSON *id, const cJSON *params);
 void lsp_on_definition(const cJSON *id, const cJSON *params);
@@ -302,6 +449,9 @@ void lsp_on_inlay_hints(const cJSON *id, const cJSON *params);
 void lsp_on_document_highlight(const cJSON *id, const cJSON *params);
 void lsp_on_folding_range(const cJSON *id, const cJSON *params);
 void lsp_on_selection_range(const cJSON *id, const cJSON *params);
+void lsp_on_prepare_call_hierarchy(const cJSON *id, const cJSON *params);
+void lsp_on_incoming_calls(const cJSON *id, const cJSON *params);
+void lsp_on_outgoing_calls(const cJSON *id, const cJSON *params);
 /* The semantic tokens legend (semantic.c), advertised by initialize. */
 extern const char *const lsp_token_types[];
 extern const size_t lsp_ntoken_types;

@@ -98,6 +98,10 @@ struct LspCheckJob {
     bool ok;
     char *err;
     bool first;         /* the start-up check (with $/progress) */
+    /* a whole run asked by the index: these files are checked whatever the cache holds */
+    SgMap fill;
+    char **fill_paths;
+    uint32_t nfill;
     /* the fast path: overlays[i] -> updates[i]; forced[i]: a re-check
      * because an import changed (text NULL: a closed module, from its file) */
     SgEngineRun *base;  /* root->last, which nobody modifies while the job runs */
@@ -123,7 +127,7 @@ static SgEngineOptions engine_options(const LspRoot *r, const SgOverlay *overlay
     unsigned jobs = uv_available_parallelism();
     return (SgEngineOptions){.root = r->path, .std_dir = srv->std_dir, .jobs = jobs ? (int)jobs : 1,
                              .cache_dir = r->cache_dir, .cache_keep = CACHE_KEEP, .overlays = overlays,
-                             .noverlays = n, .overlay_facts = true, .fp_tables = true};
+                             .noverlays = n, .overlay_facts = true, .fp_tables = true, .xrefs = true};
 }
 
 static void check_work(uv_work_t *req) {
@@ -150,6 +154,9 @@ static void free_job(LspCheckJob *j) {
     }
     free(j->overlays);
     free(j->updates);
+    for (uint32_t i = 0; i < j->nfill; i++) free(j->fill_paths[i]);
+    free(j->fill_paths);
+    sg_map_free(&j->fill);
     free(j->forced);
     free(j->err);
     sg_remote_close(j->opt.remote);
@@ -313,6 +320,13 @@ static bool root_current(const LspRoot *r) {
     return seen && !r->full_needed && !r->full_running && !r->fast_running && !r->full_done && !r->nstale;
 }
 
+bool lsp_root_current(const LspRoot *r) {
+    if (!root_current(r)) return false;
+    for (uint32_t i = 0; i < srv->ndocs; i++)
+        if (srv->docs[i]->root == r && srv->docs[i]->fast_pending) return false;
+    return true;
+}
+
 /* ---- importers to re-check after a signature changed ---- */
 static bool is_stale(const LspRoot *r, const char *path) {
     for (uint32_t i = 0; i < r->nstale; i++)
@@ -366,6 +380,13 @@ static void finish_full(LspCheckJob *j, int status) {
     /* stale only if a change the fast path cannot take came after the
      * snapshot; edits of open documents since are re-applied to it */
     bool stale = r->nonfast_gen > j->gen || status != 0;
+    if (j->nfill && (!j->ok || stale)) {
+        /* the files go back to the list for the next whole run */
+        r->fill_running = false;
+        lsp_scheduler_fill(r, j->fill_paths, j->nfill);
+        j->fill_paths = NULL;
+        j->nfill = 0;
+    }
     if (!j->ok) {
         const char *why = j->err ? j->err : "unknown error";
         lsp_log("%s: check failed: %s", r->path, why);
@@ -398,6 +419,8 @@ static void finish_full(LspCheckJob *j, int status) {
                 r->last->elapsed_ms);
         r->last_full_gen = j->gen;
         clear_stale(r);     /* the run saw every change its stale list came from */
+        if (j->nfill) r->fill_running = false;
+        lsp_index_changed(r);
         bool edited_since = false;
         for (uint32_t i = 0; i < srv->ndocs; i++) {
             if (srv->docs[i]->root != r) continue;
@@ -410,6 +433,7 @@ static void finish_full(LspCheckJob *j, int status) {
         r->run_unpublished = edited_since;
         if (!edited_since) lsp_publish_run(r, j->gen);
         if (lsp_is_current()) lsp_answer_pending();
+        lsp_index_resume();
         if (srv->client_pull && srv->client_refresh) lsp_send_request("workspace/diagnostic/refresh", NULL);
     }
     if (j->first && !stale && every_root_checked()) {
@@ -498,15 +522,18 @@ static void fast_done(uv_work_t *req, int status) {
         for (uint32_t k = 0; k < n; k++) add_stale(r, paths[k]);
         free(paths);
     }
+    bool closed = false;    /* a module not open changed: the index is rebuilt */
     for (uint32_t i = 0; i < nchecked; i++) {
         SgModule *m = swapped[i];
         store_behind(r, m);
+        closed |= !m->st->overlay;
         if (is_stale(r, m->st->abs_path)) continue;     /* published once re-checked */
         if (!m->st->overlay) lsp_publish_file(m->st->abs_path);
         else if (!srv->client_pull) lsp_publish(m->st->abs_path, m->path, &m->diags);
     }
     free(swapped);
     free(sig);
+    if (closed) lsp_index_changed(r);
     if (!stale_all && nchecked && !sg_engine_collect(r->last)) {
         lsp_log("%u old records kept for their importers; checking the workspace afresh", r->last->nzombies);
         r->nonfast_gen = srv->gen;
@@ -531,8 +558,26 @@ static void fast_done(uv_work_t *req, int status) {
         lsp_publish_run(r, r->last_full_gen);
     }
     if (lsp_is_current()) lsp_answer_pending();
+    lsp_index_resume();
     kick(r);
 }
+
+/* On the whole run's thread: the job's own set. */
+static bool fill_check(const SgModule *m, void *ctx) {
+    const LspCheckJob *j = ctx;
+    return m->st->abs_path && sg_map_get(&j->fill, sg_name_c(m->st->abs_path));
+}
+
+void lsp_scheduler_fill(LspRoot *r, char **paths, uint32_t n) {
+    r->fill = sg_xrealloc(r->fill, sizeof *r->fill * (r->nfill + n + 1));
+    for (uint32_t i = 0; i < n; i++) r->fill[r->nfill++] = paths[i];
+    free(paths);
+    lsp_log("%u modules have no cross-reference entry in the cache; checking them", n);
+    r->full_needed = true;
+    kick(r);
+}
+
+bool lsp_scheduler_filling(const LspRoot *r) { return r->nfill || r->fill_running; }
 
 static void start_full(LspRoot *r) {
     if (srv->sink) return;
@@ -565,6 +610,16 @@ static void start_full(LspRoot *r) {
     }
     j->opt.checked = early_checked;
     j->opt.checked_ctx = j;
+    if (r->nfill) {
+        j->fill_paths = r->fill;
+        j->nfill = r->nfill;
+        r->fill = NULL;
+        r->nfill = 0;
+        r->fill_running = true;
+        for (uint32_t i = 0; i < j->nfill; i++) sg_map_put(&j->fill, sg_name_c(j->fill_paths[i]), j);
+        j->opt.must_check = fill_check;
+        j->opt.must_check_ctx = j;
+    }
     if (j->first) lsp_progress("report", "checking modules", 10);
     r->full_running = true;
     int rc = uv_queue_work(srv->loop, &j->req, check_work, check_done);
@@ -691,29 +746,6 @@ void lsp_changed(LspDoc *d) {
     }
 }
 
-/* ---- rename and references: every module's facts ---- */
-
-/* Most results still come from the cache; only the facts are new. */
-SgEngineRun *lsp_facts_run(LspRoot *r) {
-    SgOverlay *ov = sg_xcalloc(srv->ndocs + 1, sizeof *ov);
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < srv->ndocs; i++)
-        if (lsp_in_root(r, srv->docs[i]->path)) ov[n++] = (SgOverlay){srv->docs[i]->path, srv->docs[i]->text, srv->docs[i]->len};
-    SgEngineOptions o = engine_options(r, ov, n);
-    o.all_facts = true;
-    SgEngineRun *run = sg_xcalloc(1, sizeof *run);
-    char *err = NULL;
-    bool ok = sg_engine_run(&o, run, &err);
-    free(err);
-    free(ov);
-    if (!ok) {
-        sg_engine_free(run);
-        free(run);
-        return NULL;
-    }
-    return run;
-}
-
 /* ---- start and end ---- */
 void lsp_scheduler_init(void) {
     uv_mutex_init(&srv->early_mu);
@@ -734,7 +766,8 @@ void lsp_scheduler_root_init(LspRoot *r) {
 }
 
 bool lsp_scheduler_root_idle(const LspRoot *r) {
-    return !r->full_running && !r->fast_running && !r->store_running && r->open_timers == 0;
+    return !r->full_running && !r->fast_running && !r->store_running && r->open_timers == 0 && !r->index_building &&
+           !r->queries_running;
 }
 
 void lsp_scheduler_root_stop(LspRoot *r) {
@@ -768,6 +801,9 @@ void lsp_scheduler_root_free(LspRoot *r) {
     clear_stale(r);
     free(r->levels_err);
     free(r->failed_err);
+    lsp_index_free_root(r);
+    for (uint32_t i = 0; i < r->nfill; i++) free(r->fill[i]);
+    free(r->fill);
 }
 
 void lsp_scheduler_stop(void) {

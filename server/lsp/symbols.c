@@ -61,64 +61,224 @@ void lsp_on_document_symbol(const cJSON *id, const cJSON *params) {
     lsp_send(lsp_response(id, arr));
 }
 
-static bool contains_ci(const char *hay, size_t hn, const char *needle) {
-    size_t nn = strlen(needle);
-    if (!nn) return true;
-    for (size_t i = 0; i + nn <= hn; i++) {
-        size_t k = 0;
-        while (k < nn && (hay[i + k] | 0x20) == (needle[k] | 0x20)) k++;
-        if (k == nn) return true;
-    }
-    return false;
+/* ---- workspace/symbol: the index's definitions, matched fuzzily ----
+ * A name matches when the query's characters appear in it in order,
+ * ignoring case. Ranked as other servers do: the name itself, then names
+ * that start with the query, then the query at a word's start (after `_`,
+ * at a capital after a small letter, at a digit after a letter), then
+ * every query character at a word's start (`nsc` for `new_sensor_count`),
+ * then the query anywhere, then scattered; within one rank shorter names
+ * first, then by name. At most MAX_SYMBOLS answers. */
+#define MAX_SYMBOLS 100
+
+static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c; }
+
+static bool word_start(const char *s, uint32_t i) {
+    if (i == 0) return true;
+    char p = s[i - 1], c = s[i];
+    if (p == '_') return c != '_';
+    if (p >= 'a' && p <= 'z' && c >= 'A' && c <= 'Z') return true;
+    return !(p >= '0' && p <= '9') && c >= '0' && c <= '9';
 }
 
-/* The items of one folder's modules whose name holds q (its nested
- * folders answer for their own files). */
-static void folder_symbols(LspRoot *r, const char *q, cJSON *arr) {
-    SgWorkspace ws;
-    char *err = NULL;
-    if (sg_workspace_scan(r->path, &ws, &err)) {
-        for (uint32_t i = 0; i < ws.nfiles && cJSON_GetArraySize(arr) < 1000; i++) {
-            if (!ws.files[i].module) continue;
-            char real[PATH_MAX];
-            const char *abs = realpath(ws.files[i].path, real) ? real : ws.files[i].path;
-            if (lsp_root_of(abs) != r) continue;
-            size_t len;
-            char *text = lsp_module_text(abs, ws.files[i].path, &len);
-            if (!contains_ci(text, len, q)) {   /* cheap filter before parsing */
-                free(text);
-                continue;
-            }
-            LspParsed p;
-            lsp_parse_text(&p, text, len);
-            char *uri = lsp_path_to_uri(abs);
-            for (uint32_t k = 0; k < p.ast.nitems; k++) {
-                SgItem *it = p.ast.items[k];
-                if (it->kind == IT_IMPORT || !it->name.len || !contains_ci(it->name.s, it->name.len, q)) continue;
-                cJSON *s = cJSON_CreateObject();
-                char *nm = sg_xmalloc(it->name.len + 1);
-                memcpy(nm, it->name.s, it->name.len);
-                nm[it->name.len] = 0;
-                cJSON_AddStringToObject(s, "name", nm);
-                free(nm);
-                cJSON_AddNumberToObject(s, "kind", lsp_item_symbol_kind(it));
-                cJSON_AddStringToObject(s, "containerName", ws.files[i].module);
-                cJSON *loc = cJSON_AddObjectToObject(s, "location");
-                cJSON_AddStringToObject(loc, "uri", uri);
-                cJSON_AddItemToObject(loc, "range", lsp_span_range(text, len, it->name_span));
-                cJSON_AddItemToArray(arr, s);
-            }
-            free(uri);
-            lsp_parsed_free(&p);
+/* The rank of name for q (lower case), or -1 when it does not match. */
+static int rank_of(const char *name, uint32_t n, const char *q, uint32_t qn) {
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n && k < qn; i++) k += lower(name[i]) == q[k];
+    if (k < qn) return -1;
+    if (!qn) return 0;
+    bool prefix = true;
+    for (uint32_t i = 0; i < qn && prefix; i++) prefix = lower(name[i]) == q[i];
+    if (prefix) return n == qn ? 0 : 1;
+    int at = -1;
+    bool at_word = false;
+    for (uint32_t i = 0; i + qn <= n && !at_word; i++) {
+        uint32_t j = 0;
+        while (j < qn && lower(name[i + j]) == q[j]) j++;
+        if (j < qn) continue;
+        if (at < 0) at = (int)i;
+        at_word = word_start(name, i);
+    }
+    if (at_word) return 2;
+    /* every character at a word start, in order */
+    k = 0;
+    for (uint32_t i = 0; i < n && k < qn; i++)
+        if (word_start(name, i) && lower(name[i]) == q[k]) k++;
+    if (k == qn) return 3;
+    return at >= 0 ? 4 : 5;
+}
+
+typedef struct Hit {
+    int rank;
+    const char *name;
+    uint32_t len;
+    uint8_t kind;
+    uint32_t unit, def;     /* the unit (open modules, then the index's entries) and its definition */
+} Hit;
+
+static int cmp_hit(const Hit *a, const Hit *b) {
+    if (a->rank != b->rank) return a->rank < b->rank ? -1 : 1;
+    if (a->len != b->len) return a->len < b->len ? -1 : 1;
+    int c = memcmp(a->name, b->name, a->len);
+    if (c) return c;
+    return a->unit < b->unit ? -1 : a->unit > b->unit;
+}
+
+typedef struct SymQuery {
+    SgArena arena;
+    char *q;
+    uint32_t qn;
+    LspUnit *open;          /* the open modules of every folder (their defs replace their entries') */
+    uint32_t nopen;
+    LspIndex **ixs;         /* every folder's index (references held) */
+    uint32_t nix;
+    uint32_t *base;         /* unit number of each index's first entry */
+    bool **skip;            /* per index: its entries of open modules */
+    Hit best[MAX_SYMBOLS];
+    uint32_t nbest;
+    cJSON *result;
+} SymQuery;
+
+static void offer(SymQuery *s, Hit h) {
+    if (s->nbest == MAX_SYMBOLS && cmp_hit(&h, &s->best[MAX_SYMBOLS - 1]) >= 0) return;
+    uint32_t i = s->nbest < MAX_SYMBOLS ? s->nbest++ : MAX_SYMBOLS - 1;
+    while (i > 0 && cmp_hit(&h, &s->best[i - 1]) < 0) {
+        s->best[i] = s->best[i - 1];
+        i--;
+    }
+    s->best[i] = h;
+}
+
+static void free_symquery(void *p) {     /* on the loop thread (index references) */
+    SymQuery *s = p;
+    lsp_units_free(s->open, s->nopen);
+    cJSON_Delete(s->result);
+    for (uint32_t i = 0; i < s->nix; i++) {
+        lsp_index_unref(s->ixs[i]);
+        free(s->skip[i]);
+    }
+    free(s->ixs);
+    free(s->skip);
+    free(s->base);
+    sg_arena_free(&s->arena);
+    free(s);
+}
+
+static void symbols_work(LspJob *j) {
+    SymQuery *s = lsp_job_data(j);
+    uint32_t nopen = s->nopen;
+    /* the open modules' definitions, decoded for the job */
+    SgXref *ox = SG_NEW_N(&s->arena, SgXref, nopen + 1);
+    for (uint32_t u = 0; u < nopen; u++) {
+        if (!sg_xref_decode(s->open[u].blob, s->open[u].len, &s->arena, &ox[u])) memset(&ox[u], 0, sizeof ox[u]);
+        for (uint32_t d = 0; d < ox[u].ndefs; d++) {
+            const SgXrefDef *x = &ox[u].defs[d];
+            if (x->kind == SG_XDEF_IMPORT || x->kind == SG_XDEF_IMPORTED) continue;
+            int r = rank_of(x->name.s, x->name.len, s->q, s->qn);
+            if (r >= 0) offer(s, (Hit){r, x->name.s, x->name.len, x->kind, u, d});
         }
-        sg_workspace_free(&ws);
     }
-    free(err);
+    for (uint32_t k = 0; k < s->nix; k++)
+        for (uint32_t i = 0; i < s->ixs[k]->nsyms && !lsp_job_cancelled(j); i++) {
+            const LspSymbol *y = &s->ixs[k]->syms[i];
+            if (s->skip[k][y->entry]) continue;
+            int r = rank_of(y->name, y->len, s->q, s->qn);
+            if (r >= 0) offer(s, (Hit){r, y->name, y->len, y->kind, s->base[k] + y->entry, y->def});
+        }
+    /* the answers' locations: each module read once */
+    s->result = cJSON_CreateArray();
+    LspUnit *units = SG_NEW_N(&s->arena, LspUnit, s->nbest + 1);
+    SgXref *xs = SG_NEW_N(&s->arena, SgXref, s->nbest + 1);
+    uint32_t *which = SG_NEW_N(&s->arena, uint32_t, s->nbest + 1);
+    uint32_t nu = 0;
+    for (uint32_t h = 0; h < s->nbest && !lsp_job_cancelled(j); h++) {
+        uint32_t u = 0;
+        while (u < nu && which[u] != s->best[h].unit) u++;
+        if (u == nu) {
+            which[nu] = s->best[h].unit;
+            if (s->best[h].unit < nopen) {
+                units[nu] = s->open[s->best[h].unit];
+                s->open[s->best[h].unit].text = NULL;      /* moved */
+                xs[nu] = ox[s->best[h].unit];
+            } else {
+                uint32_t k = s->nix - 1;
+                while (s->base[k] > s->best[h].unit) k--;
+                const LspIndexEntry *e = s->ixs[k]->entries[s->best[h].unit - s->base[k]];
+                units[nu] = (LspUnit){.path = e->path, .disk = e->disk, .module = e->mname, .source_hash = e->source_hash,
+                                      .blob = e->blob, .len = e->len};
+                if (!sg_xref_decode(e->blob, e->len, &s->arena, &xs[nu]) || !lsp_unit_text(j, &units[nu])) {
+                    lsp_units_free(units, nu + 1);
+                    return;     /* stale: asked again after the next check */
+                }
+            }
+            nu++;
+        }
+        const SgXrefDef *d = &xs[u].defs[s->best[h].def];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", sg_arena_strndup(&s->arena, d->name.s, d->name.len));
+        cJSON_AddNumberToObject(o, "kind", lsp_def_symbol_kind(d->kind));
+        SgBuf c = {0};
+        sg_buf_printf(&c, "%.*s", (int)units[u].module.len, units[u].module.s);
+        if (d->parent) sg_buf_printf(&c, ".%.*s", (int)xs[u].defs[d->parent - 1].name.len, xs[u].defs[d->parent - 1].name.s);
+        cJSON_AddStringToObject(o, "containerName", c.data);
+        sg_buf_free(&c);
+        cJSON_AddItemToObject(o, "location", lsp_unit_location(&units[u], d->span));
+        cJSON_AddItemToArray(s->result, o);
+    }
+    lsp_units_free(units, nu);
 }
 
+static void symbols_done(LspJob *j) {
+    SymQuery *s = lsp_job_data(j);
+    lsp_send(lsp_response(lsp_job_id(j), s->result));
+    s->result = NULL;
+}
+
+/* Every folder's definitions, in one job (held by the first folder; it
+ * holds every folder's index). */
 void lsp_on_workspace_symbol(const cJSON *id, const cJSON *params) {
     const char *q = lsp_str_at(params, "query", NULL);
-    cJSON *arr = cJSON_CreateArray();
-    for (uint32_t i = 0; i < srv->nroots && !srv->sink; i++) folder_symbols(srv->roots[i], q ? q : "", arr);
-    lsp_send(lsp_response(id, arr));
+    LspRoot *r = srv->nroots && !srv->sink ? srv->roots[0] : NULL;
+    for (uint32_t i = 0; r && i < srv->nroots; i++)
+        if (!lsp_index_ready(srv->roots[i])) {
+            lsp_index_wait(srv->roots[i], id, params, lsp_on_workspace_symbol);
+            return;
+        }
+    if (!r) {
+        lsp_send(lsp_response(id, cJSON_CreateArray()));
+        return;
+    }
+    SymQuery *s = sg_xcalloc(1, sizeof *s);
+    sg_arena_init(&s->arena);
+    s->qn = (uint32_t)strlen(q);
+    s->q = sg_arena_strndup(&s->arena, q, s->qn);
+    for (uint32_t i = 0; i < s->qn; i++) s->q[i] = lower(s->q[i]);
+    s->ixs = sg_xcalloc(srv->nroots, sizeof *s->ixs);
+    s->skip = sg_xcalloc(srv->nroots, sizeof *s->skip);
+    s->base = sg_xcalloc(srv->nroots, sizeof *s->base);
+    SgVec open = {0};
+    for (uint32_t k = 0; k < srv->nroots; k++) {
+        uint32_t n;
+        LspUnit *us = lsp_units_open(srv->roots[k], &s->arena, &n);
+        for (uint32_t i = 0; i < n; i++) sg_vec_push(&open, &us[i]);
+    }
+    s->nopen = open.len;
+    s->open = SG_NEW_N(&s->arena, LspUnit, open.len + 1);
+    for (uint32_t i = 0; i < open.len; i++) s->open[i] = *(LspUnit *)open.items[i];
+    sg_vec_free(&open);
+    uint32_t base = s->nopen;
+    for (uint32_t k = 0; k < srv->nroots; k++) {
+        LspIndex *ix = srv->roots[k]->index;
+        ix->refs++;
+        s->ixs[s->nix] = ix;
+        s->base[s->nix] = base;
+        s->skip[s->nix] = sg_xcalloc(ix->n + 1, sizeof **s->skip);
+        for (uint32_t i = 0; i < ix->n; i++)
+            for (uint32_t u = 0; u < s->nopen && !s->skip[s->nix][i]; u++)
+                s->skip[s->nix][i] = strcmp(s->open[u].path, ix->entries[i]->path) == 0;
+        base += ix->n;
+        s->nix++;
+    }
+    LspJob *j = lsp_job_new(r, id, params, lsp_on_workspace_symbol);
+    lsp_job_start(j, symbols_work, symbols_done, s, free_symquery);
 }

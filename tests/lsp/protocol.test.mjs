@@ -317,7 +317,11 @@ describe('-32602 InvalidParams for malformed params of every request kind', () =
         ['textDocument/selectionRange', { textDocument: doc(ws), positions: [at] }],
         ['textDocument/diagnostic', { textDocument: doc(ws) }],
         ['workspace/symbol', { query: 'a' }],
+        ['textDocument/prepareCallHierarchy', { textDocument: doc(ws), position: at }],
+        ['callHierarchy/incomingCalls', { item: item(ws) }],
+        ['callHierarchy/outgoingCalls', { item: item(ws) }],
     ];
+    const item = (ws) => ({ name: 'a', kind: 12, uri: ws.uri('a.sg'), range: whole, selectionRange: whole, data: { module: 'a', name: 'a' } });
     const malformed = (good) => {
         const out = [[[], /params must be an object/], [{}, /must be/]];
         if (good.textDocument) {
@@ -342,6 +346,15 @@ describe('-32602 InvalidParams for malformed params of every request kind', () =
             out.push([{ ...good, context: { diagnostics: [3] } }, /context\.diagnostics must hold diagnostic objects/]);
         }
         if (good.context && 'includeDeclaration' in good.context) out.push([{ ...good, context: 'yes' }, /context must be an object/]);
+        if (good.item) {
+            out.push([{ item: 'a' }, /item must be a call hierarchy item/]);
+            out.push([{ item: { ...good.item, uri: 3 } }, /item\.uri must be a string/]);
+            out.push([{ item: { ...good.item, name: null } }, /item\.name must be a string/]);
+            out.push([{ item: { ...good.item, selectionRange: { start: at } } }, /item\.selectionRange: must be an object/]);
+            out.push([{ item: { ...good.item, range: { start: at, end: { line: -1, character: 0 } } } }, /item\.range: line must be/]);
+            out.push([{ item: { ...good.item, data: 'x' } }, /item\.data must be an object/]);
+            out.push([{ item: { ...good.item, data: {} } }, /item\.data must be what prepareCallHierarchy gave/]);
+        }
         return out;
     };
 
