@@ -24,7 +24,7 @@ struct SgStore {
     bool in_tx;
     int64_t run;
     int64_t added;      /* results written in this transaction (for the GC's schedule) */
-    sqlite3_stmt *get_results, *get_result, *get_sig, *get_xref, *put_result;
+    sqlite3_stmt *get_results, *get_result, *get_sig, *get_xref, *has_xref, *put_result;
 };
 
 static void warn(SgStore *s, const char *what) {
@@ -133,6 +133,8 @@ static bool prepare(SgStore *s) {
            sqlite3_prepare_v2(s->db, "SELECT signature FROM results WHERE id=?", -1, &s->get_sig, NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(s->db, "SELECT result FROM results WHERE id=?", -1, &s->get_result, NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(s->db, "SELECT xref FROM results WHERE id=?", -1, &s->get_xref, NULL) == SQLITE_OK &&
+           sqlite3_prepare_v2(s->db, "SELECT 1 FROM results WHERE id=? AND xref IS NOT NULL", -1, &s->has_xref, NULL) ==
+               SQLITE_OK &&
            /* a writer without the cross-reference entry (a signature stored
             * again, a result of the remote cache) keeps the one there is */
            sqlite3_prepare_v2(s->db,
@@ -150,8 +152,9 @@ static void finalize_all(SgStore *s) {
     sqlite3_finalize(s->get_result);
     sqlite3_finalize(s->get_sig);
     sqlite3_finalize(s->get_xref);
+    sqlite3_finalize(s->has_xref);
     sqlite3_finalize(s->put_result);
-    s->get_results = s->get_result = s->get_sig = s->get_xref = s->put_result = NULL;
+    s->get_results = s->get_result = s->get_sig = s->get_xref = s->has_xref = s->put_result = NULL;
 }
 
 static bool try_open(SgStore *s) {
@@ -346,6 +349,15 @@ bool sg_store_get_xref(SgStore *s, const SgHash *id, uint8_t **blob, size_t *len
     int rc = sqlite3_step(st);
     bool ok = rc == SQLITE_ROW && column_blob(st, 0, blob, len);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) warn(s, "read failed");
+    sqlite3_reset(st);
+    return ok;
+}
+
+bool sg_store_has_xref(SgStore *s, const SgHash *id) {
+    sqlite3_stmt *st = s->has_xref;
+    sqlite3_reset(st);
+    sqlite3_bind_blob(st, 1, id->b, 16, SQLITE_STATIC);
+    bool ok = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_reset(st);
     return ok;
 }

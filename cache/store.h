@@ -61,6 +61,7 @@ void sg_store_each_result(SgStore *s, const SgHash *source_key,
 /* The cross-reference entry of a result (malloc'd); false when there is
  * none (a result of the remote cache). */
 bool sg_store_get_xref(SgStore *s, const SgHash *id, uint8_t **blob, size_t *len);
+bool sg_store_has_xref(SgStore *s, const SgHash *id);
 /* The signature blob of a result (malloc'd), for a lazy decode. */
 bool sg_store_get_signature(SgStore *s, const SgHash *id, uint8_t **sig, size_t *len);
 

@@ -2,6 +2,7 @@
  * facts of its check, encoded, decoded (see xref.h).
  *
  * Payload:
+ *   the byte length of defs (a reader looking for uses skips them)
  *   defs:     count, then per definition: kind, pub, name, parent,
  *             name span (start, length), whole span (start, length)
  *   modules:  count, then the names of the modules the uses name
@@ -245,7 +246,7 @@ static uint8_t item_def_kind(const SgItem *it) {
 }
 
 static void encode_defs(const SgModule *m, SgBuf *out) {
-    SgBuf b = {0};
+    SgBuf b = {0}, count = {0};
     uint32_t n = 0;
     for (uint32_t i = 0; i < m->ast.nitems; i++) {
         const SgItem *it = m->ast.items[i];
@@ -271,8 +272,11 @@ static void encode_defs(const SgModule *m, SgBuf *out) {
                 put_def(&b, &n, SG_XDEF_CTOR, it->pub, it->variants[k].name, parent, it->variants[k].span,
                         it->variants[k].full);
     }
-    sg_blob_varint(out, n);
+    sg_blob_varint(&count, n);
+    sg_blob_varint(out, count.len + b.len);
+    sg_buf_put(out, count.data, count.len);
     sg_buf_put(out, b.data, b.len);
+    sg_buf_free(&count);
     sg_buf_free(&b);
 }
 
@@ -368,6 +372,9 @@ bool sg_xref_decode(const uint8_t *blob, size_t len, SgArena *a, SgXref *out) {
     memset(out, 0, sizeof *out);
     SgRd r;
     if (!sg_blob_open(&r, blob, len, MAGIC_XREF)) return false;
+    uint64_t dlen = sg_rd_varint(&r);
+    const uint8_t *defs_end = r.p + dlen;
+    if (dlen > (uint64_t)(r.end - r.p)) r.ok = false;
     uint32_t nd = sg_rd_count(&r);
     SgXrefDef *defs = SG_NEW_N(a, SgXrefDef, nd + 1);
     for (uint32_t i = 0; i < nd && r.ok; i++) {
@@ -388,6 +395,7 @@ bool sg_xref_decode(const uint8_t *blob, size_t len, SgArena *a, SgXref *out) {
             ((d->kind == SG_XDEF_FIELD || d->kind == SG_XDEF_CTOR) && !d->parent))
             r.ok = false;
     }
+    if (r.ok && r.p != defs_end) r.ok = false;
     uint32_t nmods = sg_rd_count(&r);
     SgName *mods = SG_NEW_N(a, SgName, nmods + 1);
     for (uint32_t i = 0; i < nmods && r.ok; i++) {
@@ -439,6 +447,41 @@ bool sg_xref_decode(const uint8_t *blob, size_t len, SgArena *a, SgXref *out) {
         if (nspans) memcpy(out->spans, spans, sizeof *spans * nspans);
     }
     free(spans);
+    return r.ok;
+}
+
+bool sg_xref_uses(const uint8_t *blob, size_t len, const SgXrefKey *k, SgArena *a, SgSpan **out, uint32_t *n) {
+    *out = NULL;
+    *n = 0;
+    SgRd r;
+    if (!sg_blob_open(&r, blob, len, MAGIC_XREF)) return false;
+    uint64_t dlen = sg_rd_varint(&r);
+    if (!r.ok || dlen > (uint64_t)(r.end - r.p)) return false;
+    r.p += dlen;
+    uint32_t nmods = sg_rd_count(&r), want = UINT32_MAX;
+    for (uint32_t i = 0; i < nmods && r.ok; i++)
+        if (sg_xref_name_eq(get_name(&r), k->module)) want = i;
+    uint32_t nt = sg_rd_count(&r);
+    for (uint32_t t = 0; t < nt && r.ok; t++) {
+        uint32_t mi = sg_rd_u32(&r);
+        uint8_t kind = sg_rd_u8(&r);
+        SgName name = get_name(&r), parent = get_name(&r);
+        uint32_t count = sg_rd_count(&r);
+        bool match = r.ok && mi == want && kind == k->kind && sg_xref_name_eq(name, k->name) && sg_xref_name_eq(parent, k->parent);
+        SgSpan *s = match ? SG_NEW_N(a, SgSpan, count + 1) : NULL;
+        uint32_t prev = 0;
+        for (uint32_t j = 0; j < count && r.ok; j++) {
+            uint32_t d = sg_rd_u32(&r), l = sg_rd_u32(&r);
+            if (d > UINT32_MAX - prev || l > UINT32_MAX - (prev + d) || !l || (j && !d)) r.ok = false;
+            prev += d;
+            if (s) s[j] = (SgSpan){prev, prev + l};
+        }
+        if (match && r.ok) {
+            *out = s;
+            *n = count;
+            return true;
+        }
+    }
     return r.ok;
 }
 

@@ -93,6 +93,9 @@ uint64_t sg_xref_key_hash(const SgXrefKey *k);
 /* Names compared by their bytes (decoded names carry no SgName hash). */
 bool sg_xref_name_eq(SgName a, SgName b);
 bool sg_xref_key_eq(const SgXrefKey *a, const SgXrefKey *b);
+/* The uses of one key in an entry (in a), without decoding the rest:
+ * none when it has none; false when the blob is damaged. */
+bool sg_xref_uses(const uint8_t *blob, size_t len, const SgXrefKey *k, SgArena *a, SgSpan **out, uint32_t *n);
 /* The target of a key in an entry, or NULL. */
 const SgXrefTarget *sg_xref_find(const SgXref *x, const SgXrefKey *k, uint64_t hash);
 /* The key of a definition of the module named `module` (its struct's name

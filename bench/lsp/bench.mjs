@@ -21,7 +21,7 @@ const repo = path.resolve(here, '..', '..');
 // ------------------------------------------------------------------ options
 
 function parseArgs(argv) {
-    const o = { modules: 10000, edits: 250, dependents: 5, sigRuns: 3, timeoutMs: 120000, keep: false, seed: 7, typingMs: 3000, typingGapMs: 100 };
+    const o = { modules: 10000, edits: 250, dependents: 5, sigRuns: 3, timeoutMs: 120000, keep: false, seed: 7, typingMs: 3000, typingGapMs: 100, queries: 100, users: 250 };
     const num = (i) => {
         const v = Number(argv[i + 1]);
         if (!Number.isFinite(v) || v < 0) usage(`${argv[i]} needs a number`);
@@ -37,6 +37,8 @@ function parseArgs(argv) {
         case '--seed': o.seed = num(i++); break;
         case '--typing-ms': o.typingMs = num(i++); break;
         case '--typing-gap-ms': o.typingGapMs = num(i++); break;
+        case '--queries': o.queries = num(i++); break;
+        case '--users': o.users = num(i++); break;
         case '--keep': o.keep = true; break;
         case '-h': case '--help': usage(); break;
         default: usage(`unknown argument ${argv[i]}`);
@@ -45,7 +47,7 @@ function parseArgs(argv) {
     return o;
 }
 function usage(err) {
-    const text = 'usage: node bench/lsp/bench.mjs [--modules N] [--edits N] [--dependents N] [--sig-runs N] [--typing-ms MS] [--typing-gap-ms MS] [--timeout-ms MS] [--seed S] [--keep]';
+    const text = 'usage: node bench/lsp/bench.mjs [--modules N] [--edits N] [--dependents N] [--sig-runs N] [--typing-ms MS] [--typing-gap-ms MS] [--queries N] [--users N] [--timeout-ms MS] [--seed S] [--keep]';
     if (err) {
         console.error(`bench: ${err}\n${text}`);
         process.exit(2);
@@ -74,7 +76,7 @@ const snap = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-lsp-bench-bin-'));
 }
 // 10 minutes for the harness's own waits (initialize, shutdown); ours use --timeout-ms
 process.env.SIGIL_LSP_TIMEOUT_MS ||= String(Math.max(opt.timeoutMs, 60000));
-const { Server, Workspace, clientCapabilities, rpc, sleep } = await import('../../tests/lsp/harness.mjs');
+const { Server, Workspace, clientCapabilities, proto, rpc, sleep } = await import('../../tests/lsp/harness.mjs');
 
 class Timeout extends Error {}
 class Crash extends Error {}
@@ -181,6 +183,44 @@ pub fn bench_fn_${i}(x: Int) -> String {
     }
     return out;
 }
+
+/**
+ * The public function used by the fewest modules at least `want`
+ * (names are unique in a generated workspace: the text says who uses it),
+ * with its module and the place of its name there.
+ */
+function functionUsedBy(ws, layers, want) {
+    const defs = new Map();     // name -> rel
+    const users = new Map();    // name -> Set of rels
+    const texts = new Map();
+    for (const l of layers)
+        for (const f of fs.readdirSync(path.join(ws.dir, l))) {
+            const rel = `${l}/${f}`;
+            const t = fs.readFileSync(path.join(ws.dir, rel), 'utf8');
+            texts.set(rel, t);
+            for (const m of t.matchAll(/^pub fn (\w+)\(/gm)) defs.set(m[1], rel);
+        }
+    for (const [rel, t] of texts)
+        for (const m of t.matchAll(/\b([a-z]\w*\d)\(/g)) {
+            if (!defs.has(m[1]) || defs.get(m[1]) === rel) continue;
+            if (!users.has(m[1])) users.set(m[1], new Set());
+            users.get(m[1]).add(rel);
+        }
+    /* the fewest users at least `want` (else the most) */
+    let best = null;
+    for (const [name, us] of users)
+        if (!best || (us.size >= want && (best.n < want || us.size < best.n)) || (best.n < want && us.size > best.n)) best = { name, n: us.size };
+    const rel = defs.get(best.name);
+    const text = texts.get(rel);
+    const at = text.indexOf(`pub fn ${best.name}(`) + 'pub fn '.length;
+    return { name: best.name, users: best.n, rel, position: positionOf(text, at + 1) };
+}
+
+/** p50 / p99 of a list of latencies (ms). */
+const percentiles = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return { p50: quantile(s, 0.5), p99: quantile(s, 0.99), max: s[s.length - 1] };
+};
 
 // ------------------------------------------------------------------ a timed session
 
@@ -344,6 +384,59 @@ async function main() {
         rows.push(['RSS after start-up, cold', mib(cold.rss), `peak ${mib(cold.hwm)}`]);
         rows.push(['RSS after start-up, warm', mib(warm.rss), `peak ${mib(warm.hwm)}`]);
         printRows(rows.slice(-4));
+
+        // ---- references, rename and workspace/symbol from the index (the
+        // warm server: its index is built from the cache after start-up)
+        if (opt.queries > 0) {
+            const f = functionUsedBy(ws, w.layers, opt.users);
+            if (!s.versions[f.rel]) {
+                await s.open(f.rel);
+                await s.waitPublish((p) => p.uri === ws.uri(f.rel), `the first publish of ${f.rel}`);
+            }
+            const params = { textDocument: { uri: ws.uri(f.rel) }, position: f.position };
+            let peak = 0;
+            const sample = () => { peak = Math.max(peak, procStatus(s.pid).rss || 0); };
+            const timed = async (type, p) => {
+                const t0 = performance.now();
+                const r = await s.server.request(type, p);
+                const dt = performance.now() - t0;
+                sample();
+                return { r, dt };
+            };
+            const first = await timed(proto.ReferencesRequest.type, { ...params, context: { includeDeclaration: true } });
+            const files = new Set(first.r.map((l) => l.uri));
+            const refs = [];
+            for (let i = 0; i < opt.queries; i++)
+                refs.push((await timed(proto.ReferencesRequest.type, { ...params, context: { includeDeclaration: true } })).dt);
+            const renames = [];
+            let edits = 0;
+            for (let i = 0; i < opt.queries; i++) {
+                const { r, dt } = await timed(proto.RenameRequest.type, { ...params, newName: `renamed_${i}` });
+                renames.push(dt);
+                edits = Object.values(r.changes || {}).reduce((n, e) => n + e.length, 0);
+            }
+            // 3-letter queries: pieces of the generated names
+            const pieces = ['sen', 'ord', 'lif', 'cla', 'des', 'wei', 'fin', 'sum', 'blk', 'cnt', 'new', 'via', 'hit', 'acc', 'rou'];
+            const syms = [];
+            let hits = 0;
+            for (let i = 0; i < opt.queries; i++) {
+                const { r, dt } = await timed(proto.WorkspaceSymbolRequest.type, { query: pieces[i % pieces.length] });
+                syms.push(dt);
+                hits += r.length;
+            }
+            const st = procStatus(s.pid);
+            const logged = /indexed (\d+) modules \((\d+) symbols\) in ([\d.]+) ms/.exec(s.server.state.stderr);
+            const r1 = percentiles(refs), r2 = percentiles(renames), r3 = percentiles(syms);
+            rows.push([`references, ${f.name} (${f.users} users; n=${refs.length})`, `p50 ${ms(r1.p50)}`,
+                `p99 ${ms(r1.p99)}, max ${ms(r1.max)}; ${first.r.length} locations in ${files.size} files; the first (index built after start-up) ${ms(first.dt)}` +
+                (logged ? `; index: ${logged[1]} modules, ${logged[2]} symbols, built in ${logged[3]} ms` : '')]);
+            rows.push([`rename of it (n=${renames.length})`, `p50 ${ms(r2.p50)}`, `p99 ${ms(r2.p99)}, max ${ms(r2.max)}; ${edits} edits`]);
+            rows.push([`workspace/symbol, 3-letter queries (n=${syms.length})`, `p50 ${ms(r3.p50)}`,
+                `p99 ${ms(r3.p99)}, max ${ms(r3.max)}; ${(hits / syms.length).toFixed(0)} answers each`]);
+            rows.push(['RSS during the queries', `${mib(peak)}`, `peak (VmHWM since start) ${mib(st.hwm)}, now ${mib(st.rss)}`]);
+            printRows(rows.slice(-4));
+            /* left open: closing it would start a whole run under the edits that follow */
+        }
 
         // ---- body edits in the 1000-line module
         await s.open(bigRel);

@@ -65,8 +65,7 @@ static LspUnit *unit_of(Calls *c, const LspIndex *ix, SgName module) {
     const LspIndexEntry *e = lsp_index_module(ix, module);
     if (!e) return NULL;
     LspUnit *u = SG_NEW(&c->arena, LspUnit);
-    *u = (LspUnit){.path = e->path, .disk = e->disk, .module = e->mname, .source_hash = e->source_hash,
-                   .blob = e->blob, .len = e->len};
+    *u = lsp_entry_unit(e);
     sg_vec_push(&c->made, u);
     return u;
 }
@@ -85,6 +84,7 @@ static void prepare_work(LspJob *j) {
     Calls *c = lsp_job_data(j);
     SgXref x;
     LspUnit *u = unit_of(c, lsp_job_index(j), c->key.module);
+    if (u && !lsp_job_load(j, u, 1)) return;
     int32_t d = u && sg_xref_decode(u->blob, u->len, &c->arena, &x) ? def_of(&x, u->module, &c->key) : -1;
     if (d < 0 || !is_function(x.defs[d].kind) || !lsp_unit_text(j, u)) return;     /* not a function: null */
     c->result = cJSON_CreateArray();
@@ -94,6 +94,7 @@ static void prepare_work(LspJob *j) {
 /* incoming: every use of the function, grouped by the item whose body holds it. */
 static void incoming_work(LspJob *j) {
     Calls *c = lsp_job_data(j);
+    if (!lsp_job_load(j, c->units, c->n)) return;
     c->result = cJSON_CreateArray();
     for (uint32_t i = 0; i < c->n && !lsp_job_cancelled(j); i++) {
         LspUnit *u = &c->units[i];
@@ -129,6 +130,7 @@ static void outgoing_work(LspJob *j) {
     const LspIndex *ix = lsp_job_index(j);
     SgXref x;
     LspUnit *u = unit_of(c, ix, c->key.module);
+    if (u && !lsp_job_load(j, u, 1)) return;
     int32_t d = u && sg_xref_decode(u->blob, u->len, &c->arena, &x) ? def_of(&x, u->module, &c->key) : -1;
     c->result = cJSON_CreateArray();
     if (d < 0 || !lsp_unit_text(j, u)) return;
@@ -142,6 +144,7 @@ static void outgoing_work(LspJob *j) {
         if (first == g->n) continue;
         /* a function, where it is defined (the built-in library has no file) */
         LspUnit *tu = unit_of(c, ix, g->key.module);
+        if (tu && !lsp_job_load(j, tu, 1)) return;
         SgXref tx;
         int32_t td = tu && sg_xref_decode(tu->blob, tu->len, &c->arena, &tx) ? def_of(&tx, tu->module, &g->key) : -1;
         if (td < 0 || !is_function(tx.defs[td].kind)) continue;

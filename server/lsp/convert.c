@@ -90,3 +90,28 @@ int lsp_def_symbol_kind(uint8_t k) {
     default: return LSP_SK_TYPE_PARAMETER;     /* aliases and extern types, as lsp_item_symbol_kind */
     }
 }
+
+/* ---- JSON written directly (large answers built on the pool: no tree) ---- */
+void lsp_json_str(SgBuf *b, const char *s, size_t n) {
+    sg_buf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            sg_buf_putc(b, '\\');
+            sg_buf_putc(b, (char)c);
+        } else if (c < 0x20) {
+            sg_buf_printf(b, "\\u%04x", c);
+        } else {
+            sg_buf_putc(b, (char)c);
+        }
+    }
+    sg_buf_putc(b, '"');
+}
+
+void lsp_json_range(SgBuf *b, const char *text, size_t len, SgSpan s) {
+    uint32_t l1, c1, l2, c2;
+    lsp_position_of(text, len, s.start, srv->enc, &l1, &c1);
+    lsp_position_of(text, len, s.end, srv->enc, &l2, &c2);
+    sg_buf_printf(b, "{\"start\":{\"line\":%u,\"character\":%u},\"end\":{\"line\":%u,\"character\":%u}}", l1, c1, l2,
+                  c2);
+}

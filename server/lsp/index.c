@@ -31,6 +31,7 @@
  * the entries it shares (immutable); a query job's work function reads its
  * index (immutable, referenced until the job is done) and its own copies,
  * and writes only its job. */
+#include <malloc.h>
 #include <stdlib.h>
 
 #include "../../cache/store.h"
@@ -43,22 +44,47 @@ static void entry_unref(LspIndexEntry *e) {
     free(e->disk);
     free(e->name);
     free(e->blob);
+    free(e->keys);
+    free(e->syms);
+    free(e->names);
     free(e);
 }
 
-/* Takes the blob. False (and nothing kept) when it does not decode. */
+static uint32_t letters(const char *s, uint32_t n) {
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        char c = s[i] | 0x20;
+        if (c >= 'a' && c <= 'z') m |= 1u << (c - 'a');
+    }
+    return m;
+}
+
+/* An entry from its blob, which it keeps only when `keep` (the cache has
+ * not got it). NULL when the blob does not decode. */
 static LspIndexEntry *entry_new(const char *path, const char *disk, const char *name, const SgHash *result_id,
-                                const SgHash *source_hash, bool is_std, uint8_t *blob, size_t len) {
+                                const SgHash *source_hash, bool is_std, uint8_t *blob, size_t len, bool keep) {
     SgArena a;
     sg_arena_init(&a);
     SgXref x;
-    bool ok = sg_xref_decode(blob, len, &a, &x);
-    sg_arena_free(&a);
-    if (!ok) {
+    if (!sg_xref_decode(blob, len, &a, &x)) {
+        sg_arena_free(&a);
         free(blob);
         return NULL;
     }
     LspIndexEntry *e = sg_xcalloc(1, sizeof *e);
+    e->keys = sg_xmalloc(sizeof *e->keys * (x.ntargets + 1));
+    for (uint32_t t = 0; t < x.ntargets; t++) e->keys[e->nkeys++] = (uint32_t)x.targets[t].hash;
+    e->syms = sg_xmalloc(sizeof *e->syms * (x.ndefs + 1));
+    SgBuf names = {0};
+    for (uint32_t d = 0; !is_std && d < x.ndefs; d++) {
+        const SgXrefDef *def = &x.defs[d];
+        if (def->kind == SG_XDEF_IMPORT || def->kind == SG_XDEF_IMPORTED || def->name.len > UINT16_MAX) continue;
+        e->syms[e->nsyms++] = (LspSym){.name = (uint32_t)names.len, .mask = letters(def->name.s, def->name.len),
+                                       .def = d, .len = (uint16_t)def->name.len, .kind = def->kind};
+        sg_buf_put(&names, def->name.s, def->name.len);
+    }
+    sg_arena_free(&a);
+    e->names = names.data;
     e->refs = 1;
     e->path = sg_xstrdup(path);
     e->disk = sg_xstrdup(disk);
@@ -67,52 +93,29 @@ static LspIndexEntry *entry_new(const char *path, const char *disk, const char *
     e->result_id = *result_id;
     e->source_hash = *source_hash;
     e->is_std = is_std;
-    e->blob = blob;
-    e->len = len;
+    if (keep) {
+        e->blob = blob;
+        e->len = len;
+    } else {
+        free(blob);
+    }
     return e;
 }
 
-bool lsp_entry_decode(const LspIndexEntry *e, SgArena *a, SgXref *x) { return sg_xref_decode(e->blob, e->len, a, x); }
-
 /* ---- an index ---- */
-typedef struct KeySlot {
-    uint64_t hash;      /* 0: empty (a key hashing to 0 is stored as 1) */
-    uint32_t first, n;  /* postings[first .. first + n) once built; n counts while building */
-} KeySlot;
-
-static uint64_t key_of(uint64_t h) { return h ? h : 1; }
-
-static KeySlot *key_slot(LspIndex *ix, uint64_t h, bool add) {
-    h = key_of(h);
-    if (add && 2 * (ix->nkeys + 1) > ix->keycap) {
-        uint32_t cap = ix->keycap ? ix->keycap * 2 : 1024;
-        KeySlot *old = ix->keys, *keys = sg_xcalloc(cap, sizeof *keys);
-        for (uint32_t i = 0; i < ix->keycap; i++) {
-            if (!old[i].hash) continue;
-            uint32_t j = (uint32_t)(old[i].hash ^ (old[i].hash >> 32)) & (cap - 1);
-            while (keys[j].hash) j = (j + 1) & (cap - 1);
-            keys[j] = old[i];
-        }
-        free(old);
-        ix->keys = keys;
-        ix->keycap = cap;
-    }
-    if (!ix->keycap) return NULL;
-    for (uint32_t j = (uint32_t)(h ^ (h >> 32)) & (ix->keycap - 1);; j = (j + 1) & (ix->keycap - 1)) {
-        if (ix->keys[j].hash == h) return &ix->keys[j];
-        if (!ix->keys[j].hash) {
-            if (!add) return NULL;
-            ix->keys[j].hash = h;
-            ix->nkeys++;
-            return &ix->keys[j];
-        }
-    }
-}
-
 uint32_t lsp_index_users(const LspIndex *ix, uint64_t hash, const uint32_t **which) {
-    const KeySlot *k = key_slot((LspIndex *)ix, hash, false);
-    *which = k ? ix->postings + k->first : NULL;
-    return k ? k->n : 0;
+    uint32_t h = (uint32_t)hash, lo = 0, hi = ix ? ix->nkeys : 0;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (ix->khash[mid] < h) lo = mid + 1;
+        else hi = mid;
+    }
+    if (!ix || lo == ix->nkeys || ix->khash[lo] != h) {
+        *which = NULL;
+        return 0;
+    }
+    *which = ix->postings + ix->kfirst[lo];
+    return ix->kfirst[lo + 1] - ix->kfirst[lo];
 }
 
 const LspIndexEntry *lsp_index_entry_at(const LspIndex *ix, const char *path) {
@@ -127,51 +130,50 @@ static int cmp_entry(const void *a, const void *b) {
     return strcmp((*(LspIndexEntry *const *)a)->path, (*(LspIndexEntry *const *)b)->path);
 }
 
+/* (key << 32 | entry) pairs sorted by key (LSD radix, stable: the entries
+ * of one key stay in order). */
+static void sort_pairs(uint64_t *p, uint64_t *tmp, uint32_t n) {
+    for (int shift = 32; shift < 64; shift += 8) {
+        uint32_t count[257] = {0};
+        for (uint32_t i = 0; i < n; i++) count[((p[i] >> shift) & 0xFF) + 1]++;
+        for (int b = 0; b < 256; b++) count[b + 1] += count[b];
+        for (uint32_t i = 0; i < n; i++) tmp[count[(p[i] >> shift) & 0xFF]++] = p[i];
+        memcpy(p, tmp, sizeof *p * n);
+    }
+}
+
 /* The maps of an index whose entries are set: by path, by module name,
- * key -> users, definitions. */
+ * key -> users (from the keys each entry decoded once). */
 static void index_link(LspIndex *ix) {
     sg_qsort(ix->entries, ix->n, sizeof *ix->entries, cmp_entry);
-    SgArena scratch;
-    sg_arena_init(&scratch);
-    uint32_t npost = 0, cap_syms = 0;
-    for (uint32_t pass = 0; pass < 2; pass++) {
-        for (uint32_t i = 0; i < ix->n; i++) {
-            LspIndexEntry *e = ix->entries[i];
-            SgXref x;
-            if (!sg_xref_decode(e->blob, e->len, &scratch, &x)) continue;   /* decoded once already */
-            for (uint32_t t = 0; t < x.ntargets; t++) {
-                KeySlot *k = key_slot(ix, x.targets[t].hash, pass == 0);
-                if (pass == 0) k->n++, npost++;
-                else if (!k->n || ix->postings[k->first + k->n - 1] != i) ix->postings[k->first + k->n++] = i;
-            }
-            for (uint32_t d = 0; pass == 1 && !e->is_std && d < x.ndefs; d++) {
-                if (x.defs[d].kind == SG_XDEF_IMPORT || x.defs[d].kind == SG_XDEF_IMPORTED) continue;
-                if (ix->nsyms == cap_syms) {
-                    cap_syms = cap_syms ? cap_syms * 2 : 1024;
-                    ix->syms = sg_xrealloc(ix->syms, sizeof *ix->syms * cap_syms);
-                }
-                /* names are slices of the entry's blob, which the index keeps */
-                ix->syms[ix->nsyms++] = (LspSymbol){.name = x.defs[d].name.s, .len = x.defs[d].name.len,
-                                                    .kind = x.defs[d].kind, .entry = i, .def = d};
-            }
-            sg_arena_free(&scratch);
-            sg_arena_init(&scratch);
-        }
-        if (pass == 0) {
-            ix->postings = sg_xmalloc(sizeof *ix->postings * (npost + 1));
-            uint32_t at = 0;
-            for (uint32_t j = 0; j < ix->keycap; j++) {
-                ix->keys[j].first = at;
-                at += ix->keys[j].n;
-                ix->keys[j].n = 0;
-            }
-        }
-    }
-    sg_arena_free(&scratch);
+    uint32_t npairs = 0;
+    for (uint32_t i = 0; i < ix->n; i++) npairs += ix->entries[i]->nkeys, ix->nsyms += ix->entries[i]->nsyms;
+    uint64_t *pairs = sg_xmalloc(sizeof *pairs * (npairs + 1)), *tmp = sg_xmalloc(sizeof *tmp * (npairs + 1));
+    uint32_t k = 0;
     for (uint32_t i = 0; i < ix->n; i++) {
-        sg_map_put(&ix->by_path, sg_name_c(ix->entries[i]->path), ix->entries[i]);
-        sg_map_put(&ix->by_name, ix->entries[i]->mname, ix->entries[i]);
+        const LspIndexEntry *e = ix->entries[i];
+        for (uint32_t j = 0; j < e->nkeys; j++) pairs[k++] = (uint64_t)e->keys[j] << 32 | i;
+        sg_map_put(&ix->by_path, sg_name_c(e->path), (void *)e);
+        sg_map_put(&ix->by_name, e->mname, (void *)e);
     }
+    sort_pairs(pairs, tmp, npairs);
+    free(tmp);
+    ix->khash = sg_xmalloc(sizeof *ix->khash * (npairs + 1));
+    ix->kfirst = sg_xmalloc(sizeof *ix->kfirst * (npairs + 2));
+    ix->postings = sg_xmalloc(sizeof *ix->postings * (npairs + 1));
+    uint32_t np = 0;
+    for (uint32_t i = 0; i < npairs; i++) {
+        uint32_t h = (uint32_t)(pairs[i] >> 32), e = (uint32_t)pairs[i];
+        if (!ix->nkeys || ix->khash[ix->nkeys - 1] != h) {
+            ix->khash[ix->nkeys] = h;
+            ix->kfirst[ix->nkeys++] = np;
+        } else if (ix->postings[np - 1] == e) {
+            continue;   /* two keys of one entry with the same low bits */
+        }
+        ix->postings[np++] = e;
+    }
+    ix->kfirst[ix->nkeys] = np;
+    free(pairs);
 }
 
 void lsp_index_unref(LspIndex *ix) {
@@ -180,9 +182,9 @@ void lsp_index_unref(LspIndex *ix) {
     free(ix->entries);
     sg_map_free(&ix->by_path);
     sg_map_free(&ix->by_name);
-    free(ix->keys);
+    free(ix->khash);
+    free(ix->kfirst);
     free(ix->postings);
-    free(ix->syms);
     free(ix);
 }
 
@@ -216,23 +218,18 @@ static void build_work(uv_work_t *req) {
     ix->refs = 1;
     ix->gen = j->gen;
     ix->entries = sg_xmalloc(sizeof *ix->entries * (j->n + 1));
-    SgStore *store = NULL;
-    bool store_tried = false;
+    SgStore *store = j->cache_dir ? sg_store_open(j->cache_dir) : NULL;
+    if (store) sg_store_begin_read(store);
     j->missing = sg_xcalloc(j->n + 1, sizeof *j->missing);
     for (uint32_t i = 0; i < j->n; i++) {
         Want *w = &j->want[i];
         LspIndexEntry *e = w->have;
         w->have = NULL;
-        if (!e && !w->blob && j->cache_dir) {
-            if (!store_tried) {
-                store_tried = true;
-                store = sg_store_open(j->cache_dir);
-                if (store) sg_store_begin_read(store);
-            }
-            if (store && !sg_store_get_xref(store, &w->result_id, &w->blob, &w->len)) w->blob = NULL;
-        }
+        /* a record's entry is dropped once the cache has it (queries read it there) */
+        bool keep = w->blob && !(store && sg_store_has_xref(store, &w->result_id));
+        if (!e && !w->blob && store && !sg_store_get_xref(store, &w->result_id, &w->blob, &w->len)) w->blob = NULL;
         if (!e && w->blob) {
-            e = entry_new(w->path, w->disk, w->name, &w->result_id, &w->source_hash, w->is_std, w->blob, w->len);
+            e = entry_new(w->path, w->disk, w->name, &w->result_id, &w->source_hash, w->is_std, w->blob, w->len, keep);
             w->blob = NULL;
         }
         if (e) ix->entries[ix->n++] = e;
@@ -279,6 +276,8 @@ static void build_done(uv_work_t *req, int status) {
         j->out = NULL;
         lsp_log("indexed %u modules (%u symbols) in %.1f ms%s", r->index->n, r->index->nsyms, j->ms,
                 j->nmissing ? "; some results have no entry in the cache" : "");
+        if (!j->nmissing) r->fill_asked = false;
+        malloc_trim(0);     /* what the build freed on its thread */
         /* results the cache has no entry for: checked again once, by a
          * whole run (the next index has their entries in memory) */
         if (j->nmissing && !r->fill_asked) {
@@ -339,16 +338,20 @@ void lsp_index_changed(LspRoot *r) {
     start_build(r);
 }
 
-void lsp_index_filled(LspRoot *r) { r->fill_asked = false; }
-
 bool lsp_index_ready(const LspRoot *r) {
     return r && r->index && r->index->gen == r->index_gen && !r->index_building && lsp_root_current(r) &&
            !lsp_scheduler_filling(r);
 }
 
+void lsp_index_root_init(LspRoot *r) { uv_mutex_init(&r->index_store_mu); }
+
 void lsp_index_free_root(LspRoot *r) {
     lsp_index_unref(r->index);
     r->index = NULL;
+    if (!srv->sink) {
+        sg_store_close(r->index_store);
+        uv_mutex_destroy(&r->index_store_mu);
+    }
 }
 
 /* ---- requests waiting for an index ---- */
@@ -397,6 +400,7 @@ struct LspJob {
     LspIndex *index;
     atomic_bool cancelled;
     char *stale;            /* a file that changed since it was indexed */
+    char *missing;          /* a module whose entry the cache has not got */
     LspJobWork work;
     LspJobDone done;
     void *data;
@@ -429,6 +433,7 @@ void lsp_job_free(LspJob *j) {
     lsp_index_unref(j->index);
     if (j->free_data) j->free_data(j->data);
     free(j->stale);
+    free(j->missing);
     free(j);
 }
 
@@ -444,6 +449,31 @@ bool lsp_job_text(LspJob *j, const char *path, const char *disk, const SgHash *w
         *text = NULL;
         if (!j->stale) j->stale = sg_xstrdup(path);
     }
+    return ok;
+}
+
+bool lsp_job_load(LspJob *j, LspUnit *us, uint32_t n) {
+    bool ok = true;
+    LspRoot *r = j->root;
+    uv_mutex_lock(&r->index_store_mu);
+    if (!r->index_store && r->cache_dir) r->index_store = sg_store_open(r->cache_dir);
+    if (r->index_store) sg_store_begin_read(r->index_store);
+    for (uint32_t i = 0; i < n && ok; i++) {
+        LspUnit *u = &us[i];
+        if (u->blob || !u->entry) continue;
+        uint8_t *b;
+        size_t len;
+        ok = r->index_store && sg_store_get_xref(r->index_store, &u->entry->result_id, &b, &len);
+        if (ok) {
+            u->blob = b;
+            u->len = len;
+            u->own_blob = true;
+        } else if (!j->missing) {
+            j->missing = sg_xstrdup(u->path);
+        }
+    }
+    if (r->index_store) sg_store_end_read(r->index_store);
+    uv_mutex_unlock(&r->index_store_mu);
     return ok;
 }
 
@@ -465,6 +495,14 @@ static void job_done(uv_work_t *req, int status) {
         /* no answer after exit */
     } else if (status != 0 || atomic_load(&j->cancelled)) {
         lsp_send(lsp_error(j->id, LSP_REQUEST_CANCELLED, "request cancelled"));
+    } else if (j->missing && !r->removed) {
+        /* a result without its entry (a damaged row, a result the cache
+         * dropped): checked again, then the request is answered */
+        char **paths = sg_xmalloc(sizeof *paths);
+        paths[0] = j->missing;
+        j->missing = NULL;
+        lsp_scheduler_fill(r, paths, 1);
+        lsp_index_wait(r, j->id, j->params, j->fn);
     } else if (j->stale && !r->removed) {
         /* a file changed since the run that indexed it: that change is
          * checked first (a whole run), then the request is answered */

@@ -62,28 +62,37 @@ typedef void (*LspHandler)(const cJSON *id, const cJSON *params);
 /* A request's work on the pool (index.c). */
 typedef struct LspJob LspJob;
 
+/* A definition of an entry, for workspace/symbol. */
+typedef struct LspSym {
+    uint32_t name;          /* offset of its name in the entry's names */
+    uint32_t mask;          /* the letters in it (case folded): a query's must all be there */
+    uint32_t def;           /* index into the entry's defs */
+    uint16_t len;
+    uint8_t kind;           /* SgXrefDefKind */
+} LspSym;
+
 /* One module's cross-reference entry in an index (index.c). Immutable once
- * made; shared by the indexes that hold it (reference counts: loop thread). */
+ * made; shared by the indexes that hold it (reference counts: loop thread).
+ * The entry itself is read from the cache when a query needs it: only what
+ * lookups need stays in memory (its keys, its definitions' names), and the
+ * blob when the cache has not got it (a result stored behind, no cache). */
 typedef struct LspIndexEntry {
     uint32_t refs;
     char *path;             /* absolute: the file's identity (URIs) */
     char *disk;             /* the path to read */
     char *name;             /* the module */
     SgName mname;
-    SgHash result_id;       /* the result it belongs to */
+    SgHash result_id;       /* the result it belongs to (its key in the cache) */
     SgHash source_hash;     /* of the text its spans are offsets in */
     bool is_std;
-    uint8_t *blob;          /* the encoded entry (cache/xref.h), decoded when read */
+    uint8_t *blob;          /* the encoded entry (cache/xref.h), or NULL: in the cache */
     size_t len;
+    uint32_t *keys;         /* the low 32 bits of its uses' key hashes */
+    uint32_t nkeys;
+    LspSym *syms;
+    uint32_t nsyms;
+    char *names;
 } LspIndexEntry;
-
-/* A definition, for workspace/symbol: its name is a slice of its entry's blob. */
-typedef struct LspSymbol {
-    const char *name;
-    uint32_t len;
-    uint8_t kind;           /* SgXrefDefKind */
-    uint32_t entry, def;    /* index into LspIndex.entries, then into the entry's defs */
-} LspSymbol;
 
 /* The index of a folder (index.c): immutable once built, shared by the
  * queries that read it (reference counts: loop thread). */
@@ -93,10 +102,10 @@ typedef struct LspIndex {
     LspIndexEntry **entries;    /* sorted by path */
     uint32_t n;
     SgMap by_path, by_name;
-    struct KeySlot *keys;   /* key hash -> postings */
-    uint32_t keycap, nkeys;
-    uint32_t *postings;     /* entry indexes */
-    LspSymbol *syms;        /* the definitions of the folder's own modules */
+    /* key -> users: the distinct (low 32 bits of) key hashes, sorted; the
+     * users of khash[i] are postings[kfirst[i] .. kfirst[i + 1]) */
+    uint32_t *khash, *kfirst, *postings;
+    uint32_t nkeys;
     uint32_t nsyms;
     uint32_t nmissing;      /* modules whose result has no entry */
 } LspIndex;
@@ -140,6 +149,8 @@ typedef struct LspRoot {
     char **fill;                /* ... the files of those modules, until the run takes them */
     uint32_t nfill;
     bool fill_running;
+    struct SgStore *index_store;    /* the cache, read by query jobs (one at a time: index_store_mu) */
+    uv_mutex_t index_store_mu;
     SgDirWatch dirs;            /* our own watcher, when the client does not watch */
     bool removed;               /* its folder was removed: freed once its jobs are over */
     int open_timers;            /* embedded timers not closed yet (a removed root waits for them) */
@@ -300,6 +311,9 @@ enum { LSP_SK_MODULE = 2, LSP_SK_FIELD = 8, LSP_SK_ENUM = 10, LSP_SK_FUNCTION = 
        LSP_SK_STRUCT = 23, LSP_SK_ENUM_MEMBER = 22, LSP_SK_TYPE_PARAMETER = 26 };
 int lsp_item_symbol_kind(const SgItem *it);
 int lsp_def_symbol_kind(uint8_t kind);     /* of an SgXrefDefKind */
+/* JSON text written directly: a string (escaped), a range. */
+void lsp_json_str(SgBuf *b, const char *s, size_t n);
+void lsp_json_range(SgBuf *b, const char *text, size_t len, SgSpan s);
 
 /* ---- query.c ---- */
 /* The module of an open document in `last`, with its facts; else NULL. */
@@ -334,11 +348,14 @@ typedef struct LspUnit {
     char *path, *disk, *uri;
     SgName module;
     SgHash source_hash;
-    const uint8_t *blob;
+    const LspIndexEntry *entry;     /* a closed module's (the job's index holds it) */
+    const uint8_t *blob;            /* NULL until lsp_job_load for an entry in the cache */
     size_t len;
+    bool own_blob;                  /* read by the job */
     char *text;
     size_t tlen;
     bool open;
+    char *file_uri;                 /* a closed module's URI, made once by the job */
 } LspUnit;
 /* The units of a query of folder r (in a): every open module of r, then
  * the index's modules that use `hash`, then the module named `defining`
@@ -346,10 +363,14 @@ typedef struct LspUnit {
 uint32_t lsp_units(LspRoot *r, const LspIndex *ix, uint64_t hash, const SgName *defining, SgArena *a, LspUnit **out);
 /* The open modules of r alone. */
 LspUnit *lsp_units_open(LspRoot *r, SgArena *a, uint32_t *n);
+/* The unit of an index entry (its strings are the entry's). */
+LspUnit lsp_entry_unit(const LspIndexEntry *e);
 /* On the pool: the unit's text (false: the job is stale) and a location in it. */
 bool lsp_unit_text(LspJob *j, LspUnit *u);
 void lsp_units_free(LspUnit *us, uint32_t n);
 cJSON *lsp_unit_location(const LspUnit *u, SgSpan s);
+/* The same as JSON text: {"uri":...,"range":...} */
+void lsp_unit_location_json(SgBuf *b, LspUnit *u, SgSpan s);
 cJSON *lsp_unit_range(const LspUnit *u, SgSpan s);
 
 /* ---- syntax.c ---- */
@@ -401,7 +422,7 @@ const LspIndexEntry *lsp_index_entry_at(const LspIndex *ix, const char *path);
 const LspIndexEntry *lsp_index_module(const LspIndex *ix, SgName module);
 /* The entries that use a key (indexes into entries, ascending). */
 uint32_t lsp_index_users(const LspIndex *ix, uint64_t hash, const uint32_t **which);
-bool lsp_entry_decode(const LspIndexEntry *e, SgArena *a, SgXref *x);
+void lsp_index_root_init(LspRoot *r);
 /* A query on the pool: made on the loop thread (it holds the folder's
  * index), its work runs on the pool, `done` answers on the loop thread.
  * A job cancelled is answered with RequestCancelled; a job that found a
@@ -419,6 +440,9 @@ bool lsp_job_cancelled(LspJob *j);
 /* The text of a module's file if it is still the one indexed (its hash);
  * else false and the job is stale. */
 bool lsp_job_text(LspJob *j, const char *path, const char *disk, const SgHash *want, char **text, size_t *len);
+/* The entries of units that are in the cache, read in one transaction;
+ * false when one is not there (the job asks for it to be made, then again). */
+bool lsp_job_load(LspJob *j, struct LspUnit *us, uint32_t n);
 
 /* ---- scopes.c ---- */
 /* A local binding (let, for, parameter, pattern) or type parameter, and

@@ -76,7 +76,7 @@ cJSON *lsp_location(SgModule *target, SgSpan span) {
 }
 
 /* ---- what index queries start from ---- */
-static SgName copy_name(SgArena *a, SgName n) { return sg_name(sg_arena_strndup(a, n.s, n.len), n.len); }
+static SgName copy_name(SgArena *a, SgName n) { return sg_name(sg_arena_strndup(a, n.len ? n.s : "", n.len), n.len); }
 
 static void copy_key(SgArena *a, const SgXrefKey *k, LspTarget *t) {
     t->key = (SgXrefKey){copy_name(a, k->module), k->kind, copy_name(a, k->name), copy_name(a, k->parent)};
@@ -113,7 +113,8 @@ bool lsp_target_at(SgModule *m, size_t off, SgArena *a, LspTarget *t) {
 }
 
 static void add_unit(SgVec *v, SgArena *a, const char *path, const char *disk, const char *uri, SgName module,
-                     const SgHash *source_hash, const uint8_t *blob, size_t len, const char *text, size_t tlen) {
+                     const SgHash *source_hash, const uint8_t *blob, size_t len, const char *text, size_t tlen,
+                     const LspIndexEntry *e) {
     LspUnit *u = SG_NEW(a, LspUnit);
     u->path = sg_arena_strndup(a, path, strlen(path));
     u->disk = sg_arena_strndup(a, disk, strlen(disk));
@@ -121,6 +122,7 @@ static void add_unit(SgVec *v, SgArena *a, const char *path, const char *disk, c
     u->module = copy_name(a, module);
     u->source_hash = *source_hash;
     u->open = text != NULL;
+    u->entry = e;
     if (text) {     /* an open module's record belongs to the loop: copies */
         u->blob = sg_arena_dup(a, blob, len);
         u->text = sg_xmalloc(tlen + 1);
@@ -148,7 +150,7 @@ static void open_units(LspRoot *r, SgArena *a, SgVec *v) {
         SgModule *m = d->root == r ? sg_engine_module_at(r->last, d->path) : NULL;
         if (!m || !m->facts || !m->st->xref.len) continue;
         add_unit(v, a, d->path, m->path, d->uri, m->mname, &m->st->source_hash, (const uint8_t *)m->st->xref.data,
-                 m->st->xref.len, m->src, m->len);
+                 m->st->xref.len, m->src, m->len, NULL);
     }
 }
 
@@ -173,12 +175,12 @@ uint32_t lsp_units(LspRoot *r, const LspIndex *ix, uint64_t hash, const SgName *
     for (uint32_t i = 0; i < n; i++) {
         const LspIndexEntry *e = ix->entries[users[i]];
         if (sg_map_get(&open, sg_name_c(e->path))) continue;
-        add_unit(&v, a, e->path, e->disk, NULL, e->mname, &e->source_hash, e->blob, e->len, NULL, 0);
+        add_unit(&v, a, e->path, e->disk, NULL, e->mname, &e->source_hash, e->blob, e->len, NULL, 0, e);
         have_defining |= defining && sg_xref_name_eq(e->mname, *defining);
     }
     const LspIndexEntry *d = defining && !have_defining ? lsp_index_module(ix, *defining) : NULL;
     if (d && !sg_map_get(&open, sg_name_c(d->path)))
-        add_unit(&v, a, d->path, d->disk, NULL, d->mname, &d->source_hash, d->blob, d->len, NULL, 0);
+        add_unit(&v, a, d->path, d->disk, NULL, d->mname, &d->source_hash, d->blob, d->len, NULL, 0, d);
     sg_map_free(&open);
     *out = units_of(&v, a, &n);
     return n;
@@ -192,7 +194,17 @@ void lsp_units_free(LspUnit *us, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) {
         free(us[i].text);
         us[i].text = NULL;
+        if (us[i].own_blob) free((uint8_t *)us[i].blob);
+        free(us[i].file_uri);
+        us[i].file_uri = NULL;
+        us[i].blob = NULL;
+        us[i].own_blob = false;
     }
+}
+
+LspUnit lsp_entry_unit(const LspIndexEntry *e) {
+    return (LspUnit){.path = e->path, .disk = e->disk, .module = e->mname, .source_hash = e->source_hash, .entry = e,
+                     .blob = e->blob, .len = e->len};
 }
 
 cJSON *lsp_unit_range(const LspUnit *u, SgSpan s) { return lsp_span_range(u->text, u->tlen, s); }
@@ -204,4 +216,14 @@ cJSON *lsp_unit_location(const LspUnit *u, SgSpan s) {
     free(uri);
     cJSON_AddItemToObject(loc, "range", lsp_unit_range(u, s));
     return loc;
+}
+
+void lsp_unit_location_json(SgBuf *b, LspUnit *u, SgSpan s) {
+    if (!u->uri && !u->file_uri) u->file_uri = lsp_path_to_uri(u->path);
+    const char *uri = u->uri ? u->uri : u->file_uri;
+    sg_buf_puts(b, "{\"uri\":");
+    lsp_json_str(b, uri, strlen(uri));
+    sg_buf_puts(b, ",\"range\":");
+    lsp_json_range(b, u->text, u->tlen, s);
+    sg_buf_putc(b, '}');
 }

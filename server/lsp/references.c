@@ -108,19 +108,37 @@ static uint32_t spans_in(const Query *q, const SgXref *x, const LspUnit *u, bool
 /* ---- references ---- */
 static void refs_work(LspJob *j) {
     Query *q = lsp_job_data(j);
-    q->result = cJSON_CreateArray();
+    if (!lsp_job_load(j, q->units, q->n)) return;
+    SgBuf b = {0};
+    sg_buf_putc(&b, '[');
+    bool first = true;
     for (uint32_t i = 0; i < q->n && !lsp_job_cancelled(j); i++) {
         LspUnit *u = &q->units[i];
         SgArena a;
         sg_arena_init(&a);
-        SgXref x;
-        SgSpan *s;
-        uint32_t n = sg_xref_decode(u->blob, u->len, &a, &x) ? spans_in(q, &x, u, q->decl, &s, &a) : 0;
-        if (n && lsp_unit_text(j, u))
-            for (uint32_t k = 0; k < n; k++) cJSON_AddItemToArray(q->result, lsp_unit_location(u, s[k]));
+        SgSpan *s = NULL;
+        uint32_t n = 0;
+        if (q->decl && sg_xref_name_eq(u->module, q->target.key.module)) {
+            SgXref x;   /* the defining module: its definition too */
+            if (sg_xref_decode(u->blob, u->len, &a, &x)) n = spans_in(q, &x, u, true, &s, &a);
+        } else {
+            sg_xref_uses(u->blob, u->len, &q->target.key, &a, &s, &n);
+        }
+        bool ok = !n || lsp_unit_text(j, u);
+        for (uint32_t k = 0; k < n && ok; k++) {
+            if (!first) sg_buf_putc(&b, ',');
+            first = false;
+            lsp_unit_location_json(&b, u, s[k]);
+        }
         sg_arena_free(&a);
-        if (n && !u->text) return;     /* stale: asked again after the next check */
+        if (!ok) {      /* stale: asked again after the next check */
+            sg_buf_free(&b);
+            return;
+        }
     }
+    sg_buf_putc(&b, ']');
+    q->result = cJSON_CreateRaw(sg_buf_cstr(&b));
+    sg_buf_free(&b);
 }
 
 static void refs_done(LspJob *j) {
@@ -253,6 +271,16 @@ static bool qualified(const LspUnit *u, SgSpan s) {
     return i > 0 && u->text[i - 1] == '.';
 }
 
+/* Is `name` written in u's text, as a whole identifier? */
+static bool written(const LspUnit *u, const char *name) {
+    size_t n = strlen(name);
+    for (const char *p = u->text, *end = u->text + u->tlen; (p = memmem(p, (size_t)(end - p), name, n)); p++) {
+        bool before = p > u->text && lsp_is_ident_char(p[-1]), after = p + n < end && lsp_is_ident_char(p[n]);
+        if (!before && !after) return true;
+    }
+    return false;
+}
+
 /* Does definition kind k bind a name in the namespace of key kind `kind`? */
 static bool binds(uint8_t k, uint8_t kind) {
     if (k == SG_XDEF_IMPORTED) return true;     /* either namespace */
@@ -323,7 +351,9 @@ static void check_module(Query *q, LspUnit *u, const SgXref *x, const SgSpan *s,
                 refuse(q, "%s uses `%s` of %.*s at line %u, which the new name would shadow", u->module.s, q->new_name,
                        (int)o->key.module.len, o->key.module.s, line_of(u->text, u->tlen, x->spans[o->first + a].start));
     }
-    /* a local or type parameter of the new name where the old one is used */
+    /* a local or type parameter of the new name where the old one is used
+     * (parsed only when the new name is written there at all) */
+    if (!written(u, q->new_name)) return;
     LspParsed p;
     char *copy = memcpy(sg_xmalloc(u->tlen + 1), u->text, u->tlen + 1);
     lsp_parse_text(&p, copy, u->tlen);
@@ -343,6 +373,7 @@ static void check_module(Query *q, LspUnit *u, const SgXref *x, const SgSpan *s,
 
 static void rename_work(LspJob *j) {
     Query *q = lsp_job_data(j);
+    if (!lsp_job_load(j, q->units, q->n)) return;
     q->result = cJSON_CreateObject();
     cJSON *changes = cJSON_AddObjectToObject(q->result, "changes");
     for (uint32_t i = 0; i < q->n && !lsp_job_cancelled(j) && !q->error; i++) {
@@ -350,14 +381,20 @@ static void rename_work(LspJob *j) {
         SgArena a;
         sg_arena_init(&a);
         SgXref x;
-        SgSpan *s;
-        bool defining = sg_xref_name_eq(u->module, q->target.key.module);
-        uint32_t n = sg_xref_decode(u->blob, u->len, &a, &x) ? spans_in(q, &x, u, true, &s, &a) : 0;
+        SgSpan *s = NULL;
+        uint32_t n = 0;
+        bool defining = sg_xref_name_eq(u->module, q->target.key.module), decoded = false;
+        if (defining) decoded = sg_xref_decode(u->blob, u->len, &a, &x), n = decoded ? spans_in(q, &x, u, true, &s, &a) : 0;
+        else sg_xref_uses(u->blob, u->len, &q->target.key, &a, &s, &n);
         if ((n || defining) && !lsp_unit_text(j, u)) {
             sg_arena_free(&a);
             return;     /* stale: asked again after the next check */
         }
-        if (n || defining) check_module(q, u, &x, s, n, defining);
+        /* where the name is written unqualified (the defining module, a
+         * selective import) the clashes are looked for */
+        bool bare = defining;
+        for (uint32_t k = 0; k < n && !bare; k++) bare = !qualified(u, s[k]);
+        if (bare && (decoded || sg_xref_decode(u->blob, u->len, &a, &x))) check_module(q, u, &x, s, n, defining);
         cJSON *edits = NULL;
         for (uint32_t k = 0; k < n; k++) {
             if (!edits) {

@@ -69,7 +69,10 @@ LspRoot *lsp_root_add(const char *uri, const char *path) {
     sg_buf_printf(&cd, "%s/.sigil-cache", r->path);
     r->cache_dir = env && *env ? sg_xstrdup(env) : sg_xstrdup(cd.data);
     sg_buf_free(&cd);
-    if (!srv->sink) lsp_scheduler_root_init(r);
+    if (!srv->sink) {
+        lsp_scheduler_root_init(r);
+        lsp_index_root_init(r);
+    }
     srv->roots = sg_xrealloc(srv->roots, sizeof *srv->roots * (srv->nroots + 1));
     srv->roots[srv->nroots++] = r;
     reassign_docs();

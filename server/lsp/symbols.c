@@ -178,41 +178,51 @@ static void symbols_work(LspJob *j) {
             if (r >= 0) offer(s, (Hit){r, x->name.s, x->name.len, x->kind, u, d});
         }
     }
-    for (uint32_t k = 0; k < s->nix; k++)
-        for (uint32_t i = 0; i < s->ixs[k]->nsyms && !lsp_job_cancelled(j); i++) {
-            const LspSymbol *y = &s->ixs[k]->syms[i];
-            if (s->skip[k][y->entry]) continue;
-            int r = rank_of(y->name, y->len, s->q, s->qn);
-            if (r >= 0) offer(s, (Hit){r, y->name, y->len, y->kind, s->base[k] + y->entry, y->def});
+    uint32_t mask = 0;
+    for (uint32_t i = 0; i < s->qn; i++)
+        if (s->q[i] >= 'a' && s->q[i] <= 'z') mask |= 1u << (s->q[i] - 'a');
+    for (uint32_t k = 0; k < s->nix && !lsp_job_cancelled(j); k++)
+        for (uint32_t i = 0; i < s->ixs[k]->n; i++) {
+            const LspIndexEntry *e = s->ixs[k]->entries[i];
+            if (s->skip[k][i]) continue;
+            for (uint32_t y = 0; y < e->nsyms; y++) {
+                const LspSym *sym = &e->syms[y];
+                if ((sym->mask & mask) != mask) continue;   /* a letter of the query is not in it */
+                const char *name = e->names + sym->name;
+                int r = rank_of(name, sym->len, s->q, s->qn);
+                if (r >= 0) offer(s, (Hit){r, name, sym->len, sym->kind, s->base[k] + i, sym->def});
+            }
         }
-    /* the answers' locations: each module read once */
+    /* the answers' modules: each read once, the entries of closed ones in one transaction */
     s->result = cJSON_CreateArray();
     LspUnit *units = SG_NEW_N(&s->arena, LspUnit, s->nbest + 1);
     SgXref *xs = SG_NEW_N(&s->arena, SgXref, s->nbest + 1);
-    uint32_t *which = SG_NEW_N(&s->arena, uint32_t, s->nbest + 1);
+    uint32_t *which = SG_NEW_N(&s->arena, uint32_t, s->nbest + 1), *of = SG_NEW_N(&s->arena, uint32_t, s->nbest + 1);
     uint32_t nu = 0;
-    for (uint32_t h = 0; h < s->nbest && !lsp_job_cancelled(j); h++) {
+    for (uint32_t h = 0; h < s->nbest; h++) {
         uint32_t u = 0;
         while (u < nu && which[u] != s->best[h].unit) u++;
-        if (u == nu) {
-            which[nu] = s->best[h].unit;
-            if (s->best[h].unit < nopen) {
-                units[nu] = s->open[s->best[h].unit];
-                s->open[s->best[h].unit].text = NULL;      /* moved */
-                xs[nu] = ox[s->best[h].unit];
-            } else {
-                uint32_t k = s->nix - 1;
-                while (s->base[k] > s->best[h].unit) k--;
-                const LspIndexEntry *e = s->ixs[k]->entries[s->best[h].unit - s->base[k]];
-                units[nu] = (LspUnit){.path = e->path, .disk = e->disk, .module = e->mname, .source_hash = e->source_hash,
-                                      .blob = e->blob, .len = e->len};
-                if (!sg_xref_decode(e->blob, e->len, &s->arena, &xs[nu]) || !lsp_unit_text(j, &units[nu])) {
-                    lsp_units_free(units, nu + 1);
-                    return;     /* stale: asked again after the next check */
-                }
-            }
-            nu++;
+        of[h] = u;
+        if (u < nu) continue;
+        which[nu] = s->best[h].unit;
+        if (s->best[h].unit < nopen) {
+            units[nu] = s->open[s->best[h].unit];
+            s->open[s->best[h].unit].text = NULL;      /* moved */
+            xs[nu] = ox[s->best[h].unit];
+        } else {
+            uint32_t k = s->nix - 1;
+            while (s->base[k] > s->best[h].unit) k--;
+            units[nu] = lsp_entry_unit(s->ixs[k]->entries[s->best[h].unit - s->base[k]]);
         }
+        nu++;
+    }
+    bool ok = lsp_job_load(j, units, nu);
+    for (uint32_t u = 0; u < nu && ok; u++) {
+        if (!units[u].open && !sg_xref_decode(units[u].blob, units[u].len, &s->arena, &xs[u])) ok = false;
+        ok = ok && lsp_unit_text(j, &units[u]);     /* false: stale, asked again after the next check */
+    }
+    for (uint32_t h = 0; h < s->nbest && ok && !lsp_job_cancelled(j); h++) {
+        uint32_t u = of[h];
         const SgXrefDef *d = &xs[u].defs[s->best[h].def];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", sg_arena_strndup(&s->arena, d->name.s, d->name.len));
