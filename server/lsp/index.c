@@ -4,17 +4,18 @@
  * they read files, can be cancelled, and are asked again when a file
  * turns out to have changed since it was indexed.
  *
- * The index of a folder (LspIndex) holds the cross-reference entry
- * (cache/xref.h) of every module of the folder's `last` run that is not
- * open, an inverted map from each use's key to the entries that have it,
- * and every definition, for workspace/symbol. Entries come from the
- * records of `last` (modules checked in memory carry theirs) or from the
- * on-disk cache (by result id, which the entry shares with its result):
- * nothing is checked to build it. A result the cache has no entry for (one
- * from the remote cache, a damaged entry) is checked again once, by a
- * whole run that must check those modules (SgEngineOptions.must_check).
- * Open modules are not in it: queries read their records in `last`
- * (entries encoded from their facts), as the buffers are now.
+ * The index of a folder (LspIndex) has an entry for every module of the
+ * folder's `last` run that is not open: what lookups need of its
+ * cross-reference entry (cache/xref.h) - its keys, for an inverted map from
+ * each key to the entries that use it, and its definitions' names, for
+ * workspace/symbol. The entry itself is read from the on-disk cache (by
+ * result id, which it shares with its result) when a query needs it; a
+ * record's entry is kept in memory until the cache has it. Nothing is
+ * checked to build it. A result the cache has no entry for (one from the
+ * remote cache, a damaged entry) is checked again once, by a whole run that
+ * must check those modules (SgEngineOptions.must_check). Open modules are
+ * not in it: queries read their records in `last` (entries encoded from
+ * their facts), as the buffers are now.
  *
  * It is rebuilt on the pool after `last` changes in a module that is not
  * open (a whole run installed, a module re-checked from its file): entries
@@ -30,7 +31,8 @@
  * reference counts. A build job (build_work) reads only its own input and
  * the entries it shares (immutable); a query job's work function reads its
  * index (immutable, referenced until the job is done) and its own copies,
- * and writes only its job. */
+ * writes only its job, and reads the cache through its folder's connection
+ * (index_store, one job at a time under index_store_mu). */
 #include <malloc.h>
 #include <stdlib.h>
 

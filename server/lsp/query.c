@@ -1,9 +1,12 @@
 /* query.c - what every query starts from: the module of an open document
  * in its folder's last run (with its facts), a request's position as a
- * byte offset, the fact at an offset, and a location in another module.
+ * byte offset, the fact (or the key, cache/xref.h) at an offset, a location
+ * in another module; and the modules an index query reads (units).
  *
- * Threads: the loop thread only (it reads the folders' `last`, which only
- * the loop thread modifies). */
+ * Threads: the loop thread (it reads the folders' `last`, which only the
+ * loop thread modifies), but for lsp_unit_text, lsp_units_free and the
+ * locations of units, which index jobs call on the pool on their own
+ * units. */
 #include <stdlib.h>
 
 #include "internal.h"

@@ -1,7 +1,9 @@
 /* symbols.c - textDocument/documentSymbol (from a parse of the buffer or
- * the file) and workspace/symbol (every module of the workspace, parsed).
+ * the file) and workspace/symbol (the definitions of every folder's index
+ * and of the open modules, matched fuzzily, on the pool).
  *
- * Threads: the loop thread only. */
+ * Threads: the handlers run on the loop thread; symbols_work on the pool,
+ * reading only its job (the indexes it holds, its copies). */
 #include <limits.h>
 #include <stdlib.h>
 
