@@ -2,8 +2,9 @@
 """Writes a seed corpus for build/fuzz-cache (tests/fuzz/fuzz_cache.c) from
 real cache blobs: every plain conformance case and bench-style workspace is
 checked into one temporary cache, and each stored blob (signatures,
-results, cross-reference entries, file indexes) becomes two inputs: `\\x00` + the whole blob (raw
-mode) and `\\x01` + its payload (framed mode: the target rebuilds the frame).
+results, cross-reference entries, file indexes) becomes two inputs: `\\x00`
++ the whole blob (raw mode) and `\\x01` + its payload (framed mode: the
+target rebuilds the frame).
 
     python3 tests/cache/fuzz_corpus.py --sigil build/sigil --out DIR
 """
