@@ -762,13 +762,18 @@ static void process(Ctx *c, SgModule *m) {
     bool again = c->opt->must_check && c->opt->must_check(m, c->opt->must_check_ctx);
     if (c->store && !st->uncacheable && !m->facts && !again && lookup(c, m)) return;
     st->checked = true;
-    if ((c->store || c->opt->fp_tables) && !st->uncacheable) sg_eng_want_xref(m);
+    /* results are kept (a cache, or a language server's run): they need
+     * fingerprints and usage records; a --no-cache check needs neither */
+    bool keep = c->store || c->opt->fp_tables;
+    if (keep && !st->uncacheable) sg_eng_want_xref(m);
     resolve_from_source(c, m);
-    sg_eng_fingerprint(m, table_of, c);
-    /* the check encodes the states of the names it used: every table it
-     * may read must exist before the parallel phase, which only reads */
-    for (uint32_t k = 0; k < m->nimports; k++)
-        if (m->imports[k].status == IMP_OK) table_of(c, m->imports[k].target);
+    if (keep) {
+        sg_eng_fingerprint(m, table_of, c);
+        /* the check encodes the states of the names it used: every table
+         * it may read must exist before the parallel phase, which only reads */
+        for (uint32_t k = 0; k < m->nimports; k++)
+            if (m->imports[k].status == IMP_OK) table_of(c, m->imports[k].target);
+    }
     c->todo[c->ntodo++] = m;
 }
 

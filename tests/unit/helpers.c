@@ -266,7 +266,7 @@ Checked *check_ws_jobs(const char *const *files, int jobs) {
     Checked *c = sg_xcalloc(1, sizeof *c);
     test_defer(free_checked, c);
     c->root = root;
-    SgEngineOptions opt = {.root = root, .std_dir = std, .jobs = jobs};
+    SgEngineOptions opt = {.root = root, .std_dir = std, .jobs = jobs, .fp_tables = true};   /* fingerprints too */
     c->ok = sg_engine_run(&opt, &c->run, &c->err);
     if (!c->ok) {
         test_fail(__FILE__, __LINE__, "sg_engine_run failed: %s", c->err ? c->err : "(no message)");
