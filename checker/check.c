@@ -15,6 +15,7 @@ typedef struct VarInfo {
     SgType *bound;
     uint32_t start, end;    /* introducing expression */
     bool dropped;
+    uint32_t seen;          /* the walk (Ck.walk) that last passed through its value */
 } VarInfo;
 
 typedef enum LocalKind { L_LET, L_PARAM, L_BIND } LocalKind;
@@ -34,6 +35,8 @@ typedef struct Ck {
     SgDiags *d;
     VarInfo *vars;
     uint32_t nvars, capvars;
+    uint32_t walk;          /* numbers the walks over types through variables (occurs) */
+    bool too_large;         /* E212 said for an inferred type (once per module check) */
     Local *locals;
     uint32_t nlocals, caplocals;
     SgItem *item;
@@ -60,6 +63,7 @@ static SgType *new_var(Ck *c, SgSpan at) {
     v->start = at.start;
     v->end = at.end;
     v->dropped = c->dropped;
+    v->seen = 0;
     SgType *t = SG_NEW(c->a, SgType);
     t->kind = TY_VAR;
     t->id = c->nvars++;
@@ -93,12 +97,49 @@ static SgType *zonk(Ck *c, SgType *t) {
 
 static void poison(Ck *c, SgType *t);
 
-static bool occurs(Ck *c, uint32_t id, SgType *t) {
-    t = resolve(c, t);
+/* Types inferred through variables share their parts: `let y = if c {
+ * Ok(x) } else { Err(x) }` makes y's type mention x's twice, so n such lets
+ * make a tree of 2^n nodes out of n. A walk passes each variable's value
+ * once (VarInfo.seen) and so stays linear in what the variables hold. */
+static bool occurs_in(Ck *c, uint32_t id, SgType *t) {
+    while (t->kind == TY_VAR && c->vars[t->id].bound) {
+        if (c->vars[t->id].seen == c->walk) return false;
+        c->vars[t->id].seen = c->walk;
+        t = c->vars[t->id].bound;
+    }
     if (t->kind == TY_VAR) return t->id == id;
     for (uint32_t i = 0; i < t->n; i++)
-        if (occurs(c, id, t->args[i])) return true;
-    return t->ret && occurs(c, id, t->ret);
+        if (occurs_in(c, id, t->args[i])) return true;
+    return t->ret && occurs_in(c, id, t->ret);
+}
+
+static bool occurs(Ck *c, uint32_t id, SgType *t) {
+    c->walk++;
+    return occurs_in(c, id, t);
+}
+
+/* Nodes of t as a tree, through the variables' values, counted up to
+ * `budget` (the walk stops there); also fails past SG_TYPE_MAX_DEPTH. */
+static bool fits(Ck *c, SgType *t, uint32_t depth, uint32_t *budget) {
+    t = resolve(c, t);
+    if (!*budget || depth > SG_TYPE_MAX_DEPTH) return false;
+    (*budget)--;
+    for (uint32_t i = 0; i < t->n; i++)
+        if (!fits(c, t->args[i], depth + 1, budget)) return false;
+    return !t->ret || fits(c, t->ret, depth + 1, budget);
+}
+
+/* The limits of declared types (types.h) hold for inferred ones too: past
+ * them every walk over the type (unifying, printing it in a message) would
+ * be out of proportion with the program. E212 once per module check. */
+static bool too_large(Ck *c, SgType *t, uint32_t start, uint32_t end) {
+    uint32_t budget = SG_TYPE_MAX_SIZE;
+    if ((t->depth <= SG_TYPE_MAX_DEPTH && t->size <= SG_TYPE_MAX_SIZE) ? fits(c, t, 0, &budget) : false) return false;
+    if (!c->too_large)
+        sg_diag(c->d, start, end, "E212", "type too large to check: more than %d parts or %d levels, once inferred",
+                SG_TYPE_MAX_SIZE, SG_TYPE_MAX_DEPTH);
+    c->too_large = true;
+    return true;
 }
 
 static bool unify(Ck *c, SgType *a, SgType *b) {
@@ -120,7 +161,8 @@ static bool unify(Ck *c, SgType *a, SgType *b) {
             b = t;
         }
         if (occurs(c, a->id, b)) return false;
-        c->vars[a->id].bound = b;
+        VarInfo *va = &c->vars[a->id];
+        va->bound = too_large(c, b, va->start, va->end) ? &sg_ty_error : b;
         return true;
     }
     if (a->kind == TY_ERROR || b->kind == TY_ERROR) {
@@ -953,6 +995,11 @@ static SgType *check(Ck *c, SgExpr *e, SgType *expected) {
     case EX_MATCH: return check_match(c, e, expected);
     default: {
         SgType *t = infer(c, e, expected);
+        /* a constructed type (a list of lists of ...) grows with the code */
+        if (t->depth > SG_TYPE_MAX_DEPTH || t->size > SG_TYPE_MAX_SIZE) {
+            too_large(c, t, e->span.start, e->span.end);
+            t = &sg_ty_error;
+        }
         return coerce(c, e->span, t, expected);
     }
     }

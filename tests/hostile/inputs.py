@@ -115,3 +115,17 @@ def bad_characters(n):
 def control_characters():
     """Control characters in a source line and in tokens that are echoed."""
     return "fn f() {\n    let a = 1 \x00 \x02 \x7f \x1b[31m\n}\n"
+
+
+def inferred_lists(n):
+    """n lets, each a list of the last: a type n levels deep, by inference."""
+    return "fn f() {\n    let x0 = 1\n" + "".join("    let x%d = [x%d]\n" % (i + 1, i) for i in range(n)) + \
+        "    let _u = x%d\n}\n" % n
+
+
+def inferred_doubling(n):
+    """n lets, each mentioning the last twice through type variables: a tree
+    of 2^n nodes in n statements."""
+    return "fn f() {\n    let x0 = 1\n" + \
+        "".join("    let x%d = if true { Ok(x%d) } else { Err(x%d) }\n" % (i + 1, i, i) for i in range(n)) + \
+        "    let _u = x%d\n}\n" % n

@@ -217,6 +217,20 @@ def test_aliases_that_expand_to_huge_types(tmp):
         eq(sum(d["code"] == "E212" for d in obj["diagnostics"]), 1, "%s: E212 once" % name)
 
 
+@test
+def test_inferred_types_past_the_limits(tmp):
+    # types built by inference, not declared: 100,000 lets of [x] overflowed
+    # the stack; 60 lets mentioning the last twice hung (a tree of 2^60 nodes)
+    for name, text, line in (("lists", inputs.inferred_lists(100000), 259),
+                             ("doubling", inputs.inferred_doubling(60), 15)):
+        root = workspace(tmp, name, {"a.sg": text})
+        r = run(["--check", "--no-cache", "--format", "json", root], timeout=60,
+                limits={resource.RLIMIT_STACK: 2 << 20})
+        eq(r.rc, 1, "%s: exit status %s" % (name, r.brief()))
+        obj = json.loads(r.out)
+        eq([(d["code"], d["line"]) for d in obj["diagnostics"]], [("E212", line)], "%s: diagnostics" % name)
+
+
 # ------------------------------------------- 5, 6, 15, 16: the workspace
 
 
@@ -477,7 +491,9 @@ def test_hostile_inputs_under_ulimit(tmp):
              ("alias_tower.sg", inputs.alias_tower(40), "E212"),
              ("alias_lists.sg", inputs.alias_lists(100000), "E212"),
              ("bad_line.sg", inputs.bad_characters(10000000), "E001"),
-             ("long_name.sg", inputs.long_line(1000000), "E103")]
+             ("long_name.sg", inputs.long_line(1000000), "E103"),
+             ("inferred_lists.sg", inputs.inferred_lists(100000), "E212"),
+             ("inferred_doubling.sg", inputs.inferred_doubling(60), "E212")]
     for rel, text, code in cases:
         files[rel] = text
         want[rel] = code
