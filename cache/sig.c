@@ -7,7 +7,7 @@
 #define MAGIC_SIG "SGS\x03"
 #define MAGIC_RESULT "SGR\x02"
 #define MAGIC_INDEX "SGX\x01"
-#define MAX_TYPE_DEPTH 256
+#define MAX_TYPE_DEPTH SG_TYPE_MAX_DEPTH  /* what the resolver builds at most (types.h) */
 
 /* ---- writing ---- */
 static void put_varint(SgBuf *b, uint64_t v) {
