@@ -11,28 +11,34 @@
 
 typedef struct Fold {
     uint32_t start, end;
+    uint32_t order;     /* ranges starting on one line: the first added wins */
     const char *kind;   /* NULL, "imports", "comment" */
 } Fold;
 
 typedef struct Folds {
     const char *text;
     size_t len;
+    uint32_t *lines;    /* offset of each line's start: a line is a binary search away */
+    uint32_t nlines;
     Fold *v;
     uint32_t n, cap;
 } Folds;
 
 static uint32_t line_of(const Folds *f, size_t off) {
-    uint32_t line, ch;
-    lsp_position_of(f->text, f->len, off, srv->enc, &line, &ch);
-    return line;
+    uint32_t lo = 0, hi = f->nlines;     /* the last line starting at or before off */
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (f->lines[mid] <= off) lo = mid;
+        else hi = mid;
+    }
+    return lo;
 }
 
 static void add(Folds *f, uint32_t start, uint32_t end, const char *kind) {
     if (end <= start) return;
-    for (uint32_t i = 0; i < f->n; i++)
-        if (f->v[i].start == start) return;     /* an item and its body: one range */
     if (f->n == f->cap) f->v = sg_xrealloc(f->v, sizeof *f->v * (f->cap = f->cap ? f->cap * 2 : 16));
-    f->v[f->n++] = (Fold){start, end, kind};
+    f->v[f->n] = (Fold){start, end, f->n, kind};
+    f->n++;
 }
 
 static bool visit(void *ctx, LspNodeKind kind, int sub, SgSpan span, const void *node) {
@@ -57,7 +63,8 @@ static bool visit(void *ctx, LspNodeKind kind, int sub, SgSpan span, const void 
 
 static int cmp_fold(const void *a, const void *b) {
     const Fold *x = a, *y = b;
-    return x->start < y->start ? -1 : x->start > y->start;
+    if (x->start != y->start) return x->start < y->start ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
 }
 
 void lsp_on_folding_range(const cJSON *id, const cJSON *params) {
@@ -68,6 +75,10 @@ void lsp_on_folding_range(const cJSON *id, const cJSON *params) {
         return;
     }
     Folds f = {.text = p.text, .len = p.len};
+    f.lines = sg_xmalloc(sizeof *f.lines * (p.len + 2));
+    f.lines[f.nlines++] = 0;
+    for (size_t i = 0; i < p.len; i++)
+        if (p.text[i] == '\n') f.lines[f.nlines++] = (uint32_t)(i + 1);
     /* imports first: a run of them is one range */
     for (uint32_t i = 0; i < p.ast.nitems;) {
         uint32_t k = i;
@@ -104,6 +115,7 @@ void lsp_on_folding_range(const cJSON *id, const cJSON *params) {
     if (in_run) add(&f, run_start, run_end, "comment");
     sg_qsort(f.v, f.n, sizeof *f.v, cmp_fold);
     for (uint32_t i = 0; i < f.n; i++) {
+        if (i && f.v[i].start == f.v[i - 1].start) continue;     /* an item and its body: one range */
         cJSON *r = cJSON_CreateObject();
         cJSON_AddNumberToObject(r, "startLine", f.v[i].start);
         cJSON_AddNumberToObject(r, "endLine", f.v[i].end);
@@ -111,6 +123,7 @@ void lsp_on_folding_range(const cJSON *id, const cJSON *params) {
         cJSON_AddItemToArray(arr, r);
     }
     free(f.v);
+    free(f.lines);
     lsp_parsed_free(&p);
     lsp_send(lsp_response(id, arr));
 }
