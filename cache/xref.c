@@ -373,8 +373,8 @@ bool sg_xref_decode(const uint8_t *blob, size_t len, SgArena *a, SgXref *out) {
     SgRd r;
     if (!sg_blob_open(&r, blob, len, MAGIC_XREF)) return false;
     uint64_t dlen = sg_rd_varint(&r);
+    if (!r.ok || dlen > (uint64_t)(r.end - r.p)) return false;
     const uint8_t *defs_end = r.p + dlen;
-    if (dlen > (uint64_t)(r.end - r.p)) r.ok = false;
     uint32_t nd = sg_rd_count(&r);
     SgXrefDef *defs = SG_NEW_N(a, SgXrefDef, nd + 1);
     for (uint32_t i = 0; i < nd && r.ok; i++) {

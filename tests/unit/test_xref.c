@@ -205,3 +205,38 @@ TEST(xref_decoder_refuses_damage) {
     ASSERT_TRUE(ok);
     ASSERT_EQ_UINT(refused, len + (len - 16) * 8);
 }
+
+/* The language server's scan for one key finds what the whole decode has,
+ * for every key of an entry, and nothing for a key it lacks. */
+TEST(xref_uses_of_one_key) {
+    SgEngineRun *run = check_keeping_xrefs(FILES(
+        "geo.sg", geo,
+        "main.sg",
+        "import geo\nimport geo.{area}\npub fn f() -> Float { area(geo.Circle(geo.Point { x: 1.0, y: 2.0 }, 1.0)) }\n"));
+    ASSERT_OK_HELPER();
+    SgModule *m = module_named(run, "main");
+    ASSERT_NOT_NULL(m);
+    const uint8_t *blob = (const uint8_t *)m->st->xref.data;
+    SgArena a;
+    sg_arena_init(&a);
+    SgXref x;
+    ASSERT_TRUE(sg_xref_decode(blob, m->st->xref.len, &a, &x));
+    ASSERT_TRUE(x.ntargets >= 5);
+    for (uint32_t t = 0; t < x.ntargets; t++) {
+        SgSpan *s;
+        uint32_t n;
+        ASSERT_TRUE(sg_xref_uses(blob, m->st->xref.len, &x.targets[t].key, &a, &s, &n));
+        ASSERT_EQ_UINT(n, x.targets[t].n);
+        for (uint32_t k = 0; k < n; k++) {
+            ASSERT_EQ_UINT(s[k].start, x.spans[x.targets[t].first + k].start);
+            ASSERT_EQ_UINT(s[k].end, x.spans[x.targets[t].first + k].end);
+        }
+    }
+    SgXrefKey absent = {.module = sg_name_c("geo"), .kind = SG_XREF_VALUE, .name = sg_name_c("nope")};
+    SgSpan *s;
+    uint32_t n = 7;
+    ASSERT_TRUE(sg_xref_uses(blob, m->st->xref.len, &absent, &a, &s, &n));
+    ASSERT_EQ_UINT(n, 0);
+    ASSERT_FALSE(sg_xref_uses(blob, m->st->xref.len - 1, &absent, &a, &s, &n));
+    sg_arena_free(&a);
+}
