@@ -58,8 +58,9 @@ typedef struct SgRd {
     bool ok;
 } SgRd;
 
-/* Checks the magic, the length and the checksum; r then reads the payload. */
-static inline bool sg_blob_open(SgRd *r, const uint8_t *blob, size_t len, const char *magic) {
+/* Checks the magic, the length and (unless `verified`: the caller opened
+ * this very buffer once already) the checksum; r then reads the payload. */
+static inline bool sg_blob_check(SgRd *r, const uint8_t *blob, size_t len, const char *magic, bool verified) {
     r->ok = false;
     if (!blob || len < 16 || memcmp(blob, magic, 4) != 0) return false;
     uint64_t plen = 0;
@@ -67,11 +68,15 @@ static inline bool sg_blob_open(SgRd *r, const uint8_t *blob, size_t len, const 
     if (plen != len - 16) return false;
     uint64_t want = 0;
     for (int i = 0; i < 8; i++) want |= (uint64_t)blob[len - 8 + (size_t)i] << (8 * i);
-    if (sg_checksum64(blob, len - 8) != want) return false;
+    if (!verified && sg_checksum64(blob, len - 8) != want) return false;
     r->p = blob + 8;
     r->end = blob + len - 8;
     r->ok = true;
     return true;
+}
+
+static inline bool sg_blob_open(SgRd *r, const uint8_t *blob, size_t len, const char *magic) {
+    return sg_blob_check(r, blob, len, magic, false);
 }
 
 static inline uint64_t sg_rd_varint(SgRd *r) {
