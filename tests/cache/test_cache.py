@@ -331,6 +331,35 @@ def verify(ws, *extra, env=None):
     return run(["cache", "verify"] + list(extra) + [ws], env=env)
 
 
+def xref_check(ws, what, complete=True):
+    """The index's part of the cache (results.xref, the language server's
+    cross-reference entries): every module's current result has its entry
+    (unless not `complete`: a result stored again without being checked,
+    when its signature had to be made anew, has none until the language
+    server makes it), and each entry is byte for byte the one a cold run
+    into a fresh cache writes for that module (an entry depends on the
+    module's source and on what its names resolve to, which its result's
+    usage record pins down)."""
+    fresh = tempfile.mkdtemp(prefix="sigil-cache-fresh-")
+    try:
+        r = run(["--check", "--format", "json", ws], env=base_env(SIGIL_CACHE_DIR=fresh))
+        check(r.rc in (0, 1), "%s: the fresh run %s" % (what, r.brief()))
+        fdb = os.path.join(fresh, "cache.db")
+        want = {rel: db_query(fdb, "SELECT xref FROM results WHERE id = ?", (i,))[0][0]
+                for rel, i in index_of(ws, fdb).items() if i}
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+    have = {}
+    for rel, i in index_of(ws).items():
+        rows = db_query(db_of(ws), "SELECT xref FROM results WHERE id = ?", (i,)) if i else []
+        have[rel] = rows[0][0] if rows else None
+    eq(sorted(have), sorted(want), "%s: the modules of the file index" % what)
+    missing = sorted(rel for rel, b in have.items() if b is None)
+    check(not complete or not missing, "%s: no cross-reference entry for %s" % (what, ", ".join(missing[:5])))
+    differ = sorted(rel for rel, b in have.items() if b is not None and b != want[rel])
+    check(not differ, "%s: the cross-reference entries of %s differ from a fresh run's" % (what, ", ".join(differ[:5])))
+
+
 # ---------------------------------------------------------------- warm runs
 
 @test
@@ -571,6 +600,40 @@ def test_other_damaged_rows(tmp):
         except TestFailure as e:
             problems.append(str(e))
     check(not problems, "; ".join(problems))
+
+
+@test
+def test_damaged_xref_entries(tmp):
+    # the cross-reference entries are the language server's: a damaged or
+    # missing one never changes a check (a check does not read them), cache
+    # verify names a damaged one, and a check that writes the result again
+    # puts a good entry back (an entry is written with its result)
+    ws = small_ws(tmp)
+    cold_then_warm(ws)
+    xref_check(ws, "cold run")
+    key = key_of(ws, "app.sg")
+    flip_byte(db_of(ws), "results", "xref", "id", key)
+    v = verify(ws)
+    eq(v.rc, 1, "cache verify with a damaged cross-reference entry %s" % v.brief())
+    check("damaged entry" in v.out, "cache verify names the damaged row %s" % v.brief())
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="a damaged cross-reference entry")
+    eq(r.checked, [], "a damaged cross-reference entry is not read by a check")
+    db_query(db_of(ws), "UPDATE results SET xref = NULL")
+    eq(verify(ws).rc, 0, "cache verify: results without entries (as the remote cache writes them) are consistent")
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="no cross-reference entries")
+    eq(r.checked, [], "results without entries are reused by a check")
+    # a result checked (an edit of app) is written with its entry; after a
+    # revert the old result is reused as it is (the language server makes
+    # the entries it lacks)
+    replace_in(ws, "app.sg", "1.0)", "3.0)")
+    check_json(ws)
+    eq(db_query(db_of(ws), "SELECT xref IS NOT NULL FROM results WHERE id = ?", (key_of(ws, "app.sg"),)), [(1,)],
+       "the entry of a result checked")
+    replace_in(ws, "app.sg", "3.0)", "1.0)")
+    r = check_json(ws)
+    eq(r.checked, [], "the revert reuses app's old result")
 
 
 # ---------------------------------------------------------------- versions
@@ -924,6 +987,7 @@ def test_kill_during_write(tmp):
         same_as_nocache(ws, r, max_err=1, what=tag)
         v = verify(ws)
         eq(v.rc, 0, "%s: cache verify %s" % (tag, v.brief()))
+        xref_check(ws, tag)
     note("kill test: %d of 10 runs killed before they exited, %d of them while writing (random delays up to %.0f ms)"
          % (killed, in_store, hi * 1000))
     check(killed >= 2, "only %d of 10 runs were still running when killed; the test did not test much" % killed)
@@ -963,6 +1027,7 @@ def test_concurrent_checks(tmp):
     check(errors_seen >= 3, "test bug: the random edits produced errors in only %d rounds" % errors_seen)
     v = verify(ws)
     eq(v.rc, 0, "cache verify after the concurrent runs %s" % v.brief())
+    xref_check(ws, "after the concurrent runs")
     r = check_json(ws)
     same_as_nocache(ws, r, what="final run")
     eq(r.checked, [], "final run after the concurrent runs: modules.checked")
@@ -994,6 +1059,7 @@ def test_clear_during_checks(tmp):
     same_as_nocache(ws, r, max_err=0, what="after the clears", ref=ref)
     r = check_json(ws)
     eq(r.checked, [], "warm run after the clears")
+    xref_check(ws, "after the clears", complete=False)
 
 
 # ---------------------------------------------------------------- editor scenarios
