@@ -423,8 +423,10 @@ void sg_eng_link_diags(SgModule *m) {
         } else {
             for (uint32_t j = 0; j + 1 < k; j++)
                 if (m->imports[j].target == imp->target) {
-                    sg_diag(&m->diags, it->span.start, it->path_span.end, "E107",
-                            "module `%.*s` is imported twice", (int)it->path.len, it->path.s);
+                    SgDiag *g = sg_diag(&m->diags, it->span.start, it->path_span.end, "E107",
+                                        "module `%.*s` is imported twice", (int)it->path.len, it->path.s);
+                    const SgItem *first = m->imports[j].item;
+                    if (first) sg_diag_related_here(&m->diags, g, first->span.start, first->path_span.end, "first imported here");
                     imp->has_error = true;
                     break;
                 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #define MAGIC_SIG "SGS\x03"
-#define MAGIC_RESULT "SGR\x02"
+#define MAGIC_RESULT "SGR\x03"
 #define MAGIC_INDEX "SGX\x01"
 #define MAX_TYPE_DEPTH SG_TYPE_MAX_DEPTH  /* what the resolver builds at most (types.h) */
 
@@ -551,6 +551,111 @@ static SgHash result_id(const SgHash *source_key, const uint8_t *usage, size_t l
     return sg_hasher_done(h);
 }
 
+/* ---- a diagnostic's related location and fix ----
+ * After the message, a byte of flags (1: related, 2: fix). A related
+ * location in this module is its range; in another module, its name (see
+ * SgRelated): the module's layout is not part of the result. */
+enum { DIAG_RELATED = 1, DIAG_FIX = 2 };
+
+static void put_cstr(SgBuf *b, const char *s) { sg_blob_str(b, s ? s : "", s ? strlen(s) : 0); }
+
+static void put_diag_span(SgBuf *b, const SgDiagSpan *s) {
+    sg_blob_varint(b, s->start);
+    sg_blob_varint(b, s->end);
+    sg_blob_varint(b, s->line);
+    sg_blob_varint(b, s->col);
+    sg_blob_varint(b, s->end_line);
+    sg_blob_varint(b, s->end_col);
+}
+
+static void put_diag_extra(SgBuf *b, const SgDiag *g) {
+    sg_blob_u8(b, (uint8_t)((g->related ? DIAG_RELATED : 0) | (g->fix ? DIAG_FIX : 0)));
+    if (g->related) {
+        const SgRelated *r = g->related;
+        put_cstr(b, r->label);
+        sg_blob_u8(b, r->module != NULL);
+        if (!r->module) {
+            put_diag_span(b, &r->at);
+        } else {
+            put_cstr(b, r->module);
+            put_cstr(b, r->item);
+            sg_blob_u8(b, r->ns);
+            sg_blob_u8(b, r->part);
+            sg_blob_varint(b, r->part == SG_REL_PARAM ? r->index : 0);
+            put_cstr(b, r->part == SG_REL_FIELD ? r->field : "");
+        }
+    }
+    if (g->fix) {
+        put_diag_span(b, &g->fix->at);
+        put_cstr(b, g->fix->text);
+    }
+}
+
+static bool get_diag_span(SgRd *r, SgDiagSpan *s) {
+    uint64_t x[6];
+    for (int k = 0; k < 6; k++) {
+        x[k] = sg_rd_varint(r);
+        if (x[k] > UINT32_MAX) r->ok = false;
+    }
+    if (!r->ok || x[1] < x[0] || !x[2] || !x[3] || !x[4] || !x[5]) return r->ok = false;
+    *s = (SgDiagSpan){(uint32_t)x[0], (uint32_t)x[1], (uint32_t)x[2], (uint32_t)x[3], (uint32_t)x[4], (uint32_t)x[5]};
+    return true;
+}
+
+/* A string of the section: copied into `a` as a C string, or only checked
+ * when `a` is NULL (returns "" then). With `nonempty`, an empty one is
+ * invalid. */
+static const char *get_cstr(SgRd *r, SgArena *a, bool nonempty) {
+    uint32_t l;
+    const char *s = sg_rd_str(r, &l);
+    if (!r->ok || (nonempty && !l) || memchr(s, 0, l)) {
+        r->ok = false;
+        return "";
+    }
+    return a ? sg_arena_strndup(a, s, l) : "";
+}
+
+/* Reads what put_diag_extra wrote; with a diagnostic (and its arena),
+ * attaches it, else only checks it. */
+static bool get_diag_extra(SgRd *r, SgDiags *d, SgDiag *g) {
+    SgArena *a = g ? d->arena : NULL;
+    uint8_t flags = sg_rd_u8(r);
+    if (!r->ok || flags > (DIAG_RELATED | DIAG_FIX)) return r->ok = false;
+    if (flags & DIAG_RELATED) {
+        SgRelated rel = {.label = get_cstr(r, a, true)};
+        uint8_t foreign = sg_rd_u8(r);
+        if (!r->ok || foreign > 1) return r->ok = false;
+        if (!foreign) {
+            if (!get_diag_span(r, &rel.at)) return false;
+        } else {
+            rel.module = get_cstr(r, a, true);
+            rel.item = get_cstr(r, a, true);
+            rel.ns = sg_rd_u8(r);
+            rel.part = sg_rd_u8(r);
+            uint64_t index = sg_rd_varint(r);
+            if (!r->ok || rel.ns > SG_NS_TYPE || rel.part > SG_REL_FIELD || index > UINT32_MAX) return r->ok = false;
+            rel.index = (uint32_t)index;
+            rel.field = get_cstr(r, a, rel.part == SG_REL_FIELD);
+            if (!r->ok) return false;
+        }
+        if (g) {
+            g->related = SG_NEW(a, SgRelated);
+            *g->related = rel;
+        }
+    }
+    if (flags & DIAG_FIX) {
+        SgFix fix;
+        if (!get_diag_span(r, &fix.at)) return false;
+        fix.text = get_cstr(r, a, true);
+        if (!r->ok) return false;
+        if (g) {
+            g->fix = SG_NEW(a, SgFix);
+            *g->fix = fix;
+        }
+    }
+    return r->ok;
+}
+
 /* Payload: source key, export hash, the byte lengths of the three
  * sections, then the sections (diagnostics, usage record, fingerprint
  * table). The lengths let a reader go straight to the section it needs;
@@ -569,6 +674,7 @@ void sg_result_encode(const SgResultIn *in, SgBuf *out, SgHash *id) {
         sg_blob_varint(&sec[0], g->end_col);
         sg_blob_str(&sec[0], g->code, strlen(g->code));
         sg_blob_str(&sec[0], g->message, strlen(g->message));
+        put_diag_extra(&sec[0], g);
     }
     put_usage(&sec[1], in);
     *id = result_id(&in->source_key, (const uint8_t *)sec[1].data, sec[1].len);
@@ -594,6 +700,7 @@ static bool skip_diags(SgRd *r) {
         uint32_t cl, ml;
         sg_rd_str(r, &cl);
         sg_rd_str(r, &ml);
+        get_diag_extra(r, NULL, NULL);
     }
     return r->ok;
 }
@@ -693,6 +800,7 @@ bool sg_result_diags(const SgResultView *v, SgDiags *out) {
         g->col = (uint32_t)x[3];
         g->end_line = (uint32_t)x[4];
         g->end_col = (uint32_t)x[5];
+        get_diag_extra(&r, out, g);
     }
     if (r.ok && r.p != r.end) r.ok = false;
     if (!r.ok) out->len = first;

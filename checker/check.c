@@ -28,6 +28,21 @@ typedef struct Local {
     bool mut, used;
 } Local;
 
+/* Where an expectation was declared, for the related location of its E201:
+ * a parameter, a field, a return type or an annotation. It applies while
+ * the expected type is passed down unchanged (`type`, compared by
+ * identity) through blocks, branches and arms, not to the parts of an
+ * expression (a condition, an operand, an argument of an inner call). */
+typedef struct Origin {
+    SgType *type;           /* NULL: no declared origin */
+    const char *label;
+    SgSpan span;            /* in this module (module NULL) */
+    const SgModule *module; /* another module: the item by name (diag.h, SgRelated) */
+    SgName item, field;
+    uint8_t ns, part;
+    uint32_t index;
+} Origin;
+
 typedef struct Ck {
     SgProgram *p;
     SgModule *m;
@@ -41,6 +56,8 @@ typedef struct Ck {
     uint32_t nlocals, caplocals;
     SgItem *item;
     SgType *ret;            /* return type of the innermost function, NULL in a const */
+    Origin ret_origin;      /* where that return type is declared */
+    Origin origin;          /* of the expectation being checked */
     uint32_t loops;         /* loops enclosing this point in the innermost function */
     bool dropped;           /* checking a value that will be dropped */
 } Ck;
@@ -284,20 +301,93 @@ static const char *tstr(Ck *c, SgType *t) {
 }
 
 /* ---- diagnostics helpers ---- */
-static void diag(Ck *c, SgSpan s, const char *code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void diag(Ck *c, SgSpan s, const char *code, const char *fmt, ...) {
+static SgDiag *diag(Ck *c, SgSpan s, const char *code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static SgDiag *diag(Ck *c, SgSpan s, const char *code, const char *fmt, ...) {
     char buf[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    sg_diag(c->d, s.start, s.end, code, "%s", buf);
+    return sg_diag(c->d, s.start, s.end, code, "%s", buf);
 }
+
+/* ---- where expectations come from ---- */
+static const char *cname(Ck *c, SgName n) { return sg_arena_strndup(c->a, n.s, n.len); }
+
+static void attach_origin(Ck *c, SgDiag *g, const Origin *o) {
+    if (!o->module) {
+        sg_diag_related_here(c->d, g, o->span.start, o->span.end, o->label);
+        return;
+    }
+    SgRelated r = {.label = o->label, .module = o->module->name, .item = cname(c, o->item), .ns = o->ns,
+                   .part = o->part, .index = o->index, .field = o->part == SG_REL_FIELD ? cname(c, o->field) : NULL};
+    sg_diag_related_in(c->d, g, &r);
+}
+
+static Origin origin_here(SgType *t, SgSpan at, const char *label) {
+    return (Origin){.type = t, .label = label, .span = at};
+}
+
+/* A parameter or a field declared `name: Type`: from its name to the end of its type. */
+static SgSpan decl_span(const SgParam *p) {
+    return (SgSpan){p->name_span.start, p->type && p->type->span.end > p->name_span.end ? p->type->span.end
+                                                                                        : p->name_span.end};
+}
+
+/* Parameter i of the named function `fn` (NULL: a local, a lambda, any
+ * other callee: no declaration to point at). The standard library's are
+ * not pointed at: they belong to the tool, not to the workspace. */
+static Origin origin_param(Ck *c, const SgValue *fn, uint32_t i, SgType *t) {
+    const char *label = "expected because of this parameter";
+    const SgValue *o = fn && fn->kind == V_FN ? (fn->orig ? fn->orig : fn) : NULL;
+    if (!o || !o->owner || o->owner->is_std) return (Origin){0};
+    if (o->owner != c->m)
+        return (Origin){.type = t, .label = label, .module = o->owner, .item = o->name, .ns = SG_NS_VALUE,
+                        .part = SG_REL_PARAM, .index = i};
+    if (!o->item || i >= o->item->nfields) return (Origin){0};
+    return origin_here(t, decl_span(&o->item->fields[i]), label);
+}
+
+/* Field k of struct d. */
+static Origin origin_field(Ck *c, const SgTypeDef *d, uint32_t k, SgType *t) {
+    const char *label = "expected because of this field";
+    if (d->module->is_std) return (Origin){0};
+    if (d->module != c->m)
+        return (Origin){.type = t, .label = label, .module = d->module, .item = d->name, .ns = SG_NS_TYPE,
+                        .part = SG_REL_FIELD, .field = d->fields[k].name};
+    SgTypeEntry *e = sg_map_get(&c->m->types, d->name);
+    const SgItem *it = e && e->kind == TENT_DEF && e->def == d ? e->item : NULL;
+    for (uint32_t j = 0; it && j < it->nfields; j++)
+        if (sg_name_eq(it->fields[j].name, d->fields[k].name)) return origin_here(t, decl_span(&it->fields[j]), label);
+    return origin_here(t, d->fields[k].span, label);
+}
+
+/* Checks e against `expected`, which was declared at o. */
+static SgType *check_from(Ck *c, SgExpr *e, SgType *expected, Origin o) {
+    Origin saved = c->origin;
+    c->origin = o;
+    SgType *t = check(c, e, expected);
+    c->origin = saved;
+    return t;
+}
+
+static SgType *check_block_from(Ck *c, SgBlock *b, SgType *expected, Origin o) {
+    Origin saved = c->origin;
+    c->origin = o;
+    SgType *t = check_block(c, b, expected);
+    c->origin = saved;
+    return t;
+}
+
+/* Checks e against an expectation of its own (a condition, an operand):
+ * not the one declared for the enclosing expression. */
+static SgType *check_plain(Ck *c, SgExpr *e, SgType *expected) { return check_from(c, e, expected, (Origin){0}); }
 
 /* After a reported type error, the variables of the types involved are
  * solved to the error type: one mistake, one diagnostic (no E205 later). */
 static void mismatch(Ck *c, SgSpan at, SgType *expected, SgType *found) {
-    diag(c, at, "E201", "type mismatch: expected %s, found %s", tstr(c, expected), tstr(c, found));
+    SgDiag *g = diag(c, at, "E201", "type mismatch: expected %s, found %s", tstr(c, expected), tstr(c, found));
+    if (c->origin.type && c->origin.type == expected) attach_origin(c, g, &c->origin);
     poison(c, expected);
     poison(c, found);
 }
@@ -440,7 +530,7 @@ static SgValue *module_ref(Ck *c, SgExpr *lhs) {
 static SgType *check_dropped(Ck *c, SgExpr *e) {
     bool d = c->dropped;
     c->dropped = true;
-    SgType *t = check(c, e, NULL);
+    SgType *t = check_plain(c, e, NULL);
     c->dropped = d;
     return t;
 }
@@ -448,6 +538,20 @@ static SgType *check_dropped(Ck *c, SgExpr *e) {
 static SgType *check_args_loose(Ck *c, SgExpr **args, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) check(c, args[i], &sg_ty_error);
     return &sg_ty_error;
+}
+
+/* The named function a callee refers to, if any (already looked up, and
+ * recorded, by the callee's check). */
+static const SgValue *callee_fn(Ck *c, SgExpr *callee) {
+    const SgValue *v = NULL;
+    if (callee->kind == EX_NAME && !find_local(c, callee->u.name)) {
+        v = sg_lookup_value(c->p, c->m, callee->u.name);
+    } else if (callee->kind == EX_MEMBER) {
+        SgValue *mod = module_ref(c, callee->u.member.lhs);
+        v = mod && mod->kind == V_MODULE ? sg_map_get(&mod->target->values, callee->u.member.name) : NULL;
+        if (v && (v->import || !v->pub)) v = NULL;
+    }
+    return v && v->kind == V_FN ? v : NULL;
 }
 
 static SgType *check_call(Ck *c, SgExpr *e) {
@@ -463,7 +567,8 @@ static SgType *check_call(Ck *c, SgExpr *e) {
         for (uint32_t i = 0; i < e->u.call.nargs; i++) check(c, e->u.call.args[i], i < ft->n ? ft->args[i] : &sg_ty_error);
         return ft->ret;
     }
-    for (uint32_t i = 0; i < ft->n; i++) check(c, e->u.call.args[i], ft->args[i]);
+    const SgValue *fn = callee_fn(c, e->u.call.callee);
+    for (uint32_t i = 0; i < ft->n; i++) check_from(c, e->u.call.args[i], ft->args[i], origin_param(c, fn, i, ft->args[i]));
     return ft->ret;
 }
 
@@ -659,14 +764,18 @@ static SgType *check_struct_lit(Ck *c, SgExpr *e) {
             continue;
         }
         if (seen[k]) {
-            diag(c, f->name_span, "E107", "field `%.*s` is given twice", (int)f->name.len, f->name.s);
+            SgDiag *g = diag(c, f->name_span, "E107", "field `%.*s` is given twice", (int)f->name.len, f->name.s);
+            uint32_t first = 0;
+            while (!sg_name_eq(e->u.lit.fields[first].name, f->name)) first++;
+            sg_diag_related_here(c->d, g, e->u.lit.fields[first].name_span.start, e->u.lit.fields[first].name_span.end,
+                                 "first given here");
             check(c, f->value, &sg_ty_error);
             continue;
         }
         seen[k] = true;
         SgType *ft = sg_type_subst(c->a, d->fields[k].type, st->args, st->n);
         fact_field(c, f->name_span, d, &d->fields[k], ft);
-        check(c, f->value, ft);
+        check_from(c, f->value, ft, origin_field(c, d, k, ft));
     }
     SgBuf missing = {0};
     for (uint32_t i = 0; i < d->nfields; i++) {
@@ -692,8 +801,10 @@ static SgType *check_lambda(Ck *c, SgExpr *e, SgType *expected) {
     for (uint32_t i = 1; i < np; i++)
         for (uint32_t j = 0; j < i; j++)
             if (sg_name_eq(e->u.lambda.params[i].name, e->u.lambda.params[j].name)) {
-                diag(c, e->u.lambda.params[i].name_span, "E107", "duplicate parameter `%.*s`",
-                     (int)e->u.lambda.params[i].name.len, e->u.lambda.params[i].name.s);
+                SgDiag *g = diag(c, e->u.lambda.params[i].name_span, "E107", "duplicate parameter `%.*s`",
+                                 (int)e->u.lambda.params[i].name.len, e->u.lambda.params[i].name.s);
+                sg_diag_related_here(c->d, g, e->u.lambda.params[j].name_span.start,
+                                     e->u.lambda.params[j].name_span.end, "first defined here");
                 break;
             }
     SgType *ret;
@@ -701,9 +812,12 @@ static SgType *check_lambda(Ck *c, SgExpr *e, SgType *expected) {
     else if (exp && exp->n == np) ret = exp->ret;
     else ret = new_var(c, e->span);
     SgType *saved_ret = c->ret;
+    Origin saved_origin = c->ret_origin;
     uint32_t saved_loops = c->loops, mark = c->nlocals;
     bool saved_dropped = c->dropped;
     c->ret = ret;
+    c->ret_origin = e->u.lambda.ret ? origin_here(ret, e->u.lambda.ret->span, "expected because of this return type")
+                                    : (Origin){0};
     c->loops = 0;
     c->dropped = false;
     for (uint32_t i = 0; i < np; i++) {
@@ -712,12 +826,13 @@ static SgType *check_lambda(Ck *c, SgExpr *e, SgType *expected) {
                    e->u.lambda.params[i].name_span, true);
     }
     SgType *r = resolve(c, ret);
-    SgType *body = check_block(c, e->u.lambda.body, r->kind == TY_UNIT ? DROP : ret);
+    SgType *body = check_block_from(c, e->u.lambda.body, r->kind == TY_UNIT ? DROP : ret, c->ret_origin);
     /* a body that never returns normally gives an inferred return type of never */
     r = resolve(c, ret);
     if (r->kind == TY_VAR && resolve(c, body)->kind == TY_NEVER) c->vars[r->id].bound = &sg_ty_never;
     pop_locals(c, mark);
     c->ret = saved_ret;
+    c->ret_origin = saved_origin;
     c->loops = saved_loops;
     c->dropped = saved_dropped;
     return sg_type_fn(c->a, params, np, ret);
@@ -752,7 +867,7 @@ static SgType *check_if(Ck *c, SgExpr *e, SgType *expected) {
     if (!has_final_else(e)) {
         /* Unit; every branch is dropped */
         for (SgExpr *x = e; x && x->kind == EX_IF; x = x->u.if_.els) {
-            check(c, x->u.if_.cond, &sg_ty_bool);
+            check_plain(c, x->u.if_.cond, &sg_ty_bool);
             check_block(c, x->u.if_.then, DROP);
         }
         return coerce(c, e->span, &sg_ty_unit, expected);
@@ -760,7 +875,7 @@ static SgType *check_if(Ck *c, SgExpr *e, SgType *expected) {
     Join j = {.expected = expected == DROP ? NULL : expected, .all_never = true};
     SgExpr *x = e;
     for (;;) {
-        check(c, x->u.if_.cond, &sg_ty_bool);
+        check_plain(c, x->u.if_.cond, &sg_ty_bool);
         join_branch(c, &j, check_block(c, x->u.if_.then, join_target(&j)));
         SgExpr *els = x->u.if_.els;
         if (els->kind == EX_IF) {
@@ -902,7 +1017,7 @@ static SgMPat *check_pattern(Ck *c, SgPattern *pt, SgType *t) {
 }
 
 static SgType *check_match(Ck *c, SgExpr *e, SgType *expected) {
-    SgType *st = known(c, e->u.match.scrut, check(c, e->u.match.scrut, NULL));
+    SgType *st = known(c, e->u.match.scrut, check_plain(c, e->u.match.scrut, NULL));
     uint32_t n = e->u.match.narms;
     SgMPat **rows = n ? SG_NEW_N(c->a, SgMPat *, n) : NULL;
     bool any_bad = false;
@@ -971,8 +1086,14 @@ static SgType *infer(Ck *c, SgExpr *e, SgType *expected) {
             diag(c, e->span, "E010", "`return` outside a function");
             return &sg_ty_never;
         }
-        if (e->u.ret) check(c, e->u.ret, resolve(c, c->ret)->kind == TY_UNIT && c->ret == &sg_ty_unit ? &sg_ty_unit : c->ret);
-        else coerce(c, e->span, &sg_ty_unit, c->ret);
+        if (e->u.ret) {
+            check_from(c, e->u.ret, c->ret, c->ret_origin);
+        } else {
+            Origin saved = c->origin;
+            c->origin = c->ret_origin;
+            coerce(c, e->span, &sg_ty_unit, c->ret);
+            c->origin = saved;
+        }
         return &sg_ty_never;
     case EX_BREAK: case EX_CONTINUE:
         if (!c->loops)
@@ -994,12 +1115,16 @@ static SgType *check(Ck *c, SgExpr *e, SgType *expected) {
     case EX_IF: return check_if(c, e, expected);
     case EX_MATCH: return check_match(c, e, expected);
     default: {
+        /* the parts of this expression have expectations of their own */
+        Origin o = c->origin;
+        c->origin = (Origin){0};
         SgType *t = infer(c, e, expected);
         /* a constructed type (a list of lists of ...) grows with the code */
         if (t->depth > SG_TYPE_MAX_DEPTH || t->size > SG_TYPE_MAX_SIZE) {
             too_large(c, t, e->span.start, e->span.end);
             t = &sg_ty_error;
         }
+        c->origin = o;
         return coerce(c, e->span, t, expected);
     }
     }
@@ -1049,15 +1174,19 @@ static void check_stmt(Ck *c, SgStmt *s) {
     case ST_LET: {
         SgType *t;
         if (s->wildcard) {
-            if (s->type) check(c, s->expr, resolve_te(c, s->type));
-            else check_dropped(c, s->expr);
+            if (s->type) {
+                SgType *t = resolve_te(c, s->type);
+                check_from(c, s->expr, t, origin_here(t, s->type->span, "expected because of this annotation"));
+            } else {
+                check_dropped(c, s->expr);
+            }
             return;
         }
         bool d = c->dropped;
         c->dropped = false;
         if (s->type) {
             t = resolve_te(c, s->type);
-            check(c, s->expr, t);
+            check_from(c, s->expr, t, origin_here(t, s->type->span, "expected because of this annotation"));
         } else {
             t = check(c, s->expr, NULL);
         }
@@ -1116,7 +1245,10 @@ static SgType *check_block(Ck *c, SgBlock *b, SgType *expected) {
             }
             have_value = true;
         } else {
+            Origin o = c->origin;
+            c->origin = (Origin){0};
             check_stmt(c, s);
+            c->origin = o;
         }
     }
     pop_locals(c, mark);
@@ -1162,13 +1294,15 @@ void sg_check_module(SgProgram *p, SgModule *m) {
         c->dropped = false;
         if (it->kind == IT_CONST) {
             c->ret = NULL;
+            c->ret_origin = (Origin){0};
             SgType *t = ft;
             if (!t) {
                 SgResolveCtx r = {.prog = p, .m = m, .a = c->a, .diags = &(SgDiags){.arena = c->a}};
                 t = sg_resolve_type(&r, it->type);
                 sg_diags_free(r.diags);
             }
-            if (it->value) check(c, it->value, t);
+            if (it->value) check_from(c, it->value, t, origin_here(t, it->type ? it->type->span : it->name_span,
+                                                                   "expected because of this annotation"));
         } else if (it->body) {
             if (!ft) {
                 /* a duplicate definition: check its body against its own signature */
@@ -1184,7 +1318,9 @@ void sg_check_module(SgProgram *p, SgModule *m) {
                 push_local(c, it->fields[k].name, it->fields[k].name_span, ft->args[k], L_PARAM, false);
                 fact_local(c, it->fields[k].name_span, it->fields[k].name, ft->args[k], it->fields[k].name_span, true);
             }
-            check_block(c, it->body, ft->ret->kind == TY_UNIT ? DROP : ft->ret);
+            c->ret_origin = it->type ? origin_here(ft->ret, it->type->span, "expected because of this return type")
+                                     : (Origin){0};
+            check_block_from(c, it->body, ft->ret->kind == TY_UNIT ? DROP : ft->ret, c->ret_origin);
             pop_locals(c, 0);
         }
         finish_body(c, first_var);

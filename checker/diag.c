@@ -93,7 +93,7 @@ static void clean_message(SgBuf *out, const char *m, size_t n) {
     }
 }
 
-static void store(SgDiags *d, uint32_t start, uint32_t end, const char *code, const char *msg) {
+static SgDiag *store(SgDiags *d, uint32_t start, uint32_t end, const char *code, const char *msg) {
     if (d->len == d->cap) {
         d->cap = d->cap ? d->cap * 2 : 8;
         d->items = sg_xrealloc(d->items, sizeof *d->items * d->cap);
@@ -105,17 +105,18 @@ static void store(SgDiags *d, uint32_t start, uint32_t end, const char *code, co
     g->end = end;
     g->code = code;
     g->message = msg;
+    return g;
 }
 
-void sg_diag(SgDiags *d, uint32_t start, uint32_t end, const char *code,
-             const char *fmt, ...) {
+SgDiag *sg_diag(SgDiags *d, uint32_t start, uint32_t end, const char *code,
+                const char *fmt, ...) {
     if (is_more_code(code)) {
         /* the count of those left out, decoded from a cached result */
     } else if (d->kept >= SG_DIAG_MAX_PER_FILE) {
         if (code[0] == 'W') d->more_warnings++;
         else d->more_errors++;
         if (d->more_errors + d->more_warnings == 1) store(d, UINT32_MAX, UINT32_MAX, "W000", "");   /* at the end */
-        return;
+        return NULL;
     } else {
         d->kept++;
     }
@@ -130,8 +131,40 @@ void sg_diag(SgDiags *d, uint32_t start, uint32_t end, const char *code,
     SgBuf b = {0};
     clean_message(&b, raw, (size_t)n);
     free(raw);
-    store(d, start, end, code, sg_arena_strndup(d->arena, b.data ? b.data : "", b.len));
+    SgDiag *g = store(d, start, end, code, sg_arena_strndup(d->arena, b.data ? b.data : "", b.len));
     sg_buf_free(&b);
+    return is_more_code(code) ? NULL : g;
+}
+
+static const char *arena_str(SgArena *a, const char *s) { return s ? sg_arena_strndup(a, s, strlen(s)) : NULL; }
+
+void sg_diag_related_here(SgDiags *d, SgDiag *g, uint32_t start, uint32_t end, const char *label) {
+    if (!g) return;
+    SgRelated *r = SG_NEW(d->arena, SgRelated);
+    r->label = arena_str(d->arena, label);
+    r->at.start = start;
+    r->at.end = end < start ? start : end;
+    g->related = r;
+}
+
+void sg_diag_related_in(SgDiags *d, SgDiag *g, const SgRelated *in) {
+    if (!g) return;
+    SgRelated *r = SG_NEW(d->arena, SgRelated);
+    *r = *in;
+    r->label = arena_str(d->arena, in->label);
+    r->module = arena_str(d->arena, in->module);
+    r->item = arena_str(d->arena, in->item);
+    r->field = arena_str(d->arena, in->field);
+    g->related = r;
+}
+
+void sg_diag_fix(SgDiags *d, SgDiag *g, uint32_t start, uint32_t end, const char *text, size_t len) {
+    if (!g) return;
+    SgFix *f = SG_NEW(d->arena, SgFix);
+    f->at.start = start;
+    f->at.end = end < start ? start : end;
+    f->text = sg_arena_strndup(d->arena, text, len);
+    g->fix = f;
 }
 
 bool sg_diag_hidden(const SgDiag *d, uint32_t *errors, uint32_t *warnings) {
@@ -194,17 +227,30 @@ static int cmp_req(const void *a, const void *b) {
     return x->off < y->off ? -1 : x->off > y->off;
 }
 
+/* The two offsets of a range to locate, clamped to the source. */
+static void want_span(LocReq *q, uint32_t *n, uint32_t len, uint32_t *start, uint32_t *end, uint32_t *line,
+                      uint32_t *col, uint32_t *end_line, uint32_t *end_col) {
+    if (*start > len) *start = len;
+    if (*end > len) *end = len;
+    q[(*n)++] = (LocReq){*start, line, col};
+    q[(*n)++] = (LocReq){*end, end_line, end_col};
+}
+
+static void want_at(LocReq *q, uint32_t *n, uint32_t len, SgDiagSpan *s) {
+    want_span(q, n, len, &s->start, &s->end, &s->line, &s->col, &s->end_line, &s->end_col);
+}
+
 void sg_diags_locate(SgDiags *d, const char *src, uint32_t len) {
     if (!d->len) return;
-    /* One pass over the source for all diagnostics: visit offsets in order. */
-    uint32_t n = d->len * 2;
-    LocReq *q = sg_xmalloc(sizeof *q * n);
+    /* One pass over the source for all diagnostics (and their related
+     * ranges and fixes in this module): visit offsets in order. */
+    uint32_t n = 0;
+    LocReq *q = sg_xmalloc(sizeof *q * d->len * 6);
     for (uint32_t i = 0; i < d->len; i++) {
         SgDiag *g = &d->items[i];
-        if (g->start > len) g->start = len;
-        if (g->end > len) g->end = len;
-        q[2 * i] = (LocReq){g->start, &g->line, &g->col};
-        q[2 * i + 1] = (LocReq){g->end, &g->end_line, &g->end_col};
+        want_span(q, &n, len, &g->start, &g->end, &g->line, &g->col, &g->end_line, &g->end_col);
+        if (g->related && !g->related->module) want_at(q, &n, len, &g->related->at);
+        if (g->fix) want_at(q, &n, len, &g->fix->at);
     }
     sg_qsort(q, n, sizeof *q, cmp_req);
     uint32_t line = 1, col = 1, pos = 0;

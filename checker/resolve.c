@@ -315,13 +315,18 @@ static const char *doc_text(SgModule *m, SgItem *it) {
     return r;
 }
 
-static void dup(SgModule *m, SgSpan at, SgName name, const char *what) {
-    sg_diag(&m->diags, at.start, at.end, "E107", "duplicate definition of %s `%.*s`", what, (int)name.len, name.s);
+/* E107 at `at`, pointing at the first definition (always in m's own
+ * source: own items and import bindings alike). */
+static void dup(SgModule *m, SgSpan at, SgName name, const char *what, SgSpan first) {
+    SgDiag *g = sg_diag(&m->diags, at.start, at.end, "E107", "duplicate definition of %s `%.*s`", what,
+                        (int)name.len, name.s);
+    sg_diag_related_here(&m->diags, g, first.start, first.end, "first defined here");
 }
 
 static bool add_value(SgModule *m, SgValue *v) {
-    if (sg_map_get(&m->values, v->name)) {
-        dup(m, v->span, v->name, "value");
+    SgValue *first = sg_map_get(&m->values, v->name);
+    if (first) {
+        dup(m, v->span, v->name, "value", first->span);
         return false;
     }
     sg_map_put(&m->values, v->name, v);
@@ -329,8 +334,9 @@ static bool add_value(SgModule *m, SgValue *v) {
 }
 
 static bool add_type(SgModule *m, SgTypeEntry *e) {
-    if (sg_map_get(&m->types, e->name)) {
-        dup(m, e->span, e->name, "type");
+    SgTypeEntry *first = sg_map_get(&m->types, e->name);
+    if (first) {
+        dup(m, e->span, e->name, "type", first->span);
         return false;
     }
     sg_map_put(&m->types, e->name, e);
@@ -433,8 +439,9 @@ static void bind_import(SgProgram *p, SgModule *m, SgImport *imp) {
             e->span = n->span;
             e->import = imp;
             e->item = NULL;
-            if (!vpub || !sg_map_get(&m->types, n->name)) add_type(m, e);
-            else dup(m, n->span, n->name, "type");
+            SgTypeEntry *first = vpub ? sg_map_get(&m->types, n->name) : NULL;
+            if (!first) add_type(m, e);
+            else dup(m, n->span, n->name, "type", first->span);
         }
     }
 }
@@ -468,7 +475,7 @@ static void check_dup_tparams(SgModule *m, SgItem *it) {
     for (uint32_t i = 1; i < it->ntparams; i++)
         for (uint32_t j = 0; j < i; j++)
             if (sg_name_eq(it->tparams[i].name, it->tparams[j].name)) {
-                dup(m, it->tparams[i].span, it->tparams[i].name, "type parameter");
+                dup(m, it->tparams[i].span, it->tparams[i].name, "type parameter", it->tparams[j].span);
                 break;
             }
 }
@@ -477,7 +484,7 @@ static void check_dup_params(SgModule *m, SgParam *ps, uint32_t n, const char *w
     for (uint32_t i = 1; i < n; i++)
         for (uint32_t j = 0; j < i; j++)
             if (sg_name_eq(ps[i].name, ps[j].name)) {
-                dup(m, ps[i].name_span, ps[i].name, what);
+                dup(m, ps[i].name_span, ps[i].name, what, ps[j].name_span);
                 break;
             }
 }

@@ -12,7 +12,7 @@ edited, modules deleted and added back, and files reverted to an earlier
 version. After every step:
 
   * the diagnostics equal a `--no-cache` run's (file, line, column, code,
-    message);
+    message, related locations);
   * `modules.checked` is exactly what section 7 says, decided from the cache
     itself: a module must be checked iff no result stored for its source key
     before the step has a usage record that holds against its imports'
@@ -73,7 +73,7 @@ def frame(blob, magic):
 
 def decode_result(blob):
     """-> dict(source_key, export_hash, usage=[(status, hash, {(ns,name): (state, fp)})], fps={(ns,name): (state, fp)})"""
-    r = frame(blob, b"SGR\x02")
+    r = frame(blob, b"SGR\x03")
     sk, eh = r.raw(16), r.raw(16)
     l0, l1, l2 = r.varint(), r.varint(), r.varint()
     ub = r.p + l0
@@ -351,7 +351,9 @@ def check(sigil, root, *extra):
 
 
 def diag_key(d):
-    return (d["file"], d["line"], d["column"], d["code"], d["message"])
+    related = tuple((r["file"], r["line"], r["column"], r["endLine"], r["endColumn"], r["message"])
+                    for r in d.get("related", []))
+    return (d["file"], d["line"], d["column"], d["code"], d["message"], related)
 
 
 def module_of(rel):

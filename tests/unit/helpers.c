@@ -354,6 +354,21 @@ const SgDiag *find_diag(const Checked *c, const char *rel, uint32_t line, const 
     return NULL;
 }
 
+const char *related_str(const SgDiag *d) {
+    const SgRelated *r = d->related;
+    if (!r) return "";
+    if (!r->module)
+        return test_printf("%u:%u-%u:%u %s", r->at.line, r->at.col, r->at.end_line, r->at.end_col, r->label);
+    if (r->part == SG_REL_PARAM)
+        return test_printf("%s.%s %s param %u %s", r->module, r->item, r->ns ? "TYPE" : "VALUE", r->index, r->label);
+    return test_printf("%s.%s %s field %s %s", r->module, r->item, r->ns ? "TYPE" : "VALUE", r->field, r->label);
+}
+
+const char *related_at(const Checked *c, const char *rel, uint32_t line, const char *code) {
+    const SgDiag *d = find_diag(c, rel, line, code);
+    return d ? related_str(d) : "<no such diagnostic>";
+}
+
 SgModule *find_module(const Checked *c, const char *name) {
     if (!c) return NULL;
     for (uint32_t i = 0; i < c->run.prog.n; i++)

@@ -81,6 +81,13 @@ const char *check_summary_cols(const Checked *c);
 const char *check_full(const Checked *c);
 /* The diagnostic with this code at this file and line, or NULL. */
 const SgDiag *find_diag(const Checked *c, const char *rel, uint32_t line, const char *code);
+/* A diagnostic's related location: "" when none; "LINE:COL-LINE:COL label"
+ * in its own module; "module.item VALUE|TYPE param N|field F label" in
+ * another. */
+const char *related_str(const SgDiag *d);
+/* The related location of the diagnostic with this code at this file and
+ * line ("<no such diagnostic>" when there is none). */
+const char *related_at(const Checked *c, const char *rel, uint32_t line, const char *code);
 /* The module with this name, or NULL. */
 SgModule *find_module(const Checked *c, const char *name);
 

@@ -131,3 +131,10 @@ TEST_ENTRY(xref_own_definitions_and_uses)
 TEST_ENTRY(xref_alias_is_not_its_target)
 TEST_ENTRY(xref_decoder_refuses_damage)
 TEST_ENTRY(xref_uses_of_one_key)
+
+/* test_related.c */
+TEST_ENTRY(related_first_definition)
+TEST_ENTRY(related_expected_type_declared_here)
+TEST_ENTRY(related_only_for_the_declared_expectation)
+TEST_ENTRY(related_found_by_name_in_the_text_as_it_is)
+TEST_ENTRY(related_and_fix_survive_the_cache)
