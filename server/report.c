@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../checker/related.h"
 #include "../include/sigil.h"
 #include "explain.h"
 #include "report.h"
@@ -45,6 +46,17 @@ static void add_clean(cJSON *o, const char *key, const char *s) {
     free(c);
 }
 
+/* A diagnostic's related location as reported: in its own file, or in
+ * another module's text as it is now (checker/related.h). */
+typedef struct Related {
+    const char *file;       /* relative to the root; NULL: none to report */
+    char *shown;            /* human: relative to the current directory (malloc'd) */
+    const char *src;        /* that file's text, for its snippet (may be NULL) */
+    uint32_t len;
+    SgDiagSpan at;
+    const char *label;
+} Related;
+
 typedef struct Item {
     const char *file;       /* relative to the root */
     char *shown;            /* human and github: relative to the current directory (malloc'd) */
@@ -53,6 +65,7 @@ typedef struct Item {
     uint32_t len;
     const SgDiag *d;
     SgLevel level;          /* error or warning, after sigil.json's "diagnostics" */
+    Related rel;
 } Item;
 
 static int cmp_item(const void *a, const void *b) {
@@ -105,19 +118,40 @@ bool sg_report_has_file(const SgEngineRun *run, const char *rel) {
     return false;
 }
 
-static Item *collect(const SgEngineRun *run, const SgReportOptions *opt, uint32_t *count) {
-    /* a module reused from the cache was not read; its snippets need the text */
-    for (uint32_t i = 0; i < run->prog.n; i++) {
-        SgModule *m = run->prog.mods[i];
-        if (m->is_std || m->src || !m->diags.len) continue;
-        char *data;
-        size_t len;
-        const char *err;
-        if (sg_read_file(m->path, &data, &len, &err)) {
-            m->src = data;
-            m->len = (uint32_t)len;
-        }
+/* A module reused from the cache was not read: its snippets need the text. */
+static void load_text(SgModule *m) {
+    char *data;
+    size_t len;
+    const char *err;
+    if (m->src || !sg_read_file(m->path, &data, &len, &err)) return;
+    m->src = data;
+    m->len = (uint32_t)len;
+}
+
+/* Where item `it`'s related location is: its own file's range, or found by
+ * name in the other module's text (a related location in the standard
+ * library, or one the text no longer has, is not reported). */
+static void locate_related(const SgEngineRun *run, Item *it) {
+    const SgRelated *r = it->d->related;
+    if (!r) return;
+    it->rel.label = r->label;
+    if (!r->module) {
+        it->rel = (Related){it->file, NULL, it->src, it->len, r->at, r->label};
+        return;
     }
+    SgModule *t = sg_map_get(&run->prog.by_name, sg_name_c(r->module));
+    if (!t || t->is_std) return;
+    load_text(t);
+    if (sg_related_find(t->src, t->len, r, &it->rel.at)) {
+        it->rel.file = t->rel;
+        it->rel.src = t->src;
+        it->rel.len = t->len;
+    }
+}
+
+static Item *collect(const SgEngineRun *run, const SgReportOptions *opt, uint32_t *count) {
+    for (uint32_t i = 0; i < run->prog.n; i++)
+        if (!run->prog.mods[i]->is_std && run->prog.mods[i]->diags.len) load_text(run->prog.mods[i]);
     uint32_t n = 0;
     for (uint32_t i = 0; i < run->prog.n; i++)
         if (!run->prog.mods[i]->is_std) n += run->prog.mods[i]->diags.len;
@@ -129,7 +163,7 @@ static Item *collect(const SgEngineRun *run, const SgReportOptions *opt, uint32_
         if (m->is_std || (opt->only_rel && strcmp(opt->only_rel, m->rel) != 0)) continue;
         for (uint32_t j = 0; j < m->diags.len; j++) {
             SgLevel level = sg_severity_of(opt->levels, &m->diags.items[j]);
-            if (level != SG_LEVEL_OFF) items[k++] = (Item){m->rel, NULL, m->name, m->src, m->len, &m->diags.items[j], level};
+            if (level != SG_LEVEL_OFF) items[k++] = (Item){m->rel, NULL, m->name, m->src, m->len, &m->diags.items[j], level, {0}};
         }
     }
     for (uint32_t i = 0; i < run->nstrays; i++) {
@@ -137,33 +171,60 @@ static Item *collect(const SgEngineRun *run, const SgReportOptions *opt, uint32_
         for (uint32_t j = 0; j < run->strays[i].diags.len; j++) {
             SgLevel level = sg_severity_of(opt->levels, &run->strays[i].diags.items[j]);
             if (level != SG_LEVEL_OFF)
-                items[k++] = (Item){run->strays[i].rel, NULL, NULL, NULL, 0, &run->strays[i].diags.items[j], level};
+                items[k++] = (Item){run->strays[i].rel, NULL, NULL, NULL, 0, &run->strays[i].diags.items[j], level, {0}};
         }
     }
     sg_qsort(items, k, sizeof *items, cmp_item);
+    for (uint32_t i = 0; i < k; i++) locate_related(run, &items[i]);
     if (opt->format == FMT_HUMAN || opt->format == FMT_GITHUB)
-        for (uint32_t i = 0; i < k; i++)
+        for (uint32_t i = 0; i < k; i++) {
             items[i].shown = i && items[i - 1].file == items[i].file ? items[i - 1].shown : shown_path(opt, items[i].file);
+            if (items[i].rel.file) items[i].rel.shown = shown_path(opt, items[i].rel.file);
+        }
     *count = k;
     return items;
 }
 
-/* The byte offset where the diagnostic's line starts; false if there is
- * no source text or no such line. */
-static bool line_start(const Item *it, uint32_t *start) {
-    if (!it->src) return false;
+/* What a source excerpt shows: a range of a text, underlined with `mark`. */
+typedef struct Excerpt {
+    const char *src;
+    uint32_t len;
+    uint32_t line, col, end_line, end_col;
+    char mark;              /* '^' for the diagnostic, '-' for a related location */
+    const char *color;      /* of the mark, when in colour */
+} Excerpt;
+
+/* The byte offset where the excerpt's line starts; false if there is no
+ * source text or no such line. */
+static bool line_start(const Excerpt *x, uint32_t *start) {
+    if (!x->src) return false;
     uint32_t line = 1, pos = 0;
-    while (pos < it->len && line < it->d->line) {
-        if (it->src[pos] == '\n') line++;
+    while (pos < x->len && line < x->line) {
+        if (x->src[pos] == '\n') line++;
         pos++;
     }
     *start = pos;
-    return line == it->d->line;
+    return line == x->line;
 }
 
-static uint32_t snippet_lines(const Item *it) {
-    uint32_t pos;
-    return line_start(it, &pos) ? 2 : 0;
+static Excerpt excerpt_of(const Item *it) {
+    return (Excerpt){it->src, it->len, it->d->line, it->d->col, it->d->end_line, it->d->end_col, '^',
+                     it->level == SG_LEVEL_ERROR ? "\x1b[1;31m" : "\x1b[1;33m"};
+}
+
+static Excerpt related_excerpt(const Item *it) {
+    const SgDiagSpan *a = &it->rel.at;
+    return (Excerpt){it->rel.src, it->rel.len, a->line, a->col, a->end_line, a->end_col, '-', "\x1b[1;36m"};
+}
+
+/* Lines a diagnostic takes in human output: its own, its excerpt's, and
+ * its related location's. */
+static uint32_t item_lines(const Item *it) {
+    uint32_t pos, n = 1;
+    Excerpt x = excerpt_of(it), r = related_excerpt(it);
+    if (line_start(&x, &pos)) n += 2;
+    if (it->rel.file) n += 1 + (line_start(&r, &pos) ? 2 : 0);
+    return n;
 }
 
 /* Columns of a source excerpt around the caret (issue 10 item 13: a 10 MB
@@ -203,11 +264,11 @@ static uint32_t shown_char(const char *s, uint32_t n, char buf[16], uint32_t *wi
     return (uint32_t)k;
 }
 
-/* Prints the source line of the diagnostic with a caret under its range:
- * a window of SNIPPET_WIDTH columns around the caret on a long line. */
-static void snippet(FILE *out, const Item *it, bool color) {
-    uint32_t pos, e, w;
-    if (sg_diag_hidden(it->d, &e, &w) || !line_start(it, &pos)) return;
+/* Prints the source line of an excerpt with marks under its range: a
+ * window of SNIPPET_WIDTH columns around the mark on a long line. */
+static void snippet(FILE *out, const Excerpt *it, bool color) {
+    uint32_t pos;
+    if (!line_start(it, &pos)) return;
     const char *s = it->src;
     uint32_t end = pos;
     while (end < it->len && s[end] != '\n') end++;
@@ -215,17 +276,17 @@ static void snippet(FILE *out, const Item *it, bool color) {
     /* where the caret goes, in columns as shown; past the caret and a
      * window's width, the rest of the line does not matter */
     uint32_t col = 1, from = 0, to = 0, total = 0;
-    uint32_t last = it->d->end_line == it->d->line && it->d->end_col > it->d->col ? it->d->end_col : it->d->col + 1;
+    uint32_t last = it->end_line == it->line && it->end_col > it->col ? it->end_col : it->col + 1;
     for (uint32_t i = pos; i < end && !(col > last && total > from + SNIPPET_WIDTH);) {
         char buf[16];
         uint32_t cw;
-        if (col == it->d->col) from = total;
+        if (col == it->col) from = total;
         if (col == last) to = total;
         i += shown_char(s + i, end - i, buf, &cw);
         total += cw;
         col++;
     }
-    if (col <= it->d->col) from = total + (it->d->col - col);
+    if (col <= it->col) from = total + (it->col - col);
     if (col <= last) to = total + (last - col);
     if (to <= from) to = from + 1;
     /* the window: the line, or SNIPPET_WIDTH columns from a little before the caret */
@@ -234,8 +295,8 @@ static void snippet(FILE *out, const Item *it, bool color) {
         lo = from > SNIPPET_BEFORE ? from - SNIPPET_BEFORE : 0;
         hi = lo + SNIPPET_WIDTH < total ? lo + SNIPPET_WIDTH : total;
     }
-    int lw = snprintf(NULL, 0, "%u", it->d->line) + 4;
-    fprintf(out, "%*u | ", lw, it->d->line);
+    int lw = snprintf(NULL, 0, "%u", it->line) + 4;
+    fprintf(out, "%*u | ", lw, it->line);
     uint32_t shift = 0;     /* columns of the `…` before the window */
     if (lo) {
         fputs("…", out);
@@ -257,8 +318,8 @@ static void snippet(FILE *out, const Item *it, bool color) {
     for (uint32_t c = 0; c < first + shift; c++) fputc(' ', out);
     uint32_t width = (to < hi ? to : hi) - (from > lo ? from : lo);
     if (!width || from >= hi) width = 1;
-    if (color) fputs(it->level == SG_LEVEL_ERROR ? "\x1b[1;31m" : "\x1b[1;33m", out);
-    for (uint32_t c = 0; c < width; c++) fputc('^', out);
+    if (color) fputs(it->color, out);
+    for (uint32_t c = 0; c < width; c++) fputc(it->mark, out);
     if (color) fputs("\x1b[0m", out);
     fputc('\n', out);
 }
@@ -342,6 +403,22 @@ static cJSON *sarif_rule(const char *code) {
     return rule;
 }
 
+/* A location's physicalLocation: the file relative to %SRCROOT%, the range. */
+static void sarif_region(cJSON *loc, const char *file, const SgDiagSpan *a) {
+    cJSON *phys = cJSON_AddObjectToObject(loc, "physicalLocation");
+    cJSON *art = cJSON_AddObjectToObject(phys, "artifactLocation");
+    SgBuf rel = {0};
+    uri_escape(&rel, file);
+    cJSON_AddStringToObject(art, "uri", rel.data);
+    sg_buf_free(&rel);
+    cJSON_AddStringToObject(art, "uriBaseId", "%SRCROOT%");
+    cJSON *region = cJSON_AddObjectToObject(phys, "region");
+    cJSON_AddNumberToObject(region, "startLine", a->line);
+    cJSON_AddNumberToObject(region, "startColumn", a->col);
+    cJSON_AddNumberToObject(region, "endLine", a->end_line);
+    cJSON_AddNumberToObject(region, "endColumn", a->end_col);
+}
+
 /* SARIF 2.1.0: one run, one result per diagnostic, the codes as rules.
  * Result locations are relative to the base id %SRCROOT%, the workspace
  * root, whose absolute file URI is in originalUriBaseIds (SARIF 3.14.14). */
@@ -380,21 +457,17 @@ static void sarif(const SgReportOptions *opt, Item *items, uint32_t n, FILE *out
         cJSON_AddStringToObject(res, "ruleId", d->code);
         cJSON_AddStringToObject(res, "level", items[i].level == SG_LEVEL_ERROR ? "error" : "warning");
         add_clean(cJSON_AddObjectToObject(res, "message"), "text", d->message);
-        cJSON *locs = cJSON_AddArrayToObject(res, "locations");
         cJSON *loc = cJSON_CreateObject();
-        cJSON_AddItemToArray(locs, loc);
-        cJSON *phys = cJSON_AddObjectToObject(loc, "physicalLocation");
-        cJSON *art = cJSON_AddObjectToObject(phys, "artifactLocation");
-        SgBuf rel = {0};
-        uri_escape(&rel, items[i].file);
-        cJSON_AddStringToObject(art, "uri", rel.data);
-        sg_buf_free(&rel);
-        cJSON_AddStringToObject(art, "uriBaseId", "%SRCROOT%");
-        cJSON *region = cJSON_AddObjectToObject(phys, "region");
-        cJSON_AddNumberToObject(region, "startLine", d->line);
-        cJSON_AddNumberToObject(region, "startColumn", d->col);
-        cJSON_AddNumberToObject(region, "endLine", d->end_line);
-        cJSON_AddNumberToObject(region, "endColumn", d->end_col);
+        cJSON_AddItemToArray(cJSON_AddArrayToObject(res, "locations"), loc);
+        sarif_region(loc, items[i].file, &(SgDiagSpan){d->start, d->end, d->line, d->col, d->end_line, d->end_col});
+        if (items[i].rel.file) {
+            const Related *r = &items[i].rel;
+            cJSON *rl = cJSON_CreateObject();
+            cJSON_AddItemToArray(cJSON_AddArrayToObject(res, "relatedLocations"), rl);
+            cJSON_AddNumberToObject(rl, "id", 0);
+            sarif_region(rl, r->file, &r->at);
+            add_clean(cJSON_AddObjectToObject(rl, "message"), "text", r->label);
+        }
         cJSON_AddItemToArray(results, res);
     }
     char *s = cJSON_Print(root);
@@ -433,6 +506,13 @@ static void stats_line(const SgEngineRun *run, FILE *out) {
     fputc('\n', out);
 }
 
+static void add_range(cJSON *o, const SgDiagSpan *a) {
+    cJSON_AddNumberToObject(o, "line", a->line);
+    cJSON_AddNumberToObject(o, "column", a->col);
+    cJSON_AddNumberToObject(o, "endLine", a->end_line);
+    cJSON_AddNumberToObject(o, "endColumn", a->end_col);
+}
+
 static void json_report(const SgEngineRun *run, const SgReportOptions *opt, Item *items, uint32_t n, FILE *out) {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddNumberToObject(root, "version", 1);
@@ -455,6 +535,17 @@ static void json_report(const SgEngineRun *run, const SgReportOptions *opt, Item
         cJSON_AddStringToObject(o, "severity", items[i].level == SG_LEVEL_ERROR ? "error" : "warning");
         cJSON_AddStringToObject(o, "code", d->code);
         add_clean(o, "message", d->message);
+        const Related *r = &items[i].rel;
+        if (r->file) {
+            cJSON *rel = cJSON_CreateObject();
+            cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "related"), rel);
+            add_clean(rel, "file", r->file);
+            sg_buf_printf(&abs, "%s/%s", strcmp(opt->root_abs, "/") ? opt->root_abs : "", r->file);
+            add_clean(rel, "path", abs.data);
+            sg_buf_free(&abs);
+            add_range(rel, &r->at);
+            add_clean(rel, "message", r->label);
+        }
         cJSON_AddItemToArray(diags, o);
     }
     cJSON *mods = cJSON_AddObjectToObject(root, "modules");
@@ -491,7 +582,7 @@ static void human(const SgEngineRun *run, const SgReportOptions *opt, Item *item
         const SgDiag *d = items[i].d;
         bool new_file = i == 0 || strcmp(items[i].file, items[i - 1].file) != 0;
         if (opt->watch && opt->max_lines) {
-            uint32_t need = (new_file ? 2 : 0) + 1 + snippet_lines(&items[i]);
+            uint32_t need = (new_file ? 2 : 0) + item_lines(&items[i]);
             if (used + need > opt->max_lines) {
                 counts->hidden = n - i;
                 break;
@@ -504,7 +595,17 @@ static void human(const SgEngineRun *run, const SgReportOptions *opt, Item *item
         fprintf(out, "%s%s:%u:%u:%s %s%s[%s]:%s %s\n", c ? "\x1b[1m" : "", items[i].shown, d->line, d->col,
                 c ? "\x1b[0m" : "", c ? (err ? "\x1b[1;31m" : "\x1b[1;33m") : "", err ? "error" : "warning", d->code,
                 c ? "\x1b[0m" : "", d->message);
-        snippet(out, &items[i], c);
+        uint32_t e, w;
+        Excerpt x = excerpt_of(&items[i]);
+        if (!sg_diag_hidden(d, &e, &w)) snippet(out, &x, c);
+        if (items[i].rel.file) {
+            /* a second labelled span, as rustc's notes */
+            const Related *r = &items[i].rel;
+            fprintf(out, "%s%s:%u:%u:%s %snote:%s %s\n", c ? "\x1b[1m" : "", r->shown, r->at.line, r->at.col,
+                    c ? "\x1b[0m" : "", c ? "\x1b[1;36m" : "", c ? "\x1b[0m" : "", r->label);
+            x = related_excerpt(&items[i]);
+            snippet(out, &x, c);
+        }
     }
     if (opt->watch) return;
     sg_report_summary(run, opt, *counts, out);
@@ -541,8 +642,10 @@ SgReportCounts sg_report(const SgEngineRun *run, const SgReportOptions *opt, FIL
     } else {
         human(run, opt, items, n, out, &counts);
     }
-    for (uint32_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < n; i++) {
         if (i == 0 || items[i].shown != items[i - 1].shown) free(items[i].shown);
+        free(items[i].rel.shown);
+    }
     free(items);
     return counts;
 }

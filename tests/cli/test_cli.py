@@ -283,7 +283,8 @@ def test_e201_human_format(tmp):
     eq(r.rc, 1, "exit status with one E201 " + r.brief())
     check("\x1b" not in r.out and "\x1b" not in r.err, "ANSI escape in piped output " + r.brief())
     lines = human_lines(r)
-    eq(len(lines), 4, "number of output lines (diagnostic, source, caret, summary) " + r.brief())
+    eq(len(lines), 7, "number of output lines (diagnostic, source, caret, note, its source and marks, summary) "
+       + r.brief())
     eq(lines[0], "main.sg:4:%d: error[E201]: %s" % (E201_COL, MISMATCH_FI), "diagnostic line")
     src = re.match(r"^( *)4 \| (.*)$", lines[1])
     check(src, "source line %r does not look like '   4 | <source>'" % lines[1])
@@ -294,6 +295,9 @@ def test_e201_human_format(tmp):
     eq(lines[2].index("|"), bar, "column of '|' in the caret line vs the source line")
     eq(len(car.group(2)) + 1, E201_COL, "caret column (code points) under %r" % E201_LINE)
     eq(len(car.group(3)), 1, "number of carets under the one-character literal")
+    eq(lines[3:6], ["util.sg:1:28: note: expected because of this parameter",
+                    "    1 | pub fn take(label: String, x: Float) -> Float { x }",
+                    "      |                            --------"], "the note on the parameter")
     m = last_summary(r)
     eq(m.group(0), "checked 2 modules (0 from cache) in %s ms: 1 error, 0 warnings" % m.group(3),
        "summary line")
@@ -1020,7 +1024,7 @@ def test_root_found_upward_from_a_subdirectory(tmp):
     lib = os.path.join(ws, "lib")
     r = run(["--check"], cwd=lib)
     eq(r.rc, 1, "exit status from a subdirectory " + r.brief())
-    heads = [l for l in human_lines(r) if re.match(r"^\S+:\d+:\d+: ", l)]
+    heads = [l for l in human_lines(r) if re.match(r"^\S+:\d+:\d+: (error|warning)\[", l)]
     eq(heads, ["a.sg:1:21: error[E201]: type mismatch: expected Int, found Float",
                "../main.sg:4:9: warning[W002]: unused local variable `x`"],
        "diagnostics of the whole workspace, paths relative to the current directory (no false E101)")
@@ -1048,7 +1052,7 @@ def test_file_argument_checks_its_workspace(tmp):
     write(ws, NESTED_WS)
     r = run(["--check", "lib/a.sg"], cwd=ws)
     eq(r.rc, 1, "exit status for a file with an error " + r.brief())
-    heads = [l for l in human_lines(r) if re.match(r"^\S+:\d+:\d+: ", l)]
+    heads = [l for l in human_lines(r) if re.match(r"^\S+:\d+:\d+: (error|warning)\[", l)]
     eq(heads, ["lib/a.sg:1:21: error[E201]: type mismatch: expected Int, found Float"], "only that file's diagnostics")
     m = last_summary(r)
     eq((m.group(1), m.group(4), m.group(5)), ("2", "1", "0"), "modules checked, errors and warnings of the file")
@@ -1222,6 +1226,74 @@ def test_severity_overrides_in_sigil_json(tmp):
             r = run(["--check", "--format", fmt, tmp])
             expect_usage_error(r, "sigil.json %s (%s)" % (bad, fmt))
             check("sigil.json" in r.err and key in r.err, "the message names the file and %s %s" % (key, r.brief()))
+
+
+# ---------------------------------------------------------------- tests: related locations
+
+RELATED_WS = {
+    "geo/shape.sg": "pub struct Point { x: Float, y: Float }\n"
+                    "pub fn area(p: Point, scale: Float) -> Float { p.x * scale }\n",
+    "main.sg": "import geo.shape\n"
+               "fn f() {}\n"
+               "fn f() {}\n"
+               "fn g() -> Float {\n"
+               "    shape.area(shape.Point { x: 1.0, y: 2.0 }, 3)\n"
+               "}\n",
+}
+
+
+def related_of(obj):
+    return [(d["line"], d["code"], [(r["file"], r["line"], r["column"], r["endLine"], r["endColumn"], r["message"])
+                                    for r in d.get("related", [])]) for d in obj["diagnostics"]]
+
+
+@test
+def test_related_locations_human_and_json(tmp):
+    write(tmp, RELATED_WS)
+    r = run(["--check", "--no-cache", tmp])
+    eq(r.rc, 1, "exit status " + r.brief())
+    lines = human_lines(r)
+    eq(lines[:12], [
+        "main.sg:3:4: error[E107]: duplicate definition of value `f`",
+        "    3 | fn f() {}",
+        "      |    ^",
+        "main.sg:2:4: note: first defined here",
+        "    2 | fn f() {}",
+        "      |    -",
+        "main.sg:5:48: error[E201]: type mismatch: expected Float, found Int",
+        "    5 |     shape.area(shape.Point { x: 1.0, y: 2.0 }, 3)",
+        "      |                                                ^",
+        "geo/shape.sg:2:23: note: expected because of this parameter",
+        "    2 | pub fn area(p: Point, scale: Float) -> Float { p.x * scale }",
+        "      |                       ------------"], "human output with notes " + r.brief())
+    want = [(3, "E107", [("main.sg", 2, 4, 2, 5, "first defined here")]),
+            (5, "E201", [("geo/shape.sg", 2, 23, 2, 35, "expected because of this parameter")])]
+    _, obj = run_json(["--no-cache", tmp], expect_rc=1)
+    eq(related_of(obj), want, "JSON related locations")
+    eq(obj["diagnostics"][1]["related"][0]["path"], os.path.join(os.path.realpath(tmp), "geo", "shape.sg"),
+       "a related location's absolute path")
+
+
+@test
+def test_related_location_in_another_file_follows_its_layout(tmp):
+    # main's cached result keeps the parameter by name: an edit of geo/shape.sg
+    # that only moves lines re-checks nothing else, and the note follows it
+    write(tmp, RELATED_WS)
+    run_json([tmp], expect_rc=1)
+    _, warm = run_json([tmp], expect_rc=1)
+    eq(warm["modules"]["reused"], ["geo.shape", "main"], "a warm run reuses both modules")
+    write(tmp, {"geo/shape.sg": "// moved down\n\n" + RELATED_WS["geo/shape.sg"]})
+    _, moved = run_json([tmp], expect_rc=1)
+    eq(moved["modules"]["checked"], ["geo.shape"], "only the edited module is checked")
+    _, ref = run_json(["--no-cache", tmp], expect_rc=1)
+    eq(related_of(moved), related_of(ref), "related locations from the cache vs --no-cache")
+    eq(related_of(moved)[1][2], [("geo/shape.sg", 4, 23, 4, 35, "expected because of this parameter")],
+       "the parameter, where the file has it now")
+    # the parameter's type changed: main used it, so it is checked again
+    write(tmp, {"geo/shape.sg": "pub struct Point { x: Float, y: Float }\npub fn area(p: Point, scale: Int) -> Float { p.x }\n"})
+    _, obj = run_json([tmp], expect_rc=1)
+    eq(obj["modules"]["checked"], ["geo.shape", "main"], "a changed parameter type re-checks main")
+    eq([d["code"] for d in obj["diagnostics"]], ["E107"], "main's E201 is gone")
 
 
 # ---------------------------------------------------------------- tests: the error index

@@ -53,6 +53,10 @@ const cases = {
         'geo/point.sg': 'pub struct Point { x: Float, y: Float }\n',
         'main.sg': 'import geo.point as gp\nimport std.math\n\nfn main() {\n    let p: gp.Point = 5\n    let unused = "é😀"\n}\n',
     },
+    'related locations, in the same file and in another': {
+        'geo/shape.sg': 'pub fn area(side: Float) -> Float { side * side }\n',
+        'main.sg': 'import geo.shape\n\nfn f() {}\nfn f() {}\nfn main() {\n    let a = shape.area(2)\n    print(float_to_string(a))\n}\n',
+    },
     'a clean workspace': { 'main.sg': 'fn main() {\n    print("hi")\n}\n' },
     'a file that forms no module name': { 'my-file.sg': 'fn f() {}\n' },
 };
@@ -76,6 +80,17 @@ for (const [name, files] of Object.entries(cases)) {
         const want = report.diagnostics.map((d) => [d.file, d.line, d.column, d.code, d.severity, d.message]);
         check(JSON.stringify(got) === JSON.stringify(want), `${name}: the same diagnostics as the JSON report`,
             `sarif ${JSON.stringify(got)}\njson  ${JSON.stringify(want)}`);
+        const gotRel = results.map((r) => (r.relatedLocations || []).map((l) => [decodeURI(l.physicalLocation.artifactLocation.uri),
+            l.physicalLocation.artifactLocation.uriBaseId, l.physicalLocation.region.startLine, l.physicalLocation.region.startColumn,
+            l.physicalLocation.region.endLine, l.physicalLocation.region.endColumn, l.message.text]));
+        const wantRel = report.diagnostics.map((d) => (d.related || []).map((r) => [r.file, '%SRCROOT%', r.line, r.column,
+            r.endLine, r.endColumn, r.message]));
+        check(JSON.stringify(gotRel) === JSON.stringify(wantRel), `${name}: the same related locations as the JSON report`,
+            `sarif ${JSON.stringify(gotRel)}\njson  ${JSON.stringify(wantRel)}`);
+        if (name.startsWith('related'))
+            check(JSON.stringify(wantRel.flat().map((r) => [r[0], r[2], r[6]])) ===
+                  JSON.stringify([['main.sg', 3, 'first defined here'], ['geo/shape.sg', 1, 'expected because of this parameter']]),
+                  `${name}: E107 points at the first definition, E201 at the parameter`, JSON.stringify(wantRel));
         const rules = log.runs[0].tool.driver.rules.map((r) => r.id);
         check(results.every((r) => rules.includes(r.ruleId)), `${name}: every result's rule is declared`);
         check(!s.out.includes('example.invalid'), `${name}: no example.invalid URI`);
