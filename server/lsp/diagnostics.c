@@ -8,9 +8,48 @@
 #include <limits.h>
 #include <stdlib.h>
 
+#include "../../checker/related.h"
 #include "internal.h"
 
 enum { LSP_TAG_UNNECESSARY = 1 };
+
+/* A location in the file at `path` (its buffer's URI when open). */
+static cJSON *location(const char *path, cJSON *range) {
+    cJSON *loc = cJSON_CreateObject();
+    LspDoc *d = lsp_doc_at_path(path);
+    char *uri = d ? NULL : lsp_path_to_uri(path);
+    cJSON_AddStringToObject(loc, "uri", d ? d->uri : uri);
+    free(uri);
+    cJSON_AddItemToObject(loc, "range", range);
+    return loc;
+}
+
+/* The diagnostic's related location, as relatedInformation: in its own
+ * file, or found by name in the other module's text as the user sees it
+ * now (checker/related.h); NULL when there is none to show. */
+static cJSON *related_info(const char *path, const SgRelated *r, const char *text, size_t len) {
+    cJSON *loc = NULL;
+    if (!r->module) {
+        loc = location(path, lsp_columns_range(text, len, r->at.line, r->at.col, r->at.end_line, r->at.end_col));
+    } else {
+        SgEngineRun *run = lsp_run_of(path);
+        SgModule *t = run ? sg_map_get(&run->prog.by_name, sg_name_c(r->module)) : NULL;
+        if (!t || t->is_std || !t->st->abs_path) return NULL;
+        size_t tlen;
+        char *ttext = lsp_module_text(t->st->abs_path, t->path, &tlen);
+        SgDiagSpan at;
+        if (sg_related_find(ttext, (uint32_t)tlen, r, &at))
+            loc = location(t->st->abs_path, lsp_span_range(ttext, tlen, (SgSpan){at.start, at.end}));
+        free(ttext);
+        if (!loc) return NULL;
+    }
+    cJSON *arr = cJSON_CreateArray();
+    cJSON *info = cJSON_CreateObject();
+    cJSON_AddItemToObject(info, "location", loc);
+    cJSON_AddStringToObject(info, "message", r->label);
+    cJSON_AddItemToArray(arr, info);
+    return arr;
+}
 
 cJSON *lsp_diag_array(const char *path, const SgDiags *ds, const char *text, size_t len) {
     cJSON *arr = cJSON_CreateArray();
@@ -30,6 +69,8 @@ cJSON *lsp_diag_array(const char *path, const SgDiags *ds, const char *text, siz
             cJSON *tags = cJSON_AddArrayToObject(o, "tags");
             cJSON_AddItemToArray(tags, cJSON_CreateNumber(LSP_TAG_UNNECESSARY));
         }
+        cJSON *rel = d->related && srv->client_related ? related_info(path, d->related, text, len) : NULL;
+        if (rel) cJSON_AddItemToObject(o, "relatedInformation", rel);
         cJSON_AddItemToArray(arr, o);
     }
     return arr;
@@ -143,6 +184,41 @@ void lsp_publish_run(LspRoot *r, uint64_t snapshot_gen) {
     }
     for (uint32_t i = 0; i < n; i++) free(fs[i].path);
     free(fs);
+}
+
+/* Whether r's place in module `now` (text as the user sees it) differs
+ * from its place in the record `old` it replaced. */
+static bool moved(const SgRelated *r, const SgModule *old, const SgModule *now) {
+    SgDiagSpan a, b;
+    size_t len;
+    char *text = lsp_module_text(now->st->abs_path, now->path, &len);
+    bool found_now = sg_related_find(text, (uint32_t)len, r, &b);
+    free(text);
+    if (!old->src || !sg_related_find(old->src, old->len, r, &a)) return true;
+    return !found_now || a.line != b.line || a.col != b.col || a.end_line != b.end_line || a.end_col != b.end_col;
+}
+
+static bool related_moved(const SgModule *x, SgModule *const *old, SgModule *const *now, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++)
+        if (x == now[i]) return false;      /* published with its own result */
+    for (uint32_t k = 0; k < x->diags.len; k++) {
+        const SgRelated *rel = x->diags.items[k].related;
+        for (uint32_t i = 0; rel && rel->module && i < n; i++)
+            if (strcmp(rel->module, now[i]->name) == 0 && moved(rel, old[i], now[i])) return true;
+    }
+    return false;
+}
+
+void lsp_publish_related_into(LspRoot *r, SgModule *const *old, SgModule *const *now, uint32_t n) {
+    if (!n || !srv->client_related) return;
+    bool refresh = false;
+    for (uint32_t i = 0; i < r->last->prog.n; i++) {
+        SgModule *x = r->last->prog.mods[i];
+        if (x->is_std || !x->st->abs_path || lsp_is_stale(r, x->st->abs_path) || !related_moved(x, old, now, n)) continue;
+        if (srv->client_pull && lsp_doc_at_path(x->st->abs_path)) refresh = true;
+        else lsp_publish_file(x->st->abs_path);
+    }
+    if (refresh && srv->client_refresh) lsp_send_request("workspace/diagnostic/refresh", NULL);
 }
 
 void lsp_publish_file(const char *path) {

@@ -76,6 +76,9 @@ static void on_initialize(const cJSON *id, const cJSON *params) {
     cJSON_ArrayForEach(e, encs) {
         if (cJSON_IsString(e) && strcmp(e->valuestring, "utf-8") == 0) srv->enc = LSP_UTF8;
     }
+    srv->client_related = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(caps, "textDocument"), "publishDiagnostics"),
+        "relatedInformation"));
     const cJSON *ws = cJSON_GetObjectItemCaseSensitive(caps, "workspace");
     srv->dynamic_watch = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(ws, "didChangeWatchedFiles"), "dynamicRegistration"));

@@ -188,6 +188,7 @@ typedef struct Lsp {
     int exit_code;
     bool stopping;      /* exit received: finish writes, start nothing */
     SgBuf *sink;        /* fuzzing: replies go here, no checks, no watching */
+    bool client_related;    /* accepts diagnostics' relatedInformation */
     bool client_pull;       /* open files' diagnostics only on request (diagnosticMode "pull") */
     bool push_only;         /* diagnosticMode "push": no diagnosticProvider */
     bool client_refresh;    /* ... and accepts workspace/diagnostic/refresh */
@@ -270,6 +271,11 @@ void lsp_scheduler_root_free(LspRoot *r);   /* its runs and jobs (pending result
 void lsp_scheduler_stop(void);      /* at exit: every root's timers closed */
 void lsp_scheduler_free(void);      /* after the loop and the roots */
 
+/* ---- scheduler.c (also) ---- */
+/* Whether the module at path waits to be re-checked because an import's
+ * signature changed under it. */
+bool lsp_is_stale(const LspRoot *r, const char *path);
+
 /* ---- diagnostics.c ---- */
 /* The LSP form of diagnostics, with the per-code severities of the folder
  * the file belongs to (a code turned off is left out). */
@@ -283,6 +289,12 @@ void lsp_publish(const char *path, const char *disk, const SgDiags *ds);
 void lsp_publish_file(const char *path);
 /* Pushes a whole run's results (see diagnostics.c for which). */
 void lsp_publish_run(LspRoot *r, uint64_t snapshot_gen);
+/* After the fast path swapped the records `now[i]` into r->last in place of
+ * `old[i]` (not freed yet): pushes again the other files whose diagnostics
+ * have a related location in one of them that moved (kept by name, found
+ * in the old and the new text), but for the stale ones (re-checked and
+ * published later). */
+void lsp_publish_related_into(LspRoot *r, SgModule *const *old, SgModule *const *now, uint32_t n);
 void lsp_on_pull_diagnostics(const cJSON *id, const cJSON *params);
 void lsp_answer_pending(void);
 bool lsp_cancel_pending(const cJSON *id);

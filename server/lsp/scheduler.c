@@ -328,14 +328,14 @@ bool lsp_root_current(const LspRoot *r) {
 }
 
 /* ---- importers to re-check after a signature changed ---- */
-static bool is_stale(const LspRoot *r, const char *path) {
+bool lsp_is_stale(const LspRoot *r, const char *path) {
     for (uint32_t i = 0; i < r->nstale; i++)
         if (strcmp(r->stale[i], path) == 0) return true;
     return false;
 }
 
 static void add_stale(LspRoot *r, char *path) {
-    if (is_stale(r, path)) {
+    if (lsp_is_stale(r, path)) {
         free(path);
         return;
     }
@@ -356,7 +356,7 @@ static bool imports_ready(const LspRoot *r, const char *path) {
     SgModule *m = r->nstale ? sg_engine_module_at(r->last, path) : NULL;
     for (uint32_t k = 0; m && k < m->nimports; k++) {
         const SgModule *t = m->imports[k].target;
-        if (m->imports[k].status == IMP_OK && t && t->st->abs_path && is_stale(r, t->st->abs_path)) return false;
+        if (m->imports[k].status == IMP_OK && t && t->st->abs_path && lsp_is_stale(r, t->st->abs_path)) return false;
     }
     return true;
 }
@@ -477,6 +477,7 @@ static void fast_done(uv_work_t *req, int status) {
     uint32_t nchecked = 0, nopen = 0;
     double edit_ms = 0;
     SgModule **swapped = sg_xcalloc(j->noverlays + 1, sizeof *swapped);
+    SgModule **replaced = sg_xcalloc(j->noverlays + 1, sizeof *replaced);   /* kept until sg_engine_collect */
     bool *sig = sg_xcalloc(j->noverlays + 1, sizeof *sig);
     for (uint32_t i = 0; i < j->noverlays && !stale_all; i++) {
         const char *path = j->overlays[i].path;
@@ -503,6 +504,7 @@ static void fast_done(uv_work_t *req, int status) {
             break;
         case SG_UPDATE_BODY:
         case SG_UPDATE_SIG:
+            replaced[nchecked] = r->last->prog.mods[u->m->index];
             swapped[nchecked] = u->m;
             sig[nchecked++] = u->kind == SG_UPDATE_SIG;
             nopen += open;
@@ -527,11 +529,13 @@ static void fast_done(uv_work_t *req, int status) {
         SgModule *m = swapped[i];
         store_behind(r, m);
         closed |= !m->st->overlay;
-        if (is_stale(r, m->st->abs_path)) continue;     /* published once re-checked */
+        if (lsp_is_stale(r, m->st->abs_path)) continue;     /* published once re-checked */
         if (!m->st->overlay) lsp_publish_file(m->st->abs_path);
         else if (!srv->client_pull) lsp_publish(m->st->abs_path, m->path, &m->diags);
     }
+    lsp_publish_related_into(r, replaced, swapped, nchecked);
     free(swapped);
+    free(replaced);
     free(sig);
     if (closed) lsp_index_changed(r);
     if (!stale_all && nchecked && !sg_engine_collect(r->last)) {

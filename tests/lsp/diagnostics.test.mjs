@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 
 import fs from 'node:fs';
 
-import { proto, startSession, waitFor } from './harness.mjs';
+import { clientCapabilities, proto, startSession, waitFor } from './harness.mjs';
 import {
     GEO, MAIN, MAIN_BAD, EMOJI, range, briefs, MAIN_E201_INT, GEO_INT_E206, GEO_K_RANGE, watched,
 } from './fixtures.mjs';
@@ -226,5 +226,48 @@ describe('diagnostic tags (issue 14)', () => {
             [['E201', undefined], ['W001', [proto.DiagnosticTag.Unnecessary]], ['W002', [proto.DiagnosticTag.Unnecessary]]]);
         const pulled = (await server.pull('m.sg')).items;
         assert.deepEqual(pulled.map((d) => d.tags), p.diagnostics.map((d) => d.tags));
+    });
+});
+
+describe('related information (issue 14)', () => {
+    // 😀 before each place: ranges are in UTF-16 like the diagnostics'
+    const SHAPE = '// 😀\npub struct Point { x: Float, y: Float }\npub fn area(p: Point, /* 😀 */ scale: Float) -> Float { p.x * scale }\n';
+    const MAIN = 'import shape\nfn f() {}\n/* 😀 */ fn f() {}\npub fn g() -> Float {\n    shape.area(shape.Point { x: 1.0, y: 2.0 }, 3)\n}\n';
+    const rel = (d) => (d.relatedInformation || []).map((r) => [r.location.uri, r.location.range, r.message]);
+
+    test('E107 points at the first definition and E201 at the parameter of another file; pull agrees', async (t) => {
+        const { ws, server } = await startSession(t, { 'shape.sg': SHAPE, 'main.sg': MAIN });
+        await server.open('main.sg');
+        const p = await server.waitPublish('main.sg', { version: 1 });
+        assert.deepEqual(p.diagnostics.map((d) => [d.code, rel(d)]), [
+            ['E107', [[ws.uri('main.sg'), range(1, 3, 1, 4), 'first defined here']]],
+            ['E201', [[ws.uri('shape.sg'), range(2, 31, 2, 43), 'expected because of this parameter']]],
+        ]);
+        assert.deepEqual((await server.pull('main.sg')).items.map(rel), p.diagnostics.map(rel));
+    });
+
+    test('an edit that only moves lines of the other file publishes the dependent again, pointing where the parameter is now', async (t) => {
+        const { ws, server } = await startSession(t, { 'shape.sg': SHAPE, 'main.sg': MAIN });
+        await server.open('main.sg');
+        await server.open('shape.sg');
+        await server.waitPublish('main.sg', { version: 1 });
+        await server.waitPublish('shape.sg', { version: 1 });
+        const since = server.mark();
+        await server.change('shape.sg', 2, [{ range: range(0, 0, 0, 0), text: '// two\n// more lines\n' }]);
+        const p = await server.waitPublish('main.sg', { since, pred: (q) => q.diagnostics.some((d) => rel(d)[0]?.[1].start.line === 4) });
+        assert.equal(p.version, 1, 'main.sg itself did not change');
+        assert.deepEqual(p.diagnostics.map((d) => [d.code, rel(d)]), [
+            ['E107', [[ws.uri('main.sg'), range(1, 3, 1, 4), 'first defined here']]],
+            ['E201', [[ws.uri('shape.sg'), range(4, 31, 4, 43), 'expected because of this parameter']]],
+        ]);
+    });
+
+    test('a client that does not accept related information gets none', async (t) => {
+        const capabilities = clientCapabilities();
+        capabilities.textDocument.publishDiagnostics = { versionSupport: true };
+        const { server } = await startSession(t, { 'shape.sg': SHAPE, 'main.sg': MAIN }, { capabilities });
+        await server.open('main.sg');
+        const p = await server.waitPublish('main.sg', { version: 1 });
+        assert.deepEqual(p.diagnostics.map((d) => [d.code, d.relatedInformation]), [['E107', undefined], ['E201', undefined]]);
     });
 });
