@@ -1188,7 +1188,9 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     for (uint32_t a = 0; a < p->n; a += CHUNK) {
         uint32_t b = a + CHUNK < p->n ? a + CHUNK : p->n;
         c.chunk = order + a;
-        sg_parallel_for(opt->jobs, b - a, parse_ahead, &c);
+        uint32_t wanted = 0;   /* a warm run parses nothing: no threads for it */
+        for (uint32_t i = a; i < b && !wanted; i++) wanted = p->mods[order[i]]->st->want_parse;
+        if (wanted) sg_parallel_for(opt->jobs, b - a, parse_ahead, &c);
         double t0 = now_ms();
         for (uint32_t i = a; i < b; i++) process(&c, p->mods[order[i]]);
         double t1 = now_ms();
