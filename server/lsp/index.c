@@ -77,12 +77,15 @@ static LspIndexEntry *entry_new(const char *path, const char *disk, const char *
     e->keys = sg_xmalloc(sizeof *e->keys * (x.ntargets + 1));
     for (uint32_t t = 0; t < x.ntargets; t++) e->keys[e->nkeys++] = (uint32_t)x.targets[t].hash;
     e->syms = sg_xmalloc(sizeof *e->syms * (x.ndefs + 1));
+    uint32_t *sym_of = SG_NEW_N(&a, uint32_t, x.ndefs + 1);     /* 1 + the sym of each def, 0 none */
     SgBuf names = {0};
     for (uint32_t d = 0; !is_std && d < x.ndefs; d++) {
         const SgXrefDef *def = &x.defs[d];
         if (def->kind == SG_XDEF_IMPORT || def->kind == SG_XDEF_IMPORTED || def->name.len > UINT16_MAX) continue;
         e->syms[e->nsyms++] = (LspSym){.name = (uint32_t)names.len, .mask = letters(def->name.s, def->name.len),
-                                       .def = d, .len = (uint16_t)def->name.len, .kind = def->kind};
+                                       .span = def->span, .parent = def->parent ? sym_of[def->parent - 1] : 0,
+                                       .len = (uint16_t)def->name.len, .kind = def->kind};
+        sym_of[d] = e->nsyms;
         sg_buf_put(&names, def->name.s, def->name.len);
     }
     sg_arena_free(&a);

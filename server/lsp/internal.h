@@ -66,7 +66,8 @@ typedef struct LspJob LspJob;
 typedef struct LspSym {
     uint32_t name;          /* offset of its name in the entry's names */
     uint32_t mask;          /* the letters in it (case folded): a query's must all be there */
-    uint32_t def;           /* index into the entry's defs */
+    SgSpan span;            /* of the name */
+    uint32_t parent;        /* a field's struct, a constructor's enum: 1 + its index in syms; else 0 */
     uint16_t len;
     uint8_t kind;           /* SgXrefDefKind */
 } LspSym;

@@ -131,6 +131,7 @@ static void refs_work(LspJob *j) {
             lsp_unit_location_json(&b, u, s[k]);
         }
         sg_arena_free(&a);
+        lsp_units_free(u, 1);   /* one module's text and entry at a time */
         if (!ok) {      /* stale: asked again after the next check */
             sg_buf_free(&b);
             return;
@@ -408,6 +409,7 @@ static void rename_work(LspJob *j) {
             cJSON_AddItemToArray(edits, e);
         }
         sg_arena_free(&a);
+        lsp_units_free(u, 1);
     }
 }
 

@@ -115,7 +115,10 @@ typedef struct Hit {
     const char *name;
     uint32_t len;
     uint8_t kind;
-    uint32_t unit, def;     /* the unit (open modules, then the index's entries) and its definition */
+    uint32_t unit;          /* the unit (open modules, then the index's entries) */
+    SgSpan span;            /* of the name */
+    const char *container;  /* a member's struct or enum, else NULL */
+    uint32_t clen;
 } Hit;
 
 static int cmp_hit(const Hit *a, const Hit *b) {
@@ -177,7 +180,8 @@ static void symbols_work(LspJob *j) {
             const SgXrefDef *x = &ox[u].defs[d];
             if (x->kind == SG_XDEF_IMPORT || x->kind == SG_XDEF_IMPORTED) continue;
             int r = rank_of(x->name.s, x->name.len, s->q, s->qn);
-            if (r >= 0) offer(s, (Hit){r, x->name.s, x->name.len, x->kind, u, d});
+            const SgXrefDef *p = x->parent ? &ox[u].defs[x->parent - 1] : NULL;
+            if (r >= 0) offer(s, (Hit){r, x->name.s, x->name.len, x->kind, u, x->span, p ? p->name.s : NULL, p ? p->name.len : 0});
         }
     }
     uint32_t mask = 0;
@@ -192,13 +196,16 @@ static void symbols_work(LspJob *j) {
                 if ((sym->mask & mask) != mask) continue;   /* a letter of the query is not in it */
                 const char *name = e->names + sym->name;
                 int r = rank_of(name, sym->len, s->q, s->qn);
-                if (r >= 0) offer(s, (Hit){r, name, sym->len, sym->kind, s->base[k] + i, sym->def});
+                const LspSym *p = sym->parent ? &e->syms[sym->parent - 1] : NULL;
+                if (r >= 0)
+                    offer(s, (Hit){r, name, sym->len, sym->kind, s->base[k] + i, sym->span, p ? e->names + p->name : NULL,
+                                   p ? p->len : 0});
             }
         }
-    /* the answers' modules: each read once, the entries of closed ones in one transaction */
+    /* the answers' modules, each read once (for their positions; its hash
+     * tells that the file is still the one indexed) */
     s->result = cJSON_CreateArray();
     LspUnit *units = SG_NEW_N(&s->arena, LspUnit, s->nbest + 1);
-    SgXref *xs = SG_NEW_N(&s->arena, SgXref, s->nbest + 1);
     uint32_t *which = SG_NEW_N(&s->arena, uint32_t, s->nbest + 1), *of = SG_NEW_N(&s->arena, uint32_t, s->nbest + 1);
     uint32_t nu = 0;
     for (uint32_t h = 0; h < s->nbest; h++) {
@@ -210,7 +217,6 @@ static void symbols_work(LspJob *j) {
         if (s->best[h].unit < nopen) {
             units[nu] = s->open[s->best[h].unit];
             s->open[s->best[h].unit].text = NULL;      /* moved */
-            xs[nu] = ox[s->best[h].unit];
         } else {
             uint32_t k = s->nix - 1;
             while (s->base[k] > s->best[h].unit) k--;
@@ -218,23 +224,20 @@ static void symbols_work(LspJob *j) {
         }
         nu++;
     }
-    bool ok = lsp_job_load(j, units, nu);
-    for (uint32_t u = 0; u < nu && ok; u++) {
-        if (!units[u].open && !sg_xref_decode(units[u].blob, units[u].len, &s->arena, &xs[u])) ok = false;
-        ok = ok && lsp_unit_text(j, &units[u]);     /* false: stale, asked again after the next check */
-    }
+    bool ok = true;
+    for (uint32_t u = 0; u < nu && ok; u++) ok = lsp_unit_text(j, &units[u]);    /* false: stale, asked again */
     for (uint32_t h = 0; h < s->nbest && ok && !lsp_job_cancelled(j); h++) {
-        uint32_t u = of[h];
-        const SgXrefDef *d = &xs[u].defs[s->best[h].def];
+        const Hit *x = &s->best[h];
+        LspUnit *u = &units[of[h]];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", sg_arena_strndup(&s->arena, d->name.s, d->name.len));
-        cJSON_AddNumberToObject(o, "kind", lsp_def_symbol_kind(d->kind));
+        cJSON_AddStringToObject(o, "name", sg_arena_strndup(&s->arena, x->name, x->len));
+        cJSON_AddNumberToObject(o, "kind", lsp_def_symbol_kind(x->kind));
         SgBuf c = {0};
-        sg_buf_printf(&c, "%.*s", (int)units[u].module.len, units[u].module.s);
-        if (d->parent) sg_buf_printf(&c, ".%.*s", (int)xs[u].defs[d->parent - 1].name.len, xs[u].defs[d->parent - 1].name.s);
+        sg_buf_printf(&c, "%.*s", (int)u->module.len, u->module.s);
+        if (x->container) sg_buf_printf(&c, ".%.*s", (int)x->clen, x->container);
         cJSON_AddStringToObject(o, "containerName", c.data);
         sg_buf_free(&c);
-        cJSON_AddItemToObject(o, "location", lsp_unit_location(&units[u], d->span));
+        cJSON_AddItemToObject(o, "location", lsp_unit_location(u, x->span));
         cJSON_AddItemToArray(s->result, o);
     }
     lsp_units_free(units, nu);
