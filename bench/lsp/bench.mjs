@@ -185,35 +185,26 @@ pub fn bench_fn_${i}(x: Int) -> String {
 }
 
 /**
- * The public function used by the fewest modules at least `want`
- * (names are unique in a generated workspace: the text says who uses it),
- * with its module and the place of its name there.
+ * A function of the bottom module used by exactly `n` other modules, spread
+ * over the layers: `pub fn bench_probe` is added to it, and each user gets
+ * an import of it and a function calling it (the generated workspace has no
+ * function with a given number of users). Returns the place of its name.
  */
-function functionUsedBy(ws, layers, want) {
-    const defs = new Map();     // name -> rel
-    const users = new Map();    // name -> Set of rels
-    const texts = new Map();
+function addProbe(ws, layers, bottomRel, n) {
+    const bottomMod = bottomRel.replace(/\.sg$/, '').replace('/', '.');
+    ws.write(bottomRel, `${ws.read(bottomRel)}\n/// Added by bench/lsp/bench.mjs: ${n} modules use it.\npub fn bench_probe(x: Int) -> Int {\n    x + 1\n}\n`);
+    /* modules that do not import it already (twice is E107) */
+    const imports = new RegExp(`^import ${bottomMod.replace('.', '\\.')}\\b`, 'm');
+    const all = [];
     for (const l of layers)
-        for (const f of fs.readdirSync(path.join(ws.dir, l))) {
-            const rel = `${l}/${f}`;
-            const t = fs.readFileSync(path.join(ws.dir, rel), 'utf8');
-            texts.set(rel, t);
-            for (const m of t.matchAll(/^pub fn (\w+)\(/gm)) defs.set(m[1], rel);
-        }
-    for (const [rel, t] of texts)
-        for (const m of t.matchAll(/\b([a-z]\w*\d)\(/g)) {
-            if (!defs.has(m[1]) || defs.get(m[1]) === rel) continue;
-            if (!users.has(m[1])) users.set(m[1], new Set());
-            users.get(m[1]).add(rel);
-        }
-    /* the fewest users at least `want` (else the most) */
-    let best = null;
-    for (const [name, us] of users)
-        if (!best || (us.size >= want && (best.n < want || us.size < best.n)) || (best.n < want && us.size > best.n)) best = { name, n: us.size };
-    const rel = defs.get(best.name);
-    const text = texts.get(rel);
-    const at = text.indexOf(`pub fn ${best.name}(`) + 'pub fn '.length;
-    return { name: best.name, users: best.n, rel, position: positionOf(text, at + 1) };
+        for (const f of fs.readdirSync(path.join(ws.dir, l)).sort())
+            if (`${l}/${f}` !== bottomRel && !imports.test(ws.read(`${l}/${f}`))) all.push(`${l}/${f}`);
+    const users = [];
+    for (let i = 0; i < n && i < all.length; i++) users.push(all[Math.floor((i * all.length) / n)]);
+    for (const rel of users)
+        ws.write(rel, `import ${bottomMod} as bench_probe_mod\n${ws.read(rel)}\npub fn bench_probe_use() -> Int {\n    bench_probe_mod.bench_probe(1)\n}\n`);
+    const text = ws.read(bottomRel);
+    return { name: 'bench_probe', users: users.length, rel: bottomRel, position: positionOf(text, text.indexOf('pub fn bench_probe(') + 'pub fn '.length + 1) };
 }
 
 /** p50 / p99 of a list of latencies (ms). */
@@ -385,59 +376,6 @@ async function main() {
         rows.push(['RSS after start-up, warm', mib(warm.rss), `peak ${mib(warm.hwm)}`]);
         printRows(rows.slice(-4));
 
-        // ---- references, rename and workspace/symbol from the index (the
-        // warm server: its index is built from the cache after start-up)
-        if (opt.queries > 0) {
-            const f = functionUsedBy(ws, w.layers, opt.users);
-            if (!s.versions[f.rel]) {
-                await s.open(f.rel);
-                await s.waitPublish((p) => p.uri === ws.uri(f.rel), `the first publish of ${f.rel}`);
-            }
-            const params = { textDocument: { uri: ws.uri(f.rel) }, position: f.position };
-            let peak = 0;
-            const sample = () => { peak = Math.max(peak, procStatus(s.pid).rss || 0); };
-            const timed = async (type, p) => {
-                const t0 = performance.now();
-                const r = await s.server.request(type, p);
-                const dt = performance.now() - t0;
-                sample();
-                return { r, dt };
-            };
-            const first = await timed(proto.ReferencesRequest.type, { ...params, context: { includeDeclaration: true } });
-            const files = new Set(first.r.map((l) => l.uri));
-            const refs = [];
-            for (let i = 0; i < opt.queries; i++)
-                refs.push((await timed(proto.ReferencesRequest.type, { ...params, context: { includeDeclaration: true } })).dt);
-            const renames = [];
-            let edits = 0;
-            for (let i = 0; i < opt.queries; i++) {
-                const { r, dt } = await timed(proto.RenameRequest.type, { ...params, newName: `renamed_${i}` });
-                renames.push(dt);
-                edits = Object.values(r.changes || {}).reduce((n, e) => n + e.length, 0);
-            }
-            // 3-letter queries: pieces of the generated names
-            const pieces = ['sen', 'ord', 'lif', 'cla', 'des', 'wei', 'fin', 'sum', 'blk', 'cnt', 'new', 'via', 'hit', 'acc', 'rou'];
-            const syms = [];
-            let hits = 0;
-            for (let i = 0; i < opt.queries; i++) {
-                const { r, dt } = await timed(proto.WorkspaceSymbolRequest.type, { query: pieces[i % pieces.length] });
-                syms.push(dt);
-                hits += r.length;
-            }
-            const st = procStatus(s.pid);
-            const logged = /indexed (\d+) modules \((\d+) symbols\) in ([\d.]+) ms/.exec(s.server.state.stderr);
-            const r1 = percentiles(refs), r2 = percentiles(renames), r3 = percentiles(syms);
-            rows.push([`references, ${f.name} (${f.users} users; n=${refs.length})`, `p50 ${ms(r1.p50)}`,
-                `p99 ${ms(r1.p99)}, max ${ms(r1.max)}; ${first.r.length} locations in ${files.size} files; the first (index built after start-up) ${ms(first.dt)}` +
-                (logged ? `; index: ${logged[1]} modules, ${logged[2]} symbols, built in ${logged[3]} ms` : '')]);
-            rows.push([`rename of it (n=${renames.length})`, `p50 ${ms(r2.p50)}`, `p99 ${ms(r2.p99)}, max ${ms(r2.max)}; ${edits} edits`]);
-            rows.push([`workspace/symbol, 3-letter queries (n=${syms.length})`, `p50 ${ms(r3.p50)}`,
-                `p99 ${ms(r3.p99)}, max ${ms(r3.max)}; ${(hits / syms.length).toFixed(0)} answers each`]);
-            rows.push(['RSS during the queries', `${mib(peak)}`, `peak (VmHWM since start) ${mib(st.hwm)}, now ${mib(st.rss)}`]);
-            printRows(rows.slice(-4));
-            /* left open: closing it would start a whole run under the edits that follow */
-        }
-
         // ---- body edits in the 1000-line module
         await s.open(bigRel);
         const bigFirst = await s.waitPublish((p) => p.uri === ws.uri(bigRel), `the first publish of ${bigRel}`);
@@ -560,6 +498,71 @@ async function main() {
         rows.push(['RSS at the end', mib(st.rss), `peak ${mib(st.hwm)}`]);
         await s.stop();
         s = null;
+
+        // ---- references, rename and workspace/symbol from the index, in a
+        // server of their own (its peak RSS is theirs and its warm start's):
+        // a function of the bottom module used by --users modules, written
+        // to disk and checked by the CLI first, so the server starts warm
+        if (opt.queries > 0) {
+            const f = addProbe(ws, w.layers, bottomRel, opt.users);
+            const prep = spawnSync(process.env.SIGIL, ['--check', ws.dir], { encoding: 'utf8' });
+            if (prep.status !== 0) throw new Error(`the workspace with the probe does not check clean: ${prep.stdout.slice(0, 2000)}`);
+            const q = await startup(ws, f.rel);
+            s = q.s;
+            await s.quiet(500);
+            const params = { textDocument: { uri: ws.uri(f.rel) }, position: f.position };
+            let peak = 0;
+            const sample = () => { peak = Math.max(peak, procStatus(s.pid).rss || 0); };
+            const timed = async (type, p) => {
+                const t0 = performance.now();
+                const r = await s.server.request(type, p);
+                const dt = performance.now() - t0;
+                sample();
+                return { r, dt };
+            };
+            const refsOf = async (p) => {
+                const first = await timed(proto.ReferencesRequest.type, { ...p, context: { includeDeclaration: true } });
+                const xs = [];
+                for (let i = 0; i < opt.queries; i++) xs.push((await timed(proto.ReferencesRequest.type, { ...p, context: { includeDeclaration: true } })).dt);
+                return { first, xs, files: new Set(first.r.map((l) => l.uri)).size };
+            };
+            const refs = await refsOf(params);
+            const renames = [];
+            let edits = 0;
+            for (let i = 0; i < opt.queries; i++) {
+                const { r, dt } = await timed(proto.RenameRequest.type, { ...params, newName: `renamed_${i}` });
+                renames.push(dt);
+                edits = Object.values(r.changes || {}).reduce((n, e) => n + e.length, 0);
+            }
+            // 3-letter queries: pieces of the generated names
+            const pieces = ['sen', 'ord', 'lif', 'cla', 'des', 'wei', 'fin', 'sum', 'blk', 'cnt', 'new', 'via', 'hit', 'acc', 'rou'];
+            const syms = [];
+            let hits = 0;
+            for (let i = 0; i < opt.queries; i++) {
+                const { r, dt } = await timed(proto.WorkspaceSymbolRequest.type, { query: pieces[i % pieces.length] });
+                syms.push(dt);
+                hits += r.length;
+            }
+            // the most used function of the workspace, for comparison
+            const text = ws.read(f.rel);
+            const ctorAt = text.indexOf(`pub fn ${ctor}(`) + 'pub fn '.length + 1;
+            const big = await refsOf({ ...params, position: positionOf(text, ctorAt) });
+            const st = procStatus(s.pid);
+            const logged = /indexed (\d+) modules \((\d+) symbols\) in ([\d.]+) ms/.exec(s.server.state.stderr);
+            const r1 = percentiles(refs.xs), r2 = percentiles(renames), r3 = percentiles(syms), r4 = percentiles(big.xs);
+            rows.push([`references, ${f.name} (${f.users} users; n=${refs.xs.length})`, `p50 ${ms(r1.p50)}`,
+                `p99 ${ms(r1.p99)}, max ${ms(r1.max)}; ${refs.first.r.length} locations in ${refs.files} files; the first after start-up ${ms(refs.first.dt)}` +
+                (logged ? `; index: ${logged[1]} modules, ${logged[2]} symbols, built in ${logged[3]} ms` : '')]);
+            rows.push([`rename of it (n=${renames.length})`, `p50 ${ms(r2.p50)}`, `p99 ${ms(r2.p99)}, max ${ms(r2.max)}; ${edits} edits`]);
+            rows.push([`workspace/symbol, 3-letter queries (n=${syms.length})`, `p50 ${ms(r3.p50)}`,
+                `p99 ${ms(r3.p99)}, max ${ms(r3.max)}; ${(hits / syms.length).toFixed(0)} answers each`]);
+            rows.push([`references, ${ctor} (n=${big.xs.length})`, `p50 ${ms(r4.p50)}`,
+                `p99 ${ms(r4.p99)}, max ${ms(r4.max)}; ${big.first.r.length} locations in ${big.files} files`]);
+            rows.push(['RSS of that server', `${mib(st.hwm)} peak`, `after its warm start ${mib(q.rss)}; during the queries at most ${mib(peak)}; now ${mib(st.rss)}`]);
+            printRows(rows.slice(-5));
+            await s.stop();
+            s = null;
+        }
     } catch (e0) {
         let e = e0;
         if (!(e instanceof Crash) && current && current.server.state.exit && !current.stopping)
