@@ -35,4 +35,17 @@ describe('hover and definition', () => {
         assert.equal(std.length, 1);
         assert.match(std[0].uri, /\/std\/prelude\.sg$/);
     });
+
+    test('definition of a type alias imported by name: where its module defines it', async (t) => {
+        const files = {
+            'geo.sg': 'pub struct Point { x: Float, y: Float }\n/// A point by another name.\npub type Pt = Point\n',
+            'main.sg': 'import geo.{Pt}\n\nfn origin() -> Pt { geo_origin() }\nfn geo_origin() -> Pt { Pt { x: 0.0, y: 0.0 } }\n',
+        };
+        const { ws, server } = await featureSession(t, files, ['main.sg']);
+        const def = await server.request(proto.DefinitionRequest.type, { textDocument: td(ws, 'main.sg'), position: pos(2, 16) });
+        // (it pointed at the importer's span of the name, in geo.sg)
+        assert.deepEqual(locations(def), [{ uri: ws.uri('geo.sg'), range: range(2, 9, 2, 11) }]);
+        const h = await server.request(proto.HoverRequest.type, { textDocument: td(ws, 'main.sg'), position: pos(2, 16) });
+        assert.match(hoverText(h), /A point by another name/);
+    });
 });
