@@ -4,7 +4,9 @@
  * features that need no check: folding ranges, selection ranges, semantic
  * tokens' comments.
  *
- * Threads: the loop thread (lsp_parse_document reads the open buffers). */
+ * Threads: the loop thread (lsp_parse_document reads the open buffers);
+ * lsp_parse_text and lsp_walk read only what they are given, and index jobs
+ * call them on the pool (rename's scopes, scopes.c). */
 #include <stdlib.h>
 
 #include "internal.h"

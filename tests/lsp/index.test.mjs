@@ -290,7 +290,9 @@ describe('rename from the index', () => {
 describe('more rename refusals', () => {
     const MORE = {
         'lib/geo.sg': 'pub fn scale(k: Float) -> Float { k * 2.0 }\npub struct Both { v: Int }\npub fn Both(v: Int) -> Both { Both { v: v } }\n',
-        'app/e.sg': 'import lib.geo.{scale, Both}\n\npub fn e() -> Float {\n    print("e")\n    scale(1.0)\n}\n\npub fn f() -> Both { Both(1) }\n',
+        'app/e.sg': 'import lib.geo.{scale, Both}\n\npub fn e() -> Float {\n    print("e")\n    scale(1.0)\n}\n\npub fn f() -> Both { Both(1) }\n\n'
+            + 'pub fn g(o: Option[Float]) -> Float {\n    match o { Some(v) => scale(v), None => 0.0 }\n}\n\n'
+            + 'pub fn h() -> Float {\n    let twice = fn(w: Float) -> Float { scale(scale(w)) }\n    twice(1.0)\n}\n',
     };
 
     test('the prelude\'s name used unqualified, one import name for two items, the standard library', async (t) => {
@@ -304,6 +306,11 @@ describe('more rename refusals', () => {
         e = await rejects(server.request(proto.PrepareRenameRequest.type, { textDocument: td(ws, 'app/e.sg'), position: pos(3, 6) }));
         assert.equal(e.code, -32803);
         assert.match(e.message, /`print` is defined by the standard library: it cannot be renamed/);
+        // a pattern's binding, a lambda's parameter
+        e = await rename(pos(4, 5), 'v');
+        assert.match(e.message, /the local `v` \(e\.sg line 11\) would capture the use at line 11/);
+        e = await rename(pos(4, 5), 'w');
+        assert.match(e.message, /the local `w` \(e\.sg line 15\) would capture the use at line 15/);
         // on a keyword: nothing to rename
         assert.equal(await server.request(proto.PrepareRenameRequest.type, { textDocument: td(ws, 'app/e.sg'), position: pos(2, 1) }), null);
     });
