@@ -310,8 +310,8 @@ void sg_store_put_index(SgStore *s, const char *root, const SgBuf *idx) {
     sqlite3_finalize(st);
 }
 
-bool sg_store_get_result(SgStore *s, const SgHash *id, uint8_t **blob, size_t *len) {
-    sqlite3_stmt *st = s->get_result;
+/* The one blob a statement selects by id (malloc'd). */
+static bool get_by_id(SgStore *s, sqlite3_stmt *st, const SgHash *id, uint8_t **blob, size_t *len) {
     sqlite3_reset(st);
     sqlite3_bind_blob(st, 1, id->b, 16, SQLITE_STATIC);
     int rc = sqlite3_step(st);
@@ -319,6 +319,10 @@ bool sg_store_get_result(SgStore *s, const SgHash *id, uint8_t **blob, size_t *l
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) warn(s, "read failed");
     sqlite3_reset(st);
     return ok;
+}
+
+bool sg_store_get_result(SgStore *s, const SgHash *id, uint8_t **blob, size_t *len) {
+    return get_by_id(s, s->get_result, id, blob, len);
 }
 
 void sg_store_each_result(SgStore *s, const SgHash *source_key,
@@ -343,14 +347,7 @@ void sg_store_each_result(SgStore *s, const SgHash *source_key,
 }
 
 bool sg_store_get_xref(SgStore *s, const SgHash *id, uint8_t **blob, size_t *len) {
-    sqlite3_stmt *st = s->get_xref;
-    sqlite3_reset(st);
-    sqlite3_bind_blob(st, 1, id->b, 16, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    bool ok = rc == SQLITE_ROW && column_blob(st, 0, blob, len);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) warn(s, "read failed");
-    sqlite3_reset(st);
-    return ok;
+    return get_by_id(s, s->get_xref, id, blob, len);
 }
 
 bool sg_store_has_xref(SgStore *s, const SgHash *id) {

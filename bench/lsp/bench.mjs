@@ -77,6 +77,7 @@ const snap = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-lsp-bench-bin-'));
 // 10 minutes for the harness's own waits (initialize, shutdown); ours use --timeout-ms
 process.env.SIGIL_LSP_TIMEOUT_MS ||= String(Math.max(opt.timeoutMs, 60000));
 const { Server, Workspace, clientCapabilities, proto, rpc, sleep } = await import('../../tests/lsp/harness.mjs');
+const { indexQueries, queryRows } = await import('./queries.mjs');
 
 class Timeout extends Error {}
 class Crash extends Error {}
@@ -206,12 +207,6 @@ function addProbe(ws, layers, bottomRel, n) {
     const text = ws.read(bottomRel);
     return { name: 'bench_probe', users: users.length, rel: bottomRel, position: positionOf(text, text.indexOf('pub fn bench_probe(') + 'pub fn '.length + 1) };
 }
-
-/** p50 / p99 of a list of latencies (ms). */
-const percentiles = (xs) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return { p50: quantile(s, 0.5), p99: quantile(s, 0.99), max: s[s.length - 1] };
-};
 
 // ------------------------------------------------------------------ a timed session
 
@@ -510,54 +505,20 @@ async function main() {
             const q = await startup(ws, f.rel);
             s = q.s;
             await s.quiet(500);
-            const params = { textDocument: { uri: ws.uri(f.rel) }, position: f.position };
+            const at = { textDocument: { uri: ws.uri(f.rel) }, position: f.position };
             let peak = 0;
-            const sample = () => { peak = Math.max(peak, procStatus(s.pid).rss || 0); };
-            const timed = async (type, p) => {
-                const t0 = performance.now();
-                const r = await s.server.request(type, p);
-                const dt = performance.now() - t0;
-                sample();
-                return { r, dt };
-            };
-            const refsOf = async (p) => {
-                const first = await timed(proto.ReferencesRequest.type, { ...p, context: { includeDeclaration: true } });
-                const xs = [];
-                for (let i = 0; i < opt.queries; i++) xs.push((await timed(proto.ReferencesRequest.type, { ...p, context: { includeDeclaration: true } })).dt);
-                return { first, xs, files: new Set(first.r.map((l) => l.uri)).size };
-            };
-            const refs = await refsOf(params);
-            const renames = [];
-            let edits = 0;
-            for (let i = 0; i < opt.queries; i++) {
-                const { r, dt } = await timed(proto.RenameRequest.type, { ...params, newName: `renamed_${i}` });
-                renames.push(dt);
-                edits = Object.values(r.changes || {}).reduce((n, e) => n + e.length, 0);
-            }
-            // 3-letter queries: pieces of the generated names
-            const pieces = ['sen', 'ord', 'lif', 'cla', 'des', 'wei', 'fin', 'sum', 'blk', 'cnt', 'new', 'via', 'hit', 'acc', 'rou'];
-            const syms = [];
-            let hits = 0;
-            for (let i = 0; i < opt.queries; i++) {
-                const { r, dt } = await timed(proto.WorkspaceSymbolRequest.type, { query: pieces[i % pieces.length] });
-                syms.push(dt);
-                hits += r.length;
-            }
-            // the most used function of the workspace, for comparison
+            const request = (type, p) => s.server.request(type, p);
+            const after = () => { peak = Math.max(peak, procStatus(s.pid).rss || 0); };
+            const q1 = await indexQueries({ request, after, at, n: opt.queries, proto });
+            // the most used function of the workspace, for scale
             const text = ws.read(f.rel);
-            const ctorAt = text.indexOf(`pub fn ${ctor}(`) + 'pub fn '.length + 1;
-            const big = await refsOf({ ...params, position: positionOf(text, ctorAt) });
+            const big = await indexQueries({ request, after, proto, n: Math.min(opt.queries, 20),
+                at: { ...at, position: positionOf(text, text.indexOf(`pub fn ${ctor}(`) + 'pub fn '.length + 1) } });
             const st = procStatus(s.pid);
             const logged = /indexed (\d+) modules \((\d+) symbols\) in ([\d.]+) ms/.exec(s.server.state.stderr);
-            const r1 = percentiles(refs.xs), r2 = percentiles(renames), r3 = percentiles(syms), r4 = percentiles(big.xs);
-            rows.push([`references, ${f.name} (${f.users} users; n=${refs.xs.length})`, `p50 ${ms(r1.p50)}`,
-                `p99 ${ms(r1.p99)}, max ${ms(r1.max)}; ${refs.first.r.length} locations in ${refs.files} files; the first after start-up ${ms(refs.first.dt)}` +
-                (logged ? `; index: ${logged[1]} modules, ${logged[2]} symbols, built in ${logged[3]} ms` : '')]);
-            rows.push([`rename of it (n=${renames.length})`, `p50 ${ms(r2.p50)}`, `p99 ${ms(r2.p99)}, max ${ms(r2.max)}; ${edits} edits`]);
-            rows.push([`workspace/symbol, 3-letter queries (n=${syms.length})`, `p50 ${ms(r3.p50)}`,
-                `p99 ${ms(r3.p99)}, max ${ms(r3.max)}; ${(hits / syms.length).toFixed(0)} answers each`]);
-            rows.push([`references, ${ctor} (n=${big.xs.length})`, `p50 ${ms(r4.p50)}`,
-                `p99 ${ms(r4.p99)}, max ${ms(r4.max)}; ${big.first.r.length} locations in ${big.files} files`]);
+            rows.push(...queryRows(q1, f.name, f.users,
+                logged ? ` (after start-up); index: ${logged[1]} modules, ${logged[2]} symbols, built in ${logged[3]} ms` : ''));
+            rows.push(queryRows(big, ctor, `${big.files - 1}`)[0]);
             rows.push(['RSS of that server', `${mib(st.hwm)} peak`, `after its warm start ${mib(q.rss)}; during the queries at most ${mib(peak)}; now ${mib(st.rss)}`]);
             printRows(rows.slice(-5));
             await s.stop();

@@ -22,6 +22,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 const { rpc, proto } = await import('../../tests/lsp/harness.mjs');
+const { indexQueries, queryRows, percentiles } = await import('./queries.mjs');
 
 const opt = { tsc: null, modules: 10000, users: 250, queries: 100, edits: 50, keep: false, timeoutMs: 600000 };
 for (let i = 2; i < process.argv.length; i++) {
@@ -42,11 +43,6 @@ if (!opt.tsc || !fs.existsSync(opt.tsc)) {
 
 const ms = (x) => `${x.toFixed(1)} ms`;
 const mib = (kb) => `${(kb / 1024).toFixed(1)} MiB`;
-function percentiles(xs) {
-    const s = [...xs].sort((a, b) => a - b);
-    const q = (p) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
-    return { p50: q(0.5), p99: q(0.99), max: s[s.length - 1] };
-}
 function positionOf(text, off) {
     const before = text.slice(0, off);
     const line = before.split('\n').length - 1;
@@ -137,39 +133,12 @@ for (let i = 0; i < opt.edits; i++) {
 const e = percentiles(edit);
 rows.push([`edit -> diagnostics, bottom module (n=${edit.length})`, `p50 ${ms(e.p50)}`, `p99 ${ms(e.p99)}, max ${ms(e.max)}`]);
 
-const at = positionOf(text, text.indexOf('export function bench_probe(') + 'export function '.length + 1);
-const params = { textDocument: { uri: uri(bottomRel) }, position: at };
+const at = { textDocument: { uri: uri(bottomRel) }, position: positionOf(text, text.indexOf('export function bench_probe(') + 'export function '.length + 1) };
 let peak = 0;
-const sample = () => { peak = Math.max(peak, treeMemory(proc.pid).rss); };
-const first = await timed(proto.ReferencesRequest.type, { ...params, context: { includeDeclaration: true } });
-const refs = [];
-for (let i = 0; i < opt.queries; i++) {
-    refs.push((await timed(proto.ReferencesRequest.type, { ...params, context: { includeDeclaration: true } })).dt);
-    sample();
-}
-const renames = [];
-let edits = 0;
-for (let i = 0; i < opt.queries; i++) {
-    const { r, dt } = await timed(proto.RenameRequest.type, { ...params, newName: `renamed_${i}` });
-    renames.push(dt);
-    edits = r ? Object.values(r.changes || {}).reduce((n, x) => n + x.length, 0) +
-        (r.documentChanges || []).reduce((n, x) => n + (x.edits ? x.edits.length : 0), 0) : 0;
-    sample();
-}
-const pieces = ['sen', 'ord', 'lif', 'cla', 'des', 'wei', 'fin', 'sum', 'blk', 'cnt', 'new', 'via', 'hit', 'acc', 'rou'];
-const syms = [];
-let hits = 0;
-for (let i = 0; i < opt.queries; i++) {
-    const { r, dt } = await timed(proto.WorkspaceSymbolRequest.type, { query: pieces[i % pieces.length] });
-    syms.push(dt);
-    hits += r ? r.length : 0;
-    sample();
-}
+const q = await indexQueries({ request: (type, p) => conn.sendRequest(type, p), after: () => { peak = Math.max(peak, treeMemory(proc.pid).rss); },
+    at, n: opt.queries, proto });
 const end = treeMemory(proc.pid);
-const r1 = percentiles(refs), r2 = percentiles(renames), r3 = percentiles(syms);
-rows.push([`references, bench_probe (${opt.users} users; n=${refs.length})`, `p50 ${ms(r1.p50)}`, `p99 ${ms(r1.p99)}, max ${ms(r1.max)}; ${first.r.length} locations; the first ${ms(first.dt)}`]);
-rows.push([`rename of it (n=${renames.length})`, `p50 ${ms(r2.p50)}`, `p99 ${ms(r2.p99)}, max ${ms(r2.max)}; ${edits} edits`]);
-rows.push([`workspace/symbol, 3-letter queries (n=${syms.length})`, `p50 ${ms(r3.p50)}`, `p99 ${ms(r3.p99)}, max ${ms(r3.max)}; ${(hits / syms.length).toFixed(0)} answers each`]);
+rows.push(...queryRows(q, 'bench_probe', opt.users));
 rows.push(['RSS of the server', `${mib(end.hwm)} peak`, `after start-up ${mib(afterStart.rss)}; during the queries at most ${mib(peak)}; now ${mib(end.rss)}`]);
 
 try { await conn.sendRequest(proto.ShutdownRequest.type); await conn.sendNotification(proto.ExitNotification.type); } catch { /* gone */ }
