@@ -346,110 +346,79 @@ ONELINERS = [
 SNIPPET_NAMES = ["render", "score", "track", "load", "pick"]
 
 
-def gen_module(m, seed, rng):
-    api = dict(m.api)
-    strmod = rng.choice(["str", "string"])
-    use_map = rng.random() < 0.3
-    kw = dict(api)
-    kw.update(noun_l=m.noun.lower(), scale=rng.choice(SCALES),
-              tag=m.lseg, factor=str(rng.randint(2, 9)), strmod=strmod)
+class Choices:
+    """What a module's text is made of beyond its API: every random draw of
+    one module, in one place, so that bench/gen_ts.py writes the same
+    program in TypeScript from the same draws."""
 
-    deps = m.deps
-    body = []
-    if deps:
-        b, bform, bbind = deps[0]
-        v, vform, vbind = deps[1]
-        bq = qualify(b, bform, bbind)
-        vq = qualify(v, vform, vbind)
-        kw.update(prefixed("b", bq))
-        kw.update(prefixed("v", vq))
-        kw["base_type"] = bq["S"]
-        kw["base_value"] = sub("$b_new(id + 1, name + \"/base\")", **kw)
-        kw["via_ctor"] = "    %s(%s),\n" % (api["Via"], vq["E"])
-        kw["via_arm"] = sub('        $Via(inner) => "via " + $v_describe(inner),\n', **kw)
-        kw["last_branch"] = sub("$Via($v_classify($v_new(r.id, r.name)))", **kw)
-        kw["v_via_arm"] = ("        %s(_) => r.base,\n" % vq["Via"]) if v.has_via else ""
-    else:
-        kw["base_type"] = "Int"
-        kw["base_value"] = "id * 10"
-        kw["via_ctor"] = ""
-        kw["via_arm"] = ""
-        kw["last_branch"] = sub("$Named(r.name, r.weight)", **kw)
+    def __init__(self, m, rng):
+        self.strmod = rng.choice(["str", "string"])
+        self.use_map = rng.random() < 0.3
+        self.scale = rng.choice(SCALES)
+        self.factor = str(rng.randint(2, 9))
+        # Private snippets using the dependencies beyond the first two (those
+        # two already appear in the exported items), sometimes the first two
+        # as well.  Layer-0 modules have no dependencies: one snippet uses
+        # their own API instead.
+        deps = m.deps
+        if deps:
+            extra = deps[2:]
+            if not extra and rng.random() < 0.3:
+                extra = [deps[rng.randrange(2)]]
+            targets = extra[:1]
+            self.oneliners = extra[1:]
+        else:
+            targets = [(m, "self", None)]
+            self.oneliners = []
+        self.snippets = []      # (dependency, form, binding, snippet index, number)
+        used_variants = set()
+        for j, (d, form, bind) in enumerate(targets):
+            choices = [i for i, sn in enumerate(SNIPPETS)
+                       if (sn[2] is None or sn[2] in d.feat) and i not in used_variants]
+            if not choices:
+                choices = [i for i, sn in enumerate(SNIPPETS) if sn[2] is None or sn[2] in d.feat]
+            vi = rng.choice(choices)
+            used_variants.add(vi)
+            self.snippets.append((d, form, bind, vi, j))
 
-    body.append(sub(HEAD_TYPES, **kw))
-    if "generic" in m.feat:
-        body.append(sub(FOUND_TYPE, **kw))
-    body.append(sub(FN_NEW, **kw))
-    if deps:
-        body.append(sub(FN_LIFT, **kw))
-    body.append(sub(FN_CLASSIFY, **kw))
-    body.append(sub(FN_DESCRIBE, **kw))
-    body.append(sub(FN_SLOT, **kw))
-    if "weigh" in m.feat:
-        body.append(sub(FN_WEIGH, **kw))
-    if "generic" in m.feat:
-        body.append(sub(FN_GENERIC, **kw))
-    if "parse" in m.feat:
-        body.append(sub(FN_PARSE, **kw))
-    body.append(sub(FN_LINK if deps else FN_LINK0, **kw))
-    if use_map:
-        body.append(sub(FN_INDEX, **kw))
 
-    # Private snippets using the dependencies beyond the first two (those
-    # two already appear in the exported items), sometimes the first two as
-    # well.  Layer-0 modules have no dependencies: one snippet uses their own
-    # API instead.
-    if deps:
-        extra = deps[2:]
-        if not extra and rng.random() < 0.3:
-            extra = [deps[rng.randrange(2)]]
-        targets = extra[:1]
-        oneliners = extra[1:]
-    else:
-        targets = [(m, "self", None)]
-        oneliners = []
-    calls = []
-    used_variants = set()
-    for j, (d, form, bind) in enumerate(targets):
-        choices = [i for i, sn in enumerate(SNIPPETS)
-                   if (sn[2] is None or sn[2] in d.feat) and i not in used_variants]
-        if not choices:
-            choices = [i for i, sn in enumerate(SNIPPETS) if sn[2] is None or sn[2] in d.feat]
-        vi = rng.choice(choices)
-        used_variants.add(vi)
-        tmpl, arg, _ = SNIPPETS[vi]
-        pq = dict(api) if form == "self" else qualify(d, form, bind)
-        skw = dict(kw)
-        skw.update(prefixed("P", pq))
-        skw["fname"] = "%s_%d_%d" % (SNIPPET_NAMES[vi], j, m.idx)
-        skw["P_via_score"] = ("            %s(_) => 1,\n" % pq["Via"]) if d.has_via else ""
-        body.append(sub(tmpl, **skw))
-        calls.append("%s(%s)" % (skw["fname"], arg))
+# The parts of a module that are Sigil's own; bench/gen_ts.py has the same
+# names for TypeScript, and gen_module writes either from the same draws.
+def dep_kw(kw, api, bq, vq, v):
+    """The template variables of a module with dependencies (b: its base, v: its via)."""
+    kw["base_type"] = bq["S"]
+    kw["base_value"] = sub("$b_new(id + 1, name + \"/base\")", **kw)
+    kw["via_ctor"] = "    %s(%s),\n" % (api["Via"], vq["E"])
+    kw["via_arm"] = sub('        $Via(inner) => "via " + $v_describe(inner),\n', **kw)
+    kw["last_branch"] = sub("$Via($v_classify($v_new(r.id, r.name)))", **kw)
+    kw["v_via_arm"] = ("        %s(_) => r.base,\n" % vq["Via"]) if v.has_via else ""
 
-    summ = [sub(FN_SUMMARY_HEAD, **kw)]
-    for f in ("weigh", "generic", "parse"):
-        if f in m.feat:
-            summ.append(sub(SUMMARY_PARTS[f], **kw))
-    if use_map:
-        summ.append(sub('    out = out + " keys=" + int_to_string(map.size($index(recs)))\n', **kw))
-    summ.append(sub('    let mut slot = $slot(0.5)\n', **kw))
-    for c in calls:
-        summ.append('    out = out + " " + %s\n' % c)
-    for j, (d, form, bind) in enumerate(oneliners):
-        pq = prefixed("P", qualify(d, form, bind))
-        summ.append(sub(ONELINERS[(m.idx + j) % len(ONELINERS)], **pq))
-    summ.append(sub('    slot = $Slot { value: slot.value * 2.0, hits: slot.hits + 1 }\n', **kw))
-    if deps:
-        summ.append(sub('    let first = $lift($b_new(n, "lifted"))\n', **kw))
-        summ.append(sub('    out = out + " " + $describe($classify(first))\n', **kw))
-    summ.append('    out + " " + float_to_string(slot.value) + "/" + int_to_string(slot.hits)\n}\n')
-    body.append("".join(summ))
-    text = "".join(body)
 
-    # Import lines.  Selective imports list exactly the names the body uses.
+def nodep_kw(kw):
+    kw["base_type"] = "Int"
+    kw["base_value"] = "id * 10"
+    kw["via_ctor"] = ""
+    kw["via_arm"] = ""
+    kw["last_branch"] = sub("$Named(r.name, r.weight)", **kw)
+
+
+def snippet_kw(skw, d, pq):
+    skw["P_via_score"] = ("            %s(_) => 1,\n" % pq["Via"]) if d.has_via else ""
+
+
+SUMMARY_MAP = '    out = out + " keys=" + int_to_string(map.size($index(recs)))\n'
+SUMMARY_SLOT = '    let mut slot = $slot(0.5)\n'
+SUMMARY_CALL = '    out = out + " " + %s\n'
+SUMMARY_SLOT_AGAIN = '    slot = $Slot { value: slot.value * 2.0, hits: slot.hits + 1 }\n'
+SUMMARY_LIFT = '    let first = $lift($b_new(n, "lifted"))\n    out = out + " " + $describe($classify(first))\n'
+SUMMARY_END = '    out + " " + float_to_string(slot.value) + "/" + int_to_string(slot.hits)\n}\n'
+
+
+def imports(m, seed, strmod, use_map, text):
+    """The import lines.  Selective imports list exactly the names the body uses."""
     bare = set(re.findall(r"(?<![\w.])[A-Za-z_]\w*", text))  # unqualified names
     head = ["// Module %s: generated by bench/gen.py (seed %d); do not edit by hand.\n" % (m.name, seed)]
-    for d, form, bind in deps:
+    for d, form, bind in m.deps:
         if form == "plain":
             head.append("import %s\n" % d.name)
         elif form == "alias":
@@ -462,7 +431,80 @@ def gen_module(m, seed, rng):
     head.append("import std.string as str\n" if strmod == "str" else "import std.string\n")
     if use_map:
         head.append("import std.map\n")
-    return "".join(head) + "\n" + text
+    return "".join(head)
+
+
+def gen_module(m, seed, rng, lang=None):
+    """A module's text in `lang` (a module with this one's templates and
+    hooks: gen_ts for TypeScript), by default Sigil."""
+    L = lang or sys.modules[__name__]
+    api = dict(m.api)
+    ch = Choices(m, rng)
+    kw = dict(api)
+    kw.update(noun_l=m.noun.lower(), scale=ch.scale, tag=m.lseg, factor=ch.factor, strmod=ch.strmod)
+
+    deps = m.deps
+    body = []
+    if deps:
+        b, bform, bbind = deps[0]
+        v, vform, vbind = deps[1]
+        bq = qualify(b, bform, bbind)
+        vq = qualify(v, vform, vbind)
+        kw.update(prefixed("b", bq))
+        kw.update(prefixed("v", vq))
+        L.dep_kw(kw, api, bq, vq, v)
+    else:
+        L.nodep_kw(kw)
+
+    body.append(sub(L.HEAD_TYPES, **kw))
+    if "generic" in m.feat:
+        body.append(sub(L.FOUND_TYPE, **kw))
+    body.append(sub(L.FN_NEW, **kw))
+    if deps:
+        body.append(sub(L.FN_LIFT, **kw))
+    body.append(sub(L.FN_CLASSIFY, **kw))
+    body.append(sub(L.FN_DESCRIBE, **kw))
+    body.append(sub(L.FN_SLOT, **kw))
+    if "weigh" in m.feat:
+        body.append(sub(L.FN_WEIGH, **kw))
+    if "generic" in m.feat:
+        body.append(sub(L.FN_GENERIC, **kw))
+    if "parse" in m.feat:
+        body.append(sub(L.FN_PARSE, **kw))
+    body.append(sub(L.FN_LINK if deps else L.FN_LINK0, **kw))
+    if ch.use_map:
+        body.append(sub(L.FN_INDEX, **kw))
+
+    calls = []
+    for d, form, bind, vi, j in ch.snippets:
+        tmpl, arg, _ = L.SNIPPETS[vi]
+        pq = dict(api) if form == "self" else qualify(d, form, bind)
+        skw = dict(kw)
+        skw.update(prefixed("P", pq))
+        skw["fname"] = "%s_%d_%d" % (SNIPPET_NAMES[vi], j, m.idx)
+        L.snippet_kw(skw, d, pq)
+        body.append(sub(tmpl, **skw))
+        calls.append("%s(%s)" % (skw["fname"], arg))
+
+    summ = [sub(L.FN_SUMMARY_HEAD, **kw)]
+    for f in ("weigh", "generic", "parse"):
+        if f in m.feat:
+            summ.append(sub(L.SUMMARY_PARTS[f], **kw))
+    if ch.use_map:
+        summ.append(sub(L.SUMMARY_MAP, **kw))
+    summ.append(sub(L.SUMMARY_SLOT, **kw))
+    for c in calls:
+        summ.append(L.SUMMARY_CALL % c)
+    for j, (d, form, bind) in enumerate(ch.oneliners):
+        pq = prefixed("P", qualify(d, form, bind))
+        summ.append(sub(L.ONELINERS[(m.idx + j) % len(L.ONELINERS)], **pq))
+    summ.append(sub(L.SUMMARY_SLOT_AGAIN, **kw))
+    if deps:
+        summ.append(sub(L.SUMMARY_LIFT, **kw))
+    summ.append(L.SUMMARY_END)
+    body.append("".join(summ))
+    text = "".join(body)
+    return L.imports(m, seed, ch.strmod, ch.use_map, text) + "\n" + text
 
 
 def gen_main(top, seed):

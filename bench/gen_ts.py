@@ -5,8 +5,10 @@
 
 The same modules, layers, imports (`import a.b` is `import * as b`, `as x`
 is `import * as x`, a selective import lists the same names) and exported
-API as bench/gen.py with the same arguments, each function written the way
-TypeScript would: structs are interfaces, enums are unions tagged by `kind`
+API as bench/gen.py with the same arguments (gen.gen_module writes both
+from the same draws, with this file's templates and hooks), each function
+written the way TypeScript would: structs are interfaces, enums are unions
+tagged by `kind`
 with a function (or a constant) per constructor, `match` is `switch` or a
 test of `kind`, `Option` and `Result` of the prelude are declared globally
 (std/prelude.d.ts), std.list, std.string and std.map are declared modules.
@@ -20,7 +22,6 @@ import random
 import re
 import shutil
 import sys
-from string import Template
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen  # noqa: E402  (the layout and the APIs are gen.py's)
@@ -303,137 +304,63 @@ ONELINERS = [
 ]
 
 
-def sub(text, **kw):
-    return Template(text).substitute(**kw)
+sub, prefixed = gen.sub, gen.prefixed
 
 
-def prefixed(p, names):
-    return {p + "_" + k: v for k, v in names.items()}
+# ---- the hooks gen.gen_module calls (gen.py has Sigil's) ----
+def dep_kw(kw, api, bq, vq, v):
+    kw.update(prefixed("vk", v.api))    # unqualified names: the `kind` tags
+    kw["base_type"] = bq["S"]
+    kw["base_value"] = sub('$b_new(id + 1, name + "/base")', **kw)
+    kw["via_variant"] = ' | { kind: "%s"; a: %s }' % (api["Via"], vq["E"])
+    kw["via_ctor"] = 'export function %s(a: %s): %s { return { kind: "%s", a }; }\n' % (
+        api["Via"], vq["E"], api["E"], api["Via"])
+    kw["via_arm"] = sub('        case "$Via": return "via " + $v_describe(k.a);\n', **kw)
+    kw["last_branch"] = sub("$Via($v_classify($v_new(r.id, r.name)))", **kw)
+    kw["v_via_arm"] = ('        case "%s": return r.base;\n' % v.api["Via"]) if v.has_via else ""
 
 
-def rel_import(m, d):
-    """The path of d from m's directory (both are lNN/mNNNN)."""
-    return "../%s/%s" % (d.lseg, d.mseg)
+def nodep_kw(kw):
+    kw["base_type"] = "number"
+    kw["base_value"] = "id * 10"
+    kw["via_variant"] = ""
+    kw["via_ctor"] = ""
+    kw["via_arm"] = ""
+    kw["last_branch"] = sub("$Named(r.name, r.weight)", **kw)
 
 
-def gen_module(m, seed, rng):
-    # the same draws, in the same order, as gen.py's gen_module
-    api = dict(m.api)
-    strmod = rng.choice(["str", "string"])
-    use_map = rng.random() < 0.3
-    kw = dict(api)
-    kw.update(noun_l=m.noun.lower(), scale=rng.choice(gen.SCALES), tag=m.lseg, factor=str(rng.randint(2, 9)),
-              strmod=strmod)
-    deps = m.deps
-    body = []
-    if deps:
-        b, bform, bbind = deps[0]
-        v, vform, vbind = deps[1]
-        bq = gen.qualify(b, bform, bbind)
-        vq = gen.qualify(v, vform, vbind)
-        kw.update(prefixed("b", bq))
-        kw.update(prefixed("v", vq))
-        kw.update(prefixed("vk", v.api))
-        kw["base_type"] = bq["S"]
-        kw["base_value"] = sub('$b_new(id + 1, name + "/base")', **kw)
-        kw["via_variant"] = ' | { kind: "%s"; a: %s }' % (api["Via"], vq["E"])
-        kw["via_ctor"] = 'export function %s(a: %s): %s { return { kind: "%s", a }; }\n' % (
-            api["Via"], vq["E"], api["E"], api["Via"])
-        kw["via_arm"] = sub('        case "$Via": return "via " + $v_describe(k.a);\n', **kw)
-        kw["last_branch"] = sub("$Via($v_classify($v_new(r.id, r.name)))", **kw)
-        kw["v_via_arm"] = ('        case "%s": return r.base;\n' % v.api["Via"]) if v.has_via else ""
-    else:
-        kw["base_type"] = "number"
-        kw["base_value"] = "id * 10"
-        kw["via_variant"] = ""
-        kw["via_ctor"] = ""
-        kw["via_arm"] = ""
-        kw["last_branch"] = sub("$Named(r.name, r.weight)", **kw)
+def snippet_kw(skw, d, pq):
+    skw.update(prefixed("Pk", d.api))
+    skw["P_via_score"] = ('            case "%s": score = 1; break;\n' % d.api["Via"]) if d.has_via else ""
 
-    body.append(sub(HEAD_TYPES, **kw))
-    if "generic" in m.feat:
-        body.append(sub(FOUND_TYPE, **kw))
-    body.append(sub(FN_NEW, **kw))
-    if deps:
-        body.append(sub(FN_LIFT, **kw))
-    body.append(sub(FN_CLASSIFY, **kw))
-    body.append(sub(FN_DESCRIBE, **kw))
-    body.append(sub(FN_SLOT, **kw))
-    if "weigh" in m.feat:
-        body.append(sub(FN_WEIGH, **kw))
-    if "generic" in m.feat:
-        body.append(sub(FN_GENERIC, **kw))
-    if "parse" in m.feat:
-        body.append(sub(FN_PARSE, **kw))
-    body.append(sub(FN_LINK if deps else FN_LINK0, **kw))
-    if use_map:
-        body.append(sub(FN_INDEX, **kw))
 
-    if deps:
-        extra = deps[2:]
-        if not extra and rng.random() < 0.3:
-            extra = [deps[rng.randrange(2)]]
-        targets = extra[:1]
-        oneliners = extra[1:]
-    else:
-        targets = [(m, "self", None)]
-        oneliners = []
-    calls = []
-    used_variants = set()
-    for j, (d, form, bind) in enumerate(targets):
-        choices = [i for i, sn in enumerate(SNIPPETS)
-                   if (sn[2] is None or sn[2] in d.feat) and i not in used_variants]
-        if not choices:
-            choices = [i for i, sn in enumerate(SNIPPETS) if sn[2] is None or sn[2] in d.feat]
-        vi = rng.choice(choices)
-        used_variants.add(vi)
-        tmpl, arg, _ = SNIPPETS[vi]
-        pq = dict(api) if form == "self" else gen.qualify(d, form, bind)
-        skw = dict(kw)
-        skw.update(prefixed("P", pq))
-        skw.update(prefixed("Pk", d.api))
-        skw["fname"] = "%s_%d_%d" % (gen.SNIPPET_NAMES[vi], j, m.idx)
-        skw["P_via_score"] = ('            case "%s": score = 1; break;\n' % d.api["Via"]) if d.has_via else ""
-        body.append(sub(tmpl, **skw))
-        calls.append("%s(%s)" % (skw["fname"], arg))
+SUMMARY_MAP = '    out = out + " keys=" + int_to_string(map.size($index(recs)));\n'
+SUMMARY_SLOT = '    let slot = $slot(0.5);\n'
+SUMMARY_CALL = '    out = out + " " + %s;\n'
+SUMMARY_SLOT_AGAIN = '    slot = { value: slot.value * 2.0, hits: slot.hits + 1 };\n'
+SUMMARY_LIFT = '    const first = $lift($b_new(n, "lifted"));\n    out = out + " " + $describe($classify(first));\n'
+SUMMARY_END = '    return out + " " + float_to_string(slot.value) + "/" + int_to_string(slot.hits);\n}\n'
 
-    summ = [sub(FN_SUMMARY_HEAD, **kw)]
-    for f in ("weigh", "generic", "parse"):
-        if f in m.feat:
-            summ.append(sub(SUMMARY_PARTS[f], **kw))
-    if use_map:
-        summ.append(sub('    out = out + " keys=" + int_to_string(map.size($index(recs)));\n', **kw))
-    summ.append(sub('    let slot = $slot(0.5);\n', **kw))
-    for c in calls:
-        summ.append('    out = out + " " + %s;\n' % c)
-    for j, (d, form, bind) in enumerate(oneliners):
-        pq = prefixed("P", gen.qualify(d, form, bind))
-        summ.append(sub(ONELINERS[(m.idx + j) % len(ONELINERS)], **pq))
-    summ.append('    slot = { value: slot.value * 2.0, hits: slot.hits + 1 };\n')
-    if deps:
-        summ.append(sub('    const first = $lift($b_new(n, "lifted"));\n', **kw))
-        summ.append(sub('    out = out + " " + $describe($classify(first));\n', **kw))
-    summ.append('    return out + " " + float_to_string(slot.value) + "/" + int_to_string(slot.hits);\n}\n')
-    body.append("".join(summ))
-    text = "".join(body)
 
-    # a selective import names what the code uses unqualified (outside strings)
+def imports(m, seed, strmod, use_map, text):
+    """A selective import names what the code uses unqualified (outside strings)."""
     code = re.sub(r'"[^"\n]*"', '""', text)
     bare = set(re.findall(r"(?<![\w.])[A-Za-z_]\w*", code))
     head = ["// Module %s: generated by bench/gen_ts.py (seed %d); do not edit by hand.\n" % (m.name, seed)]
-    for d, form, bind in deps:
+    for d, form, bind in m.deps:
+        path = "../%s/%s" % (d.lseg, d.mseg)
         if form == "plain":
-            head.append('import * as %s from "%s";\n' % (d.mseg, rel_import(m, d)))
+            head.append('import * as %s from "%s";\n' % (d.mseg, path))
         elif form == "alias":
-            head.append('import * as %s from "%s";\n' % (bind, rel_import(m, d)))
+            head.append('import * as %s from "%s";\n' % (bind, path))
         else:
             names = [n for n in d.api.values() if n in bare]
-            head.append('import { %s } from "%s";\n' % (", ".join(names), rel_import(m, d)))
+            head.append('import { %s } from "%s";\n' % (", ".join(names), path))
     head.append('import * as list from "../std/list";\n')
     head.append('import * as %s from "../std/string";\n' % strmod)
     if use_map:
         head.append('import * as map from "../std/map";\n')
-    return "".join(head) + "\n" + text
+    return "".join(head)
 
 
 def main():
@@ -456,7 +383,7 @@ def main():
     mods, layers, _ = gen.plan(a.modules, a.seed)
     files = lines = 0
     for m in mods:
-        text = gen_module(m, a.seed, random.Random("%d:%d" % (a.seed, m.idx)))
+        text = gen.gen_module(m, a.seed, random.Random("%d:%d" % (a.seed, m.idx)), lang=sys.modules[__name__])
         path = os.path.join(a.out, m.lseg, m.mseg + ".ts")
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", newline="\n") as f:
