@@ -8,10 +8,10 @@ is `import * as x`, a selective import lists the same names) and exported
 API as bench/gen.py with the same arguments (gen.gen_module writes both
 from the same draws, with this file's templates and hooks), each function
 written the way TypeScript would: structs are interfaces, enums are unions
-tagged by `kind`
-with a function (or a constant) per constructor, `match` is `switch` or a
-test of `kind`, `Option` and `Result` of the prelude are declared globally
-(std/prelude.d.ts), std.list, std.string and std.map are declared modules.
+tagged by `kind` with a function (or a constant) per constructor, `match`
+is `switch` or a test of `kind`, `Option` and `Result` of the prelude are
+declared globally (std/prelude.d.ts), std.list, std.string and std.map are
+declared modules.
 It exists to compare a TypeScript language server with `sigil --lsp` on the
 same program (bench/lsp/tsgo.mjs). It must type-check clean (`tsc -p DIR`).
 """
