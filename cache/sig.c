@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #define MAGIC_SIG "SGS\x03"
-#define MAGIC_RESULT "SGR\x03"
+#define MAGIC_RESULT "SGR\x04"
 #define MAGIC_INDEX "SGX\x01"
 #define MAX_TYPE_DEPTH SG_TYPE_MAX_DEPTH  /* what the resolver builds at most (types.h) */
 
@@ -493,15 +493,30 @@ bool sg_sig_decode(SgProgram *p, SgModule *m, const uint8_t *blob, size_t len,
 
 /* ---- results ---- */
 
+/* By import, then the names looked up before the suggestions made, each
+ * by namespace and name (a suggestion for one name is the same each time
+ * it is made in one check). */
 static int cmp_use(const void *a, const void *b) {
     const SgUse *x = a, *y = b;
     if (x->import != y->import) return x->import < y->import ? -1 : 1;
+    if (x->nearest != y->nearest) return x->nearest ? 1 : -1;
     if (x->ns != y->ns) return x->ns < y->ns ? -1 : 1;
     return cmp_name(&(const SgName *){&x->name}, &(const SgName *){&y->name});
 }
 
+/* The suggestion for `typed` among the public names of namespace ns in a
+ * fingerprint table: the same set the checker offers (sg_offer_members). */
+static SgName nearest_in(const SgFpTable *t, SgNs ns, SgName typed) {
+    SgSuggest s = sg_suggest_start(typed);
+    for (uint32_t i = 0; t && i < t->n; i++)
+        if (t->items[i].ns == ns && t->items[i].state == SG_NAME_PUBLIC) sg_suggest_offer(&s, t->items[i].name);
+    return s.best;
+}
+
 /* The usage record: per import its status and, when resolved, the import's
- * export hash and each name looked up there (sorted, once) with its state. */
+ * export hash, each name looked up there (sorted, once) with its state,
+ * and each suggestion made among its public names (namespace, the name
+ * typed, the one suggested or ""): what those messages read of it. */
 static void put_usage(SgBuf *b, const SgResultIn *in) {
     const SgModule *m = in->m;
     SgUse *uses = sg_xmalloc(sizeof *uses * (m->uses.len + 1));
@@ -516,17 +531,25 @@ static void put_usage(SgBuf *b, const SgResultIn *in) {
         while (u < m->uses.len && uses[u].import == k) u++;
         if (imp->status != IMP_OK) continue;
         sg_blob_hash(b, in->import_hashes[k]);
-        uint32_t n = 0;
-        for (uint32_t i = first; i < u; i++) n += i == first || cmp_use(&uses[i - 1], &uses[i]) != 0;
-        sg_blob_varint(b, n);
-        for (uint32_t i = first; i < u; i++) {
-            if (i > first && cmp_use(&uses[i - 1], &uses[i]) == 0) continue;
-            SgHash fp;
-            SgNameState st = sg_fp_state(in->import_tables[k], (SgNs)uses[i].ns, uses[i].name, &fp);
-            sg_blob_u8(b, uses[i].ns);
-            sg_blob_str(b, uses[i].name.s, uses[i].name.len);
-            sg_blob_u8(b, (uint8_t)st);
-            if (st == SG_NAME_PUBLIC) sg_blob_hash(b, &fp);
+        uint32_t mid = first;
+        while (mid < u && !uses[mid].nearest) mid++;
+        for (int part = 0; part < 2; part++) {
+            uint32_t from = part ? mid : first, to = part ? u : mid, n = 0;
+            for (uint32_t i = from; i < to; i++) n += i == from || cmp_use(&uses[i - 1], &uses[i]) != 0;
+            sg_blob_varint(b, n);
+            for (uint32_t i = from; i < to; i++) {
+                if (i > from && cmp_use(&uses[i - 1], &uses[i]) == 0) continue;
+                sg_blob_u8(b, uses[i].ns);
+                sg_blob_str(b, uses[i].name.s, uses[i].name.len);
+                if (part) {
+                    sg_blob_str(b, uses[i].best.s, uses[i].best.len);
+                    continue;
+                }
+                SgHash fp;
+                SgNameState st = sg_fp_state(in->import_tables[k], (SgNs)uses[i].ns, uses[i].name, &fp);
+                sg_blob_u8(b, (uint8_t)st);
+                if (st == SG_NAME_PUBLIC) sg_blob_hash(b, &fp);
+            }
         }
     }
     free(uses);
@@ -722,6 +745,14 @@ static bool skip_usage(SgRd *r) {
             if (ns > SG_NS_TYPE || st > SG_NAME_PUBLIC || !l) r->ok = false;
             if (st == SG_NAME_PUBLIC) sg_rd_hash(r, &h);
         }
+        uint32_t nearest = sg_rd_count(r);
+        for (uint32_t i = 0; i < nearest && r->ok; i++) {
+            uint8_t ns = sg_rd_u8(r);
+            uint32_t l, bl;
+            sg_rd_str(r, &l);
+            sg_rd_str(r, &bl);
+            if (ns > SG_NS_TYPE || !l) r->ok = false;
+        }
     }
     return r->ok;
 }
@@ -808,8 +839,10 @@ bool sg_result_diags(const SgResultView *v, SgDiags *out) {
 }
 
 /* Reads one resolved import's record (after its status): whether it holds
- * for the import's export hash and table now. With no hash, it is only
- * read; with no table, only the shortcut can hold. */
+ * for the import's export hash and table now: every name has the same
+ * state, and every suggestion made among its public names would be the
+ * same. With no hash, it is only read; with no table, only the shortcut
+ * can hold. */
 static bool import_record_holds(SgRd *r, const SgHash *hash, const SgFpTable *table) {
     SgHash then;
     sg_rd_hash(r, &then);
@@ -825,6 +858,17 @@ static bool import_record_holds(SgRd *r, const SgHash *hash, const SgFpTable *ta
         if (!compare || !r->ok) continue;
         if (!table) return false;
         if ((uint8_t)sg_fp_state(table, (SgNs)ns, sg_name(s, l), &now) != st || !sg_hash_eq(&fp, &now)) return false;
+    }
+    uint32_t nearest = sg_rd_count(r);
+    for (uint32_t i = 0; i < nearest && r->ok; i++) {
+        uint8_t ns = sg_rd_u8(r);
+        uint32_t l, bl;
+        const char *s = sg_rd_str(r, &l);
+        const char *best = sg_rd_str(r, &bl);
+        if (!compare || !r->ok) continue;
+        if (!table || ns > SG_NS_TYPE) return false;
+        SgName now = nearest_in(table, (SgNs)ns, sg_name(s, l));
+        if (now.len != bl || (bl && memcmp(now.s, best, bl) != 0)) return false;
     }
     return r->ok && (holds || compare);
 }

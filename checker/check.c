@@ -411,6 +411,25 @@ static SgType *known(Ck *c, SgExpr *e, SgType *t) {
     return t;
 }
 
+/* ---- unknown names ---- */
+static SgSpan name_span(Ck *c, SgName n) { return sg_name_span(c->m->src, c->m->len, n); }
+
+/* E103 for a value name, with the closest name in scope: locals, items,
+ * import bindings, the prelude's. */
+static void unknown_value(Ck *c, SgSpan at, SgName name) {
+    SgSuggest s = sg_suggest_start(name);
+    for (uint32_t i = 0; i < c->nlocals; i++) sg_suggest_offer(&s, c->locals[i].name);
+    sg_offer_values(&s, c->p, c->m, false);
+    sg_diag_unknown(c->d, at, at, "E103", &s, "unknown name `%.*s`", (int)name.len, name.s);
+}
+
+/* E108 for a field of struct d, with the closest of its fields. */
+static void unknown_field(Ck *c, SgSpan at, const SgTypeDef *d, SgName name, const char *fmt, const char *type) {
+    SgSuggest s = sg_suggest_start(name);
+    for (uint32_t i = 0; i < d->nfields; i++) sg_suggest_offer(&s, d->fields[i].name);
+    sg_diag_unknown(c->d, at, at, "E108", &s, fmt, type, (int)name.len, name.s);
+}
+
 /* ---- facts for editors ---- */
 static const char *cstr(Ck *c, SgName n) {
     return c->m->facts && c->m->facts->refs_only ? NULL : sg_arena_strndup(&c->m->diag_arena, n.s, n.len);
@@ -506,7 +525,9 @@ static SgValue *module_member(Ck *c, SgValue *mod, SgName name, SgSpan at) {
     if (mod->import) sg_use_record(c->m, mod->import, SG_NS_VALUE, name);
     if (v && (v->import || v->kind == V_MODULE || v->kind == V_ERROR)) v = NULL;
     if (!v) {
-        diag(c, at, "E105", "module `%s` has no item `%.*s`", t->name, (int)name.len, name.s);
+        SgSuggest s = mod->import ? sg_member_suggestion(c->m, mod->import, SG_NS_VALUE, name) : sg_suggest_start(name);
+        sg_diag_unknown(c->d, at, name_span(c, name), "E105", &s, "module `%s` has no item `%.*s`", t->name,
+                        (int)name.len, name.s);
         return NULL;
     }
     if (!v->pub) {
@@ -648,7 +669,7 @@ static SgType *check_member(Ck *c, SgExpr *e) {
                 fact_field(c, e->u.member.name_span, d, &d->fields[i], ft);
                 return ft;
             }
-        diag(c, e->u.member.name_span, "E108", "struct %s has no field `%.*s`", tstr(c, t), (int)f.len, f.s);
+        unknown_field(c, e->u.member.name_span, d, f, "struct %s has no field `%.*s`", tstr(c, t));
         poison(c, t);
         return &sg_ty_error;
     }
@@ -704,7 +725,9 @@ static SgType *check_struct_lit(Ck *c, SgExpr *e) {
             te = sg_map_get(&mod->target->types, name);
             if (te && te->import) te = NULL;
             if (!te) {
-                diag(c, e->u.lit.name_span, "E105", "module `%s` has no type `%.*s`", mod->target->name, (int)name.len, name.s);
+                SgSuggest s = mod->import ? sg_member_suggestion(c->m, mod->import, SG_NS_TYPE, name) : sg_suggest_start(name);
+                sg_diag_unknown(c->d, e->u.lit.name_span, name_span(c, name), "E105", &s, "module `%s` has no type `%.*s`",
+                                mod->target->name, (int)name.len, name.s);
                 silent = true;
             } else if (!te->pub) {
                 diag(c, e->u.lit.name_span, "E106", "type `%.*s` is private to module `%s`", (int)name.len, name.s,
@@ -716,7 +739,10 @@ static SgType *check_struct_lit(Ck *c, SgExpr *e) {
     } else {
         te = sg_lookup_type(c->p, c->m, name);
         if (!te) {
-            diag(c, e->u.lit.name_span, "E104", "unknown type `%.*s`", (int)name.len, name.s);
+            SgSuggest s = sg_suggest_start(name);
+            sg_offer_types(&s, c->p, c->m, c->item ? c->item->tparams : NULL, c->item ? c->item->ntparams : 0);
+            sg_diag_unknown(c->d, e->u.lit.name_span, name_span(c, name), "E104", &s, "unknown type `%.*s`", (int)name.len,
+                            name.s);
             silent = true;
         }
     }
@@ -758,8 +784,7 @@ static SgType *check_struct_lit(Ck *c, SgExpr *e) {
         uint32_t k = 0;
         while (k < d->nfields && !sg_name_eq(d->fields[k].name, f->name)) k++;
         if (k == d->nfields) {
-            diag(c, f->name_span, "E108", "struct `%.*s` has no field `%.*s`", (int)d->name.len, d->name.s,
-                 (int)f->name.len, f->name.s);
+            unknown_field(c, f->name_span, d, f->name, "struct `%s` has no field `%.*s`", cname(c, d->name));
             check(c, f->value, &sg_ty_error);
             continue;
         }
@@ -900,7 +925,10 @@ static SgValue *pattern_ctor(Ck *c, SgPattern *pt, bool *silent) {
             return NULL;
         }
         if (!mod || mod->kind != V_MODULE) {
-            diag(c, pt->span, "E103", "unknown module `%.*s`", (int)pt->qual.len, pt->qual.s);
+            SgSuggest s = sg_suggest_start(pt->qual);
+            sg_offer_modules(&s, c->m);
+            sg_diag_unknown(c->d, pt->span, name_span(c, pt->qual), "E103", &s, "unknown module `%.*s`", (int)pt->qual.len,
+                            pt->qual.s);
             *silent = true;
             return NULL;
         }
@@ -970,8 +998,12 @@ static SgMPat *check_pattern(Ck *c, SgPattern *pt, SgType *t) {
     bool silent = false;
     SgValue *v = pattern_ctor(c, pt, &silent);
     if (!v) {
-        if (!silent)
-            diag(c, pt->span, "E103", "unknown constructor `%.*s`", (int)pt->name.len, pt->name.s);
+        if (!silent) {
+            SgSuggest s = sg_suggest_start(pt->name);
+            sg_offer_values(&s, c->p, c->m, true);
+            sg_diag_unknown(c->d, pt->span, name_span(c, pt->name), "E103", &s, "unknown constructor `%.*s`",
+                            (int)pt->name.len, pt->name.s);
+        }
         for (uint32_t i = 0; i < pt->nargs; i++) check_pattern(c, pt->args[i], &sg_ty_error);
         return NULL;
     }
@@ -1066,7 +1098,7 @@ static SgType *infer(Ck *c, SgExpr *e, SgType *expected) {
         }
         SgValue *v = sg_lookup_value(c->p, c->m, e->u.name);
         if (!v) {
-            diag(c, e->span, "E103", "unknown name `%.*s`", (int)e->u.name.len, e->u.name.s);
+            unknown_value(c, e->span, e->u.name);
             return &sg_ty_error;
         }
         SgType *t = value_type(c, v, e);
@@ -1146,7 +1178,7 @@ static void check_assign(Ck *c, SgStmt *s) {
         }
         SgValue *v = sg_lookup_value(c->p, c->m, tg->u.name);
         if (!v) {
-            diag(c, tg->span, "E103", "unknown name `%.*s`", (int)tg->u.name.len, tg->u.name.s);
+            unknown_value(c, tg->span, tg->u.name);
             check(c, s->expr, &sg_ty_error);
             return;
         }

@@ -8,6 +8,7 @@
 #ifndef SG_MODULE_H
 #define SG_MODULE_H
 
+#include "suggest.h"
 #include "types.h"
 
 /* What an editor asks about a name in a module: recorded only for modules
@@ -48,7 +49,9 @@ typedef enum SgNs { SG_NS_VALUE, SG_NS_TYPE } SgNs;
 typedef struct SgUse {
     uint32_t import;        /* index into the module's imports */
     uint8_t ns;             /* SgNs */
+    bool nearest;           /* a suggestion for `name` among the import's public names in ns: */
     SgName name;
+    SgName best;            /* ... the one offered (len 0: none) */
 } SgUse;
 
 typedef struct SgUses {
@@ -60,6 +63,11 @@ typedef struct SgUses {
  * namespace. Called by resolution and body checking, on the thread that
  * checks m: it writes only to m. */
 void sg_use_record(SgModule *m, const SgImport *imp, SgNs ns, SgName name);
+/* Records that a message of m's check suggested `best` (len 0: nothing)
+ * for `typed`, among the public names of import `imp` in namespace ns: the
+ * message depends on that set of names (LANGUAGE.md section 7: what it
+ * read), so the record holds while the same suggestion would be made. */
+void sg_use_record_nearest(SgModule *m, const SgImport *imp, SgNs ns, SgName typed, SgName best);
 
 /* What the engine keeps of a module between and across runs (hashes, file
  * identity, cached results): defined in cache/engine.h, opaque here. */
@@ -137,6 +145,22 @@ SgType *sg_resolve_type(SgResolveCtx *r, SgTypeExpr *te);
 /* Looks a value name up in the module's tables, then the prelude. */
 SgValue *sg_lookup_value(SgProgram *p, SgModule *m, SgName name);
 SgTypeEntry *sg_lookup_type(SgProgram *p, SgModule *m, SgName name);
+
+/* Suggestions for an unknown name (suggest.h): the names it could have
+ * meant. Values in scope in m by name (its items and import bindings, the
+ * prelude's; not module aliases), or only the constructors; m's module
+ * aliases; types in scope (type parameters, built-in, m's, the
+ * prelude's); and the public items of module t in namespace ns (what
+ * `alias.name` may name: the same set as t's fingerprint table's public
+ * names there, which is what a record of the suggestion is checked
+ * against). */
+void sg_offer_values(SgSuggest *s, SgProgram *p, const SgModule *m, bool ctors_only);
+void sg_offer_modules(SgSuggest *s, const SgModule *m);
+void sg_offer_types(SgSuggest *s, SgProgram *p, const SgModule *m, const SgTypeParam *tparams, uint32_t ntparams);
+void sg_offer_members(SgSuggest *s, const SgModule *t, SgNs ns);
+/* The suggestion for `name` among the public items of import imp's module
+ * in namespace ns, recorded in m's usage record (sg_use_record_nearest). */
+SgSuggest sg_member_suggestion(SgModule *m, const SgImport *imp, SgNs ns, SgName name);
 
 /* check.c: checks the bodies of a resolved module. Thread-safe across
  * modules: writes only to m's tree arena, diagnostics and imports. */

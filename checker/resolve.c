@@ -13,13 +13,22 @@ static SgType *const builtin_types[] = {&sg_ty_int, &sg_ty_float, &sg_ty_bool, &
 
 SgModule *sg_program_find(SgProgram *p, SgName name) { return sg_map_get(&p->by_name, name); }
 
-void sg_use_record(SgModule *m, const SgImport *imp, SgNs ns, SgName name) {
+static void use_add(SgModule *m, SgUse use) {
     SgUses *u = &m->uses;
     if (u->len == u->cap) {
         u->cap = u->cap ? u->cap * 2 : 16;
         u->items = sg_xrealloc(u->items, sizeof *u->items * u->cap);
     }
-    u->items[u->len++] = (SgUse){.import = (uint32_t)(imp - m->imports), .ns = (uint8_t)ns, .name = name};
+    u->items[u->len++] = use;
+}
+
+void sg_use_record(SgModule *m, const SgImport *imp, SgNs ns, SgName name) {
+    use_add(m, (SgUse){.import = (uint32_t)(imp - m->imports), .ns = (uint8_t)ns, .name = name});
+}
+
+void sg_use_record_nearest(SgModule *m, const SgImport *imp, SgNs ns, SgName typed, SgName best) {
+    use_add(m, (SgUse){.import = (uint32_t)(imp - m->imports), .ns = (uint8_t)ns, .nearest = true, .name = typed,
+                       .best = best});
 }
 
 void sg_fact_add(SgModule *m, SgFact f) {
@@ -98,6 +107,66 @@ SgTypeEntry *sg_lookup_type(SgProgram *p, SgModule *m, SgName name) {
         if (e && e->pub && !e->import) return e;
     }
     return NULL;
+}
+
+/* ---- suggestions (module.h) ---- */
+void sg_offer_values(SgSuggest *s, SgProgram *p, const SgModule *m, bool ctors_only) {
+    for (uint32_t i = 0; i < m->values.cap; i++) {
+        const SgValue *v = m->values.slots[i].value;
+        if (m->values.slots[i].key.s && v->kind != V_MODULE && v->kind != V_ERROR && (!ctors_only || v->kind == V_CTOR))
+            sg_suggest_offer(s, v->name);
+    }
+    const SgModule *pre = p->prelude;
+    for (uint32_t i = 0; pre && pre != m && i < pre->values.cap; i++) {
+        const SgValue *v = pre->values.slots[i].value;
+        if (pre->values.slots[i].key.s && v->pub && !v->import && v->kind != V_MODULE && (!ctors_only || v->kind == V_CTOR))
+            sg_suggest_offer(s, v->name);
+    }
+}
+
+void sg_offer_modules(SgSuggest *s, const SgModule *m) {
+    for (uint32_t i = 0; i < m->values.cap; i++) {
+        const SgValue *v = m->values.slots[i].value;
+        if (m->values.slots[i].key.s && v->kind == V_MODULE) sg_suggest_offer(s, v->name);
+    }
+}
+
+void sg_offer_types(SgSuggest *s, SgProgram *p, const SgModule *m, const SgTypeParam *tparams, uint32_t ntparams) {
+    for (uint32_t i = 0; i < ntparams; i++) sg_suggest_offer(s, tparams[i].name);
+    for (size_t i = 0; i < SG_ARRAY_LEN(builtin_names); i++) sg_suggest_offer_c(s, builtin_names[i]);
+    sg_suggest_offer_c(s, "List");
+    for (uint32_t i = 0; i < m->types.cap; i++) {
+        const SgTypeEntry *e = m->types.slots[i].value;
+        if (m->types.slots[i].key.s && e->kind != TENT_BAD) sg_suggest_offer(s, e->name);
+    }
+    const SgModule *pre = p->prelude;
+    for (uint32_t i = 0; pre && pre != m && i < pre->types.cap; i++) {
+        const SgTypeEntry *e = pre->types.slots[i].value;
+        if (pre->types.slots[i].key.s && e->pub && !e->import) sg_suggest_offer(s, e->name);
+    }
+}
+
+void sg_offer_members(SgSuggest *s, const SgModule *t, SgNs ns) {
+    if (ns == SG_NS_VALUE) {
+        for (uint32_t i = 0; i < t->values.cap; i++) {
+            const SgValue *v = t->values.slots[i].value;
+            if (t->values.slots[i].key.s && v->pub && !v->import &&
+                (v->kind == V_FN || v->kind == V_CONST || v->kind == V_CTOR))
+                sg_suggest_offer(s, v->name);
+        }
+        return;
+    }
+    for (uint32_t i = 0; i < t->types.cap; i++) {
+        const SgTypeEntry *e = t->types.slots[i].value;
+        if (t->types.slots[i].key.s && e->pub && !e->import) sg_suggest_offer(s, e->name);
+    }
+}
+
+SgSuggest sg_member_suggestion(SgModule *m, const SgImport *imp, SgNs ns, SgName name) {
+    SgSuggest s = sg_suggest_start(name);
+    sg_offer_members(&s, imp->target, ns);
+    sg_use_record_nearest(m, imp, ns, name, s.best);
+    return s;
 }
 
 /* The aliases being resolved, innermost last: every alias of a cycle is
@@ -195,8 +264,9 @@ static SgType *resolve_type_expr(SgResolveCtx *r, SgTypeExpr *te) {
         }
         SgTypeEntry *e = sg_map_get(&v->target->types, te->name);
         if (!e || e->import) {
-            sg_diag(r->diags, te->name_span.start, te->name_span.end, "E105",
-                    "module `%s` has no type `%.*s`", v->target->name, (int)te->name.len, te->name.s);
+            SgSuggest s = v->import ? sg_member_suggestion(r->m, v->import, SG_NS_TYPE, te->name) : sg_suggest_start(te->name);
+            sg_diag_unknown(r->diags, te->name_span, sg_name_span(r->m->src, r->m->len, te->name), "E105", &s,
+                            "module `%s` has no type `%.*s`", v->target->name, (int)te->name.len, te->name.s);
             return &sg_ty_error;
         }
         if (!e->pub) {
@@ -238,8 +308,10 @@ static SgType *resolve_type_expr(SgResolveCtx *r, SgTypeExpr *te) {
     }
     SgTypeEntry *e = sg_lookup_type(r->prog, r->m, te->name);
     if (!e) {
-        sg_diag(r->diags, te->name_span.start, te->name_span.end, "E104", "unknown type `%.*s`",
-                (int)te->name.len, te->name.s);
+        SgSuggest s = sg_suggest_start(te->name);
+        sg_offer_types(&s, r->prog, r->m, r->tparams, r->ntparams);
+        sg_diag_unknown(r->diags, te->name_span, te->name_span, "E104", &s, "unknown type `%.*s`", (int)te->name.len,
+                        te->name.s);
         return &sg_ty_error;
     }
     SgType *t = instantiate_entry(r, e, te, args, te->nargs);
@@ -405,12 +477,17 @@ static void bind_import(SgProgram *p, SgModule *m, SgImport *imp) {
         if (tt && tt->import) tt = NULL;
         bool vpub = tv && tv->pub, tpub = tt && tt->pub;
         if (!vpub && !tpub) {
-            if (tv || tt)
+            if (tv || tt) {
                 sg_diag(&m->diags, n->span.start, n->span.end, "E106", "`%.*s` is private to module `%s`",
                         (int)n->name.len, n->name.s, t->name);
-            else
-                sg_diag(&m->diags, n->span.start, n->span.end, "E105", "module `%s` has no item `%.*s`",
-                        t->name, (int)n->name.len, n->name.s);
+            } else {
+                /* the name may be of either namespace: the better of the two */
+                SgSuggest both = sg_suggest_start(n->name);
+                sg_suggest_offer(&both, sg_member_suggestion(m, imp, SG_NS_VALUE, n->name).best);
+                sg_suggest_offer(&both, sg_member_suggestion(m, imp, SG_NS_TYPE, n->name).best);
+                sg_diag_unknown(&m->diags, n->span, n->span, "E105", &both, "module `%s` has no item `%.*s`", t->name,
+                                (int)n->name.len, n->name.s);
+            }
             imp->has_error = true;
             bind_error(m, imp, n->name, n->span);
             continue;

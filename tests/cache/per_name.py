@@ -8,7 +8,10 @@ each, qualified and through selective imports) is edited at random, one
 edit per step: pub items added, removed, renamed, made private or public,
 fields and constructors reordered, field, payload, parameter, return and
 alias types changed, imports and selective names added and removed, bodies
-edited, modules deleted and added back, and files reverted to an earlier
+edited, misspelled uses of imported names (which get suggestions),
+arguments of the wrong type to imported functions (whose E201 points at
+the parameter, in the other module's text),
+modules deleted and added back, and files reverted to an earlier
 version. After every step:
 
   * the diagnostics equal a `--no-cache` run's (file, line, column, code,
@@ -18,7 +21,10 @@ version. After every step:
     before the step has a usage record that holds against its imports'
     fingerprint tables after the step. The usage records and tables are read
     from the cache's blobs by an independent decoder (below), so the
-    engine's own decision is not the oracle.
+    engine's own decision is not the oracle. A record of a suggestion
+    ("did you mean `f12`?" for `m.fx12`) holds while the same suggestion
+    would be made among the import's public names: decided here by an
+    independent implementation of the rule (suggest(), below).
 
     python3 tests/cache/per_name.py --sigil build/sigil [--seed N] [--steps N] [--modules N] [-v]
 
@@ -72,8 +78,9 @@ def frame(blob, magic):
 
 
 def decode_result(blob):
-    """-> dict(source_key, export_hash, usage=[(status, hash, {(ns,name): (state, fp)})], fps={(ns,name): (state, fp)})"""
-    r = frame(blob, b"SGR\x03")
+    """-> dict(source_key, export_hash, usage=[(status, hash, {(ns,name): (state, fp)}, {(ns,typed): best})],
+    fps={(ns,name): (state, fp)})"""
+    r = frame(blob, b"SGR\x04")
     sk, eh = r.raw(16), r.raw(16)
     l0, l1, l2 = r.varint(), r.varint(), r.varint()
     ub = r.p + l0
@@ -82,7 +89,7 @@ def decode_result(blob):
     for _ in range(u.varint()):
         status = u.u8()
         if status != 0:
-            usage.append((status, None, {}))
+            usage.append((status, None, {}, {}))
             continue
         h = u.raw(16)
         names = {}
@@ -90,7 +97,11 @@ def decode_result(blob):
             ns, name, st = u.u8(), u.str(), u.u8()
             fp = u.raw(16) if st == 2 else b"\0" * 16
             names[(ns, name)] = (st, fp)
-        usage.append((0, h, names))
+        nearest = {}
+        for _ in range(u.varint()):
+            ns, typed, best = u.u8(), u.str(), u.str()
+            nearest[(ns, typed)] = best
+        usage.append((0, h, names, nearest))
     f = Rd(blob, ub + l1, ub + l1 + l2)
     fps = {}
     for _ in range(f.varint()):
@@ -132,17 +143,45 @@ def cache_state(db, root):
     return index, results
 
 
+def osa_distance(a, b):
+    """Optimal string alignment distance (Damerau-Levenshtein, adjacent transpositions)."""
+    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        d[i][0] = i
+    for j in range(len(b) + 1):
+        d[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+def suggest(typed, candidates):
+    """The suggestion rule (docs/errors.md): within 1 edit for names of 1-4
+    characters, 2 up to 8, 3 beyond, and less than the name's length; the
+    closest, ties broken by name order; "" for none."""
+    limit = min(1 if len(typed) <= 4 else 2 if len(typed) <= 8 else 3, max(len(typed) - 1, 0))
+    scored = sorted((osa_distance(typed, c), c) for c in candidates if c != typed)
+    return scored[0][1] if scored and scored[0][0] <= limit else ""
+
+
 def holds(res, imports_now):
     """Section 7: does `res`'s usage record hold, with imports_now[k] = (status, export_hash, fps) or None?"""
     if len(res["usage"]) != len(imports_now):
         return False
-    for (status, then_hash, names), now in zip(res["usage"], imports_now):
+    for (status, then_hash, names, nearest), now in zip(res["usage"], imports_now):
         if now is None or status != now[0]:
             return False
         if status != 0 or then_hash == now[1]:
             continue
         for key, state in names.items():
             if now[2].get(key, (0, b"\0" * 16)) != state:
+                return False
+        for (ns, typed), best in nearest.items():
+            public = [name for (n, name), (st, _) in now[2].items() if n == ns and st == 2]
+            if suggest(typed, public) != best:
                 return False
     return True
 
@@ -275,7 +314,8 @@ class World:
         rng = self.rng
         m = self.mods[rng.choice(self.order)]
         kinds = ["body", "add_fn", "remove_item", "rename", "toggle_pub", "reorder", "field_type",
-                 "param_type", "ret_type", "alias_target", "add_import", "drop_import", "selective"]
+                 "param_type", "ret_type", "alias_target", "add_import", "drop_import", "selective", "typo",
+                 "wrong_arg"]
         kind = rng.choice(kinds)
         items = [it for it in m.items]
         fns = [it for it in items if it["kind"] == "fn"]
@@ -324,6 +364,42 @@ class World:
                 m.imports.append((rng.choice(low), None))
         elif kind == "drop_import" and m.imports:
             m.imports.pop(rng.randrange(len(m.imports)))
+        elif kind == "typo" and m.imports:
+            # a misspelled imported name: `b.fx12` for `b.f12`, in a body, a
+            # type or a selective import; its suggestion depends on the
+            # import's public names
+            i = rng.randrange(len(m.imports))
+            mod, sel = m.imports[i]
+            its = self.pub_items(mod, ("fn", "const", "struct", "enum", "alias"))
+            if its:
+                it = rng.choice(its)
+                typo = it["name"][:1] + "x" + it["name"][1:]
+                b = mod.split(".")[-1]
+                if sel is not None:
+                    m.imports[i] = (mod, sel + [typo])
+                elif it["kind"] in ("fn", "const") and fns:
+                    f = rng.choice(fns)
+                    f["body"] = "    let _t%d = %s.%s\n%s" % (rng.randrange(1000), b, typo, f["body"])
+                elif fns:
+                    f = rng.choice(fns)
+                    f["body"] = "    let _t%d: %s.%s = 1\n%s" % (rng.randrange(1000), b, typo, f["body"])
+        elif kind == "wrong_arg" and fns:
+            # an argument of the wrong type to an imported function: its
+            # E201 points at the parameter, in the other module's text
+            # (a lower module is imported for it if need be)
+            calls = [(mod, it) for mod in self.lower(m) for it in self.pub_items(mod, ("fn",)) if it["params"]]
+            if calls:
+                mod, it = rng.choice(calls)
+                if mod not in [x[0] for x in m.imports]:
+                    m.imports.append((mod, None))
+                sel = [x[1] for x in m.imports if x[0] == mod][0]
+                callee = it["name"] if sel is not None else "%s.%s" % (mod.split(".")[-1], it["name"])
+                if sel is not None and it["name"] not in sel:
+                    sel.append(it["name"])
+                wrong = [t for t in PRIMS if t != it["params"][0]]
+                args = [default_value(rng.choice(wrong))] + [default_value(t) for t in it["params"][1:]]
+                f = rng.choice(fns)
+                f["body"] = "    let _w%d = %s(%s)\n%s" % (rng.randrange(1000), callee, ", ".join(args), f["body"])
         elif kind == "selective" and m.imports:
             i = rng.randrange(len(m.imports))
             mod, sel = m.imports[i]
@@ -399,6 +475,7 @@ def main():
     a = ap.parse_args()
     sigil = os.path.abspath(a.sigil)
     passed = failed = 0
+    seen = {"suggestions": 0, "related locations in another file": 0}
     for session in range(a.sessions):
         rng = random.Random(a.seed * 1000 + session)
         tmp = tempfile.mkdtemp(prefix="sigil-per-name-")
@@ -432,6 +509,9 @@ def main():
                     problems.append("step %d (%s): diagnostics differ from --no-cache:\n  cached:   %s\n  no-cache: %s" % (
                         step, what, sorted(map(diag_key, got["diagnostics"]))[:6], sorted(map(diag_key, ref["diagnostics"]))[:6]))
                     break
+                seen["suggestions"] += sum("did you mean" in d["message"] for d in got["diagnostics"])
+                seen["related locations in another file"] += sum(
+                    r["file"] != d["file"] for d in got["diagnostics"] for r in d.get("related", []))
                 after = cache_state(db, root)
                 want = expected_checked(before, after, root)
                 have = set(got["modules"]["checked"])
@@ -448,6 +528,13 @@ def main():
                 passed += 1
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+    # the edits must exercise what the comparison is about
+    for what, n in seen.items():
+        if a.verbose:
+            print("seen: %d %s" % (n, what))
+        if n == 0 and a.steps * a.sessions >= 100:
+            failed += 1
+            print("FAIL per-name: the edits produced no %s" % what)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

@@ -1279,6 +1279,59 @@ def test_duplicate_names_read_the_same_from_the_cache(tmp):
 
 
 @test
+def test_suggestions_reread_exactly_what_they_read(tmp):
+    # "did you mean `count`?" for `a.cout` reads a's public value names: a
+    # change to them re-checks the module whose message could change, and
+    # nothing else does (LANGUAGE.md section 7)
+    ws = os.path.join(tmp, "ws")
+    write(ws, {"a.sg": "pub fn count() -> Int { 1 }\n",
+               "u.sg": "import a\nfn main() { let _x = a.cout }\n",
+               "v.sg": "import a\nfn main() { let _x = a.count() }\n"})
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="cold")
+    eq([d["message"] for d in r.diags], ["module `a` has no item `cout`; did you mean `count`?"], "the suggestion")
+    steps = [
+        ("pub fn count() -> Int { 1 }\npub fn zzz() -> Int { 2 }\n", ["a"], "count"),    # an unrelated name
+        ("pub fn count() -> Int { 1 }\npub fn zzz() -> Int { 2 }\npub fn cour() {}\n", ["a"], "count"),  # as close, after
+        ("pub fn count() -> Int { 1 }\npub fn zzz() -> Int { 2 }\npub fn cost() {}\n", ["a", "u"], "cost"),  # as close, before
+        # made private: u's earlier result (suggesting count) holds again and is reused
+        ("pub fn count() -> Int { 1 }\npub fn zzz() -> Int { 2 }\nfn cost() {}\n", ["a"], "count"),
+        ("pub fn count() -> Float { 1.0 }\npub fn zzz() -> Int { 2 }\nfn cost() {}\n", ["a", "v"], "count"),  # count's type
+    ]
+    for text, checked, best in steps:
+        write(ws, {"a.sg": text})
+        r = check_json(ws)
+        same_as_nocache(ws, r, what=text)
+        eq(r.checked, checked, "modules.checked after a.sg = %r" % text)
+        msgs = [d["message"] for d in r.diags if d["file"] == "u.sg"]
+        eq(msgs, ["module `a` has no item `cout`; did you mean `%s`?" % best], "u's message after a.sg = %r" % text)
+
+
+@test
+def test_field_suggestions_follow_the_struct_through_other_modules(tmp):
+    # c reaches b.S only through a.make(): the fingerprint of make covers S's
+    # fields, so a field suggestion in c is re-checked when they change
+    ws = os.path.join(tmp, "ws")
+    write(ws, {"b.sg": "pub struct S { name: Int, size: Int }\n",
+               "a.sg": "import b\npub fn make() -> b.S { b.S { name: 1, size: 2 } }\n",
+               "c.sg": "import a\nfn main() { let _x = a.make().nme }\n"})
+    r = check_json(ws)
+    same_as_nocache(ws, r, what="cold")
+    eq([d["message"] for d in r.diags], ["struct b.S has no field `nme`; did you mean `name`?"], "the suggestion")
+    for text, checked, msg in [
+        ("pub struct S { size: Int, name: Int }\n", ["b"], "struct b.S has no field `nme`; did you mean `name`?"),
+        ("pub struct S { name: Int, size: Int, nmee: Int }\n", ["a", "b", "c"],
+         "struct b.S has no field `nme`; did you mean `name`?"),
+        ("pub struct S { title: Int, size: Int }\n", ["a", "b", "c"], "struct b.S has no field `nme`"),
+    ]:
+        write(ws, {"b.sg": text})
+        r = check_json(ws)
+        same_as_nocache(ws, r, what=text)
+        eq(r.checked, checked, "modules.checked after b.sg = %r" % text)
+        eq([d["message"] for d in r.diags if d["file"] == "c.sg"], [msg], "c's message after b.sg = %r" % text)
+
+
+@test
 def test_delete_and_readd_module(tmp):
     ws = small_ws(tmp)
     cold_then_warm(ws)

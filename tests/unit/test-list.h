@@ -124,6 +124,7 @@ TEST_ENTRY(name_states_public_private_absent)
 TEST_ENTRY(export_hash_covers_private_names_not_bodies)
 TEST_ENTRY(usage_record_holds_exactly_while_used_names_keep_their_state)
 TEST_ENTRY(fp_covers_own_types_outside_its_group)
+TEST_ENTRY(usage_record_of_a_suggestion_holds_while_the_suggestion_would_be_the_same)
 
 /* test_xref.c */
 TEST_ENTRY(xref_uses_by_name_across_modules)
@@ -132,9 +133,12 @@ TEST_ENTRY(xref_alias_is_not_its_target)
 TEST_ENTRY(xref_decoder_refuses_damage)
 TEST_ENTRY(xref_uses_of_one_key)
 
-/* test_related.c */
+/* test_help.c */
 TEST_ENTRY(related_first_definition)
 TEST_ENTRY(related_expected_type_declared_here)
 TEST_ENTRY(related_only_for_the_declared_expectation)
 TEST_ENTRY(related_found_by_name_in_the_text_as_it_is)
 TEST_ENTRY(related_and_fix_survive_the_cache)
+TEST_ENTRY(suggest_distance_and_limits)
+TEST_ENTRY(suggest_the_closest_then_the_first_by_name)
+TEST_ENTRY(suggest_for_every_kind_of_unknown_name)

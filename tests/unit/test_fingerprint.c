@@ -168,3 +168,25 @@ TEST(fp_covers_own_types_outside_its_group) {
     ASSERT_TRUE(strcmp(fp_of(FILES("a.sg", v1), "a", T, "Outer"), fp_of(FILES("a.sg", v2), "a", T, "Outer")) != 0);
     ASSERT_TRUE(strcmp(fp_of(FILES("a.sg", v1), "a", V, "f"), fp_of(FILES("a.sg", v2), "a", V, "f")) != 0);
 }
+
+TEST(usage_record_of_a_suggestion_holds_while_the_suggestion_would_be_the_same) {
+    /* "module `a` has no item `cout`; did you mean `count`?" reads a's public
+     * value names: the record holds exactly while the same one would be offered */
+    const char *user = "import a\nfn main() { let _x = a.cout }\n";
+    const char *base = "pub fn count() -> Int { 1 }\n";
+    ASSERT_TRUE(usage_holds(base, "pub fn count() -> Int { 1 }\npub fn zzz() -> Int { 2 }\n", user));
+    ASSERT_TRUE(usage_holds(base, "pub fn count() -> Int { 1 }\npub fn cour() -> Int { 2 }\n", user)); /* as close, after */
+    ASSERT_TRUE(usage_holds(base, "pub fn count() -> Float { 1.0 }\n", user));     /* its type is not in the message */
+    ASSERT_FALSE(usage_holds(base, "pub fn count() -> Int { 1 }\npub fn cost() -> Int { 2 }\n", user)); /* as close, before */
+    /* a closer name */
+    ASSERT_FALSE(usage_holds("pub fn abcxyf() {}\n", "pub fn abcxyf() {}\npub fn abcdxf() {}\n",
+                             "import a\nfn main() { let _x = a.abcdef }\n"));
+    ASSERT_FALSE(usage_holds(base, "fn count() -> Int { 1 }\n", user));          /* private: nothing to offer */
+    ASSERT_FALSE(usage_holds(base, "pub fn counter() -> Int { 1 }\n", user));    /* gone */
+    /* a type: only the public type names count */
+    const char *typed = "import a\nfn main() { let _x: a.Pont = 1 }\n";
+    const char *types = "pub struct Point { x: Int }\n";
+    ASSERT_TRUE(usage_holds(types, "pub struct Point { x: Int }\npub fn Pint() {}\n", typed));
+    ASSERT_FALSE(usage_holds(types, "pub struct Point { x: Int }\npub type Pint = Int\n", typed));
+    ASSERT_TRUE(usage_holds(types, "pub struct Point { x: Float }\n", typed));
+}

@@ -1,11 +1,14 @@
-/* test_related.c - diagnostics that help (issue 14): the related location
- * of a diagnostic (the first definition of a duplicate, where an expected
+/* test_help.c - diagnostics that help (issue 14): the related location of
+ * a diagnostic (the first definition of a duplicate, where an expected
  * type was declared), found again by name in another module's text
- * (checker/related.c), and kept exactly by a cached result (cache/sig.c). */
+ * (checker/related.c), and kept exactly by a cached result (cache/sig.c);
+ * suggestions for unknown names (checker/suggest.c), with their fixes, and
+ * the usage record of a suggestion made among another module's names. */
 #include "helpers.h"
 
 #include "../../cache/sig.h"
 #include "../../checker/related.h"
+#include "../../checker/suggest.h"
 
 TEST(related_first_definition) {
     Checked *c = check_ws(FILES(
@@ -157,4 +160,98 @@ TEST(related_and_fix_survive_the_cache) {
     ASSERT_TRUE(got.items[1].fix == NULL);
     sg_diags_free(&got);
     sg_arena_free(&a);
+}
+
+/* ---- suggestions ---- */
+
+static uint32_t dist(const char *a, const char *b, uint32_t limit) {
+    return sg_edit_distance(sg_name_c(a), sg_name_c(b), limit);
+}
+
+TEST(suggest_distance_and_limits) {
+    ASSERT_EQ_UINT(dist("count", "count", 3), 0);
+    ASSERT_EQ_UINT(dist("cout", "count", 3), 1);       /* insertion */
+    ASSERT_EQ_UINT(dist("conut", "count", 3), 1);      /* transposition */
+    ASSERT_EQ_UINT(dist("cuont", "count", 3), 1);
+    ASSERT_EQ_UINT(dist("kitten", "sitting", 3), 3);
+    ASSERT_EQ_UINT(dist("kitten", "sitting", 2), 3);   /* past the limit: limit + 1 */
+    ASSERT_EQ_UINT(dist("a", "abcdef", 2), 3);
+    ASSERT_EQ_UINT(dist("", "ab", 5), 2);
+    ASSERT_EQ_UINT(sg_suggest_limit(1), 0);
+    ASSERT_EQ_UINT(sg_suggest_limit(2), 1);
+    ASSERT_EQ_UINT(sg_suggest_limit(4), 1);
+    ASSERT_EQ_UINT(sg_suggest_limit(5), 2);
+    ASSERT_EQ_UINT(sg_suggest_limit(8), 2);
+    ASSERT_EQ_UINT(sg_suggest_limit(9), 3);
+    ASSERT_EQ_UINT(sg_suggest_limit(40), 3);
+}
+
+static const char *best_of(const char *typed, const char *const *cands) {
+    SgSuggest s = sg_suggest_start(sg_name_c(typed));
+    for (size_t i = 0; cands[i]; i++) sg_suggest_offer_c(&s, cands[i]);
+    return s.best.len ? test_printf("%.*s", (int)s.best.len, s.best.s) : "";
+}
+
+TEST(suggest_the_closest_then_the_first_by_name) {
+    ASSERT_STR_EQ(best_of("cout", FILES("count", "cost")), "cost");       /* both 1 away: name order */
+    ASSERT_STR_EQ(best_of("cout", FILES("count", "cut", "xyz")), "count");
+    ASSERT_STR_EQ(best_of("totals", FILES("total", "totl")), "total");     /* 1 away beats 2 */
+    ASSERT_STR_EQ(best_of("cout", FILES("cout", "xout")), "xout");         /* the name itself is not offered */
+    ASSERT_STR_EQ(best_of("cnt", FILES("count")), "");                     /* 2 away, a 3-character name */
+    ASSERT_STR_EQ(best_of("x", FILES("y", "xs")), "");                     /* one character: nothing */
+    ASSERT_STR_EQ(best_of("xz", FILES("xs", "ys")), "xs");
+    ASSERT_STR_EQ(best_of("lenght_of_list", FILES("length_of_list")), "length_of_list");
+}
+
+TEST(suggest_for_every_kind_of_unknown_name) {
+    Checked *c = check_ws(FILES(
+        "geo.sg", "pub struct Point { x: Float, y: Float }\n"
+                  "pub fn area(p: Point) -> Float { p.x }\n"
+                  "fn hidden() {}\n",
+        "shapes.sg", "pub fn area() {}\n",
+        "main.sg", "import geo\n"
+                   "import shapes.{aera}\n"                                 /* 2: selective */
+                   "fn helper(count: Int) -> Int {\n"
+                   "    let total = cout + 1\n"                              /* 4: a parameter */
+                   "    totl + helpr(1) + lenn([1])\n"                       /* 5: local, item, prelude */
+                   "}\n"
+                   "fn g[Item](i: Itme, p: geo.Pont, q: geo.Point) -> Strng {\n"   /* 7: type parameter, member, built-in */
+                   "    let _a = geo.are(q)\n"                              /* 8: module member */
+                   "    let _b = q.xx + geo.Point { x: 1.0, yy: 2.0 }.x\n"  /* 9: field, literal field */
+                   "    let _c = Pont { x: 1.0, y: 1.0 }\n"                 /* 10: a type it does not have */
+                   "    let _d = geo.hiden\n"                               /* 11: private names are not offered */
+                   "    match Some(1) { Som(_) => \"s\", ge.Foo => \"t\", _ => \"u\" }\n"   /* 12 */
+                   "}\n"));
+    ASSERT_NOT_NULL(c);
+    /* message; the fix replaces the name only */
+    static const char *const want[][4] = {
+        {"2:16", "E105", "module `shapes` has no item `aera`; did you mean `area`?", "2:16-2:20 area"},
+        {"4:17", "E103", "unknown name `cout`; did you mean `count`?", "4:17-4:21 count"},
+        {"5:5", "E103", "unknown name `totl`; did you mean `total`?", "5:5-5:9 total"},
+        {"5:12", "E103", "unknown name `helpr`; did you mean `helper`?", "5:12-5:17 helper"},
+        {"5:23", "E103", "unknown name `lenn`; did you mean `len`?", "5:23-5:27 len"},
+        {"7:15", "E104", "unknown type `Itme`; did you mean `Item`?", "7:15-7:19 Item"},
+        {"7:24", "E105", "module `geo` has no type `Pont`; did you mean `Point`?", "7:28-7:32 Point"},
+        {"7:51", "E104", "unknown type `Strng`; did you mean `String`?", "7:51-7:56 String"},
+        {"8:18", "E105", "module `geo` has no item `are`; did you mean `area`?", "8:18-8:21 area"},
+        {"9:16", "E108", "struct geo.Point has no field `xx`; did you mean `x`?", "9:16-9:18 x"},
+        {"9:41", "E108", "struct `Point` has no field `yy`; did you mean `y`?", "9:41-9:43 y"},
+        {"10:14", "E104", "unknown type `Pont`", ""},                  /* Point is not in scope unqualified */
+        {"11:18", "E105", "module `geo` has no item `hiden`", ""},     /* private names are not offered */
+        {"12:21", "E103", "unknown constructor `Som`; did you mean `Some`?", "12:21-12:24 Some"},
+        {"12:36", "E103", "unknown module `ge`; did you mean `geo`?", "12:36-12:38 geo"},
+    };
+    const SgModule *m = find_module(c, "main");
+    for (size_t i = 0; i < SG_ARRAY_LEN(want); i++) {
+        const SgDiag *d = NULL;
+        for (uint32_t k = 0; k < m->diags.len && !d; k++) {
+            const SgDiag *x = &m->diags.items[k];
+            if (strcmp(test_printf("%u:%u", x->line, x->col), want[i][0]) == 0 && strcmp(x->code, want[i][1]) == 0) d = x;
+        }
+        if (!d) FAIL("no %s at %s", want[i][1], want[i][0]);
+        ASSERT_STR_EQ(d->message, want[i][2]);
+        const char *fix = d->fix ? test_printf("%u:%u-%u:%u %s", d->fix->at.line, d->fix->at.col, d->fix->at.end_line,
+                                               d->fix->at.end_col, d->fix->text) : "";
+        ASSERT_STR_EQ(fix, want[i][3]);
+    }
 }
