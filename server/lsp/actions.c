@@ -4,7 +4,10 @@
  *                          whose last segment is the alias);
  *   W001                   remove the unused import;
  *   E207                   add an arm for the value the message names
- *                          (the witness), with a body that panics.
+ *                          (the witness), with a body that panics;
+ *   a suggestion           "did you mean `count`?" (E103, E104, E105, E108):
+ *                          the name replaced by the suggested one, as the
+ *                          last check of the buffer found it.
  *
  * Threads: the loop thread only. */
 #include <stdlib.h>
@@ -139,6 +142,25 @@ static void fix_missing_arm(cJSON *arr, const LspDoc *d, const cJSON *dg, size_t
     sg_buf_free(&indent);
 }
 
+/* The diagnostic's fix (diag.h), from the check of the open module, if that
+ * check saw the buffer as it is now (its offsets are the buffer's then). */
+static void fix_suggestion(cJSON *arr, const LspDoc *d, const cJSON *dg, size_t a) {
+    SgModule *m = lsp_open_module(d->uri);
+    const char *code = lsp_str_at(dg, "code", NULL), *msg = lsp_str_at(dg, "message", NULL);
+    if (!m || !m->src || !msg || m->len != d->len || memcmp(m->src, d->text, d->len) != 0) return;
+    for (uint32_t i = 0; i < m->diags.len; i++) {
+        const SgDiag *g = &m->diags.items[i];
+        if (!g->fix || g->start != a || strcmp(g->code, code) != 0 || strcmp(g->message, msg) != 0) continue;
+        const SgFix *f = g->fix;
+        if (f->at.end > d->len) return;
+        SgBuf title = {0};
+        sg_buf_printf(&title, "Change `%.*s` to `%s`", (int)(f->at.end - f->at.start), d->text + f->at.start, f->text);
+        add_fix(arr, d, dg, title.data, f->at.start, f->at.end, f->text);
+        sg_buf_free(&title);
+        return;
+    }
+}
+
 void lsp_on_code_action(const cJSON *id, const cJSON *params) {
     const char *uri = lsp_str_at(params, "textDocument", "uri");
     LspDoc *d = uri ? lsp_doc_of_uri(uri) : NULL;
@@ -157,6 +179,7 @@ void lsp_on_code_action(const cJSON *id, const cJSON *params) {
         if (strcmp(code, "E103") == 0) fix_missing_import(arr, d, dg, a, &p);
         else if (strcmp(code, "W001") == 0) fix_unused_import(arr, d, dg, a, &p);
         else if (strcmp(code, "E207") == 0) fix_missing_arm(arr, d, dg, a, &p);
+        fix_suggestion(arr, d, dg, a);
     }
     lsp_parsed_free(&p);
     lsp_send(lsp_response(id, arr));

@@ -67,3 +67,44 @@ describe('quick fixes for W001 and E207 (issue 14)', () => {
         assert.deepEqual((await server.pull('m.sg')).items, []);
     });
 });
+
+describe('quick fix: apply a suggestion (issue 14)', () => {
+    async function apply(t, text, code, title) {
+        const { ws, server } = await featureSession(t, { 'm.sg': text }, ['m.sg']);
+        const diags = (await server.pull('m.sg')).items.filter((d) => d.code === code);
+        assert.equal(diags.length, 1, JSON.stringify(diags));
+        const actions = await server.request(proto.CodeActionRequest.type, {
+            textDocument: td(ws, 'm.sg'), range: diags[0].range, context: { diagnostics: diags },
+        });
+        const fix = (actions || []).find((a) => a.title === title);
+        assert.ok(fix, `"${title}" in ${JSON.stringify(actions)}`);
+        assert.equal(fix.kind, 'quickfix');
+        const fixed = applyEdits(text, editsByUri(fix.edit)[ws.uri('m.sg')]);
+        await server.change('m.sg', 2, [{ text: fixed }]);
+        assert.deepEqual((await server.waitPublish('m.sg', { version: 2 })).diagnostics, []);
+        return fixed;
+    }
+
+    test('an unknown local: the name the message suggests replaces it', async (t) => {
+        const fixed = await apply(t, 'pub fn f(count: Int) -> Int {\n    cout + 1\n}\n', 'E103', 'Change `cout` to `count`');
+        assert.equal(fixed, 'pub fn f(count: Int) -> Int {\n    count + 1\n}\n');
+    });
+
+    test('a module member: only the name is replaced, not the module', async (t) => {
+        const fixed = await apply(t, 'import std.list\n\npub fn f() -> Int {\n    len(list.rnage(0, 3))\n}\n', 'E105', 'Change `rnage` to `range`');
+        assert.equal(fixed, 'import std.list\n\npub fn f() -> Int {\n    len(list.range(0, 3))\n}\n');
+    });
+
+    test('no fix once the buffer changed since its check (the offsets would be stale)', async (t) => {
+        const text = 'pub fn f(count: Int) -> Int {\n    cout + 1\n}\n';
+        const { ws, server } = await featureSession(t, { 'm.sg': text }, ['m.sg']);
+        const diags = (await server.pull('m.sg')).items.filter((d) => d.code === 'E103');
+        // an edit not checked yet when the actions are asked for: the buffer
+        // and the check disagree, so the server offers no replacement
+        await server.change('m.sg', 2, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '// x\n' }]);
+        const actions = await server.request(proto.CodeActionRequest.type, {
+            textDocument: td(ws, 'm.sg'), range: diags[0].range, context: { diagnostics: diags },
+        });
+        assert.ok(!(actions || []).some((a) => /^Change/.test(a.title)), JSON.stringify(actions));
+    });
+});
