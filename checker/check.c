@@ -415,11 +415,13 @@ static SgType *known(Ck *c, SgExpr *e, SgType *t) {
 static SgSpan name_span(Ck *c, SgName n) { return sg_name_span(c->m->src, c->m->len, n); }
 
 /* E103 for a value name, with the closest name in scope: locals, items,
- * import bindings, the prelude's. */
-static void unknown_value(Ck *c, SgSpan at, SgName name) {
+ * import bindings, the prelude's; and module aliases for the left side of
+ * `alias.name`. */
+static void unknown_value(Ck *c, SgSpan at, SgName name, bool modules) {
     SgSuggest s = sg_suggest_start(name);
     for (uint32_t i = 0; i < c->nlocals; i++) sg_suggest_offer(&s, c->locals[i].name);
     sg_offer_values(&s, c->p, c->m, false);
+    if (modules) sg_offer_modules(&s, c->m);
     sg_diag_unknown(c->d, at, at, "E103", &s, "unknown name `%.*s`", (int)name.len, name.s);
 }
 
@@ -658,7 +660,12 @@ static SgType *check_member(Ck *c, SgExpr *e) {
         fact_value(c, e->u.member.name_span, e->u.member.name, v, t);
         return t;
     }
-    SgType *t = known(c, e->u.member.lhs, check(c, e->u.member.lhs, NULL));
+    SgExpr *lhs = e->u.member.lhs;
+    if (lhs->kind == EX_NAME && !lhs->paren && !find_local(c, lhs->u.name) && !sg_lookup_value(c->p, c->m, lhs->u.name)) {
+        unknown_value(c, lhs->span, lhs->u.name, true);     /* `gro.area`: perhaps the alias `geo` */
+        return &sg_ty_error;
+    }
+    SgType *t = known(c, lhs, check(c, lhs, NULL));
     if (is_absorbing(t)) return &sg_ty_error;
     SgName f = e->u.member.name;
     if (t->kind == TY_NAMED && t->def->kind == DEF_STRUCT) {
@@ -1098,7 +1105,7 @@ static SgType *infer(Ck *c, SgExpr *e, SgType *expected) {
         }
         SgValue *v = sg_lookup_value(c->p, c->m, e->u.name);
         if (!v) {
-            unknown_value(c, e->span, e->u.name);
+            unknown_value(c, e->span, e->u.name, false);
             return &sg_ty_error;
         }
         SgType *t = value_type(c, v, e);
@@ -1178,7 +1185,7 @@ static void check_assign(Ck *c, SgStmt *s) {
         }
         SgValue *v = sg_lookup_value(c->p, c->m, tg->u.name);
         if (!v) {
-            unknown_value(c, tg->span, tg->u.name);
+            unknown_value(c, tg->span, tg->u.name, false);
             check(c, s->expr, &sg_ty_error);
             return;
         }

@@ -9,6 +9,6 @@
 
 /* The checker version that goes into every cache key: bump whenever a change
  * can alter any diagnostic or signature, so old cache entries are not used. */
-#define SIGIL_CHECKER_VERSION "sigil-checker-3"
+#define SIGIL_CHECKER_VERSION "sigil-checker-4"
 
 #endif

@@ -221,7 +221,8 @@ TEST(suggest_for_every_kind_of_unknown_name) {
                    "    let _c = Pont { x: 1.0, y: 1.0 }\n"                 /* 10: a type it does not have */
                    "    let _d = geo.hiden\n"                               /* 11: private names are not offered */
                    "    match Some(1) { Som(_) => \"s\", ge.Foo => \"t\", _ => \"u\" }\n"   /* 12 */
-                   "}\n"));
+                   "}\n"
+                   "fn h() -> Float { gro.area(geo.Point { x: 1.0, y: 2.0 }) + count }\n"));  /* 14 */
     ASSERT_NOT_NULL(c);
     /* message; the fix replaces the name only */
     static const char *const want[][4] = {
@@ -240,6 +241,8 @@ TEST(suggest_for_every_kind_of_unknown_name) {
         {"11:18", "E105", "module `geo` has no item `hiden`", ""},     /* private names are not offered */
         {"12:21", "E103", "unknown constructor `Som`; did you mean `Some`?", "12:21-12:24 Some"},
         {"12:36", "E103", "unknown module `ge`; did you mean `geo`?", "12:36-12:38 geo"},
+        {"14:19", "E103", "unknown name `gro`; did you mean `geo`?", "14:19-14:22 geo"},   /* before `.`: modules too */
+        {"14:60", "E103", "unknown name `count`", ""},                                    /* not a module, nor out of scope */
     };
     const SgModule *m = find_module(c, "main");
     for (size_t i = 0; i < SG_ARRAY_LEN(want); i++) {
