@@ -11,9 +11,10 @@
 # fails.  The cached workspaces are reused as they are: run bench/edit.py on
 # a copy, not on build/bench/wsN itself.  Then bench/incremental.py times
 # runs with the on-disk cache (cold, warm no-op, comment, body and signature
-# edits) on a copy of the largest workspace, and bench/remote.py the remote
+# edits) on a copy of the largest workspace, bench/remote.py the remote
 # cache (a fresh clone warmed from Redis and from nginx WebDAV, a server
-# down) and two cold checks started together.
+# down) and two cold checks started together, and bench/lsp/bench.mjs the
+# language server (its index queries included).
 #
 # Environment (all optional):
 #   SIGIL=path          checker binary (default build/sigil)
@@ -22,6 +23,7 @@
 #   BENCH_RUNS=n        runs per measurement, best wall time wins (default 3)
 #   BENCH_SEED=n        generator seed (default 1)
 #   BENCH_TIMER=python  force the python timer even when GNU time exists
+#   BENCH_TSC=path      TypeScript 7's tsc: its language server on the same program
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -207,4 +209,17 @@ if [ -n "$largest" ]; then
     echo
     # the remote cache (Redis, nginx WebDAV) and two processes at once
     python3 bench/remote.py --sigil "$SIGIL" --ws "$OUT/ws$largest" --runs "$RUNS" | tee -a "$OUT/results.txt"
+fi
+
+# The language server: start-up, edits, signature edits, and references,
+# rename and workspace/symbol from its index (bench/lsp/README.md). With
+# BENCH_TSC=path/to/tsc (TypeScript 7, installed outside the repository),
+# TypeScript's language server on the same program, for comparison.
+if [ -n "$largest" ] && command -v node >/dev/null 2>&1; then
+    echo
+    SIGIL="$SIGIL" node bench/lsp/bench.mjs --modules "$largest" | tee -a "$OUT/results.txt"
+    if [ -n "${BENCH_TSC:-}" ]; then
+        echo
+        node bench/lsp/tsgo.mjs --tsc "$BENCH_TSC" --modules "$largest" | tee -a "$OUT/results.txt"
+    fi
 fi
