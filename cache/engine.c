@@ -306,6 +306,16 @@ static void index_pending(uint32_t i, void *arg) {
     if (c->imports_pending[i]) index_imports(c->p->mods[i]);
 }
 
+bool sg_file_unchanged(const char *path, int64_t size, int64_t mtime_ns, int64_t ctime_ns, int64_t ino,
+                       int64_t indexed_at_ns) {
+    struct stat sb;
+    if (stat(path, &sb) != 0) return false;
+    int64_t m = (int64_t)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+    int64_t c = (int64_t)sb.st_ctim.tv_sec * 1000000000LL + sb.st_ctim.tv_nsec;
+    return (int64_t)sb.st_size == size && m == mtime_ns && c == ctime_ns && (int64_t)sb.st_ino == ino &&
+           (c > m ? c : m) + RACY_NS < indexed_at_ns;
+}
+
 /* ---- phase 3: link ---- */
 static void link_imports(SgProgram *p, SgModule *m) {
     m->imports = SG_NEW_N(&m->sig_arena, SgImport, m->nimport_paths + 1);

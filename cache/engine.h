@@ -149,6 +149,13 @@ typedef struct SgEngineRun {
  * the array must outlive every run. */
 void sg_engine_set_builtin_std(const SgOverlay *files, uint32_t n);
 
+/* Is the file at `path` still the one a run indexed: the same size, mtime,
+ * ctime and inode, changed long enough before it was indexed (the file
+ * index's trust rule, docs/architecture.md)? Then its content is the one
+ * the run hashed, without reading it. */
+bool sg_file_unchanged(const char *path, int64_t size, int64_t mtime_ns, int64_t ctime_ns, int64_t ino,
+                       int64_t indexed_at_ns);
+
 /* Returns false with *err set (malloc'd) when the workspace cannot be read. */
 bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err);
 void sg_engine_free(SgEngineRun *run);

@@ -12,7 +12,7 @@
 #include "sig.h"
 #include "xref.h"
 
-#define SCHEMA_VERSION "9"
+#define SCHEMA_VERSION "10"
 
 struct SgStore {
     sqlite3 *db;

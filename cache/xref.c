@@ -4,7 +4,9 @@
  * Payload:
  *   the byte length of defs (a reader looking for uses skips them)
  *   defs:     count, then per definition: kind, pub, name, parent,
- *             name span (start, length), whole span (start, length)
+ *             name span (start, length), whole span (start, length), and
+ *             where the name starts: line, column in bytes, and how many
+ *             fewer UTF-16 units than bytes lead to it
  *   modules:  count, then the names of the modules the uses name
  *   targets:  count, then per target: its module (an index into modules),
  *             kind, name, parent, count of uses, then per use: start (the
@@ -18,7 +20,7 @@
 
 #include "blob.h"
 
-#define MAGIC_XREF "SGU\x01"
+#define MAGIC_XREF "SGU\x02"
 
 /* ---- keys ---- */
 bool sg_xref_name_eq(SgName a, SgName b) { return a.len == b.len && (!a.len || memcmp(a.s, b.s, a.len) == 0); }
@@ -222,8 +224,30 @@ static void put_span(SgBuf *b, SgSpan s) {
     sg_blob_varint(b, s.end - s.start);
 }
 
-static void put_def(SgBuf *b, uint32_t *n, uint8_t kind, bool pub, SgName name, uint32_t parent, SgSpan span,
-                    SgSpan full) {
+/* Where offsets are as lines and columns (bytes, UTF-16 units), moving
+ * forward through the source (definitions come in source order). */
+typedef struct Cursor {
+    const char *src;
+    uint32_t len, at, line, line_start, col16;
+} Cursor;
+
+static void cursor_to(Cursor *c, uint32_t off) {
+    if (off < c->at) *c = (Cursor){.src = c->src, .len = c->len};
+    if (off > c->len) off = c->len;
+    for (; c->at < off; c->at++) {
+        unsigned char ch = (unsigned char)c->src[c->at];
+        if (ch == '\n') {
+            c->line++;
+            c->line_start = c->at + 1;
+            c->col16 = 0;
+        } else if ((ch & 0xC0) != 0x80) {
+            c->col16 += ch >= 0xF0 ? 2 : 1;     /* a code point: two UTF-16 units past U+FFFF */
+        }
+    }
+}
+
+static void put_def(SgBuf *b, uint32_t *n, Cursor *c, uint8_t kind, bool pub, SgName name, uint32_t parent,
+                    SgSpan span, SgSpan full) {
     if (!name.len || span.end < span.start || full.end < full.start) return;
     sg_blob_u8(b, kind);
     sg_blob_u8(b, pub);
@@ -231,6 +255,10 @@ static void put_def(SgBuf *b, uint32_t *n, uint8_t kind, bool pub, SgName name, 
     sg_blob_varint(b, parent);
     put_span(b, span);
     put_span(b, full);
+    cursor_to(c, span.start);
+    sg_blob_varint(b, c->line);
+    sg_blob_varint(b, c->at - c->line_start);
+    sg_blob_varint(b, c->at - c->line_start - c->col16);
     (*n)++;
 }
 
@@ -248,16 +276,17 @@ static uint8_t item_def_kind(const SgItem *it) {
 static void encode_defs(const SgModule *m, SgBuf *out) {
     SgBuf b = {0}, count = {0};
     uint32_t n = 0;
+    Cursor cur = {.src = m->src, .len = m->len}, *c = &cur;
     for (uint32_t i = 0; i < m->ast.nitems; i++) {
         const SgItem *it = m->ast.items[i];
         if (it->kind == IT_IMPORT) {
-            if (!it->selective) put_def(&b, &n, SG_XDEF_IMPORT, false, it->name, 0, it->name_span, it->span);
+            if (!it->selective) put_def(&b, &n, c, SG_XDEF_IMPORT, false, it->name, 0, it->name_span, it->span);
             for (uint32_t k = 0; it->selective && k < it->nnames; k++)
-                put_def(&b, &n, SG_XDEF_IMPORTED, false, it->names[k].name, 0, it->names[k].span, it->names[k].span);
+                put_def(&b, &n, c, SG_XDEF_IMPORTED, false, it->names[k].name, 0, it->names[k].span, it->names[k].span);
             continue;
         }
         uint32_t before = n;
-        put_def(&b, &n, item_def_kind(it), it->pub, it->name, 0, it->name_span, it->span);
+        put_def(&b, &n, c, item_def_kind(it), it->pub, it->name, 0, it->name_span, it->span);
         if (n == before) continue;
         uint32_t parent = n;    /* 1 + the item's index */
         if (it->kind == IT_STRUCT)
@@ -265,11 +294,11 @@ static void encode_defs(const SgModule *m, SgBuf *out) {
                 const SgParam *f = &it->fields[k];
                 SgSpan full = {f->name_span.start, f->type && f->type->span.end > f->name_span.end ? f->type->span.end
                                                                                                   : f->name_span.end};
-                put_def(&b, &n, SG_XDEF_FIELD, it->pub, f->name, parent, f->name_span, full);
+                put_def(&b, &n, c, SG_XDEF_FIELD, it->pub, f->name, parent, f->name_span, full);
             }
         if (it->kind == IT_ENUM)
             for (uint32_t k = 0; k < it->nvariants; k++)
-                put_def(&b, &n, SG_XDEF_CTOR, it->pub, it->variants[k].name, parent, it->variants[k].span,
+                put_def(&b, &n, c, SG_XDEF_CTOR, it->pub, it->variants[k].name, parent, it->variants[k].span,
                         it->variants[k].full);
     }
     sg_blob_varint(&count, n);
@@ -386,6 +415,11 @@ bool sg_xref_decode(const uint8_t *blob, size_t len, SgArena *a, SgXref *out) {
         d->parent = sg_rd_u32(&r);
         d->span = get_span(&r);
         d->full = get_span(&r);
+        d->line = sg_rd_u32(&r);
+        d->col8 = sg_rd_u32(&r);
+        uint32_t narrower = sg_rd_u32(&r);
+        if (narrower > d->col8) r.ok = false;
+        d->col16 = d->col8 - narrower;
         /* a parent is an earlier struct (of a field) or enum (of a constructor) */
         bool parent_ok = !d->parent;
         if (d->parent && d->parent <= i)

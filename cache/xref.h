@@ -55,6 +55,8 @@ typedef struct SgXrefDef {
     uint32_t parent;    /* fields and constructors: 1 + the index of their struct or enum; else 0 */
     SgSpan span;        /* the name */
     SgSpan full;        /* the whole item, field or constructor */
+    uint32_t line;      /* where the name starts: 0-based line, */
+    uint32_t col8, col16;   /* and column in bytes and in UTF-16 units */
 } SgXrefDef;
 
 typedef struct SgXrefTarget {

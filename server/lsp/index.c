@@ -82,9 +82,12 @@ static LspIndexEntry *entry_new(const char *path, const char *disk, const char *
     for (uint32_t d = 0; !is_std && d < x.ndefs; d++) {
         const SgXrefDef *def = &x.defs[d];
         if (def->kind == SG_XDEF_IMPORT || def->kind == SG_XDEF_IMPORTED || def->name.len > UINT16_MAX) continue;
+        bool fits = def->col8 <= UINT16_MAX;
         e->syms[e->nsyms++] = (LspSym){.name = (uint32_t)names.len, .mask = letters(def->name.s, def->name.len),
                                        .span = def->span, .parent = def->parent ? sym_of[def->parent - 1] : 0,
-                                       .len = (uint16_t)def->name.len, .kind = def->kind};
+                                       .line = fits ? def->line : UINT32_MAX, .col8 = fits ? (uint16_t)def->col8 : 0,
+                                       .col16 = fits ? (uint16_t)def->col16 : 0, .len = (uint16_t)def->name.len,
+                                       .kind = def->kind};
         sym_of[d] = e->nsyms;
         sg_buf_put(&names, def->name.s, def->name.len);
     }
@@ -198,6 +201,7 @@ typedef struct Want {
     char *path, *disk, *name;
     SgHash result_id, source_hash;
     bool is_std;
+    LspIndexEntry stamp;    /* the file's stat, as entries keep it (stamped ... indexed_at_ns) */
     LspIndexEntry *have;    /* the entry of the same result in the index before (a reference) */
     uint8_t *blob;          /* else the entry the record carries, or NULL: from the cache */
     size_t len;
@@ -236,6 +240,11 @@ static void build_work(uv_work_t *req) {
         if (!e && w->blob) {
             e = entry_new(w->path, w->disk, w->name, &w->result_id, &w->source_hash, w->is_std, w->blob, w->len, keep);
             w->blob = NULL;
+            if (e) {
+                e->stamped = w->stamp.stamped;
+                e->size = w->stamp.size, e->mtime_ns = w->stamp.mtime_ns, e->ctime_ns = w->stamp.ctime_ns;
+                e->ino = w->stamp.ino, e->indexed_at_ns = w->stamp.indexed_at_ns;
+            }
         }
         if (e) ix->entries[ix->n++] = e;
         else j->missing[j->nmissing++] = sg_xstrdup(w->path);
@@ -320,6 +329,8 @@ static void start_build(LspRoot *r) {
         w->result_id = st->result_id;
         w->source_hash = st->source_hash;
         w->is_std = m->is_std;
+        w->stamp = (LspIndexEntry){.stamped = st->stat_ok, .size = st->size, .mtime_ns = st->mtime_ns,
+                                   .ctime_ns = st->ctime_ns, .ino = st->ino, .indexed_at_ns = st->indexed_at_ns};
         const LspIndexEntry *had = lsp_index_entry_at(r->index, st->abs_path);
         if (had && sg_hash_eq(&had->result_id, &st->result_id) && sg_hash_eq(&had->source_hash, &st->source_hash)) {
             w->have = (LspIndexEntry *)had;

@@ -68,6 +68,8 @@ typedef struct LspSym {
     uint32_t mask;          /* the letters in it (case folded): a query's must all be there */
     SgSpan span;            /* of the name */
     uint32_t parent;        /* a field's struct, a constructor's enum: 1 + its index in syms; else 0 */
+    uint32_t line;          /* where the name starts (UINT32_MAX: a column too wide to keep) */
+    uint16_t col8, col16;   /* ... in bytes and in UTF-16 units */
     uint16_t len;
     uint8_t kind;           /* SgXrefDefKind */
 } LspSym;
@@ -86,6 +88,10 @@ typedef struct LspIndexEntry {
     SgHash result_id;       /* the result it belongs to (its key in the cache) */
     SgHash source_hash;     /* of the text its spans are offsets in */
     bool is_std;
+    /* the file as the run found it (stat), when it was read from one: while
+     * it is unchanged (sg_file_unchanged) its text is the one indexed */
+    bool stamped;
+    int64_t size, mtime_ns, ctime_ns, ino, indexed_at_ns;
     uint8_t *blob;          /* the encoded entry (cache/xref.h), or NULL: in the cache */
     size_t len;
     uint32_t *keys;         /* the low 32 bits of its uses' key hashes */

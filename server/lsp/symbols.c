@@ -119,6 +119,8 @@ typedef struct Hit {
     SgSpan span;            /* of the name */
     const char *container;  /* a member's struct or enum, else NULL */
     uint32_t clen;
+    uint32_t line;          /* where the name starts (UINT32_MAX: not kept) */
+    uint32_t col8, col16;
 } Hit;
 
 static int cmp_hit(const Hit *a, const Hit *b) {
@@ -181,7 +183,9 @@ static void symbols_work(LspJob *j) {
             if (x->kind == SG_XDEF_IMPORT || x->kind == SG_XDEF_IMPORTED) continue;
             int r = rank_of(x->name.s, x->name.len, s->q, s->qn);
             const SgXrefDef *p = x->parent ? &ox[u].defs[x->parent - 1] : NULL;
-            if (r >= 0) offer(s, (Hit){r, x->name.s, x->name.len, x->kind, u, x->span, p ? p->name.s : NULL, p ? p->name.len : 0});
+            if (r >= 0)
+                offer(s, (Hit){r, x->name.s, x->name.len, x->kind, u, x->span, p ? p->name.s : NULL, p ? p->name.len : 0,
+                               x->line, x->col8, x->col16});
         }
     }
     uint32_t mask = 0;
@@ -199,11 +203,12 @@ static void symbols_work(LspJob *j) {
                 const LspSym *p = sym->parent ? &e->syms[sym->parent - 1] : NULL;
                 if (r >= 0)
                     offer(s, (Hit){r, name, sym->len, sym->kind, s->base[k] + i, sym->span, p ? e->names + p->name : NULL,
-                                   p ? p->len : 0});
+                                   p ? p->len : 0, sym->line, sym->col8, sym->col16});
             }
         }
-    /* the answers' modules, each read once (for their positions; its hash
-     * tells that the file is still the one indexed) */
+    /* the answers' modules: a file unchanged since the run that indexed it
+     * (sg_file_unchanged) gives its positions from the index; another one is
+     * read, and its hash tells that it is still the one indexed */
     s->result = cJSON_CreateArray();
     LspUnit *units = SG_NEW_N(&s->arena, LspUnit, s->nbest + 1);
     uint32_t *which = SG_NEW_N(&s->arena, uint32_t, s->nbest + 1), *of = SG_NEW_N(&s->arena, uint32_t, s->nbest + 1);
@@ -224,8 +229,14 @@ static void symbols_work(LspJob *j) {
         }
         nu++;
     }
+    bool *kept = SG_NEW_N(&s->arena, bool, nu + 1);
+    for (uint32_t u = 0; u < nu; u++) {
+        const LspIndexEntry *e = units[u].entry;
+        kept[u] = e && e->stamped && sg_file_unchanged(e->disk, e->size, e->mtime_ns, e->ctime_ns, e->ino, e->indexed_at_ns);
+    }
+    for (uint32_t h = 0; h < s->nbest; h++) kept[of[h]] &= s->best[h].line != UINT32_MAX;
     bool ok = true;
-    for (uint32_t u = 0; u < nu && ok; u++) ok = lsp_unit_text(j, &units[u]);    /* false: stale, asked again */
+    for (uint32_t u = 0; u < nu && ok; u++) ok = kept[u] || lsp_unit_text(j, &units[u]);   /* false: stale, asked again */
     for (uint32_t h = 0; h < s->nbest && ok && !lsp_job_cancelled(j); h++) {
         const Hit *x = &s->best[h];
         LspUnit *u = &units[of[h]];
@@ -237,7 +248,19 @@ static void symbols_work(LspJob *j) {
         if (x->container) sg_buf_printf(&c, ".%.*s", (int)x->clen, x->container);
         cJSON_AddStringToObject(o, "containerName", c.data);
         sg_buf_free(&c);
-        cJSON_AddItemToObject(o, "location", lsp_unit_location(u, x->span));
+        if (kept[of[h]]) {
+            /* an identifier: as many UTF-16 units as bytes */
+            uint32_t col = srv->enc == LSP_UTF8 ? x->col8 : x->col16;
+            cJSON *loc = cJSON_AddObjectToObject(o, "location");
+            char *uri = lsp_path_to_uri(u->path);
+            cJSON_AddStringToObject(loc, "uri", uri);
+            free(uri);
+            cJSON *range = cJSON_AddObjectToObject(loc, "range");
+            cJSON_AddItemToObject(range, "start", lsp_position_json(x->line, col));
+            cJSON_AddItemToObject(range, "end", lsp_position_json(x->line, col + x->len));
+        } else {
+            cJSON_AddItemToObject(o, "location", lsp_unit_location(u, x->span));
+        }
         cJSON_AddItemToArray(s->result, o);
     }
     lsp_units_free(units, nu);

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { describe, test } from 'node:test';
 
-import { proto, rpc, startSession, checkJson, Workspace, Server } from './harness.mjs';
+import { proto, rpc, startSession, checkJson, Workspace, Server, sleep } from './harness.mjs';
 import { range, pos, td, editsByUri, applyEdits, watched, rejects } from './fixtures.mjs';
 
 // Every `scale` in these files is a use of lib.geo's `scale` (so the text
@@ -339,6 +339,39 @@ describe('workspace symbols from the index', () => {
         await server.waitPublish('b.sg', { since, version: 2 });
         const again = await server.request(proto.WorkspaceSymbolRequest.type, { query: 'sensib' });
         assert.deepEqual(again.map((x) => [x.name, x.location.uri, x.location.range]), [['sensible', ws.uri('b.sg'), range(2, 7, 2, 15)]]);
+    });
+});
+
+describe('workspace symbols of files older than the run', () => {
+    test('their positions come from the index (UTF-16 columns too); a file changed since is read again', async (t) => {
+        const files = {
+            'a.sg': 'pub fn alpha_one() -> Int { 1 }\n/* é😀 */ pub fn alpha_two() -> Int { 2 }\n',
+            'b.sg': 'pub fn alpha_three() -> Int { 3 }\n',
+        };
+        const ws = new Workspace(files);
+        t.after(() => ws.cleanup());
+        // older than the racy-mtime margin when the server indexes them: it
+        // trusts their stat (the file index's rule) instead of reading them
+        await sleep(2500);
+        const server = new Server(ws);
+        t.after(() => server.dispose());
+        await server.initialize();
+        await openAll(server, ['b.sg'], files);
+        const names = async () => (await server.request(proto.WorkspaceSymbolRequest.type, { query: 'alpha' }))
+            .map((x) => [x.name, x.location.uri.slice(ws.rootUri.length + 1), x.location.range]);
+        assert.deepEqual(await names(), [
+            ['alpha_one', 'a.sg', range(0, 7, 0, 16)],
+            ['alpha_two', 'a.sg', range(1, 17, 1, 26)],     // é is 1 unit, 😀 2
+            ['alpha_three', 'b.sg', range(0, 7, 0, 18)],
+        ]);
+        // a.sg changes and nobody says so: its stat tells, it is read, found
+        // changed, checked again, and the answer is the new place
+        ws.write('a.sg', '// moved\n' + files['a.sg']);
+        assert.deepEqual(await names(), [
+            ['alpha_one', 'a.sg', range(1, 7, 1, 16)],
+            ['alpha_two', 'a.sg', range(2, 17, 2, 26)],
+            ['alpha_three', 'b.sg', range(0, 7, 0, 18)],
+        ]);
     });
 });
 

@@ -132,6 +132,7 @@ TEST_ENTRY(xref_own_definitions_and_uses)
 TEST_ENTRY(xref_alias_is_not_its_target)
 TEST_ENTRY(xref_decoder_refuses_damage)
 TEST_ENTRY(xref_uses_of_one_key)
+TEST_ENTRY(xref_definition_positions)
 
 /* test_help.c */
 TEST_ENTRY(related_first_definition)

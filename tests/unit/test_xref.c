@@ -59,6 +59,7 @@ static const char *render(SgModule *m, const SgXref *x) {
         const SgXrefDef *d = &x->defs[i];
         uint32_t l, c;
         line_col(m, d->span.start, &l, &c);
+        if (d->line + 1 != l || d->col8 + 1 != c) sg_buf_printf(&b, "(stored %u:%u) ", d->line + 1, d->col8 + 1);
         sg_buf_printf(&b, "%s%s %s%.*s%s%.*s@%u:%u\n", d->pub ? "pub " : "", def_kinds[d->kind],
                       d->parent ? "" : "", d->parent ? (int)x->defs[d->parent - 1].name.len : 0,
                       d->parent ? x->defs[d->parent - 1].name.s : "", d->parent ? "." : "", (int)d->name.len,
@@ -194,7 +195,7 @@ TEST(xref_decoder_refuses_damage) {
             copy[i] ^= (uint8_t)(1 << bit);
             refused += !sg_xref_decode(copy, len, &a, &x);      /* the checksum */
             SgBuf b = {0};
-            sg_blob_begin(&b, "SGU\x01");
+            sg_blob_begin(&b, "SGU\x02");
             sg_buf_put(&b, copy + 8, len - 16);
             sg_blob_end(&b, 0);
             (void)sg_xref_decode((const uint8_t *)b.data, b.len, &a, &x);   /* the payload's own checks */
@@ -238,5 +239,26 @@ TEST(xref_uses_of_one_key) {
     ASSERT_TRUE(sg_xref_uses(blob, m->st->xref.len, &absent, &a, &s, &n));
     ASSERT_EQ_UINT(n, 0);
     ASSERT_FALSE(sg_xref_uses(blob, m->st->xref.len - 1, &absent, &a, &s, &n));
+    sg_arena_free(&a);
+}
+
+/* Where a definition starts, as lines and columns: bytes and UTF-16 units
+ * (the language server answers workspace/symbol with them, unread files). */
+TEST(xref_definition_positions) {
+    SgEngineRun *run = check_keeping_xrefs(FILES("m.sg", "pub fn a() -> Int { 1 }\n/* \xc3\xa9\xf0\x9f\x98\x80 */ pub fn b() -> Int { 2 }\n"));
+    ASSERT_OK_HELPER();
+    SgModule *m = module_named(run, "m");
+    ASSERT_NOT_NULL(m);
+    SgArena a;
+    sg_arena_init(&a);
+    SgXref x;
+    ASSERT_TRUE(sg_xref_decode((const uint8_t *)m->st->xref.data, m->st->xref.len, &a, &x));
+    ASSERT_EQ_UINT(x.ndefs, 2);
+    ASSERT_EQ_UINT(x.defs[0].line, 0);
+    ASSERT_EQ_UINT(x.defs[0].col8, 7);
+    ASSERT_EQ_UINT(x.defs[0].col16, 7);
+    ASSERT_EQ_UINT(x.defs[1].line, 1);
+    ASSERT_EQ_UINT(x.defs[1].col8, 20);      /* comment opener 3, 6 bytes, closer 4, then `pub fn ` */
+    ASSERT_EQ_UINT(x.defs[1].col16, 17);     /* é: 1 unit, U+1F600: 2 */
     sg_arena_free(&a);
 }
