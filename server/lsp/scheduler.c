@@ -398,6 +398,15 @@ static void finish_full(LspCheckJob *j, int status) {
             free(r->failed_err);
             r->failed_err = sg_xstrdup(why);
             r->failed_gen = j->gen;
+            /* the edits it saw are answered (from the last run that worked);
+             * a later one needs another whole run: there is no run to take
+             * it on the fast path */
+            for (uint32_t i = 0; i < srv->ndocs; i++) {
+                LspDoc *d = srv->docs[i];
+                if (d->root != r || !d->fast_pending) continue;
+                if (d->changed_gen <= j->gen) d->fast_pending = false;
+                else r->full_needed = true;
+            }
             if (lsp_is_current()) lsp_answer_pending();
         } else {
             r->full_needed = true;
@@ -740,6 +749,10 @@ void lsp_changed(LspDoc *d) {
     d->changed_gen = srv->gen;
     d->changed_ns = uv_hrtime();
     d->fast_pending = d->root != NULL;     /* a file of no folder is checked by none */
+    /* a folder whose last whole run failed has no run the fast path could
+     * check against: a whole run takes the edit (and says why it fails) */
+    if (d->root && d->root->failed_err && !(d->root->last && d->root->last_full_gen >= d->root->nonfast_gen))
+        d->root->full_needed = true;
     for (uint32_t i = 0; i < srv->nroots; i++) {
         LspRoot *r = srv->roots[i];
         if (r != d->root && lsp_in_root(r, d->path)) {     /* a folder around the file's own folder */

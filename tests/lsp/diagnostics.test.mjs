@@ -46,6 +46,7 @@ describe('diagnostics', () => {
         const messages = server.shown;
         await server.open('app/main.sg');
         await server.waitPublish('app/main.sg', { version: 1 });
+        let version = 1;
         for (const [what, write] of [
             ['a malformed sigil.json', () => ws.write('sigil.json', '{"src": [\n')],
             ['a source directory gone', () => { ws.write('sigil.json', '{"src": ["lib", "app"]}\n'); fs.renameSync(ws.path('lib'), ws.path('v1.0')); }],
@@ -57,6 +58,11 @@ describe('diagnostics', () => {
             assert.ok(Array.isArray(r.items), what);
             await waitFor(() => messages.length > before, `a showMessage for ${what}`);
             assert.equal(messages[messages.length - 1].type, proto.MessageType.Error, what);
+            // an edit of the open buffer while the folder cannot be checked:
+            // still answered (there is no run the fast path could take it on)
+            await server.change('app/main.sg', ++version, [{ range: range(1, 0, 1, 0), text: ' ' }]);
+            const r2 = await server.pull('app/main.sg');
+            assert.ok(Array.isArray(r2.items), `${what}, then an edit`);
         }
     });
 
