@@ -36,6 +36,10 @@ def main():
         ("sarif", ["node", os.path.join(here, "sarif", "test_sarif.mjs")]),
         ("lsp", ["bash", os.path.join(here, "lsp", "run.sh")]),
         ("lsp-soak", ["node", os.path.join(here, "lsp", "soak", "soak.mjs")]),
+        # the differential tests, briefly (make soak runs them long)
+        ("diff-cli", ["node", os.path.join(here, "diff", "cli.mjs"), "--sigil", sigil, "--steps", "250", "--time", "30", "--max-minimize", "1", "--minimize-time", "30"]),
+        ("diff-selftest", ["node", os.path.join(here, "diff", "selftest.mjs"), "--sigil", sigil]),
+        ("diff-lsp", ["node", os.path.join(here, "diff", "lsp.mjs"), "--sigil", sigil, "--steps", "40", "--time", "30", "--max-minimize", "1", "--minimize-time", "60"]),
         ("nvim", ["bash", os.path.join(here, "nvim", "run.sh")]),
         ("editors", ["bash", os.path.join(here, "editors", "run.sh")]),
     ]

@@ -23,4 +23,9 @@ run env BUILD="$BUILD" tests/fuzz/run.sh check 600 65536
 run env BUILD="$BUILD" tests/fuzz/run.sh lsp 600 65536
 run env BUILD="$BUILD" tests/fuzz/run.sh cache 600 16384
 run env BUILD="$BUILD" tests/fuzz/run.sh glob 600 4096
+# the differential tests (tests/diff): a new seed each time unless DIFF_SEED is set
+seed=${DIFF_SEED:-$(( $(date +%s) % 1000000 ))}
+echo "== soak: differential tests with seed $seed (DIFF_SEED=$seed to replay)"
+run node tests/diff/cli.mjs --sigil "$SIGIL" --seed "$seed" --steps "${DIFF_CLI_STEPS:-3000}"
+run node tests/diff/lsp.mjs --sigil "$SIGIL" --seed "$seed" --steps "${DIFF_LSP_STEPS:-400}"
 exit $status
