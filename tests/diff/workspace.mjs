@@ -59,7 +59,7 @@ function srcDirs(files) {
     if (v === undefined) return [''];
     const list = typeof v === 'string' ? [v] : Array.isArray(v) ? v : null;
     if (!list || !list.every((s) => typeof s === 'string')) return null;
-    return list.map((s) => s.replace(/^\.\/?/, '').replace(/\/+$/, ''));
+    return list.map((s) => (s === '.' ? '' : s.replace(/^\.\//, '').replace(/\/+$/, '')));
 }
 
 /** The module name a file forms relative to a source directory, or null. */
@@ -78,7 +78,7 @@ export function modulesOf(files) {
     const out = new Map();
     if (!srcs) return null;
     for (const rel of files.sources()) {
-        if (rel.split('/').some((s) => s.startsWith('.') || s === 'node_modules')) continue;
+        // (hidden directories and node_modules are skipped below a source directory, which may itself be one)
         for (const src of srcs) {
             const m = moduleName(rel, src);
             if (m) out.set(m, [...(out.get(m) || []), rel].sort());
