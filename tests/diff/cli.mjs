@@ -12,7 +12,8 @@
 // and on a copy without the cache
 //     sigil --check --format json --no-cache COPY
 // and requires: the same exit status; the same diagnostics (file, module,
-// line, column, end, severity, code and message, as a multiset); the same
+// line, column, end, severity, code, message and related locations, as a
+// multiset); the same
 // set of modules; and every module whose source changed since the previous
 // step in modules.checked, unless that module's exact source was checked
 // earlier in the session (an older result may be valid again after a revert,
@@ -42,7 +43,8 @@ const opts = runOptions({
 
 // ------------------------------------------------------------------ one comparison
 
-const diagKey = (d) => JSON.stringify([d.file, d.module, d.line, d.column, d.endLine, d.endColumn, d.severity, d.code, d.message]);
+const diagKey = (d) => JSON.stringify([d.file, d.module, d.line, d.column, d.endLine, d.endColumn, d.severity, d.code, d.message,
+    (d.related || []).map((r) => [r.file, r.line, r.column, r.endLine, r.endColumn, r.message])]);
 const showDiag = (d) => `${d.file}:${d.line}:${d.column}: ${d.code} ${d.message}`;
 
 /** Module name -> a key of its source (module name and the contents of the files forming it). */

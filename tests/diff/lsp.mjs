@@ -19,8 +19,8 @@
 // that a file event the server had not read yet is covered), then requires,
 // for every file of the workspace and every file ever published: the last
 // published diagnostics equal `sigil --check --no-cache` on a copy of the
-// workspace with the open buffers written out (range, severity, code and
-// message), with nothing published meaning none; an open document's last
+// workspace with the open buffers written out (range, severity, code,
+// message and related locations), with nothing published meaning none; an open document's last
 // publish carries its latest version; a pull of each open document answers
 // the same diagnostics.
 //
@@ -189,12 +189,19 @@ function compareServer(sigil, dir, disk, buffers, published, pulled) {
             const b = disk.get(rel);
             return b && isUtf8(b) ? b.toString('utf8') : null;
         };
-        const keysOf = (rel, diags) => diags.map((d) => `${rangeKey(d.range, textOf(rel) !== null)} ${d.severity} ${d.code} ${d.message}`);
+        const relOf = (uri) => path.relative(dir, fileURLToPath(uri)).split(path.sep).join('/');
+        const relatedKey = (r) => `${r.rel} ${rangeKey(r.range, textOf(r.rel) !== null)} ${r.message}`;
+        const related = (d) => (d.relatedInformation || []).map((r) => relatedKey({ rel: relOf(r.location.uri), range: r.location.range, message: r.message }));
+        const keysOf = (rel, diags) => diags.map((d) => [`${rangeKey(d.range, textOf(rel) !== null)} ${d.severity} ${d.code} ${d.message}`, ...related(d)].join(' | '));
         const expected = new Map();
         for (const d of r.json.diagnostics) {
             const t = textOf(d.file);
             const range = { start: lspPos(t, d.line, d.column), end: lspPos(t, d.endLine, d.endColumn) };
-            const key = `${rangeKey(range, t !== null)} ${d.severity === 'error' ? 1 : 2} ${d.code} ${d.message}`;
+            const rel = (d.related || []).map((r) => {
+                const rt = textOf(r.file);
+                return relatedKey({ rel: r.file, range: { start: lspPos(rt, r.line, r.column), end: lspPos(rt, r.endLine, r.endColumn) }, message: r.message });
+            });
+            const key = [`${rangeKey(range, t !== null)} ${d.severity === 'error' ? 1 : 2} ${d.code} ${d.message}`, ...rel].join(' | ');
             expected.set(d.file, [...(expected.get(d.file) || []), key]);
         }
         const last = new Map();
@@ -202,8 +209,7 @@ function compareServer(sigil, dir, disk, buffers, published, pulled) {
         const actual = new Map();
         const problems = [];
         for (const [uri, p] of last) {
-            const file = fileURLToPath(uri);
-            const rel = path.relative(dir, file).split(path.sep).join('/');
+            const rel = relOf(uri);
             if (rel.startsWith('..')) {
                 problems.push({ tag: 'foreign-uri', text: `a publish for ${uri}, outside the workspace` });
                 continue;
