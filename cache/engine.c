@@ -1067,12 +1067,47 @@ static void add_stray(SgEngineRun *run, SgSourceFile *f, const char *code, const
     s->diags.items[0].end_line = s->diags.items[0].end_col = 1;
 }
 
+/* Opens the on-disk cache and loads the file indexes of c->index[] into
+ * c->rows. It needs only the roots' real paths, not the scan: with more
+ * than one job it runs on its own thread while the scan walks the
+ * directories (c->store, c->rows and c->rows_arena are the thread's until
+ * it is joined; nothing else touches them meanwhile). */
+static void open_cache(void *arg) {
+    Ctx *c = arg;
+    c->store = sg_store_open(c->opt->cache_dir);
+    for (uint32_t k = 0; c->store && k < c->nindex; k++) {
+        if (!sg_store_load_index(c->store, c->index[k].root, &c->rows_arena, &c->index[k].rows, &c->index[k].n))
+            c->index[k].n = 0;
+        size_t rl = strlen(c->index[k].root);
+        for (uint32_t i = 0; i < c->index[k].n; i++) {
+            SgFileRow *r = &c->index[k].rows[i];
+            char *path = sg_arena_alloc(&c->rows_arena, rl + r->rel.len + 2);
+            memcpy(path, c->index[k].root, rl);
+            path[rl] = '/';
+            memcpy(path + rl + 1, r->rel.s, r->rel.len);
+            sg_map_put(&c->rows, sg_name(path, rl + 1 + r->rel.len), r);
+        }
+    }
+}
+
 bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     memset(run, 0, sizeof *run);
     double t0 = now_ms(), t = t0;
     char real[PATH_MAX], std_real[PATH_MAX] = "";
     if (!realpath(opt->root, real)) snprintf(real, sizeof real, "%s", opt->root);
     if (opt->std_dir && !realpath(opt->std_dir, std_real)) snprintf(std_real, sizeof std_real, "%s", opt->std_dir);
+    /* Taken before anything is read: a file changed after this instant is
+     * never trusted by the index rows this run writes (RACY_NS). */
+    Ctx c = {.opt = opt, .run = run, .p = &run->prog, .now_ns = wall_ns()};
+    sg_arena_init(&c.rows_arena);
+    uv_thread_t opener;
+    bool opening = false;
+    if (opt->cache_dir) {
+        c.index[c.nindex++].root = real;
+        if (opt->std_dir) c.index[c.nindex++].root = std_real;
+        opening = opt->jobs > 1 && uv_thread_create(&opener, open_cache, &c) == 0;
+        if (!opening) open_cache(&c);
+    }
     /* open buffers under the root are files of the workspace, saved or not */
     size_t rn = strlen(real);
     const char **unsaved = sg_xcalloc(opt->noverlays + 1, sizeof *unsaved);
@@ -1080,16 +1115,20 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     for (uint32_t i = 0; i < opt->noverlays; i++)
         if (strncmp(opt->overlays[i].path, real, rn) == 0 && opt->overlays[i].path[rn] == '/')
             unsaved[nunsaved++] = opt->overlays[i].path + rn + 1;
-    bool scanned = sg_workspace_scan_extra(opt->root, unsaved, nunsaved, &run->ws, err);
+    bool scanned = sg_workspace_scan_extra(opt->root, unsaved, nunsaved, &run->ws, err) &&
+                   (opt->std_dir ? sg_workspace_scan_std(opt->std_dir, &run->std, err) : scan_builtin_std(&run->std, err));
     free(unsaved);
-    if (!scanned) return false;
-    if (!(opt->std_dir ? sg_workspace_scan_std(opt->std_dir, &run->std, err) : scan_builtin_std(&run->std, err)))
-        return false;
     phase("scan", &t);
+    if (opening) uv_thread_join(&opener);
+    phase("open cache", &t);
+    if (!scanned) {
+        sg_store_close(c.store);
+        sg_map_free(&c.rows);
+        sg_arena_free(&c.rows_arena);
+        return false;
+    }
     run->root_abs = sg_xstrdup(real);
 
-    Ctx c = {.opt = opt, .run = run, .p = &run->prog, .now_ns = wall_ns()};
-    sg_arena_init(&c.rows_arena);
     SgProgram *p = &run->prog;
     sg_arena_init(&p->arena);
     p->mods = sg_xmalloc(sizeof(SgModule *) * (run->ws.nfiles + run->std.nfiles + 1));
@@ -1127,25 +1166,7 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     for (uint32_t i = 0; i < p->n; i++) p->mods[i]->index = i;
     p->prelude = sg_program_find(p, sg_name_c("std.prelude"));
 
-    if (opt->cache_dir) {
-        c.store = sg_store_open(opt->cache_dir);
-        c.index[c.nindex++].root = real;
-        if (opt->std_dir) c.index[c.nindex++].root = std_real;
-        for (uint32_t k = 0; c.store && k < c.nindex; k++) {
-            if (!sg_store_load_index(c.store, c.index[k].root, &c.rows_arena, &c.index[k].rows, &c.index[k].n))
-                c.index[k].n = 0;
-            size_t rl = strlen(c.index[k].root);
-            for (uint32_t i = 0; i < c.index[k].n; i++) {
-                SgFileRow *r = &c.index[k].rows[i];
-                char *path = sg_arena_alloc(&c.rows_arena, rl + r->rel.len + 2);
-                memcpy(path, c.index[k].root, rl);
-                path[rl] = '/';
-                memcpy(path + rl + 1, r->rel.s, r->rel.len);
-                sg_map_put(&c.rows, sg_name(path, rl + 1 + r->rel.len), r);
-            }
-        }
-    }
-    phase("open cache", &t);
+    phase("modules", &t);
 
     if (c.store && opt->remote) c.imports_pending = sg_xcalloc(p->n + 1, sizeof *c.imports_pending);
     sg_parallel_for(opt->jobs, p->n, index_one, &c);
