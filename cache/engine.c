@@ -267,8 +267,14 @@ static void index_one(uint32_t i, void *arg) {
         return;
     }
     struct stat sb;
-    st->stat_ok = stat(m->path, &sb) == 0;
-    if (st->stat_ok) {
+    const SgSourceFile *f = st->file;
+    if (f && f->stat_ok) {
+        st->stat_ok = true;     /* stated by the scan, after c->now_ns */
+        st->size = f->size;
+        st->mtime_ns = f->mtime_ns;
+        st->ctime_ns = f->ctime_ns;
+        st->ino = f->ino;
+    } else if ((st->stat_ok = stat(m->path, &sb) == 0)) {
         st->size = (int64_t)sb.st_size;
         st->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
         st->ctime_ns = (int64_t)sb.st_ctim.tv_sec * 1000000000LL + sb.st_ctim.tv_nsec;
@@ -978,6 +984,7 @@ SgModule *sg_module_new(const SgSourceFile *f, bool is_std, const char *base_abs
     ModuleBlock *b = sg_xcalloc(1, sizeof *b);
     SgModule *m = &b->m;
     m->st = &b->st;
+    m->st->file = f;
     m->name = f->module;
     m->mname = sg_name_c(m->name);
     m->path = f->path;
@@ -1115,7 +1122,7 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     for (uint32_t i = 0; i < opt->noverlays; i++)
         if (strncmp(opt->overlays[i].path, real, rn) == 0 && opt->overlays[i].path[rn] == '/')
             unsaved[nunsaved++] = opt->overlays[i].path + rn + 1;
-    bool scanned = sg_workspace_scan_extra(opt->root, unsaved, nunsaved, &run->ws, err) &&
+    bool scanned = sg_workspace_scan_jobs(opt->root, unsaved, nunsaved, opt->jobs, &run->ws, err) &&
                    (opt->std_dir ? sg_workspace_scan_std(opt->std_dir, &run->std, err) : scan_builtin_std(&run->std, err));
     free(unsaved);
     phase("scan", &t);
@@ -1162,7 +1169,20 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
         p->mods[p->n++] = m;
         run->nworkspace++;
     }
-    sg_qsort(p->mods, p->n, sizeof *p->mods, cmp_mod);
+    /* by name: the standard library's modules (first) and the workspace's
+     * are each sorted apart, often already (a workspace's files come sorted
+     * by path), then merged */
+    uint32_t nstd = 0;
+    while (nstd < p->n && p->mods[nstd]->is_std) nstd++;
+    sg_qsort(p->mods, nstd, sizeof *p->mods, cmp_mod);
+    sg_qsort(p->mods + nstd, p->n - nstd, sizeof *p->mods, cmp_mod);
+    if (nstd && nstd < p->n) {
+        SgModule **merged = sg_xmalloc(sizeof *merged * (p->n + 1));
+        for (uint32_t i = 0, a = 0, b = nstd; i < p->n; i++)
+            merged[i] = b == p->n || (a < nstd && cmp_mod(&p->mods[a], &p->mods[b]) < 0) ? p->mods[a++] : p->mods[b++];
+        free(p->mods);
+        p->mods = merged;
+    }
     for (uint32_t i = 0; i < p->n; i++) p->mods[i]->index = i;
     p->prelude = sg_program_find(p, sg_name_c("std.prelude"));
 

@@ -254,7 +254,11 @@ void sg_map_free(SgMap *m) {
 }
 
 void sg_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
-    if (n > 1) qsort(base, n, size, cmp);
+    /* input that is already in order (file lists, index rows) is common:
+     * n - 1 comparisons instead of n log n */
+    size_t i = 1;
+    while (i < n && cmp((const char *)base + (i - 1) * size, (const char *)base + i * size) <= 0) i++;
+    if (i < n) qsort(base, n, size, cmp);
 }
 
 /* ---- files ---- */

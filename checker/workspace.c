@@ -12,10 +12,13 @@
 #include <cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "lex.h"
 
@@ -331,6 +334,212 @@ static void walk(Scan *s, uint32_t src, const char *dirpath, const char *rel, co
     s->depth--;
 }
 
+/* ---- the parallel walk ----
+ * With more than one job, several threads read directories: each takes a
+ * directory from a shared list, lists it, stats its .sg files relative to
+ * it (cheaper than a whole path; the file index wants the stat anyway),
+ * adds its subdirectories to the list and keeps its files in a list of its
+ * own. The files are sorted afterwards (cmp_file), so the result is the
+ * sequential walk's, as long as nothing depends on the sequential walk's
+ * order: a symbolic link or an entry of unknown type, a directory reached
+ * twice, anything that would be a warning. Then the parallel result is
+ * dropped and the sequential walk decides (such workspaces are rare). */
+typedef struct PDir {
+    char *path, *rel, *modrel;
+    uint32_t src, depth;
+} PDir;
+
+typedef struct PWalk {
+    Scan *s;                /* srcs and excludes: read-only; seen: under mu */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    PDir *q;                /* directories to read (under mu) */
+    uint32_t nq, capq;
+    uint32_t busy;          /* threads reading a directory (under mu) */
+    bool bail;              /* the sequential walk must decide (under mu) */
+} PWalk;
+
+typedef struct PWorker {
+    PWalk *w;
+    SgWorkspace part;       /* the files this thread found */
+    Scan s;                 /* add_file's view of part */
+} PWorker;
+
+static void pdir_free(PDir *d) {
+    free(d->path);
+    free(d->rel);
+    free(d->modrel);
+}
+
+static void pwalk_bail(PWalk *w) {
+    pthread_mutex_lock(&w->mu);
+    w->bail = true;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void pwalk_push(PWalk *w, PDir d) {
+    pthread_mutex_lock(&w->mu);
+    if (w->nq == w->capq) {
+        w->capq = w->capq ? w->capq * 2 : 64;
+        w->q = sg_xrealloc(w->q, sizeof *w->q * w->capq);
+    }
+    w->q[w->nq++] = d;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* One directory, as walk() reads it; false: the sequential walk must decide. */
+static bool pwalk_dir(PWorker *k, const PDir *d) {
+    PWalk *w = k->w;
+    Scan *s = w->s;
+    if (d->depth >= MAX_WALK_DEPTH) return false;
+    int fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct stat self;
+    bool first = fstat(fd, &self) == 0;
+    if (first) {
+        pthread_mutex_lock(&w->mu);
+        first = first_visit(s, self.st_dev, self.st_ino);
+        pthread_mutex_unlock(&w->mu);
+    }
+    DIR *dir = first ? fdopendir(fd) : NULL;
+    if (!dir) {
+        close(fd);
+        return false;
+    }
+    SgVec names = {0};
+    struct dirent *de;
+    bool ok = true;
+    while (ok && (de = readdir(dir))) {
+        if (de->d_name[0] == '.' || strcmp(de->d_name, "node_modules") == 0) continue;
+        ok = de->d_type == DT_REG || de->d_type == DT_DIR;
+        size_t n = strlen(de->d_name);
+        char *e = sg_xmalloc(n + 2);
+        e[0] = de->d_type == DT_REG ? 'f' : 'd';
+        memcpy(e + 1, de->d_name, n + 1);
+        sg_vec_push(&names, e);
+    }
+    if (ok) sg_qsort(names.items, names.len, sizeof(char *), cmp_str);
+    for (uint32_t i = 0; i < names.len; i++) {
+        char *entry = names.items[i], *name = entry + 1;
+        size_t n = strlen(name);
+        bool sg = n > 3 && strcmp(name + n - 3, ".sg") == 0;
+        if (!ok || (entry[0] == 'f' && !sg)) {
+            free(entry);
+            continue;
+        }
+        SgBuf p = {0}, r = {0}, mr = {0};
+        path_join(&p, d->path, name, true);
+        path_join(&r, d->rel, name, false);
+        path_join(&mr, d->modrel, name, false);
+        if (excluded(s, r.data) || (entry[0] == 'd' && is_other_src(s, r.data, d->src))) {
+            sg_buf_free(&p);
+            sg_buf_free(&r);
+            sg_buf_free(&mr);
+        } else if (entry[0] == 'd') {
+            pwalk_push(w, (PDir){p.data, r.data, mr.data, d->src, d->depth + 1});
+        } else {
+            add_file(&k->s, p.data, r.data, mr.data);
+            SgSourceFile *f = &k->part.files[k->part.nfiles - 1];
+            struct stat st;
+            if (fstatat(fd, name, &st, 0) == 0 && S_ISREG(st.st_mode)) {
+                f->stat_ok = true;
+                f->size = (int64_t)st.st_size;
+                f->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+                f->ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
+                f->ino = (int64_t)st.st_ino;
+            }
+            sg_buf_free(&p);
+            sg_buf_free(&r);
+            sg_buf_free(&mr);
+        }
+        free(entry);
+    }
+    sg_vec_free(&names);
+    closedir(dir);
+    return ok;
+}
+
+static void *pwalk_worker(void *arg) {
+    PWorker *k = arg;
+    PWalk *w = k->w;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->nq && w->busy && !w->bail) pthread_cond_wait(&w->cv, &w->mu);
+        if (w->bail || !w->nq) break;
+        PDir d = w->q[--w->nq];
+        w->busy++;
+        pthread_mutex_unlock(&w->mu);
+        bool ok = pwalk_dir(k, &d);
+        pdir_free(&d);
+        if (!ok) pwalk_bail(w);
+        pthread_mutex_lock(&w->mu);
+        w->busy--;
+        if (!w->nq && !w->busy) pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+static void part_free(SgWorkspace *part) {
+    for (uint32_t i = 0; i < part->nfiles; i++) {
+        free(part->files[i].path);
+        free(part->files[i].rel);
+        free(part->files[i].module);
+    }
+    free(part->files);
+}
+
+/* The source directories' files into s->ws with `jobs` threads; false: the
+ * sequential walk must do it (nothing was added, s->seen is empty again). */
+static bool walk_parallel(Scan *s, int jobs) {
+    PWalk w = {.s = s};
+    pthread_mutex_init(&w.mu, NULL);
+    pthread_cond_init(&w.cv, NULL);
+    for (uint32_t i = 0; i < s->nsrcs; i++) {
+        SgBuf p = {0};
+        sg_buf_printf(&p, "%s%s%s", s->ws->root, *s->srcs[i] ? "/" : "", s->srcs[i]);
+        pwalk_push(&w, (PDir){p.data, sg_xstrdup(s->srcs[i]), sg_xstrdup(""), i, 0});
+    }
+    PWorker *k = sg_xcalloc((size_t)jobs, sizeof *k);
+    pthread_t *th = sg_xcalloc((size_t)jobs, sizeof *th);
+    int started = 0;
+    for (int i = 0; i < jobs; i++) {
+        k[i].w = &w;
+        k[i].s = (Scan){.ws = &k[i].part};
+    }
+    for (int i = 1; i < jobs; i++)
+        if (pthread_create(&th[started], NULL, pwalk_worker, &k[i]) == 0) started++;
+    pwalk_worker(&k[0]);
+    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+    bool ok = !w.bail;
+    for (uint32_t i = 0; i < w.nq; i++) pdir_free(&w.q[i]);
+    free(w.q);
+    pthread_cond_destroy(&w.cv);
+    pthread_mutex_destroy(&w.mu);
+    for (int i = 0; i < jobs; i++) {
+        SgWorkspace *part = &k[i].part;
+        for (uint32_t f = 0; ok && f < part->nfiles; f++) {
+            if (s->ws->nfiles == s->cap) {
+                s->cap = s->cap ? s->cap * 2 : 64;
+                s->ws->files = sg_xrealloc(s->ws->files, sizeof *s->ws->files * s->cap);
+            }
+            s->ws->files[s->ws->nfiles++] = part->files[f];
+        }
+        if (ok) free(part->files);
+        else part_free(part);
+    }
+    free(k);
+    free(th);
+    if (!ok) {
+        free(s->seen);
+        s->seen = NULL;
+        s->nseen = s->seen_cap = 0;
+    }
+    return ok;
+}
+
 /* "./src/" -> "src", "." -> "", "a/../b" -> "b"; NULL when the path leaves
  * the root ("..", "a/../.."). */
 static char *normalize_rel(const char *in) {
@@ -542,10 +751,15 @@ static void add_extra(Scan *s, const char *root, const char *rel) {
 }
 
 bool sg_workspace_scan(const char *root, SgWorkspace *ws, char **err) {
-    return sg_workspace_scan_extra(root, NULL, 0, ws, err);
+    return sg_workspace_scan_jobs(root, NULL, 0, 1, ws, err);
 }
 
 bool sg_workspace_scan_extra(const char *root, const char *const *extra, uint32_t nextra, SgWorkspace *ws, char **err) {
+    return sg_workspace_scan_jobs(root, extra, nextra, 1, ws, err);
+}
+
+bool sg_workspace_scan_jobs(const char *root, const char *const *extra, uint32_t nextra, int jobs, SgWorkspace *ws,
+                            char **err) {
     memset(ws, 0, sizeof *ws);
     *err = NULL;
     struct stat st;
@@ -573,11 +787,12 @@ bool sg_workspace_scan_extra(const char *root, const char *const *extra, uint32_
             s.srcs[s.nsrcs++] = sg_xstrdup("");
         }
         SgBuf where = {0};
+        bool walked = jobs > 1 && walk_parallel(&s, jobs);
         for (uint32_t i = 0; i < s.nsrcs; i++) {
             SgBuf p = {0};
             sg_buf_printf(&p, "%s%s%s", ws->root, *s.srcs[i] ? "/" : "", s.srcs[i]);
             sg_buf_printf(&where, "%s%s", i ? ", " : "", p.data);
-            walk(&s, i, p.data, s.srcs[i], "");
+            if (!walked) walk(&s, i, p.data, s.srcs[i], "");
             sg_buf_free(&p);
         }
         if (configured) sg_buf_printf(&where, " (\"src\" in %s/sigil.json)", ws->root);

@@ -10,6 +10,10 @@ typedef struct SgSourceFile {
     char *rel;          /* relative to the root, '/'-separated */
     char *module;       /* module name, or NULL when the path forms none (E100) */
     const char *why;    /* reason the path forms no module name */
+    /* The file as the scan found it (the parallel walk stats what it
+     * lists); stat_ok false: not known, ask the file system. */
+    bool stat_ok;
+    int64_t size, mtime_ns, ctime_ns, ino;
 } SgSourceFile;
 
 typedef struct SgWorkspace {
@@ -33,6 +37,10 @@ bool sg_workspace_scan(const char *root, SgWorkspace *ws, char **err);
  * not on disk but would be taken if they were: editor buffers not saved
  * yet (in a source directory, not excluded, not hidden, named `*.sg`). */
 bool sg_workspace_scan_extra(const char *root, const char *const *extra, uint32_t nextra, SgWorkspace *ws, char **err);
+/* The same, with up to `jobs` threads reading directories (the result is
+ * the same as with one). */
+bool sg_workspace_scan_jobs(const char *root, const char *const *extra, uint32_t nextra, int jobs, SgWorkspace *ws,
+                            char **err);
 /* The standard library's files as modules std.NAME. */
 bool sg_workspace_scan_std(const char *dir, SgWorkspace *ws, char **err);
 void sg_workspace_free(SgWorkspace *ws);

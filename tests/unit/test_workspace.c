@@ -5,6 +5,7 @@
 #include "../../checker/workspace.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -186,13 +187,38 @@ static void free_ws(void *p) {
     free(p);
 }
 
+/* Two workspaces say the same: files (paths, module names, reasons),
+ * warnings, where the files were looked for. */
+static bool same_ws(const SgWorkspace *a, const SgWorkspace *b) {
+    if (a->nfiles != b->nfiles || a->nwarnings != b->nwarnings) return false;
+    if ((a->searched == NULL) != (b->searched == NULL) || (a->searched && strcmp(a->searched, b->searched) != 0))
+        return false;
+    for (uint32_t i = 0; i < a->nfiles; i++) {
+        const SgSourceFile *x = &a->files[i], *y = &b->files[i];
+        if (strcmp(x->path, y->path) != 0 || strcmp(x->rel, y->rel) != 0 || (x->module == NULL) != (y->module == NULL) ||
+            (x->module && strcmp(x->module, y->module) != 0) || (x->why == NULL) != (y->why == NULL) ||
+            (x->why && strcmp(x->why, y->why) != 0))
+            return false;
+    }
+    for (uint32_t i = 0; i < a->nwarnings; i++)
+        if (strcmp(a->warnings[i], b->warnings[i]) != 0) return false;
+    return true;
+}
+
+/* Every scan of these tests is done twice, by one thread and by three (the
+ * parallel walk), and both must say the same. */
 static SgWorkspace *scan(const char *root, bool *ok, char **err) {
-    SgWorkspace *ws = sg_xcalloc(1, sizeof *ws);
+    SgWorkspace *ws = sg_xcalloc(1, sizeof *ws), *par = sg_xcalloc(1, sizeof *par);
     test_defer(free_ws, ws);
-    char *e = NULL;
+    test_defer(free_ws, par);
+    char *e = NULL, *pe = NULL;
     *ok = sg_workspace_scan(root, ws, &e);
+    bool pok = sg_workspace_scan_jobs(root, NULL, 0, 3, par, &pe);
     *err = e ? test_printf("%s", e) : NULL;
+    if (pok != *ok || (e == NULL) != (pe == NULL) || (e && strcmp(e, pe) != 0) || !same_ws(ws, par))
+        test_fail(__FILE__, __LINE__, "the parallel walk of %s differs from the sequential one", root);
     free(e);
+    free(pe);
     return ws;
 }
 
@@ -236,6 +262,28 @@ TEST(ws_scan_default) {
     /* paths are root + "/" + rel */
     ASSERT_STR_EQ(ws_file(ws, "geo/point.sg")->path, test_printf("%s/geo/point.sg", root));
     ASSERT_STR_EQ(ws->root, root);
+}
+
+TEST(ws_scan_parallel_stats_files) {
+    /* the parallel walk stats the files it lists (the file index reads
+     * that instead of asking again): size, times and inode of each */
+    const char *root = test_tmpdir();
+    ASSERT_OK_HELPER();
+    for (int i = 0; i < 40; i++) test_write_file(root, test_printf("d%d/e%d/m%d.sg", i % 5, i % 3, i), test_printf("%*s", i, ""));
+    ASSERT_OK_HELPER();
+    SgWorkspace *ws = sg_xcalloc(1, sizeof *ws);
+    test_defer(free_ws, ws);
+    char *err = NULL;
+    ASSERT_TRUE(sg_workspace_scan_jobs(root, NULL, 0, 2, ws, &err));
+    ASSERT_EQ_UINT(ws->nfiles, 40);
+    for (uint32_t i = 0; i < ws->nfiles; i++) {
+        const SgSourceFile *f = &ws->files[i];
+        struct stat st;
+        ASSERT_TRUE(f->stat_ok && stat(f->path, &st) == 0);
+        ASSERT_EQ_UINT((uint64_t)f->size, (uint64_t)st.st_size);
+        ASSERT_EQ_UINT((uint64_t)f->ino, (uint64_t)st.st_ino);
+        ASSERT_EQ_UINT((uint64_t)f->mtime_ns, (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec);
+    }
 }
 
 TEST(ws_scan_config) {
