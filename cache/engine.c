@@ -628,10 +628,11 @@ static void now_of(const SgModule *m, Now *n) {
 }
 
 /* The imports' fingerprint tables: decoded on demand (with a run's
- * context), or only those already known (c NULL: no writes). */
-static void now_tables(Ctx *c, const SgModule *m, Now *n) {
+ * context), or only those already known (c NULL: no writes); with `need`,
+ * only those of the imports it marks (the others are not compared). */
+static void now_tables(Ctx *c, const SgModule *m, Now *n, const bool *need) {
     for (uint32_t k = 0; k < m->nimports; k++)
-        if (m->imports[k].status == IMP_OK)
+        if (m->imports[k].status == IMP_OK && (!need || need[k]))
             n->tables[k] = c ? table_of(c, m->imports[k].target) : sg_eng_table_if_known(NULL, m->imports[k].target);
 }
 
@@ -653,7 +654,11 @@ static bool take_result(Ctx *c, SgModule *m, const uint8_t *blob, size_t len, bo
         now_of(m, &n);
         bool ok = sg_result_usage_holds(&v, m->nimports, n.statuses, n.hashes, NULL);
         if (!ok) {
-            now_tables(c, m, &n);
+            /* only the tables of imports whose export hash moved are read */
+            bool *differ = sg_xcalloc(m->nimports + 1, sizeof *differ);
+            sg_result_hashes_differ(&v, m->nimports, n.hashes, differ);
+            now_tables(c, m, &n, differ);
+            free(differ);
             ok = sg_result_usage_holds(&v, m->nimports, n.statuses, n.hashes, n.tables);
         }
         now_free(&n);
@@ -836,7 +841,7 @@ void sg_eng_finish(SgModule *m, bool encode) {
     if (encode) {
         Now n;
         now_of(m, &n);
-        now_tables(NULL, m, &n);
+        now_tables(NULL, m, &n, NULL);
         bool complete = st->have_fp;
         for (uint32_t k = 0; k < m->nimports; k++) complete &= n.statuses[k] != IMP_OK || n.tables[k] != NULL;
         if (complete) {

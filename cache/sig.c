@@ -885,6 +885,20 @@ bool sg_result_usage_holds(const SgResultView *v, uint32_t nimports, const uint8
     return r.ok && r.p == r.end;
 }
 
+void sg_result_hashes_differ(const SgResultView *v, uint32_t nimports, const SgHash *const *hashes, bool *differ) {
+    for (uint32_t k = 0; k < nimports; k++) differ[k] = true;
+    SgRd r = section(v, v->usage, v->fps);
+    if (sg_rd_count(&r) != nimports || !r.ok) return;
+    for (uint32_t k = 0; k < nimports && r.ok; k++) {
+        if (sg_rd_u8(&r) != IMP_OK) continue;
+        SgRd at = r;
+        SgHash then;
+        sg_rd_hash(&at, &then);
+        differ[k] = !at.ok || !hashes[k] || !sg_hash_eq(&then, hashes[k]);
+        import_record_holds(&r, NULL, NULL);
+    }
+}
+
 bool sg_result_import_holds(const SgResultView *v, uint32_t k, const SgHash *hash, const SgFpTable *table) {
     SgRd r = section(v, v->usage, v->fps);
     uint32_t n = sg_rd_count(&r);

@@ -74,6 +74,10 @@ bool sg_result_usage_holds(const SgResultView *v, uint32_t nimports, const uint8
 /* Whether the record of import k alone holds for that import's export
  * hash and table now. */
 bool sg_result_import_holds(const SgResultView *v, uint32_t k, const SgHash *hash, const SgFpTable *table);
+/* differ[k]: the record of import k is not under export hash hashes[k]
+ * (then only its table can tell whether it holds); true for every k when
+ * the record cannot be read. */
+void sg_result_hashes_differ(const SgResultView *v, uint32_t nimports, const SgHash *const *hashes, bool *differ);
 /* The fingerprint table: entries in `a`, names slices of the blob (which
  * must outlive the table). */
 bool sg_result_fp_table(const SgResultView *v, SgArena *a, SgFpTable *out);

@@ -172,6 +172,10 @@ static bool try_open(SgStore *s) {
     exec(s, "PRAGMA page_size=32768");
     exec(s, "PRAGMA journal_mode=WAL");
     exec(s, "PRAGMA synchronous=NORMAL");
+    /* pages read through a mapping, not a read() each: a warm run reads
+     * the file index and, after a signature change, the results of the
+     * importers (at most 1 GiB of the file is mapped) */
+    exec(s, "PRAGMA mmap_size=1073741824");
     return prepare_schema(s) && prepare(s);
 }
 
