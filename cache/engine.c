@@ -99,6 +99,8 @@ typedef struct Ctx {
         const char *root;
         SgFileRow *rows;
         uint32_t n;
+        uint32_t chunk_rows[SG_INDEX_CHUNKS];   /* how many rows each stored chunk holds */
+        bool damaged;                           /* chunks are to be cleared before writing */
     } index[2];
     uint32_t nindex;
     SgModule **todo;        /* modules whose bodies are checked this run */
@@ -913,38 +915,79 @@ static int cmp_row(const void *a, const void *b) {
 /* The file index of root `k` as this run leaves it: a row per module read
  * from a file of that root, and the rows of its files open in an editor
  * (whose buffers never enter the index). */
+static bool names_same(const SgName *a, const SgName *b, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++)
+        if (!sg_xref_name_eq(a[i], b[i])) return false;
+    return true;
+}
+
+/* Does a new row say exactly what the stored one said? */
+static bool row_same(const SgFileRow *a, const SgFileRow *b) {
+    return sg_xref_name_eq(a->rel, b->rel) && a->size == b->size && a->mtime_ns == b->mtime_ns &&
+           a->ctime_ns == b->ctime_ns && a->ino == b->ino && a->indexed_at_ns == b->indexed_at_ns &&
+           sg_hash_eq(&a->source_hash, &b->source_hash) && a->nimports == b->nimports &&
+           names_same(a->imports, b->imports, a->nimports) && a->have_result == b->have_result &&
+           (!a->have_result || (sg_hash_eq(&a->fast_key, &b->fast_key) && sg_hash_eq(&a->result_id, &b->result_id) &&
+                                sg_hash_eq(&a->export_hash, &b->export_hash) && a->ndiags == b->ndiags));
+}
+
 static void write_index(Ctx *c, uint32_t k) {
     const char *root = c->index[k].root;
     size_t rl = strlen(root);
     SgFileRow *rows = sg_xmalloc(sizeof *rows * (c->p->n + 1));
-    uint32_t n = 0;
+    uint32_t *chunk_of = sg_xmalloc(sizeof *chunk_of * (c->p->n + 1));
+    uint32_t n = 0, count[SG_INDEX_CHUNKS] = {0};
+    bool changed[SG_INDEX_CHUNKS] = {0};
     for (uint32_t i = 0; i < c->p->n; i++) {
         SgModule *m = c->p->mods[i];
         SgModuleState *st = m->st;
         if (!st->abs_path || strncmp(st->abs_path, root, rl) != 0 || st->abs_path[rl] != '/') continue;
+        SgFileRow *r = &rows[n];
         if (!file_row_wanted(m)) {
-            if (st->overlay && st->row) rows[n++] = *st->row;
+            if (!st->overlay || !st->row) continue;
+            *r = *st->row;
+        } else {
+            *r = (SgFileRow){.rel = sg_name_c(st->abs_path + rl + 1), .size = st->size, .mtime_ns = st->mtime_ns,
+                             .ctime_ns = st->ctime_ns, .ino = st->ino, .indexed_at_ns = st->indexed_at_ns,
+                             .source_hash = st->source_hash, .nimports = m->nimport_paths,
+                             .imports = SG_NEW_N(&c->rows_arena, SgName, m->nimport_paths + 1)};
+            for (uint32_t j = 0; j < m->nimport_paths; j++) r->imports[j] = sg_name_c(m->import_paths[j]);
+            if ((st->checked && st->result.len) || st->reused) {
+                r->have_result = true;
+                r->fast_key = st->fast_key;
+                r->result_id = st->result_id;
+                r->export_hash = st->export_hash;
+                r->ndiags = m->diags.len;
+            }
+        }
+        uint32_t ch = chunk_of[n] = sg_index_chunk(r->rel);
+        count[ch]++;
+        /* st->row: the stored row of the same path, if any */
+        if (!st->row || !row_same(r, st->row)) changed[ch] = true;
+        n++;
+    }
+    /* a chunk is written again when a row of it changed or it lost one (a
+     * file gone, or no longer indexed) */
+    if (c->index[k].damaged) sg_store_clear_index(c->store, root);
+    /* the rows by chunk (counting sort), each chunk's by path */
+    uint32_t at[SG_INDEX_CHUNKS + 1] = {0};
+    for (uint32_t ch = 0; ch < SG_INDEX_CHUNKS; ch++) at[ch + 1] = at[ch] + count[ch];
+    SgFileRow *part = sg_xmalloc(sizeof *part * (n + 1));
+    for (uint32_t i = 0; i < n; i++) part[at[chunk_of[i]]++] = rows[i];
+    for (uint32_t ch = 0, from = 0; ch < SG_INDEX_CHUNKS; from += count[ch++]) {
+        if (!c->index[k].damaged && !changed[ch] && count[ch] == c->index[k].chunk_rows[ch]) continue;
+        if (!count[ch]) {
+            if (c->index[k].chunk_rows[ch]) sg_store_put_index(c->store, root, ch, NULL);
             continue;
         }
-        SgFileRow *r = &rows[n++];
-        *r = (SgFileRow){.rel = sg_name_c(st->abs_path + rl + 1), .size = st->size, .mtime_ns = st->mtime_ns,
-                         .ctime_ns = st->ctime_ns, .ino = st->ino, .indexed_at_ns = st->indexed_at_ns,
-                         .source_hash = st->source_hash, .nimports = m->nimport_paths,
-                         .imports = SG_NEW_N(&c->rows_arena, SgName, m->nimport_paths + 1)};
-        for (uint32_t j = 0; j < m->nimport_paths; j++) r->imports[j] = sg_name_c(m->import_paths[j]);
-        if ((st->checked && st->result.len) || st->reused) {
-            r->have_result = true;
-            r->fast_key = st->fast_key;
-            r->result_id = st->result_id;
-            r->export_hash = st->export_hash;
-            r->ndiags = m->diags.len;
-        }
+        sg_qsort(part + from, count[ch], sizeof *part, cmp_row);
+        SgBuf idx = {0};
+        sg_index_encode(part + from, count[ch], &idx);
+        sg_store_put_index(c->store, root, ch, &idx);
+        sg_buf_free(&idx);
     }
-    sg_qsort(rows, n, sizeof *rows, cmp_row);
-    SgBuf idx = {0};
-    sg_index_encode(rows, n, &idx);
-    sg_store_put_index(c->store, root, &idx);
-    sg_buf_free(&idx);
+    free(part);
+    free(chunk_of);
     free(rows);
 }
 
@@ -1088,7 +1131,8 @@ static void open_cache(void *arg) {
     Ctx *c = arg;
     c->store = sg_store_open(c->opt->cache_dir);
     for (uint32_t k = 0; c->store && k < c->nindex; k++) {
-        if (!sg_store_load_index(c->store, c->index[k].root, &c->rows_arena, &c->index[k].rows, &c->index[k].n))
+        if (!sg_store_load_index(c->store, c->index[k].root, &c->rows_arena, &c->index[k].rows, &c->index[k].n,
+                                 c->index[k].chunk_rows, &c->index[k].damaged))
             c->index[k].n = 0;
         size_t rl = strlen(c->index[k].root);
         for (uint32_t i = 0; i < c->index[k].n; i++) {

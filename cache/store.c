@@ -7,12 +7,13 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "../include/sigil.h"
 #include "sig.h"
 #include "xref.h"
 
-#define SCHEMA_VERSION "10"
+#define SCHEMA_VERSION "11"
 
 struct SgStore {
     sqlite3 *db;
@@ -60,7 +61,7 @@ static bool exec(SgStore *s, const char *sql) {
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS files(root TEXT PRIMARY KEY, idx BLOB);"
+    "CREATE TABLE IF NOT EXISTS files(root TEXT, chunk INTEGER, idx BLOB, PRIMARY KEY(root, chunk));"
     "CREATE TABLE IF NOT EXISTS results(id BLOB PRIMARY KEY, source_key BLOB, result BLOB, signature BLOB,"
     " last_used INTEGER, xref BLOB);"
     "CREATE INDEX IF NOT EXISTS results_source_key ON results(source_key, last_used);"
@@ -172,10 +173,6 @@ static bool try_open(SgStore *s) {
     exec(s, "PRAGMA page_size=32768");
     exec(s, "PRAGMA journal_mode=WAL");
     exec(s, "PRAGMA synchronous=NORMAL");
-    /* pages read through a mapping, not a read() each: a warm run reads
-     * the file index and, after a signature change, the results of the
-     * importers (at most 1 GiB of the file is mapped) */
-    exec(s, "PRAGMA mmap_size=1073741824");
     return prepare_schema(s) && prepare(s);
 }
 
@@ -279,37 +276,82 @@ static bool column_blob(sqlite3_stmt *st, int col, uint8_t **out, size_t *len) {
     return true;
 }
 
-bool sg_store_load_index(SgStore *s, const char *root, SgArena *a, SgFileRow **rows, uint32_t *n) {
+uint32_t sg_index_chunk(SgName rel) { return (uint32_t)(XXH3_64bits(rel.s, rel.len) % SG_INDEX_CHUNKS); }
+
+bool sg_store_load_index(SgStore *s, const char *root, SgArena *a, SgFileRow **rows, uint32_t *n,
+                         uint32_t chunk_rows[SG_INDEX_CHUNKS], bool *damaged) {
     sqlite3_stmt *st;
     *rows = NULL;
     *n = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT idx FROM files WHERE root=?", -1, &st, NULL) != SQLITE_OK) {
+    *damaged = false;
+    memset(chunk_rows, 0, sizeof(uint32_t) * SG_INDEX_CHUNKS);
+    if (sqlite3_prepare_v2(s->db, "SELECT chunk, idx FROM files WHERE root=?", -1, &st, NULL) != SQLITE_OK) {
         warn(s, "read failed");
         return false;
     }
     sqlite3_bind_text(st, 1, root, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    bool ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
-    size_t len = rc == SQLITE_ROW ? (size_t)sqlite3_column_bytes(st, 0) : 0;
-    if (len && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
-        uint8_t *blob = sg_arena_dup(a, sqlite3_column_blob(st, 0), len);
-        /* a damaged index is an empty one: every file is read and hashed,
-         * and the index is written anew */
-        if (!sg_index_decode(blob, len, a, rows, n)) *n = 0;
+    SgFileRow *all = NULL;
+    uint32_t nall = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && !*damaged) {
+        sqlite3_int64 chunk = sqlite3_column_int64(st, 0);
+        size_t len = (size_t)sqlite3_column_bytes(st, 1);
+        SgFileRow *part;
+        uint32_t np;
+        /* a damaged chunk makes the whole index an empty one: every file is
+         * read and hashed, and the index is written anew */
+        if (chunk < 0 || chunk >= SG_INDEX_CHUNKS || sqlite3_column_type(st, 1) != SQLITE_BLOB ||
+            !sg_index_decode(sg_arena_dup(a, sqlite3_column_blob(st, 1), len), len, a, &part, &np)) {
+            *damaged = true;
+            break;
+        }
+        chunk_rows[chunk] = np;
+        if (nall + np > cap) {
+            cap = (nall + np) * 2;
+            all = sg_xrealloc(all, sizeof *all * cap);
+        }
+        memcpy(all + nall, part, sizeof *part * np);
+        nall += np;
     }
+    bool ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
     if (!ok) warn(s, "read failed");
     sqlite3_finalize(st);
-    return ok;
+    if (*damaged || !ok) {
+        free(all);
+        memset(chunk_rows, 0, sizeof(uint32_t) * SG_INDEX_CHUNKS);
+        return ok;
+    }
+    if (nall) {
+        *rows = SG_NEW_N(a, SgFileRow, nall);
+        memcpy(*rows, all, sizeof *all * nall);
+    }
+    free(all);
+    *n = nall;
+    return true;
 }
 
-void sg_store_put_index(SgStore *s, const char *root, const SgBuf *idx) {
+void sg_store_put_index(SgStore *s, const char *root, uint32_t chunk, const SgBuf *idx) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO files(root, idx) VALUES(?, ?)", -1, &st, NULL) != SQLITE_OK) {
+    const char *sql = idx ? "INSERT OR REPLACE INTO files(root, chunk, idx) VALUES(?, ?, ?)"
+                          : "DELETE FROM files WHERE root=? AND chunk=?";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
         warn(s, "write failed");
         return;
     }
     sqlite3_bind_text(st, 1, root, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, idx->data ? idx->data : "", (int)idx->len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, chunk);
+    if (idx) sqlite3_bind_blob(st, 3, idx->data ? idx->data : "", (int)idx->len, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) warn(s, "write failed");
+    sqlite3_finalize(st);
+}
+
+void sg_store_clear_index(SgStore *s, const char *root) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "DELETE FROM files WHERE root=?", -1, &st, NULL) != SQLITE_OK) {
+        warn(s, "write failed");
+        return;
+    }
+    sqlite3_bind_text(st, 1, root, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE) warn(s, "write failed");
     sqlite3_finalize(st);
 }

@@ -45,10 +45,18 @@ SgStore *sg_store_open(const char *dir);
 void sg_store_close(SgStore *s);
 const char *sg_store_path(const SgStore *s);
 
-/* The file index of `root` (an absolute directory path): rows sorted by
- * path, in `a`. A damaged index loads as empty. False when the database
- * cannot be read (a warning was printed). */
-bool sg_store_load_index(SgStore *s, const char *root, SgArena *a, SgFileRow **rows, uint32_t *n);
+/* The file index of a root is kept in SG_INDEX_CHUNKS chunks (a file's
+ * chunk: sg_index_chunk of its path), so that a run that changed a few
+ * files rewrites a few chunks, not the index of every file. */
+#define SG_INDEX_CHUNKS 64u
+uint32_t sg_index_chunk(SgName rel);
+
+/* The file index of `root` (an absolute directory path): its rows in `a`,
+ * and how many each chunk holds. A damaged index loads as empty, with
+ * *damaged set (it is to be cleared before it is written again). False
+ * when the database cannot be read (a warning was printed). */
+bool sg_store_load_index(SgStore *s, const char *root, SgArena *a, SgFileRow **rows, uint32_t *n,
+                         uint32_t chunk_rows[SG_INDEX_CHUNKS], bool *damaged);
 /* A result blob by id (malloc'd). */
 bool sg_store_get_result(SgStore *s, const SgHash *id, uint8_t **blob, size_t *len);
 
@@ -74,8 +82,11 @@ bool sg_store_begin(SgStore *s);
 /* xref NULL: the entry already stored (if any) is kept. */
 void sg_store_put_result(SgStore *s, const SgHash *id, const SgHash *source_key, const SgBuf *result,
                          const SgBuf *sig, const SgBuf *xref);
-/* Replaces the file index of `root` with an encoded one (sg_index_encode). */
-void sg_store_put_index(SgStore *s, const char *root, const SgBuf *idx);
+/* Replaces chunk `chunk` of the file index of `root` with an encoded one
+ * (sg_index_encode); idx NULL: removes it. */
+void sg_store_put_index(SgStore *s, const char *root, uint32_t chunk, const SgBuf *idx);
+/* Removes every chunk of the file index of `root`. */
+void sg_store_clear_index(SgStore *s, const char *root);
 void sg_store_set_meta(SgStore *s, const char *key, const char *value);
 bool sg_store_commit(SgStore *s);
 /* Drops results no file index refers to, beyond the `keep` most recent

@@ -135,8 +135,10 @@ def cache_state(db, root):
     """The file index of `root` and every stored result, decoded."""
     con = sqlite3.connect(db)
     try:
-        row = con.execute("SELECT idx FROM files WHERE root = ?", (os.path.realpath(root),)).fetchone()
-        index = decode_index(row[0]) if row else {}
+        # the index is kept in chunks (cache/store.h): their rows together
+        index = {}
+        for (blob,) in con.execute("SELECT idx FROM files WHERE root = ?", (os.path.realpath(root),)):
+            index.update(decode_index(blob))
         results = {rid: decode_result(blob) for rid, blob in con.execute("SELECT id, result FROM results")}
     finally:
         con.close()

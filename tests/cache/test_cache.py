@@ -269,8 +269,15 @@ def db_query(path, sql, params=()):
 def index_of(ws, db=None):
     """The file index of a workspace (cache/sig.c, sg_index_encode): rel -> result id (or None)."""
     rows = db_query(db or db_of(ws), "SELECT idx FROM files WHERE root = ?", (os.path.realpath(ws),))
-    check(len(rows) == 1 and isinstance(rows[0][0], bytes), "no file index for %s" % ws)
-    b, pos = rows[0][0], 8
+    check(len(rows) >= 1 and all(isinstance(r[0], bytes) for r in rows), "no file index for %s" % ws)
+    out = {}
+    for (blob,) in rows:    # the index is kept in chunks (cache/store.h)
+        out.update(index_chunk(blob))
+    return out
+
+
+def index_chunk(b):
+    pos = 8
     check(b[:4] == b"SGX\x01", "test bug: unknown file index format %r" % b[:4])
 
     def varint():
@@ -495,14 +502,15 @@ def test_diagnostics_blob_checksum(tmp):
 
 @test
 def test_damaged_file_index(tmp):
-    # the file index damaged (one blob for the whole root): every file is
+    # the file index damaged: every file is
     # read and hashed again, and their stored results are still found by
     # source key; `cache verify` sees the damage
     ws = small_ws(tmp)
     cold_then_warm(ws)
     db = db_of(ws)
-    rows = db_query(db, "SELECT length(idx) FROM files WHERE root = ?", (os.path.realpath(ws),))
-    flip_byte(db, "files", "idx", "root", os.path.realpath(ws), where=rows[0][0] // 2)
+    # (one chunk of it: any damaged chunk makes the whole index an empty one)
+    rows = db_query(db, "SELECT rowid, length(idx) FROM files WHERE root = ?", (os.path.realpath(ws),))
+    flip_byte(db, "files", "idx", "rowid", rows[0][0], where=rows[0][1] // 2)
     v = verify(ws)
     eq(v.rc, 1, "cache verify with a damaged file index %s" % v.brief())
     r = check_json(ws)
@@ -1191,6 +1199,59 @@ def test_file_index_stat_rules(tmp):
     r = check_json(ws)
     same_as_nocache(ws, r, what="mtime in the future, again")
     eq(r.checked, [], "modules.checked: other is back to a cached key")
+
+
+@test
+def test_file_index_chunks(tmp):
+    # the file index is kept in chunks (cache/store.h): a run rewrites the
+    # chunks of the files it saw change, and only those, and the index stays
+    # whole (the next run trusts every row and checks nothing)
+    ws = os.path.join(tmp, "ws")
+    os.makedirs(ws)
+    write(ws, {"m%d.sg" % i: "pub fn f%d() -> Int { %d }\n" % (i, i) for i in range(40)})
+    old = time.time_ns() - 100 * 10**9
+    for i in range(40):
+        os.utime(os.path.join(ws, "m%d.sg" % i), ns=(old, old))
+    root = os.path.realpath(ws)
+
+    def chunks():
+        rows = db_query(db_of(ws), "SELECT chunk, idx FROM files WHERE root = ?", (root,))
+        return {c: bytes(b) for c, b in rows}
+
+    def chunk_of(snapshot, rel):
+        return [c for c, b in snapshot.items() if rel in index_chunk(b)]
+
+    def rewritten(a, b):
+        return sorted(c for c in set(a) | set(b) if a.get(c) != b.get(c))
+
+    r = check_json(ws)
+    eq(len(r.checked), 40, "cold run")
+    # past the racy-mtime window of the files' ctimes (utime set them now):
+    # from here on every unchanged row is trusted as it is
+    time.sleep(2.1)
+    eq(check_json(ws).checked, [], "warm run")
+    before = chunks()
+    check(1 < len(before) <= 64, "the index of 40 files in several chunks (%d)" % len(before))
+    eq(sorted(index_of(ws)), sorted("m%d.sg" % i for i in range(40)), "the index's files")
+    eq(check_json(ws).checked, [], "warm run")
+    eq(rewritten(before, chunks()), [], "a run that changed nothing rewrites no chunk")
+    # a body edit of m7: its chunk only
+    replace_in(ws, "m7.sg", "{ 7 }", "{ 8 }")
+    os.utime(os.path.join(ws, "m7.sg"), ns=(old, old))
+    eq(check_json(ws).checked, ["m7"], "after editing m7")
+    after = chunks()
+    eq(rewritten(before, after), chunk_of(before, "m7.sg"), "chunks rewritten for m7")
+    time.sleep(2.1)
+    eq(check_json(ws).checked, [], "warm run after editing m7")
+    after = chunks()
+    # m8 deleted: its chunk only, and m8 is gone from it
+    os.remove(os.path.join(ws, "m8.sg"))
+    eq(check_json(ws).checked, [], "after deleting m8")
+    eq(rewritten(after, chunks()), chunk_of(after, "m8.sg"), "chunks rewritten for m8")
+    eq(sorted(index_of(ws)), sorted("m%d.sg" % i for i in range(40) if i != 8), "the index's files without m8")
+    r = check_json(ws)
+    eq(r.checked, [], "warm run after both")
+    same_as_nocache(ws, r, what="chunked index")
 
 
 @test
