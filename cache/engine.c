@@ -28,7 +28,7 @@
 
 /* Modules keyed and checked together: enough to keep the threads busy,
  * few enough that their syntax trees are a small part of the memory. */
-#define CHUNK 512
+#define CHUNK 128
 
 /* ---- a tiny fork-join pool over libuv threads ---- */
 typedef struct Pool {
