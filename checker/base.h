@@ -7,6 +7,19 @@
 #ifndef SG_BASE_H
 #define SG_BASE_H
 
+/* Whether memory a process holds until it exits is freed before it exits:
+ * only under AddressSanitizer (its leak check must see every free). */
+#if defined(__SANITIZE_ADDRESS__)
+#define SG_FREE_AT_EXIT 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SG_FREE_AT_EXIT 1
+#endif
+#endif
+#ifndef SG_FREE_AT_EXIT
+#define SG_FREE_AT_EXIT 0
+#endif
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>

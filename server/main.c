@@ -382,7 +382,11 @@ static int cmd_check(int argc, char **argv, int first, bool watch) {
             fflush(stdout);
             rc = c.errors || (ro.werror && c.warnings) ? 1 : 0;
         }
-        sg_engine_free(&run);
+        /* The process ends with this run: freeing its ten thousands of
+         * blocks one by one took 10 % of a warm run on 10,000 modules, and
+         * the kernel takes the memory back at once. Sanitizer builds free
+         * it, so that a leak anywhere else still shows. */
+        if (SG_FREE_AT_EXIT) sg_engine_free(&run);
     }
     sg_remote_close(remote);
     free(t.file_rel);
