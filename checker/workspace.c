@@ -421,6 +421,7 @@ static bool pwalk_dir(PWorker *k, const PDir *d) {
         sg_vec_push(&names, e);
     }
     if (ok) sg_qsort(names.items, names.len, sizeof(char *), cmp_str);
+    SgBuf p = {0}, r = {0}, mr = {0};     /* reused: add_file copies what it keeps */
     for (uint32_t i = 0; i < names.len; i++) {
         char *entry = names.items[i], *name = entry + 1;
         size_t n = strlen(name);
@@ -429,16 +430,14 @@ static bool pwalk_dir(PWorker *k, const PDir *d) {
             free(entry);
             continue;
         }
-        SgBuf p = {0}, r = {0}, mr = {0};
+        p.len = r.len = mr.len = 0;
         path_join(&p, d->path, name, true);
         path_join(&r, d->rel, name, false);
         path_join(&mr, d->modrel, name, false);
         if (excluded(s, r.data) || (entry[0] == 'd' && is_other_src(s, r.data, d->src))) {
-            sg_buf_free(&p);
-            sg_buf_free(&r);
-            sg_buf_free(&mr);
+            /* not walked */
         } else if (entry[0] == 'd') {
-            pwalk_push(w, (PDir){p.data, r.data, mr.data, d->src, d->depth + 1});
+            pwalk_push(w, (PDir){sg_xstrdup(p.data), sg_xstrdup(r.data), sg_xstrdup(mr.data), d->src, d->depth + 1});
         } else {
             add_file(&k->s, p.data, r.data, mr.data);
             SgSourceFile *f = &k->part.files[k->part.nfiles - 1];
@@ -450,12 +449,12 @@ static bool pwalk_dir(PWorker *k, const PDir *d) {
                 f->ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
                 f->ino = (int64_t)st.st_ino;
             }
-            sg_buf_free(&p);
-            sg_buf_free(&r);
-            sg_buf_free(&mr);
         }
         free(entry);
     }
+    sg_buf_free(&p);
+    sg_buf_free(&r);
+    sg_buf_free(&mr);
     sg_vec_free(&names);
     closedir(dir);
     return ok;
