@@ -912,9 +912,6 @@ static int cmp_row(const void *a, const void *b) {
     return c ? c : (x->rel.len > y->rel.len) - (x->rel.len < y->rel.len);
 }
 
-/* The file index of root `k` as this run leaves it: a row per module read
- * from a file of that root, and the rows of its files open in an editor
- * (whose buffers never enter the index). */
 static bool names_same(const SgName *a, const SgName *b, uint32_t n) {
     for (uint32_t i = 0; i < n; i++)
         if (!sg_xref_name_eq(a[i], b[i])) return false;
@@ -931,6 +928,10 @@ static bool row_same(const SgFileRow *a, const SgFileRow *b) {
                                 sg_hash_eq(&a->export_hash, &b->export_hash) && a->ndiags == b->ndiags));
 }
 
+/* The file index of root `k` as this run leaves it: a row per module read
+ * from a file of that root, and the rows of its files open in an editor
+ * (whose buffers never enter the index). A chunk is written again when a
+ * row of it changed or it lost one (a file gone, or no longer indexed). */
 static void write_index(Ctx *c, uint32_t k) {
     const char *root = c->index[k].root;
     size_t rl = strlen(root);
@@ -966,8 +967,6 @@ static void write_index(Ctx *c, uint32_t k) {
         if (!st->row || !row_same(r, st->row)) changed[ch] = true;
         n++;
     }
-    /* a chunk is written again when a row of it changed or it lost one (a
-     * file gone, or no longer indexed) */
     if (c->index[k].damaged) sg_store_clear_index(c->store, root);
     /* the rows by chunk (counting sort), each chunk's by path */
     uint32_t at[SG_INDEX_CHUNKS + 1] = {0};
