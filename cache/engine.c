@@ -114,7 +114,7 @@ typedef struct Ctx {
 static int64_t wall_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    return sg_ns(ts);
 }
 
 /* A module's import paths live in one malloc'd block (pointers, then the
@@ -278,8 +278,8 @@ static void index_one(uint32_t i, void *arg) {
         st->ino = f->ino;
     } else if ((st->stat_ok = stat(m->path, &sb) == 0)) {
         st->size = (int64_t)sb.st_size;
-        st->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
-        st->ctime_ns = (int64_t)sb.st_ctim.tv_sec * 1000000000LL + sb.st_ctim.tv_nsec;
+        st->mtime_ns = sg_ns(sb.st_mtim);
+        st->ctime_ns = sg_ns(sb.st_ctim);
         st->ino = (int64_t)sb.st_ino;
     }
     SgFileRow *row = st->abs_path ? sg_map_get(&c->rows, sg_name_c(st->abs_path)) : NULL;
@@ -318,8 +318,8 @@ bool sg_file_unchanged(const char *path, int64_t size, int64_t mtime_ns, int64_t
                        int64_t indexed_at_ns) {
     struct stat sb;
     if (stat(path, &sb) != 0) return false;
-    int64_t m = (int64_t)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
-    int64_t c = (int64_t)sb.st_ctim.tv_sec * 1000000000LL + sb.st_ctim.tv_nsec;
+    int64_t m = sg_ns(sb.st_mtim);
+    int64_t c = sg_ns(sb.st_ctim);
     return (int64_t)sb.st_size == size && m == mtime_ns && c == ctime_ns && (int64_t)sb.st_ino == ino &&
            (c > m ? c : m) + RACY_NS < indexed_at_ns;
 }

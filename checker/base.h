@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #define SG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -34,6 +35,9 @@ void *sg_xrealloc(void *p, size_t n);
 char *sg_xstrdup(const char *s);
 
 /* ---- arena ---- */
+/* A time of the file system or the clock, in nanoseconds. */
+static inline int64_t sg_ns(struct timespec t) { return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec; }
+
 typedef struct SgArenaBlock SgArenaBlock;
 typedef struct SgArena {
     SgArenaBlock *head;

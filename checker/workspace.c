@@ -240,6 +240,23 @@ static void path_join(SgBuf *b, const char *dir, const char *name, bool always) 
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a + 1, *(char *const *)b + 1); }
 
+/* The entries of a directory the walk looks at (not hidden, not
+ * node_modules), sorted by name, each malloc'd with its type in the first
+ * byte: 'f' (regular file), 'd' (directory), 'l' (symbolic link), '?'
+ * (unknown: ask). So a regular file needs no stat of its own. */
+static void list_dir(DIR *d, SgVec *names) {
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.' || strcmp(de->d_name, "node_modules") == 0) continue;
+        size_t n = strlen(de->d_name);
+        char *e = sg_xmalloc(n + 2);
+        e[0] = de->d_type == DT_REG ? 'f' : de->d_type == DT_DIR ? 'd' : de->d_type == DT_LNK ? 'l' : '?';
+        memcpy(e + 1, de->d_name, n + 1);
+        sg_vec_push(names, e);
+    }
+    sg_qsort(names->items, names->len, sizeof(char *), cmp_str);
+}
+
 /* Directory nesting the walk follows (it recurses); deeper is a warning. */
 #define MAX_WALK_DEPTH 1024
 
@@ -299,19 +316,8 @@ static void walk(Scan *s, uint32_t src, const char *dirpath, const char *rel, co
     }
     s->depth++;
     SgVec names = {0};
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.' || strcmp(de->d_name, "node_modules") == 0) continue;
-        /* the entry type rides along in the name's first byte, so a regular
-         * file needs no stat of its own */
-        size_t n = strlen(de->d_name);
-        char *e = sg_xmalloc(n + 2);
-        e[0] = de->d_type == DT_REG ? 'f' : de->d_type == DT_DIR ? 'd' : de->d_type == DT_LNK ? 'l' : '?';
-        memcpy(e + 1, de->d_name, n + 1);
-        sg_vec_push(&names, e);
-    }
+    list_dir(d, &names);
     closedir(d);
-    sg_qsort(names.items, names.len, sizeof(char *), cmp_str);
     for (uint32_t i = 0; i < names.len; i++) {
         char *entry = names.items[i], *name = entry + 1;
         size_t n = strlen(name);
@@ -409,18 +415,12 @@ static bool pwalk_dir(PWorker *k, const PDir *d) {
         return false;
     }
     SgVec names = {0};
-    struct dirent *de;
-    bool ok = true;
-    while (ok && (de = readdir(dir))) {
-        if (de->d_name[0] == '.' || strcmp(de->d_name, "node_modules") == 0) continue;
-        ok = de->d_type == DT_REG || de->d_type == DT_DIR;
-        size_t n = strlen(de->d_name);
-        char *e = sg_xmalloc(n + 2);
-        e[0] = de->d_type == DT_REG ? 'f' : 'd';
-        memcpy(e + 1, de->d_name, n + 1);
-        sg_vec_push(&names, e);
+    list_dir(dir, &names);
+    bool ok = true;     /* links and unknown types: the sequential walk decides */
+    for (uint32_t i = 0; i < names.len && ok; i++) {
+        const char *entry = names.items[i];
+        ok = entry[0] == 'f' || entry[0] == 'd';
     }
-    if (ok) sg_qsort(names.items, names.len, sizeof(char *), cmp_str);
     SgBuf p = {0}, r = {0}, mr = {0};     /* reused: add_file copies what it keeps */
     for (uint32_t i = 0; i < names.len; i++) {
         char *entry = names.items[i], *name = entry + 1;
@@ -445,8 +445,8 @@ static bool pwalk_dir(PWorker *k, const PDir *d) {
             if (fstatat(fd, name, &st, 0) == 0 && S_ISREG(st.st_mode)) {
                 f->stat_ok = true;
                 f->size = (int64_t)st.st_size;
-                f->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-                f->ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
+                f->mtime_ns = sg_ns(st.st_mtim);
+                f->ctime_ns = sg_ns(st.st_ctim);
                 f->ino = (int64_t)st.st_ino;
             }
         }
