@@ -1258,14 +1258,6 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
         c.imports_pending = NULL;
         phase("index rest", &t);
     }
-    for (uint32_t i = 0; i < p->n; i++) {
-        SgModule *m = p->mods[i];
-        if (m->is_std || !m->src) continue;
-        uint32_t lines = 1;
-        for (uint32_t k = 0; k < m->len; k++) lines += m->src[k] == '\n';
-        run->lines += lines;
-    }
-
     for (uint32_t i = 0; i < p->n; i++) link_imports(p, p->mods[i]);
     uint32_t *order = import_order(p);
     phase("link", &t);

@@ -129,7 +129,6 @@ typedef struct SgEngineRun {
     uint32_t nstrays;
     uint32_t nworkspace;        /* workspace modules in prog */
     uint32_t nreused;           /* workspace modules whose result came from the cache */
-    uint64_t lines;             /* source lines of the workspace modules read this run */
     double elapsed_ms;
     char *root_abs;
     SgMap by_path;              /* abs_path -> module, for the modules that have one */
