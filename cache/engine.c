@@ -108,6 +108,12 @@ typedef struct Ctx {
     const uint32_t *chunk;  /* the import-order slice being parsed ahead */
     int64_t now_ns;
     SgRemoteFetch remote;   /* the entries fetched from the remote cache, if any */
+    /* the prestorer thread (see prestore): its results' ids, by module;
+     * pre_ok once they are committed. Written by that thread only, read
+     * after it is joined. */
+    uv_thread_t prestorer;
+    bool prestoring, pre_ok;
+    SgHash *pre_id;
     bool *imports_pending;  /* with a remote cache: read and changed, import list not known yet */
 } Ctx;
 
@@ -733,11 +739,66 @@ static bool try_remote(void *arg, const uint8_t *res, size_t rlen, const uint8_t
 
 /* Worth looking up on the remote: a workspace module that may be cached and
  * that the file index has no result for under its current source. (A warm
- * run asks nothing; the standard library is checked locally once.) */
-static bool remote_wanted(const SgModule *m, void *ctx) {
+ * run asks nothing; the standard library is checked locally once; an
+ * editor's open module is always checked, but its source still counts in
+ * its pack's key, as it does for the writer.) */
+static SgRemoteRole remote_role(const SgModule *m, void *ctx) {
+    (void)ctx;
     const SgModuleState *st = m->st;
-    return !m->is_std && !st->uncacheable && !st->overlay &&
-           !(st->row && st->row->have_result && sg_hash_eq(&st->row->source_hash, &st->source_hash));
+    if (m->is_std || st->uncacheable) return SG_REMOTE_NONE;
+    bool local = st->row && st->row->have_result && sg_hash_eq(&st->row->source_hash, &st->source_hash);
+    return local || st->overlay ? SG_REMOTE_KNOWN : SG_REMOTE_WANT;
+}
+
+/* The remote cache's answers are written to the local one while the run
+ * goes on: a fresh clone served from the remote spends as long storing
+ * 10,000 results as checking their validity. Each fetched entry's newest
+ * result is written, on a connection of its own, before it is known to
+ * hold: results are content-addressed and validated on every lookup, so a
+ * result that does not hold here is only a row the GC will drop. Reads
+ * c->remote (no one writes it until this thread is joined) and the
+ * modules' indexes; writes c->pre_id and c->pre_ok. */
+static bool newest_result(void *arg, const uint8_t *res, size_t rlen, const uint8_t *sig, size_t slen) {
+    void **out = arg;
+    SgStore *s = out[0];
+    SgHash *id = out[1];
+    SgResultView v;
+    if (!slen || !sg_result_open(res, rlen, &v)) return true;
+    *id = sg_result_id(&v);
+    SgBuf r = {.data = (char *)res, .len = rlen}, g = {.data = (char *)sig, .len = slen};
+    sg_store_put_result(s, id, &v.source_key, &r, &g, NULL);
+    return true;
+}
+
+static void prestore(void *arg) {
+    Ctx *c = arg;
+    SgStore *s = sg_store_open(c->opt->cache_dir);
+    if (!s) return;
+    if (sg_store_begin(s)) {
+        for (uint32_t i = 0; i < c->p->n; i++)
+            if (c->remote.wanted[i])
+                sg_remote_each_result(&c->remote, c->p->mods[i], newest_result, (void *[]){s, &c->pre_id[i]});
+        c->pre_ok = sg_store_commit(s);
+    }
+    sg_store_close(s);
+}
+
+static void prestore_start(Ctx *c) {
+    bool any = false;
+    for (uint32_t i = 0; i < c->p->n && !any; i++) any = c->remote.items[i].found;
+    if (!any || c->opt->jobs < 2 || !c->opt->cache_dir) return;
+    c->pre_id = sg_xcalloc(c->p->n + 1, sizeof *c->pre_id);
+    c->prestoring = uv_thread_create(&c->prestorer, prestore, c) == 0;
+}
+
+static void prestore_join(Ctx *c) {
+    if (c->prestoring) uv_thread_join(&c->prestorer);
+    c->prestoring = false;
+}
+
+/* Whether m's result was written by the prestorer. */
+static bool prestored(const Ctx *c, const SgModule *m) {
+    return c->pre_ok && m->st->from_remote && sg_hash_eq(&c->pre_id[m->index], &m->st->result_id);
 }
 
 /* The results checked in this run go to the remote cache (if writable). */
@@ -755,8 +816,9 @@ static void remote_publish(Ctx *c) {
     free(ps);
 }
 
-/* The result of m's last run (file index) under the same fast key; else any
- * stored result of its source key whose usage record holds now. */
+/* The result of m's last run (file index) under the same fast key; else
+ * the remote cache's results for its source; else any stored result of its
+ * source key whose usage record holds now. */
 static bool lookup(Ctx *c, SgModule *m) {
     SgModuleState *st = m->st;
     SgFileRow *r = st->row;
@@ -771,9 +833,12 @@ static bool lookup(Ctx *c, SgModule *m) {
             return true;
         }
     }
+    /* the remote cache's answer first: it was asked because the file index
+     * had none, and the prestorer may have put it in the store already
+     * (which must not make it count as a local hit) */
     Candidate k = {.c = c, .m = m, .skip = r && r->have_result ? &r->result_id : NULL};
-    sg_store_each_result(c->store, &st->source_key, try_candidate, &k);
-    if (!k.hit) sg_remote_each_result(&c->remote, m, try_remote, &k);
+    sg_remote_each_result(&c->remote, m, try_remote, &k);
+    if (!k.hit) sg_store_each_result(c->store, &st->source_key, try_candidate, &k);
     return k.hit;
 }
 
@@ -998,7 +1063,7 @@ static void store_results(Ctx *c, const SgEngineOptions *opt) {
         SgModuleState *st = m->st;
         if (st->reused && st->sig_bad && m->resolved && !st->result.len) table_of(c, m);  /* reads the result */
         if (st->uncacheable || !st->result.len) continue;
-        if ((st->checked || st->from_remote) && st->sig_blob.len) {
+        if ((st->checked || st->from_remote) && st->sig_blob.len && !prestored(c, m)) {
             sg_store_put_result(s, &st->result_id, &st->source_key, &st->result, &st->sig_blob,
                                 st->xref.len ? &st->xref : NULL);
         } else if (st->reused && st->sig_bad && m->resolved) {
@@ -1242,7 +1307,8 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     if (c.imports_pending) {
         /* the remote cache: one batch for every module the file index cannot
          * answer; its entries' import lists spare parsing those files */
-        sg_remote_fetch(&c.remote, opt->remote, p->mods, p->n, remote_wanted, &c);
+        sg_remote_fetch(&c.remote, opt->remote, p->mods, p->n, remote_role, &c);
+        prestore_start(&c);
         phase("remote get", &t);
         for (uint32_t i = 0; i < p->n; i++) {
             char **paths;
@@ -1304,7 +1370,9 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     t = now_ms();
     for (uint32_t i = 0; i < p->n; i++)
         if (!p->mods[i]->is_std && p->mods[i]->st->reused) run->nreused++;
+    prestore_join(&c);
     if (c.store) store_results(&c, opt);
+    free(c.pre_id);
     phase("store", &t);
     if (c.remote.r) {
         remote_publish(&c);

@@ -122,22 +122,52 @@ bool sg_remote_unframe(const SgHash *key, const uint8_t *frame, size_t len, cons
  * not parse a file to link it) and up to SG_REMOTE_RESULTS results for that
  * source, newest first, each with its signature: the engine validates each
  * result (its source key, its usage record) exactly as a local one
- * (LANGUAGE.md section 7). Used by the engine's thread. */
+ * (LANGUAGE.md section 7).
+ *
+ * Packs: one request per module costs a fresh clone of 10,000 modules
+ * more than its check over HTTP, so entries are also grouped into
+ * SG_REMOTE_PACKS packs by their relative path. A pack's key is a hash of
+ * the keys of every entry of its group in this workspace, so a clone with
+ * the same sources asks for 64 packs instead of 10,000 entries, and a clone
+ * that differs in a file misses only that file's pack. A pack holds copies
+ * of its entries (under their keys), each used exactly as if fetched alone;
+ * a module the pack lacks, or a damaged pack, is asked for on its own. A
+ * writer rewrites the pack of every group whose entries it changed (and one
+ * it found missing), so packs stay as fresh as entries. Used by the
+ * engine's thread. */
 #define SG_REMOTE_RESULTS 4
+#define SG_REMOTE_PACKS 64
 
 struct SgModule;
 
+/* What a run does with a module's entry. */
+typedef enum SgRemoteRole {
+    SG_REMOTE_NONE,     /* not on the remote: the standard library, an unreadable file */
+    SG_REMOTE_KNOWN,    /* answered locally (or an editor's buffer): only counted in its pack's key */
+    SG_REMOTE_WANT,     /* looked up */
+} SgRemoteRole;
+
 typedef struct SgRemoteFetch {
     SgRemote *r;
-    uint32_t n;                 /* modules of the program, by index */
+    struct SgModule *const *mods;   /* the program's modules, by index (borrowed) */
+    uint32_t n;
     SgRemoteItem *items;        /* per module: key, entry (unframed), found */
-    bool *wanted;               /* looked up this run */
+    uint8_t *role;              /* per module: SgRemoteRole */
+    bool *wanted;               /* asked for by the engine (its hits and misses) */
+    bool *fetched;              /* items[i] was looked up (wanted, or before a write) */
+    bool *borrowed;             /* items[i].value points into a pack */
+    bool keyed;                 /* items[].key and pack_key[] computed */
+    SgHash pack_key[SG_REMOTE_PACKS];
+    SgRemoteItem packs[SG_REMOTE_PACKS];    /* fetched packs (found: verified and parsed) */
+    bool pack_tried[SG_REMOTE_PACKS];
 } SgRemoteFetch;
 
-/* Fetches, in one batch, the entries of the modules for which `want` says
- * so (their source hashes must be known). */
+/* Fetches the entries of the modules for which `role` says SG_REMOTE_WANT
+ * (their source hashes must be known, as must those of SG_REMOTE_KNOWN
+ * modules): their packs in one batch, then the entries the packs lacked in
+ * another. */
 void sg_remote_fetch(SgRemoteFetch *f, SgRemote *r, struct SgModule *const *mods, uint32_t n,
-                     bool (*want)(const struct SgModule *m, void *ctx), void *ctx);
+                     SgRemoteRole (*role)(const struct SgModule *m, void *ctx), void *ctx);
 /* The import list of m's fetched entry (malloc'd paths), or false. */
 bool sg_remote_entry_imports(const SgRemoteFetch *f, const struct SgModule *m, char ***paths, uint32_t *n);
 /* Calls fn on each result of m's fetched entry, newest first, until fn
@@ -148,7 +178,8 @@ bool sg_remote_each_result(const SgRemoteFetch *f, const struct SgModule *m,
 /* Writes the results of `ps[i].m` (result, signature; the module's import
  * paths) into their entries, before the older results of each entry; an
  * entry that already holds the result is left alone. Entries not fetched
- * yet are fetched first (one batch) so their older results are kept. */
+ * yet are fetched first (one batch) so their older results are kept. Then
+ * rewrites the packs of the groups changed (see above). */
 typedef struct SgRemotePublish {
     const struct SgModule *m;
     const uint8_t *result, *sig;
@@ -156,5 +187,9 @@ typedef struct SgRemotePublish {
 } SgRemotePublish;
 void sg_remote_publish(SgRemoteFetch *f, const SgRemotePublish *ps, uint32_t n);
 void sg_remote_fetch_free(SgRemoteFetch *f);
+
+/* ---- packs, exposed for tests ---- */
+/* Checks a pack's payload; on success *n is its number of entries. */
+bool sg_remote_pack_valid(const uint8_t *pack, size_t len, uint32_t *n);
 
 #endif

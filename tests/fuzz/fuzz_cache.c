@@ -3,7 +3,8 @@
  * Everything the cache stores is read back through four decoders: results
  * (cache/sig.h: sg_result_open and the section readers: its diagnostics,
  * usage record and fingerprint table), sg_index_decode, sg_sig_decode and
- * the cross-reference entries (cache/xref.h: sg_xref_decode). They
+ * the cross-reference entries (cache/xref.h: sg_xref_decode); the remote
+ * cache's packs are checked by sg_remote_pack_valid (raw input only). They
  * must reject any damaged blob without crashing, leaking or reading out of
  * bounds. Input layout:
  *
@@ -49,6 +50,7 @@
 #include "../../cache/hash.h"
 #include "../../cache/engine.h"
 #include "../../cache/sig.h"
+#include "../../cache/remote.h"
 #include "../../cache/store.h"
 #include "../../cache/xref.h"
 
@@ -369,6 +371,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fuzz_index(copy, n);
         fuzz_sig(copy, n);
         fuzz_xref(copy, n);
+        uint32_t entries;
+        sg_remote_pack_valid(copy, n, &entries);
         free(copy);
         return 0;
     }

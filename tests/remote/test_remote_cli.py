@@ -188,8 +188,28 @@ def warm_remote_in(tmp, sub, s):
     return warm_remote(d, s.url())
 
 
+def keys(s):
+    return s.cmd("KEYS", "sigil:*")
+
+
+def is_pack(value):
+    """A pack of entries (cache/remote.h): its payload, after the 32-byte
+    frame header, starts with "SGPK"."""
+    return value[32:36] == b"SGPK"
+
+
 def entries(s):
-    return [k for k in s.cmd("KEYS", "sigil:*")]
+    return [k for k in keys(s) if not is_pack(s.cmd("GET", k))]
+
+
+def packs(s):
+    return [k for k in keys(s) if is_pack(s.cmd("GET", k))]
+
+
+def redis_calls(s, command):
+    stats = s.cmd("INFO", "commandstats").decode()
+    line = next((l for l in stats.split("\r\n") if l.startswith("cmdstat_%s:" % command)), "calls=0,")
+    return int(line.split("calls=")[1].split(",")[0])
 
 
 def driver(url, *lines):
@@ -203,14 +223,16 @@ def driver(url, *lines):
 def damaged_entries_are_misses(tmp):
     with Redis(tmp) as s:
         a, total = warm_remote(tmp, s.url())
-        keys = sorted(entries(s))
-        eq(len(keys), total, "entries")
-        values = {k: s.cmd("GET", k) for k in keys}
+        eq(len(entries(s)), total, "entries")
+        check(packs(s), "no packs")
+        # the packs are damaged too: else they would serve the entries
+        all_keys = sorted(keys(s))
+        values = {k: s.cmd("GET", k) for k in all_keys}
         cases = {}
         # flipped bytes, truncations, swaps between keys, another format, absurdly large
-        for i, k in enumerate(keys):
+        for i, k in enumerate(all_keys):
             v = values[k]
-            mode = 4 if i == len(keys) - 1 else i % 4
+            mode = 4 if i == len(all_keys) - 1 else i % 4
             if mode == 0:
                 b = bytearray(v)
                 b[len(b) // 2] ^= 0x40
@@ -218,7 +240,7 @@ def damaged_entries_are_misses(tmp):
             elif mode == 1:
                 v = v[: len(v) // 2]
             elif mode == 2:
-                v = values[keys[(i + 1) % len(keys)]]
+                v = values[all_keys[(i + 1) % len(all_keys)]]
             elif mode == 3:     # the same payload in a well-formed frame of another format
                 payload = v[32:-8]
                 v = bytes.fromhex(driver("redis://127.0.0.1:1", "frame #%s 99 x:%s" % (k[6:].decode(), payload.hex()))[0]["hex"])
@@ -237,6 +259,79 @@ def damaged_entries_are_misses(tmp):
         eq(sorted(got[1]["modules"]["checked"]), sorted(got[1]["modules"]["checked"] + got[1]["modules"]["reused"]),
            "every module checked")
         same_as_no_cache(b, got, "damaged entries")
+
+
+@test
+def packs_serve_a_clone_in_few_requests(tmp):
+    # 300 modules in at most 64 packs: a clone with the same sources asks
+    # for the packs and nothing else
+    with Redis(tmp) as s:
+        a = make_workspace(tmp, n=300)
+        run(a, "--remote-cache", s.url(), "--remote-cache-write")
+        npacks = len(packs(s))
+        check(0 < npacks <= 64, "packs: %d" % npacks)
+        eq(len(entries(s)), 302, "entries")
+        s.cmd("CONFIG", "RESETSTAT")
+        b = clone(tmp, a, "b")
+        got = run(b, "--remote-cache", s.url())
+        eq((got[2], got[1]["stats"]["remote_hits"], got[1]["modules"]["checked"]), ([], 302, []),
+           "stderr, hits, checked")
+        # GETRANGE: a pack's first 64 KiB, then the rest of the longer ones
+        calls = redis_calls(s, "getrange")
+        check(npacks <= calls <= 2 * npacks, "GETRANGE calls: %d for %d packs" % (calls, npacks))
+        same_as_no_cache(b, got, "a clone served by packs")
+
+
+@test
+def a_clone_that_differs_misses_one_pack(tmp):
+    # one file edited: its group's pack key changes, so that group's
+    # modules are asked for on their own; the others come from packs
+    with Redis(tmp) as s:
+        a = make_workspace(tmp, n=300)
+        run(a, "--remote-cache", s.url(), "--remote-cache-write")
+        npacks = len(packs(s))
+        b = clone(tmp, a, "b")
+        with open(os.path.join(b, "zbad.sg"), "a") as f:
+            f.write("\nfn added() -> Int {\n    return 2\n}\n")
+        s.cmd("CONFIG", "RESETSTAT")
+        got = run(b, "--remote-cache", s.url())
+        eq((got[2], got[1]["stats"]["remote_hits"], got[1]["modules"]["checked"]), ([], 301, ["zbad"]),
+           "stderr, hits, checked")
+        calls = redis_calls(s, "getrange")
+        check(npacks < calls < npacks + 302 // 8, "GETRANGE calls: %d for %d packs" % (calls, npacks))
+        same_as_no_cache(b, got, "a clone with an edit")
+
+
+@test
+def damaged_packs_fall_back_to_entries(tmp):
+    # every pack flipped, truncated, or made to hold another pack: the
+    # entries are asked for on their own and serve every module
+    with Redis(tmp) as s:
+        a = make_workspace(tmp, n=120)
+        run(a, "--remote-cache", s.url(), "--remote-cache-write")
+        ps = sorted(packs(s))
+        values = [s.cmd("GET", k) for k in ps]
+        for i, k in enumerate(ps):
+            v = values[i]
+            if i % 3 == 0:
+                b = bytearray(v)
+                b[len(b) // 2] ^= 0x10
+                v = bytes(b)
+            elif i % 3 == 1:
+                v = v[: len(v) - 100]
+            else:
+                v = values[(i + 1) % len(values)]
+            s.cmd("SET", k, v)
+        b = clone(tmp, a, "b")
+        got = run(b, "--remote-cache", s.url())
+        eq((got[2], got[1]["stats"]["remote_hits"], got[1]["modules"]["checked"]), ([], 122, []),
+           "stderr, hits, checked")
+        same_as_no_cache(b, got, "damaged packs")
+        # a writer puts back the packs it found damaged
+        w = clone(tmp, a, "w")
+        run(w, "--remote-cache", s.url(), "--remote-cache-write")
+        eq(sorted(packs(s)), ps, "packs after a writer's run")
+        eq([s.cmd("GET", k) for k in ps], values, "the packs a writer wrote again")
 
 
 @test
@@ -264,7 +359,7 @@ def result_of_other_sources_is_not_used(tmp):
     # an entry written for one version of a module, under another version's key
     with Redis(tmp) as s:
         a, total = warm_remote(tmp, s.url())
-        before = set(entries(s))
+        before = set(keys(s))
         path = os.path.join(a, "zbad.sg")
         with open(path, "a") as f:
             f.write("\nfn g() -> Int {\n    return 1\n}\n")
@@ -277,7 +372,8 @@ def result_of_other_sources_is_not_used(tmp):
         with open(path, "w") as f:
             f.write(src.replace("\nfn g() -> Int {\n    return 1\n}\n", ""))
         old_keys = [k for k in before if s.cmd("GET", k)]
-        # every old entry now holds the new version's entry (valid frames, wrong keys inside)
+        # every old entry and pack now holds the new version's entry (valid
+        # frames, wrong keys inside)
         for k in old_keys:
             s.cmd("SET", k, s.cmd("GET", new_key))
         b = clone(tmp, a, "b")
@@ -413,7 +509,7 @@ def language_server_reads_through_it_on_start_up(tmp):
                 p.kill()
                 p.wait()
         check("(%d from cache)" % total in line, "the start-up run: %r" % line)
-        eq(s.cmd("DBSIZE"), total, "entries (the server wrote none)")
+        eq(len(entries(s)), total, "entries (the server wrote none)")
         # what it read went into the clone's local cache
         code, rep, err = run(b)
         eq(rep["modules"]["checked"], [], "modules a CLI run checks after the server")

@@ -151,6 +151,61 @@ TEST(remote_frame_roundtrip_and_rejections) {
     ASSERT_EQ_UINT(vlen, 0);
 }
 
+/* A pack payload (cache/remote.h): "SGPK", count, (key, u32 length) each,
+ * then the entries' bytes. */
+static void pack_put_u32(SgBuf *b, uint32_t v) {
+    uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    sg_buf_put(b, x, 4);
+}
+
+/* an SgBuf the test's end frees (the struct in the test's arena) */
+static SgBuf *pack_buf(void) {
+    SgBuf *b = SG_NEW(test_arena(), SgBuf);
+    test_defer((void (*)(void *))sg_buf_free, b);
+    return b;
+}
+
+TEST(remote_pack_rejections) {
+    uint8_t k1[16] = {1}, k2[16] = {2};
+    SgBuf *ok = pack_buf();
+    sg_buf_put(ok, "SGPK", 4);
+    pack_put_u32(ok, 2);
+    sg_buf_put(ok, k1, 16);
+    pack_put_u32(ok, 3);
+    sg_buf_put(ok, k2, 16);
+    pack_put_u32(ok, 2);
+    sg_buf_put(ok, "abcde", 5);
+    uint32_t n = 0;
+    ASSERT_TRUE(sg_remote_pack_valid((const uint8_t *)ok->data, ok->len, &n));
+    ASSERT_EQ_UINT(n, 2);
+    /* a byte short, a byte too many, another magic */
+    ASSERT_FALSE(sg_remote_pack_valid((const uint8_t *)ok->data, ok->len - 1, &n));
+    SgBuf *more = pack_buf();
+    sg_buf_put(more, ok->data, ok->len);
+    sg_buf_putc(more, 'x');
+    ASSERT_FALSE(sg_remote_pack_valid((const uint8_t *)more->data, more->len, &n));
+    more->data[3] = 'Q';
+    ASSERT_FALSE(sg_remote_pack_valid((const uint8_t *)more->data, more->len - 1, &n));
+    /* keys out of order, or twice: a pack is searched by halving */
+    SgBuf *swapped = pack_buf();
+    sg_buf_put(swapped, ok->data, ok->len);
+    memcpy(swapped->data + 8, k2, 16);
+    ASSERT_FALSE(sg_remote_pack_valid((const uint8_t *)swapped->data, swapped->len, &n));
+    memcpy(swapped->data + 8, k1, 16);
+    memcpy(swapped->data + 28, k1, 16);
+    ASSERT_FALSE(sg_remote_pack_valid((const uint8_t *)swapped->data, swapped->len, &n));
+    /* a count that the bytes cannot hold */
+    SgBuf *big = pack_buf();
+    sg_buf_put(big, "SGPK", 4);
+    pack_put_u32(big, 0xFFFFFFFFu);
+    ASSERT_FALSE(sg_remote_pack_valid((const uint8_t *)big->data, big->len, &n));
+    /* the empty pack is well formed */
+    big->len = 4;
+    pack_put_u32(big, 0);
+    ASSERT_TRUE(sg_remote_pack_valid((const uint8_t *)big->data, big->len, &n));
+    ASSERT_EQ_UINT(n, 0);
+}
+
 TEST(remote_open_is_offline) {
     /* opening parses only: nothing listens on port 1, and nothing is tried */
     SgRemoteOptions o = {.url = "redis://127.0.0.1:1", .quiet = true};
