@@ -50,6 +50,7 @@ struct SgFileRow;
  * (its result, on a worker thread); read-only afterwards. */
 struct SgModuleState {
     char *abs_path;             /* the file index key and editors' identity (NULL: no file) */
+    SgName abs_name;            /* abs_path as a map key, hashed once */
     const SgSourceFile *file;   /* what the scan found (the run's workspace owns it) */
     const char *dup_rel;        /* another file forms the same module (E107 on both) */
     int64_t size, mtime_ns, ctime_ns, ino, indexed_at_ns;

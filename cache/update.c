@@ -48,6 +48,7 @@ static SgUpdate recheck(const SgEngineRun *run, SgModule *old, const char *text,
     SgSourceFile f = {.path = old->path, .rel = old->rel, .module = old->name};
     SgModule *m = sg_module_new(&f, old->is_std, NULL);
     m->st->abs_path = sg_xstrdup(old->st->abs_path);
+    m->st->abs_name = sg_name_c(m->st->abs_path);
     m->index = old->index;
     m->scc = old->scc;
     m->cyclic = old->cyclic;
@@ -194,7 +195,7 @@ bool sg_engine_swap(SgEngineRun *run, SgUpdate *u) {
     SgProgram *p = &run->prog;
     p->mods[m->index] = m;
     sg_map_set(&p->by_name, m->mname, m);
-    sg_map_set(&run->by_path, sg_name_c(m->st->abs_path), m);
+    sg_map_set(&run->by_path, m->st->abs_name, m);
     /* other open modules' facts that name old's items: the same items by
      * name, with new spans and docs (an importer whose use of a removed
      * item makes it stale is re-checked, which rebuilds its facts) */

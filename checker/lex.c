@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 const char *const sg_lex_keywords[SG_LEX_NKEYWORDS] = {
@@ -42,12 +43,28 @@ static const char *const tok_names[TK_COUNT] = {
 
 const char *sg_tok_name(SgTokKind k) { return k < TK_COUNT ? tok_names[k] : "?"; }
 
+/* Keywords by first letter (indexes + 1, zero-ended; three share a letter at
+ * most) and their lengths: every identifier of a source is looked up, so
+ * this is a few compares, not a walk over the list. Built once; the lexer
+ * runs on several threads. */
+static uint8_t kw_by_first[128][8];
+static uint8_t kw_len[SG_LEX_NKEYWORDS];
+static pthread_once_t kw_once = PTHREAD_ONCE_INIT;
+
+static void kw_init(void) {
+    for (size_t i = 0; i < SG_LEX_NKEYWORDS; i++) {
+        kw_len[i] = (uint8_t)strlen(sg_lex_keywords[i]);
+        uint8_t *slot = kw_by_first[(unsigned char)sg_lex_keywords[i][0]];
+        while (*slot) slot++;
+        *slot = (uint8_t)(i + 1);
+    }
+}
+
 static int keyword_kind(const char *s, size_t n) {
-    /* keywords are 2..8 letters; a switch on the first letter keeps this cheap */
-    if (n < 2 || n > 8) return -1;
-    for (size_t i = 0; i < SG_LEX_NKEYWORDS; i++)
-        if (sg_lex_keywords[i][0] == s[0] && strlen(sg_lex_keywords[i]) == n && memcmp(sg_lex_keywords[i], s, n) == 0)
-            return TK_IMPORT + (int)i;
+    if (n < 2 || n > 8 || (unsigned char)s[0] >= 128) return -1;
+    pthread_once(&kw_once, kw_init);
+    for (const uint8_t *k = kw_by_first[(unsigned char)s[0]]; *k; k++)
+        if (kw_len[*k - 1] == n && memcmp(sg_lex_keywords[*k - 1], s, n) == 0) return TK_IMPORT + *k - 1;
     return -1;
 }
 
