@@ -983,20 +983,21 @@ static int cmp_row(const void *a, const void *b) {
     return c ? c : (x->rel.len > y->rel.len) - (x->rel.len < y->rel.len);
 }
 
-static bool names_same(const SgName *a, const SgName *b, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++)
-        if (!sg_xref_name_eq(a[i], b[i])) return false;
+/* Would m's new row say exactly what its stored row says? Asked without
+ * building the row: a run that changed one file asks it of every file. */
+static bool row_unchanged(const SgModule *m) {
+    const SgModuleState *st = m->st;
+    const SgFileRow *r = st->row;
+    if (!file_row_wanted(m)) return true;   /* an open buffer's row is kept as it is */
+    bool have = (st->checked && st->result.len) || st->reused;
+    if (!have || !row_current(m) || !sg_hash_eq(&r->export_hash, &st->export_hash) || r->ndiags != m->diags.len ||
+        r->nimports != m->nimport_paths)
+        return false;
+    for (uint32_t j = 0; j < r->nimports; j++)
+        if (strlen(m->import_paths[j]) != r->imports[j].len ||
+            memcmp(m->import_paths[j], r->imports[j].s, r->imports[j].len) != 0)
+            return false;
     return true;
-}
-
-/* Does a new row say exactly what the stored one said? */
-static bool row_same(const SgFileRow *a, const SgFileRow *b) {
-    return sg_xref_name_eq(a->rel, b->rel) && a->size == b->size && a->mtime_ns == b->mtime_ns &&
-           a->ctime_ns == b->ctime_ns && a->ino == b->ino && a->indexed_at_ns == b->indexed_at_ns &&
-           sg_hash_eq(&a->source_hash, &b->source_hash) && a->nimports == b->nimports &&
-           names_same(a->imports, b->imports, a->nimports) && a->have_result == b->have_result &&
-           (!a->have_result || (sg_hash_eq(&a->fast_key, &b->fast_key) && sg_hash_eq(&a->result_id, &b->result_id) &&
-                                sg_hash_eq(&a->export_hash, &b->export_hash) && a->ndiags == b->ndiags));
 }
 
 /* The file index of root `k` as this run leaves it: a row per module read
@@ -1006,17 +1007,31 @@ static bool row_same(const SgFileRow *a, const SgFileRow *b) {
 static void write_index(Ctx *c, uint32_t k) {
     const char *root = c->index[k].root;
     size_t rl = strlen(root);
-    SgFileRow *rows = sg_xmalloc(sizeof *rows * (c->p->n + 1));
+    /* which chunks change: their rows only are built */
     uint32_t *chunk_of = sg_xmalloc(sizeof *chunk_of * (c->p->n + 1));
     uint32_t n = 0, count[SG_INDEX_CHUNKS] = {0};
     bool changed[SG_INDEX_CHUNKS] = {0};
     for (uint32_t i = 0; i < c->p->n; i++) {
         SgModule *m = c->p->mods[i];
         SgModuleState *st = m->st;
+        chunk_of[i] = SG_INDEX_CHUNKS;
         if (!st->abs_path || strncmp(st->abs_path, root, rl) != 0 || st->abs_path[rl] != '/') continue;
-        SgFileRow *r = &rows[n];
+        if (!file_row_wanted(m) && (!st->overlay || !st->row)) continue;
+        uint32_t ch = chunk_of[i] = sg_index_chunk(sg_name_c(st->abs_path + rl + 1));
+        count[ch]++;
+        n++;
+        if (!st->row || !row_unchanged(m)) changed[ch] = true;
+    }
+    for (uint32_t ch = 0; ch < SG_INDEX_CHUNKS; ch++)
+        changed[ch] |= c->index[k].damaged || count[ch] != c->index[k].chunk_rows[ch];
+    SgFileRow *rows = sg_xmalloc(sizeof *rows * (n + 1));
+    uint32_t nr = 0;
+    for (uint32_t i = 0; i < c->p->n; i++) {
+        if (chunk_of[i] == SG_INDEX_CHUNKS || !changed[chunk_of[i]]) continue;
+        SgModule *m = c->p->mods[i];
+        SgModuleState *st = m->st;
+        SgFileRow *r = &rows[nr];
         if (!file_row_wanted(m)) {
-            if (!st->overlay || !st->row) continue;
             *r = *st->row;
         } else {
             *r = (SgFileRow){.rel = sg_name_c(st->abs_path + rl + 1), .size = st->size, .mtime_ns = st->mtime_ns,
@@ -1032,20 +1047,16 @@ static void write_index(Ctx *c, uint32_t k) {
                 r->ndiags = m->diags.len;
             }
         }
-        uint32_t ch = chunk_of[n] = sg_index_chunk(r->rel);
-        count[ch]++;
-        /* st->row: the stored row of the same path, if any */
-        if (!st->row || !row_same(r, st->row)) changed[ch] = true;
-        n++;
+        chunk_of[nr++] = chunk_of[i];   /* from here on: by row */
     }
     if (c->index[k].damaged) sg_store_clear_index(c->store, root);
     /* the rows by chunk (counting sort), each chunk's by path */
     uint32_t at[SG_INDEX_CHUNKS + 1] = {0};
-    for (uint32_t ch = 0; ch < SG_INDEX_CHUNKS; ch++) at[ch + 1] = at[ch] + count[ch];
-    SgFileRow *part = sg_xmalloc(sizeof *part * (n + 1));
-    for (uint32_t i = 0; i < n; i++) part[at[chunk_of[i]]++] = rows[i];
-    for (uint32_t ch = 0, from = 0; ch < SG_INDEX_CHUNKS; from += count[ch++]) {
-        if (!c->index[k].damaged && !changed[ch] && count[ch] == c->index[k].chunk_rows[ch]) continue;
+    for (uint32_t ch = 0; ch < SG_INDEX_CHUNKS; ch++) at[ch + 1] = at[ch] + (changed[ch] ? count[ch] : 0);
+    SgFileRow *part = sg_xmalloc(sizeof *part * (nr + 1));
+    for (uint32_t i = 0; i < nr; i++) part[at[chunk_of[i]]++] = rows[i];
+    for (uint32_t ch = 0, from = 0; ch < SG_INDEX_CHUNKS; from += changed[ch] ? count[ch] : 0, ch++) {
+        if (!changed[ch]) continue;
         if (!count[ch]) {
             if (c->index[k].chunk_rows[ch]) sg_store_put_index(c->store, root, ch, NULL);
             continue;
