@@ -1000,6 +1000,21 @@ static bool row_unchanged(const SgModule *m) {
     return true;
 }
 
+typedef struct EncodeChunks {
+    SgFileRow *part;                    /* the rows, chunk after chunk */
+    const bool *changed;
+    const uint32_t *count;
+    uint32_t from[SG_INDEX_CHUNKS];
+    SgBuf blob[SG_INDEX_CHUNKS];
+} EncodeChunks;
+
+static void encode_chunk(uint32_t ch, void *arg) {
+    EncodeChunks *ec = arg;
+    if (!ec->changed[ch] || !ec->count[ch]) return;
+    sg_qsort(ec->part + ec->from[ch], ec->count[ch], sizeof *ec->part, cmp_row);
+    sg_index_encode(ec->part + ec->from[ch], ec->count[ch], &ec->blob[ch]);
+}
+
 /* The file index of root `k` as this run leaves it: a row per module read
  * from a file of that root, and the rows of its files open in an editor
  * (whose buffers never enter the index). A chunk is written again when a
@@ -1036,9 +1051,13 @@ static void write_index(Ctx *c, uint32_t k) {
         } else {
             *r = (SgFileRow){.rel = sg_name_c(st->abs_path + rl + 1), .size = st->size, .mtime_ns = st->mtime_ns,
                              .ctime_ns = st->ctime_ns, .ino = st->ino, .indexed_at_ns = st->indexed_at_ns,
-                             .source_hash = st->source_hash, .nimports = m->nimport_paths,
-                             .imports = SG_NEW_N(&c->rows_arena, SgName, m->nimport_paths + 1)};
-            for (uint32_t j = 0; j < m->nimport_paths; j++) r->imports[j] = sg_name_c(m->import_paths[j]);
+                             .source_hash = st->source_hash, .nimports = m->nimport_paths};
+            if (st->row && sg_hash_eq(&st->row->source_hash, &st->source_hash) && st->row->nimports == m->nimport_paths) {
+                r->imports = st->row->imports;  /* the same source: the same list (in the rows' arena) */
+            } else {
+                r->imports = SG_NEW_N(&c->rows_arena, SgName, m->nimport_paths + 1);
+                for (uint32_t j = 0; j < m->nimport_paths; j++) r->imports[j] = sg_name_c(m->import_paths[j]);
+            }
             if ((st->checked && st->result.len) || st->reused) {
                 r->have_result = true;
                 r->fast_key = st->fast_key;
@@ -1055,17 +1074,15 @@ static void write_index(Ctx *c, uint32_t k) {
     for (uint32_t ch = 0; ch < SG_INDEX_CHUNKS; ch++) at[ch + 1] = at[ch] + (changed[ch] ? count[ch] : 0);
     SgFileRow *part = sg_xmalloc(sizeof *part * (nr + 1));
     for (uint32_t i = 0; i < nr; i++) part[at[chunk_of[i]]++] = rows[i];
-    for (uint32_t ch = 0, from = 0; ch < SG_INDEX_CHUNKS; from += changed[ch] ? count[ch] : 0, ch++) {
+    /* each changed chunk sorted and encoded in parallel, then written */
+    EncodeChunks ec = {.part = part, .changed = changed, .count = count};
+    for (uint32_t ch = 0, from = 0; ch < SG_INDEX_CHUNKS; from += changed[ch] ? count[ch] : 0, ch++) ec.from[ch] = from;
+    sg_parallel_for(c->opt->jobs, SG_INDEX_CHUNKS, encode_chunk, &ec);
+    for (uint32_t ch = 0; ch < SG_INDEX_CHUNKS; ch++) {
         if (!changed[ch]) continue;
-        if (!count[ch]) {
-            if (c->index[k].chunk_rows[ch]) sg_store_put_index(c->store, root, ch, NULL);
-            continue;
-        }
-        sg_qsort(part + from, count[ch], sizeof *part, cmp_row);
-        SgBuf idx = {0};
-        sg_index_encode(part + from, count[ch], &idx);
-        sg_store_put_index(c->store, root, ch, &idx);
-        sg_buf_free(&idx);
+        if (count[ch]) sg_store_put_index(c->store, root, ch, &ec.blob[ch]);
+        else if (c->index[k].chunk_rows[ch]) sg_store_put_index(c->store, root, ch, NULL);
+        sg_buf_free(&ec.blob[ch]);
     }
     free(part);
     free(chunk_of);
