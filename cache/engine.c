@@ -114,6 +114,7 @@ typedef struct Ctx {
     uv_thread_t prestorer;
     bool prestoring, pre_ok;
     SgHash *pre_id;
+    struct ChangedNames *changed;   /* by module: see usage filters */
     bool *imports_pending;  /* with a remote cache: read and changed, import list not known yet */
 } Ctx;
 
@@ -483,6 +484,29 @@ static void key_str(KeyBuf *k, const char *s, size_t n) {
     key_put(k, s, n);
 }
 
+/* The fast key: H(source key, the export hash of each import that
+ * resolved, in order). With `stored`, the export hashes of the imports'
+ * file index rows (what the run that wrote them saw); false when one has
+ * none. */
+static bool fast_key_of(const SgModule *m, bool stored, SgHash *out) {
+    uint8_t stack[1024];
+    size_t need = 16 * ((size_t)m->nimports + 1);
+    uint8_t *p = need <= sizeof stack ? stack : sg_xmalloc(need), *at = p;
+    memcpy(at, m->st->source_key.b, 16);
+    at += 16;
+    bool ok = true;
+    for (uint32_t i = 0; i < m->nimports && ok; i++) {
+        if (m->imports[i].status != IMP_OK) continue;
+        const SgModuleState *t = m->imports[i].target->st;
+        ok = !stored || (t->row && t->row->have_result);
+        if (ok) memcpy(at, (stored ? &t->row->export_hash : &t->export_hash)->b, 16);
+        at += 16;
+    }
+    if (ok) *out = sg_hash(p, (size_t)(at - p));
+    if (p != stack) free(p);
+    return ok;
+}
+
 void sg_eng_keys(const SgProgram *p, SgModule *m) {
     SgModuleState *st = m->st;
     size_t need = 64 + strlen(SIGIL_CHECKER_VERSION) + strlen(m->name) + 16 * (m->nimports + 4);
@@ -502,12 +526,8 @@ void sg_eng_keys(const SgProgram *p, SgModule *m) {
         *k.at++ = imp->status;
     }
     st->source_key = sg_hash(k.p, (size_t)(k.at - k.p));
-    k.at = k.p;
-    key_put(&k, st->source_key.b, 16);
-    for (uint32_t i = 0; i < m->nimports; i++)
-        if (m->imports[i].status == IMP_OK) key_put(&k, m->imports[i].target->st->export_hash.b, 16);
-    st->fast_key = sg_hash(k.p, (size_t)(k.at - k.p));
     if (k.p != stack) free(k.p);
+    fast_key_of(m, false, &st->fast_key);
 }
 
 static bool ensure_tables(Ctx *c, SgModule *m);
@@ -822,6 +842,145 @@ static void remote_publish(Ctx *c) {
     free(ps);
 }
 
+/* ---- usage filters ----
+ *
+ * A new `pub fn` in a module that 1,500 modules import changes its export
+ * hash, hence their fast keys, and each of their results would be read to
+ * check its usage record. So a file index row also holds a Bloom filter
+ * (128 bits, 3 bits per key) of the names its result's usage record holds a
+ * state of, each keyed by the imported module's name, namespace and name.
+ * When a module's source key is the same and its fast key moved only
+ * because imports' export hashes moved (the fast key recomputed from the
+ * imports' stored rows is the row's), and no name whose state changed in
+ * those imports may be in its filter, every recorded state is the same:
+ * the result holds (LANGUAGE.md section 7) without being read. The names
+ * whose state changed come from the import's previous table (its stored
+ * result, checked against the export hash its row holds) and its table
+ * now. A record with a nearest-name answer, or a result that cannot be
+ * read, gets a filter of all ones: it is always read. */
+
+static const SgHash FILTER_ALL = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+
+static uint64_t filter_key(const char *module, size_t ml, uint8_t ns, const char *name, size_t nl) {
+    uint64_t a = sg_checksum64(module, ml), b = sg_checksum64(name, nl);
+    uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)ns << 56)) * 0xBF58476D1CE4E5B9ULL;
+    return h ^ (h >> 31);
+}
+
+static void filter_add(SgHash *f, uint64_t key) {
+    for (int j = 0; j < 3; j++) {
+        uint32_t bit = (uint32_t)(key >> (7 * j)) & 127u;
+        f->b[bit >> 3] |= (uint8_t)(1u << (bit & 7));
+    }
+}
+
+static bool filter_may_have(const SgHash *f, uint64_t key) {
+    for (int j = 0; j < 3; j++) {
+        uint32_t bit = (uint32_t)(key >> (7 * j)) & 127u;
+        if (!(f->b[bit >> 3] & (1u << (bit & 7)))) return false;
+    }
+    return true;
+}
+
+typedef struct FilterOf {
+    const SgModule *m;
+    SgHash f;
+    bool bad;
+} FilterOf;
+
+static void filter_name(void *ctx, uint32_t k, uint8_t ns, const char *name, uint32_t len) {
+    FilterOf *fo = ctx;
+    if (k >= fo->m->nimport_paths) {
+        fo->bad = true;
+        return;
+    }
+    const char *mod = fo->m->import_paths[k];
+    filter_add(&fo->f, filter_key(mod, strlen(mod), ns, name, len));
+}
+
+/* The filter of m's result `res` (its usage record's names). */
+static SgHash usage_filter_of(const SgModule *m, const uint8_t *res, size_t len) {
+    SgResultView v;
+    FilterOf fo = {.m = m};
+    if (!sg_result_open(res, len, &v) || !sg_result_usage_names(&v, filter_name, &fo) || fo.bad) return FILTER_ALL;
+    return fo.f;
+}
+
+/* The filter for m's new file index row. */
+static SgHash row_filter(const SgModule *m) {
+    const SgModuleState *st = m->st;
+    if (st->row && st->row->have_result && sg_hash_eq(&st->row->result_id, &st->result_id)) return st->row->usage_filter;
+    if (st->result.len) return usage_filter_of(m, (const uint8_t *)st->result.data, st->result.len);
+    return FILTER_ALL;
+}
+
+/* The keys of the names whose state differs between x's table when its
+ * row was written and its table now; known false when that cannot be told. */
+typedef struct ChangedNames {
+    bool done, known;
+    uint64_t *keys;
+    uint32_t n;
+} ChangedNames;
+
+static void changed_add(ChangedNames *ch, const SgModule *x, const SgFpEntry *e) {
+    if (!(ch->n & (ch->n + 1))) ch->keys = sg_xrealloc(ch->keys, sizeof *ch->keys * (2 * (size_t)ch->n + 2));
+    ch->keys[ch->n++] = filter_key(x->name, strlen(x->name), e->ns, e->name.s, e->name.len);
+}
+
+static const ChangedNames *changed_names(Ctx *c, SgModule *x) {
+    if (!c->changed) c->changed = sg_xcalloc(c->p->n + 1, sizeof *c->changed);
+    ChangedNames *ch = &c->changed[x->index];
+    if (ch->done) return ch->known ? ch : NULL;
+    ch->done = true;
+    const SgFileRow *r = x->st->row;
+    uint8_t *blob;
+    size_t len;
+    if (!r || !r->have_result || !sg_store_get_result(c->store, &r->result_id, &blob, &len)) return NULL;
+    SgArena a;
+    sg_arena_init(&a);
+    SgResultView v;
+    SgFpTable then;
+    bool ok = sg_result_open(blob, len, &v) && sg_result_fp_table(&v, &a, &then);
+    if (ok) {
+        SgHash eh = sg_fp_export_hash(&then);
+        ok = sg_hash_eq(&eh, &r->export_hash);
+    }
+    if (ok) {
+        const SgFpTable *now = table_of(c, x);
+        SgHash a_fp, b_fp;
+        for (uint32_t i = 0; i < then.n; i++) {
+            const SgFpEntry *e = &then.items[i];
+            SgNameState was = sg_fp_state(&then, (SgNs)e->ns, e->name, &a_fp);
+            if (sg_fp_state(now, (SgNs)e->ns, e->name, &b_fp) != was || !sg_hash_eq(&a_fp, &b_fp)) changed_add(ch, x, e);
+        }
+        for (uint32_t i = 0; i < now->n; i++)
+            if (!sg_fp_find(&then, (SgNs)now->items[i].ns, now->items[i].name)) changed_add(ch, x, &now->items[i]);
+    }
+    sg_arena_free(&a);
+    free(blob);
+    ch->known = ok;
+    return ok ? ch : NULL;
+}
+
+/* Whether r's result holds for m without reading it (see above). */
+static bool filter_clears(Ctx *c, SgModule *m, const SgFileRow *r) {
+    SgHash then;
+    if (!memcmp(&r->usage_filter, &FILTER_ALL, sizeof FILTER_ALL) || !fast_key_of(m, true, &then) ||
+        !sg_hash_eq(&then, &r->fast_key))
+        return false;
+    for (uint32_t k = 0; k < m->nimports; k++) {
+        if (m->imports[k].status != IMP_OK) continue;
+        SgModule *x = m->imports[k].target;
+        if (sg_hash_eq(&x->st->row->export_hash, &x->st->export_hash)) continue;
+        const ChangedNames *ch = changed_names(c, x);
+        if (!ch) return false;
+        for (uint32_t i = 0; i < ch->n; i++)
+            if (filter_may_have(&r->usage_filter, ch->keys[i])) return false;
+    }
+    return true;
+}
+
 /* The result of m's last run (file index) under the same fast key; else
  * the remote cache's results for its source; else any stored result of its
  * source key whose usage record holds now. */
@@ -829,7 +988,7 @@ static bool lookup(Ctx *c, SgModule *m) {
     SgModuleState *st = m->st;
     SgFileRow *r = st->row;
     if (r && r->have_result) {
-        if (sg_hash_eq(&r->fast_key, &st->fast_key)) {
+        if (sg_hash_eq(&r->fast_key, &st->fast_key) || filter_clears(c, m, r)) {
             if (!r->ndiags) {
                 take_empty_result(m, r);
                 return true;
@@ -1064,6 +1223,7 @@ static void write_index(Ctx *c, uint32_t k) {
                 r->result_id = st->result_id;
                 r->export_hash = st->export_hash;
                 r->ndiags = m->diags.len;
+                r->usage_filter = row_filter(m);
             }
         }
         chunk_of[nr++] = chunk_of[i];   /* from here on: by row */
@@ -1412,6 +1572,8 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
         t_check += now_ms() - t1;
     }
     free(order);
+    for (uint32_t i = 0; c.changed && i < p->n; i++) free(c.changed[i].keys);
+    free(c.changed);
     double t_tables = now_ms();
     if (opt->fp_tables)
         for (uint32_t i = 0; i < p->n; i++) table_of(&c, p->mods[i]);

@@ -5,9 +5,9 @@
 
 #include <stdlib.h>
 
-#define MAGIC_SIG "SGS\x03"
+#define MAGIC_SIG "SGS\x04"
 #define MAGIC_RESULT "SGR\x04"
-#define MAGIC_INDEX "SGX\x01"
+#define MAGIC_INDEX "SGX\x02"
 #define MAX_TYPE_DEPTH SG_TYPE_MAX_DEPTH  /* what the resolver builds at most (types.h) */
 
 /* ---- writing (the fields are blob.h's) ---- */
@@ -122,6 +122,7 @@ typedef struct Export {
     SgVec aliases;      /* SgTypeEntry* */
     SgVec fns, consts;  /* SgValue* */
     SgVec priv_values, priv_types;  /* SgName* of other private items */
+    bool complete;      /* every pub constructor belongs to an exported enum */
 } Export;
 
 static int cmp_entry(const void *a, const void *b) {
@@ -196,6 +197,18 @@ static void collect(SgModule *m, Export *x) {
         bool included = false;
         for (uint32_t k = 0; k < x->defs.len && !included; k++) included = x->defs.items[k] == e;
         if (!included) sg_vec_push(&x->priv_types, &e->name);
+    }
+    /* A pub enum defined twice (E107) is not in the type namespace, but its
+     * constructors are values all the same (LANGUAGE.md section 4): such
+     * constructors have no enum to travel with, so the signature says it
+     * cannot stand for the module and importers resolve it from source. */
+    x->complete = true;
+    for (uint32_t i = 0; i < m->values.cap && x->complete; i++) {
+        SgValue *v = m->values.slots[i].value;
+        if (!m->values.slots[i].key.s || v->import || v->kind != V_CTOR || !v->pub) continue;
+        bool found = false;
+        for (uint32_t k = 0; k < x->defs.len && !found; k++) found = ((SgTypeEntry *)x->defs.items[k])->def == v->ctor->owner;
+        x->complete = found;
     }
     sg_qsort(x->defs.items, x->defs.len, sizeof(void *), cmp_entry);
     sg_qsort(x->aliases.items, x->aliases.len, sizeof(void *), cmp_entry);
@@ -288,6 +301,7 @@ static void put_export(SgBuf *b, SgModule *m, Export *x) {
         SgName *n = x->priv_types.items[i];
         sg_blob_str(b, n->s, n->len);
     }
+    sg_blob_u8(b, x->complete);
 }
 
 void sg_sig_encode(SgModule *m, SgBuf *out) {
@@ -481,6 +495,8 @@ bool sg_sig_decode(SgProgram *p, SgModule *m, const uint8_t *blob, size_t len,
             }
         }
     }
+    /* not complete: the module is resolved from its source (see collect) */
+    if (r->ok && sg_rd_u8(r) != 1) r->ok = false;
     if (r->ok && r->p != r->end) r->ok = false;
     if (!r->ok) {
         sg_map_free(&m->values);
@@ -908,6 +924,29 @@ bool sg_result_import_holds(const SgResultView *v, uint32_t k, const SgHash *has
     return r.ok && sg_rd_u8(&r) == IMP_OK && import_record_holds(&r, hash, table);
 }
 
+bool sg_result_usage_names(const SgResultView *v,
+                           void (*fn)(void *ctx, uint32_t k, uint8_t ns, const char *name, uint32_t len), void *ctx) {
+    SgRd r = section(v, v->usage, v->fps);
+    uint32_t nimports = sg_rd_count(&r);
+    for (uint32_t k = 0; k < nimports && r.ok; k++) {
+        if (sg_rd_u8(&r) != IMP_OK) continue;
+        SgHash then;
+        sg_rd_hash(&r, &then);
+        uint32_t names = sg_rd_count(&r);
+        for (uint32_t i = 0; i < names && r.ok; i++) {
+            uint8_t ns = sg_rd_u8(&r);
+            uint32_t l;
+            const char *s = sg_rd_str(&r, &l);
+            uint8_t st = sg_rd_u8(&r);
+            SgHash fp;
+            if (st == SG_NAME_PUBLIC) sg_rd_hash(&r, &fp);
+            if (r.ok) fn(ctx, k, ns, s, l);
+        }
+        if (sg_rd_count(&r)) return false;  /* nearest-name answers */
+    }
+    return r.ok && r.p == r.end;
+}
+
 bool sg_result_fp_table(const SgResultView *v, SgArena *a, SgFpTable *out) {
     SgRd r = section(v, v->fps, v->end);
     uint32_t n = sg_rd_count(&r);
@@ -958,6 +997,7 @@ void sg_index_encode(const SgFileRow *rows, uint32_t n, SgBuf *out) {
         sg_blob_hash(out, &r->result_id);
         sg_blob_hash(out, &r->export_hash);
         sg_blob_varint(out, r->ndiags);
+        sg_blob_hash(out, &r->usage_filter);
     }
     sg_blob_end(out, start);
 }
@@ -997,6 +1037,7 @@ bool sg_index_decode(const uint8_t *blob, size_t len, SgArena *a, SgFileRow **ro
         uint64_t nd = sg_rd_varint(&r);
         if (nd > UINT32_MAX) r.ok = false;
         f->ndiags = (uint32_t)nd;
+        sg_rd_hash(&r, &f->usage_filter);
     }
     if (!r.ok || r.p != r.end) return false;
     *rows = out;

@@ -78,6 +78,12 @@ bool sg_result_import_holds(const SgResultView *v, uint32_t k, const SgHash *has
  * (then only its table can tell whether it holds); true for every k when
  * the record cannot be read. */
 void sg_result_hashes_differ(const SgResultView *v, uint32_t nimports, const SgHash *const *hashes, bool *differ);
+/* Calls fn for every name the usage record holds a state of (import k,
+ * namespace, name). False when the record cannot be read, or when it also
+ * holds a nearest-name answer (which any new name may change, so that no
+ * list of names says what the record depends on). */
+bool sg_result_usage_names(const SgResultView *v,
+                           void (*fn)(void *ctx, uint32_t k, uint8_t ns, const char *name, uint32_t len), void *ctx);
 /* The fingerprint table: entries in `a`, names slices of the blob (which
  * must outlive the table). */
 bool sg_result_fp_table(const SgResultView *v, SgArena *a, SgFpTable *out);

@@ -13,7 +13,7 @@
 #include "sig.h"
 #include "xref.h"
 
-#define SCHEMA_VERSION "11"
+#define SCHEMA_VERSION "12"
 
 struct SgStore {
     sqlite3 *db;
@@ -613,7 +613,7 @@ static int cache_verify(SgStore *s) {
             /* a signature's frame and checksum; its contents are checked when decoded against its imports */
             const uint8_t *sig = sqlite3_column_blob(st, 2);
             size_t sl = (size_t)sqlite3_column_bytes(st, 2);
-            ok = ok && sl >= 16 && memcmp(sig, "SGS\x03", 4) == 0 &&
+            ok = ok && sl >= 16 && memcmp(sig, "SGS\x04", 4) == 0 &&
                  sg_checksum64(sig, sl - 8) == (((uint64_t)sig[sl - 8]) | ((uint64_t)sig[sl - 7] << 8) |
                                                 ((uint64_t)sig[sl - 6] << 16) | ((uint64_t)sig[sl - 5] << 24) |
                                                 ((uint64_t)sig[sl - 4] << 32) | ((uint64_t)sig[sl - 3] << 40) |

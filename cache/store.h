@@ -36,6 +36,8 @@ typedef struct SgFileRow {
     bool have_result;
     SgHash fast_key, result_id, export_hash;
     uint32_t ndiags;            /* 0: the result need not be read to be reused */
+    SgHash usage_filter;        /* a Bloom filter of the names the result's usage record holds
+                                 * (engine.c, "usage filters"); all ones: any name */
     bool seen;                  /* matched by a file of this run */
 } SgFileRow;
 

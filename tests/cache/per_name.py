@@ -113,7 +113,7 @@ def decode_result(blob):
 
 def decode_index(blob):
     """-> {rel: (imports, result_id or None)}"""
-    r = frame(blob, b"SGX\x01")
+    r = frame(blob, b"SGX\x02")
     out = {}
     for _ in range(r.varint()):
         rel = r.str()
@@ -127,6 +127,7 @@ def decode_index(blob):
             rid = r.raw(16)
             r.raw(16)
             r.varint()
+            r.raw(16)   # the usage filter
         out[rel] = (imports, rid)
     return out
 

@@ -278,7 +278,7 @@ def index_of(ws, db=None):
 
 def index_chunk(b):
     pos = 8
-    check(b[:4] == b"SGX\x01", "test bug: unknown file index format %r" % b[:4])
+    check(b[:4] == b"SGX\x02", "test bug: unknown file index format %r" % b[:4])
 
     def varint():
         nonlocal pos
@@ -312,6 +312,7 @@ def index_chunk(b):
             out[rel] = b[pos + 16:pos + 32]
             pos += 48
             varint()
+            pos += 16   # the usage filter
     return out
 
 

@@ -54,9 +54,9 @@
 #include "../../cache/store.h"
 #include "../../cache/xref.h"
 
-static const char MAGIC_SIG[4] = {'S', 'G', 'S', 3};
+static const char MAGIC_SIG[4] = {'S', 'G', 'S', 4};
 static const char MAGIC_RESULT[4] = {'S', 'G', 'R', 2};
-static const char MAGIC_INDEX[4] = {'S', 'G', 'X', 1};
+static const char MAGIC_INDEX[4] = {'S', 'G', 'X', 2};
 static const char MAGIC_XREF[4] = {'S', 'G', 'U', 1};
 
 /* ---- writing blobs (the format of cache/sig.c) ---- */
@@ -118,6 +118,7 @@ static void dep_payload(SgBuf *b) {
     put_varint(b, 0);           /* consts */
     put_varint(b, 1), put_str(b, "helper");
     put_varint(b, 1), put_str(b, "Hidden");
+    put_u8(b, 1);               /* complete: every pub constructor has its enum */
 }
 
 /* ---- a minimal program ---- */
@@ -266,7 +267,8 @@ static void fuzz_index(const uint8_t *blob, size_t len) {
         }
         for (uint32_t i = 0; i < n; i++)
             if (again[i].rel.len != rows[i].rel.len || again[i].nimports != rows[i].nimports ||
-                again[i].have_result != rows[i].have_result || again[i].size != rows[i].size) {
+                again[i].have_result != rows[i].have_result || again[i].size != rows[i].size ||
+                (rows[i].have_result && memcmp(&again[i].usage_filter, &rows[i].usage_filter, 16) != 0)) {
                 fprintf(stderr, "fuzz_cache: file index row %u differs after a round trip\n", i);
                 abort();
             }
