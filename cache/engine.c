@@ -100,6 +100,7 @@ typedef struct Ctx {
         SgFileRow *rows;
         uint32_t n;
         uint32_t chunk_rows[SG_INDEX_CHUNKS];   /* how many rows each stored chunk holds */
+        uint64_t chunk_sum[SG_INDEX_CHUNKS];    /* the checksum of its rows blob */
         bool damaged;                           /* chunks are to be cleared before writing */
     } index[2];
     uint32_t nindex;
@@ -1142,14 +1143,16 @@ static int cmp_row(const void *a, const void *b) {
     return c ? c : (x->rel.len > y->rel.len) - (x->rel.len < y->rel.len);
 }
 
-/* Would m's new row say exactly what its stored row says? Asked without
- * building the row: a run that changed one file asks it of every file. */
-static bool row_unchanged(const SgModule *m) {
+/* Would m's new row say what its stored row says, in the rows blob (the
+ * file: times, source hash, imports) and in the keys blob (its last
+ * result)? Asked without building the row: a run that changed one file
+ * asks it of every file. An open buffer's row is kept as it is. */
+static bool row_file_same(const SgModule *m) {
     const SgModuleState *st = m->st;
     const SgFileRow *r = st->row;
-    if (!file_row_wanted(m)) return true;   /* an open buffer's row is kept as it is */
-    bool have = (st->checked && st->result.len) || st->reused;
-    if (!have || !row_current(m) || !sg_hash_eq(&r->export_hash, &st->export_hash) || r->ndiags != m->diags.len ||
+    if (!file_row_wanted(m)) return true;
+    if (r->size != st->size || r->mtime_ns != st->mtime_ns || r->ctime_ns != st->ctime_ns || r->ino != st->ino ||
+        r->indexed_at_ns != st->indexed_at_ns || !sg_hash_eq(&r->source_hash, &st->source_hash) ||
         r->nimports != m->nimport_paths)
         return false;
     for (uint32_t j = 0; j < r->nimports; j++)
@@ -1159,32 +1162,51 @@ static bool row_unchanged(const SgModule *m) {
     return true;
 }
 
+static bool row_keys_same(const SgModule *m) {
+    const SgModuleState *st = m->st;
+    const SgFileRow *r = st->row;
+    if (!file_row_wanted(m)) return true;
+    bool have = (st->checked && st->result.len) || st->reused;
+    if (have != r->have_result) return false;
+    /* the usage filter is a function of the result id (row_filter) */
+    return !have || (sg_hash_eq(&r->fast_key, &st->fast_key) && sg_hash_eq(&r->result_id, &st->result_id) &&
+                     sg_hash_eq(&r->export_hash, &st->export_hash) && r->ndiags == m->diags.len);
+}
+
 typedef struct EncodeChunks {
     SgFileRow *part;                    /* the rows, chunk after chunk */
-    const bool *changed;
+    const bool *rows_changed, *keys_changed;
     const uint32_t *count;
+    const uint64_t *stored_sum;         /* of the rows blobs kept */
     uint32_t from[SG_INDEX_CHUNKS];
-    SgBuf blob[SG_INDEX_CHUNKS];
+    SgBuf rows[SG_INDEX_CHUNKS], keys[SG_INDEX_CHUNKS];
 } EncodeChunks;
 
 static void encode_chunk(uint32_t ch, void *arg) {
     EncodeChunks *ec = arg;
-    if (!ec->changed[ch] || !ec->count[ch]) return;
-    sg_qsort(ec->part + ec->from[ch], ec->count[ch], sizeof *ec->part, cmp_row);
-    sg_index_encode(ec->part + ec->from[ch], ec->count[ch], &ec->blob[ch]);
+    if (!ec->keys_changed[ch] || !ec->count[ch]) return;
+    SgFileRow *rows = ec->part + ec->from[ch];
+    sg_qsort(rows, ec->count[ch], sizeof *rows, cmp_row);
+    uint64_t sum = ec->stored_sum[ch];
+    if (ec->rows_changed[ch]) {
+        sg_index_encode(rows, ec->count[ch], &ec->rows[ch]);
+        sum = sg_checksum64(ec->rows[ch].data, ec->rows[ch].len);
+    }
+    sg_index_encode_keys(rows, ec->count[ch], sum, &ec->keys[ch]);
 }
 
 /* The file index of root `k` as this run leaves it: a row per module read
  * from a file of that root, and the rows of its files open in an editor
- * (whose buffers never enter the index). A chunk is written again when a
- * row of it changed or it lost one (a file gone, or no longer indexed). */
+ * (whose buffers never enter the index). A chunk's rows blob is written
+ * again when a row's file changed or a row came or went; its keys blob
+ * when that happened or a row's result changed. */
 static void write_index(Ctx *c, uint32_t k) {
     const char *root = c->index[k].root;
     size_t rl = strlen(root);
     /* which chunks change: their rows only are built */
     uint32_t *chunk_of = sg_xmalloc(sizeof *chunk_of * (c->p->n + 1));
     uint32_t n = 0, count[SG_INDEX_CHUNKS] = {0};
-    bool changed[SG_INDEX_CHUNKS] = {0};
+    bool rows_changed[SG_INDEX_CHUNKS] = {0}, keys_changed[SG_INDEX_CHUNKS] = {0};
     for (uint32_t i = 0; i < c->p->n; i++) {
         SgModule *m = c->p->mods[i];
         SgModuleState *st = m->st;
@@ -1194,14 +1216,17 @@ static void write_index(Ctx *c, uint32_t k) {
         uint32_t ch = chunk_of[i] = sg_index_chunk(sg_name_c(st->abs_path + rl + 1));
         count[ch]++;
         n++;
-        if (!st->row || !row_unchanged(m)) changed[ch] = true;
+        if (!st->row || !row_file_same(m)) rows_changed[ch] = true;
+        else if (!row_keys_same(m)) keys_changed[ch] = true;
     }
-    for (uint32_t ch = 0; ch < SG_INDEX_CHUNKS; ch++)
-        changed[ch] |= c->index[k].damaged || count[ch] != c->index[k].chunk_rows[ch];
+    for (uint32_t ch = 0; ch < SG_INDEX_CHUNKS; ch++) {
+        rows_changed[ch] |= c->index[k].damaged || count[ch] != c->index[k].chunk_rows[ch];
+        keys_changed[ch] |= rows_changed[ch];
+    }
     SgFileRow *rows = sg_xmalloc(sizeof *rows * (n + 1));
     uint32_t nr = 0;
     for (uint32_t i = 0; i < c->p->n; i++) {
-        if (chunk_of[i] == SG_INDEX_CHUNKS || !changed[chunk_of[i]]) continue;
+        if (chunk_of[i] == SG_INDEX_CHUNKS || !keys_changed[chunk_of[i]]) continue;
         SgModule *m = c->p->mods[i];
         SgModuleState *st = m->st;
         SgFileRow *r = &rows[nr];
@@ -1231,18 +1256,25 @@ static void write_index(Ctx *c, uint32_t k) {
     if (c->index[k].damaged) sg_store_clear_index(c->store, root);
     /* the rows by chunk (counting sort), each chunk's by path */
     uint32_t at[SG_INDEX_CHUNKS + 1] = {0};
-    for (uint32_t ch = 0; ch < SG_INDEX_CHUNKS; ch++) at[ch + 1] = at[ch] + (changed[ch] ? count[ch] : 0);
+    for (uint32_t ch = 0; ch < SG_INDEX_CHUNKS; ch++) at[ch + 1] = at[ch] + (keys_changed[ch] ? count[ch] : 0);
     SgFileRow *part = sg_xmalloc(sizeof *part * (nr + 1));
     for (uint32_t i = 0; i < nr; i++) part[at[chunk_of[i]]++] = rows[i];
     /* each changed chunk sorted and encoded in parallel, then written */
-    EncodeChunks ec = {.part = part, .changed = changed, .count = count};
-    for (uint32_t ch = 0, from = 0; ch < SG_INDEX_CHUNKS; from += changed[ch] ? count[ch] : 0, ch++) ec.from[ch] = from;
+    EncodeChunks ec = {.part = part, .rows_changed = rows_changed, .keys_changed = keys_changed, .count = count,
+                       .stored_sum = c->index[k].chunk_sum};
+    for (uint32_t ch = 0, from = 0; ch < SG_INDEX_CHUNKS; from += keys_changed[ch] ? count[ch] : 0, ch++)
+        ec.from[ch] = from;
     sg_parallel_for(c->opt->jobs, SG_INDEX_CHUNKS, encode_chunk, &ec);
     for (uint32_t ch = 0; ch < SG_INDEX_CHUNKS; ch++) {
-        if (!changed[ch]) continue;
-        if (count[ch]) sg_store_put_index(c->store, root, ch, &ec.blob[ch]);
-        else if (c->index[k].chunk_rows[ch]) sg_store_put_index(c->store, root, ch, NULL);
-        sg_buf_free(&ec.blob[ch]);
+        if (!keys_changed[ch]) continue;
+        if (!count[ch]) {
+            if (c->index[k].chunk_rows[ch]) sg_store_put_index(c->store, root, ch, SG_INDEX_ROWS, NULL);
+            continue;
+        }
+        if (rows_changed[ch]) sg_store_put_index(c->store, root, ch, SG_INDEX_ROWS, &ec.rows[ch]);
+        sg_store_put_index(c->store, root, ch, SG_INDEX_KEYS, &ec.keys[ch]);
+        sg_buf_free(&ec.rows[ch]);
+        sg_buf_free(&ec.keys[ch]);
     }
     free(part);
     free(chunk_of);
@@ -1391,7 +1423,7 @@ static void open_cache(void *arg) {
     c->store = sg_store_open(c->opt->cache_dir);
     for (uint32_t k = 0; c->store && k < c->nindex; k++) {
         if (!sg_store_load_index(c->store, c->index[k].root, &c->rows_arena, &c->index[k].rows, &c->index[k].n,
-                                 c->index[k].chunk_rows, &c->index[k].damaged))
+                                 c->index[k].chunk_rows, c->index[k].chunk_sum, &c->index[k].damaged))
             c->index[k].n = 0;
         size_t rl = strlen(c->index[k].root);
         for (uint32_t i = 0; i < c->index[k].n; i++) {

@@ -7,7 +7,8 @@
 
 #define MAGIC_SIG "SGS\x04"
 #define MAGIC_RESULT "SGR\x04"
-#define MAGIC_INDEX "SGX\x02"
+#define MAGIC_INDEX "SGX\x03"
+#define MAGIC_KEYS "SGK\x01"
 #define MAX_TYPE_DEPTH SG_TYPE_MAX_DEPTH  /* what the resolver builds at most (types.h) */
 
 /* ---- writing (the fields are blob.h's) ---- */
@@ -991,6 +992,17 @@ void sg_index_encode(const SgFileRow *rows, uint32_t n, SgBuf *out) {
         sg_blob_hash(out, &r->source_hash);
         sg_blob_varint(out, r->nimports);
         for (uint32_t k = 0; k < r->nimports; k++) sg_blob_str(out, r->imports[k].s, r->imports[k].len);
+    }
+    sg_blob_end(out, start);
+}
+
+void sg_index_encode_keys(const SgFileRow *rows, uint32_t n, uint64_t rows_sum, SgBuf *out) {
+    size_t start = out->len;
+    sg_blob_begin(out, MAGIC_KEYS);
+    sg_blob_varint(out, rows_sum);
+    sg_blob_varint(out, n);
+    for (uint32_t i = 0; i < n; i++) {
+        const SgFileRow *r = &rows[i];
         sg_blob_u8(out, r->have_result);
         if (!r->have_result) continue;
         sg_blob_hash(out, &r->fast_key);
@@ -1000,6 +1012,30 @@ void sg_index_encode(const SgFileRow *rows, uint32_t n, SgBuf *out) {
         sg_blob_hash(out, &r->usage_filter);
     }
     sg_blob_end(out, start);
+}
+
+bool sg_index_decode_keys(const uint8_t *blob, size_t len, SgFileRow *rows, uint32_t n, uint64_t rows_sum) {
+    SgRd r;
+    if (!sg_blob_open(&r, blob, len, MAGIC_KEYS) || sg_rd_varint(&r) != rows_sum || sg_rd_varint(&r) != n) return false;
+    for (uint32_t i = 0; i < n && r.ok; i++) {
+        SgFileRow *f = &rows[i];
+        uint8_t have = sg_rd_u8(&r);
+        if (have > 1) r.ok = false;
+        f->have_result = have == 1;
+        if (!f->have_result || !r.ok) continue;
+        sg_rd_hash(&r, &f->fast_key);
+        sg_rd_hash(&r, &f->result_id);
+        sg_rd_hash(&r, &f->export_hash);
+        uint64_t nd = sg_rd_varint(&r);
+        if (nd > UINT32_MAX) r.ok = false;
+        f->ndiags = (uint32_t)nd;
+        sg_rd_hash(&r, &f->usage_filter);
+    }
+    if (!r.ok || r.p != r.end) {
+        for (uint32_t i = 0; i < n; i++) rows[i].have_result = false;
+        return false;
+    }
+    return true;
 }
 
 bool sg_index_decode(const uint8_t *blob, size_t len, SgArena *a, SgFileRow **rows, uint32_t *n) {
@@ -1027,17 +1063,7 @@ bool sg_index_decode(const uint8_t *blob, size_t len, SgArena *a, SgFileRow **ro
             if (!l || memchr(s, 0, l)) r.ok = false;
             f->imports[k] = (SgName){.s = s, .len = l};
         }
-        uint8_t have = sg_rd_u8(&r);
-        if (have > 1 || !f->rel.len || memchr(f->rel.s, 0, f->rel.len)) r.ok = false;
-        f->have_result = have;
-        if (!have || !r.ok) continue;
-        sg_rd_hash(&r, &f->fast_key);
-        sg_rd_hash(&r, &f->result_id);
-        sg_rd_hash(&r, &f->export_hash);
-        uint64_t nd = sg_rd_varint(&r);
-        if (nd > UINT32_MAX) r.ok = false;
-        f->ndiags = (uint32_t)nd;
-        sg_rd_hash(&r, &f->usage_filter);
+        if (!f->rel.len || memchr(f->rel.s, 0, f->rel.len)) r.ok = false;
     }
     if (!r.ok || r.p != r.end) return false;
     *rows = out;

@@ -91,10 +91,21 @@ bool sg_result_fp_table(const SgResultView *v, SgArena *a, SgFpTable *out);
 SgHash sg_result_id(const SgResultView *v);
 
 /* ---- the file index (cache/store.h) ----
- * Rows sorted by path; the decoded rows' strings are slices of the blob,
- * which must outlive them. */
+ * A chunk is two blobs: its rows (sorted by path: each file's path, times,
+ * source hash and imports) and its keys (each row's last result: fast key,
+ * id, export hash, number of diagnostics, usage filter), in the rows'
+ * order, naming the rows blob by its checksum. A run in which only keys
+ * moved (an import's export hash changed under 1,500 modules) rewrites
+ * keys, a third of the bytes. The decoded rows' strings are slices of the
+ * blob, which must outlive them. */
 struct SgFileRow;
 void sg_index_encode(const struct SgFileRow *rows, uint32_t n, SgBuf *out);
 bool sg_index_decode(const uint8_t *blob, size_t len, SgArena *a, struct SgFileRow **rows, uint32_t *n);
+/* rows_sum: sg_checksum64 of the rows blob the keys belong to. */
+void sg_index_encode_keys(const struct SgFileRow *rows, uint32_t n, uint64_t rows_sum, SgBuf *out);
+/* Fills the result fields of rows[0..n) (decoded from the rows blob whose
+ * checksum is rows_sum); false if the keys belong to other rows or are
+ * damaged. */
+bool sg_index_decode_keys(const uint8_t *blob, size_t len, struct SgFileRow *rows, uint32_t n, uint64_t rows_sum);
 
 #endif

@@ -13,7 +13,7 @@
 #include "sig.h"
 #include "xref.h"
 
-#define SCHEMA_VERSION "12"
+#define SCHEMA_VERSION "13"
 
 struct SgStore {
     sqlite3 *db;
@@ -61,7 +61,8 @@ static bool exec(SgStore *s, const char *sql) {
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS files(root TEXT, chunk INTEGER, idx BLOB, PRIMARY KEY(root, chunk));"
+    "CREATE TABLE IF NOT EXISTS files(root TEXT, chunk INTEGER, part INTEGER, blob BLOB,"
+    " PRIMARY KEY(root, chunk, part));"
     "CREATE TABLE IF NOT EXISTS results(id BLOB PRIMARY KEY, source_key BLOB, result BLOB, signature BLOB,"
     " last_used INTEGER, xref BLOB);"
     "CREATE INDEX IF NOT EXISTS results_source_key ON results(source_key, last_used);"
@@ -278,41 +279,73 @@ static bool column_blob(sqlite3_stmt *st, int col, uint8_t **out, size_t *len) {
 
 uint32_t sg_index_chunk(SgName rel) { return (uint32_t)(XXH3_64bits(rel.s, rel.len) % SG_INDEX_CHUNKS); }
 
+/* A chunk's rows blob, then its keys blob (ORDER BY chunk, part): the keys
+ * fill the result fields of the rows just decoded. */
+typedef struct ChunkReader {
+    SgFileRow *rows;        /* of the chunk being read */
+    uint32_t n;
+    int64_t chunk;          /* -1: none */
+    uint64_t sum;
+    bool keyed;
+} ChunkReader;
+
+/* Takes one (chunk, part, blob) row; false when the index is damaged. The
+ * caller sees to a chunk whose keys never came (cr->keyed still false when
+ * the next chunk's rows or the end come). */
+static bool chunk_read(ChunkReader *cr, sqlite3_stmt *st, SgArena *a) {
+    sqlite3_int64 chunk = sqlite3_column_int64(st, 0), part = sqlite3_column_int64(st, 1);
+    const uint8_t *blob = sqlite3_column_blob(st, 2);
+    size_t len = (size_t)sqlite3_column_bytes(st, 2);
+    if (chunk < 0 || chunk >= SG_INDEX_CHUNKS || sqlite3_column_type(st, 2) != SQLITE_BLOB) return false;
+    if (part == SG_INDEX_ROWS) {
+        uint8_t *copy = sg_arena_dup(a, blob, len);
+        cr->chunk = chunk;
+        cr->keyed = false;
+        cr->sum = sg_checksum64(copy, len);
+        return sg_index_decode(copy, len, a, &cr->rows, &cr->n);
+    }
+    if (part != SG_INDEX_KEYS || chunk != cr->chunk || cr->keyed) return false;
+    cr->keyed = true;
+    return sg_index_decode_keys(blob, len, cr->rows, cr->n, cr->sum);
+}
+
 bool sg_store_load_index(SgStore *s, const char *root, SgArena *a, SgFileRow **rows, uint32_t *n,
-                         uint32_t chunk_rows[SG_INDEX_CHUNKS], bool *damaged) {
+                         uint32_t chunk_rows[SG_INDEX_CHUNKS], uint64_t chunk_sum[SG_INDEX_CHUNKS], bool *damaged) {
     sqlite3_stmt *st;
     *rows = NULL;
     *n = 0;
     *damaged = false;
     memset(chunk_rows, 0, sizeof(uint32_t) * SG_INDEX_CHUNKS);
-    if (sqlite3_prepare_v2(s->db, "SELECT chunk, idx FROM files WHERE root=?", -1, &st, NULL) != SQLITE_OK) {
+    memset(chunk_sum, 0, sizeof(uint64_t) * SG_INDEX_CHUNKS);
+    if (sqlite3_prepare_v2(s->db, "SELECT chunk, part, blob FROM files WHERE root=? ORDER BY chunk, part", -1, &st,
+                           NULL) != SQLITE_OK) {
         warn(s, "read failed");
         return false;
     }
     sqlite3_bind_text(st, 1, root, -1, SQLITE_STATIC);
     SgFileRow *all = NULL;
     uint32_t nall = 0, cap = 0;
+    ChunkReader cr = {.chunk = -1};
     int rc;
+    /* a damaged chunk makes the whole index an empty one: every file is
+     * read and hashed, and the index is written anew */
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && !*damaged) {
-        sqlite3_int64 chunk = sqlite3_column_int64(st, 0);
-        size_t len = (size_t)sqlite3_column_bytes(st, 1);
-        SgFileRow *part;
-        uint32_t np;
-        /* a damaged chunk makes the whole index an empty one: every file is
-         * read and hashed, and the index is written anew */
-        if (chunk < 0 || chunk >= SG_INDEX_CHUNKS || sqlite3_column_type(st, 1) != SQLITE_BLOB ||
-            !sg_index_decode(sg_arena_dup(a, sqlite3_column_blob(st, 1), len), len, a, &part, &np)) {
+        bool rows_part = sqlite3_column_int64(st, 1) == SG_INDEX_ROWS;
+        if ((rows_part && cr.chunk >= 0 && !cr.keyed) || !chunk_read(&cr, st, a)) {
             *damaged = true;
             break;
         }
-        chunk_rows[chunk] = np;
-        if (nall + np > cap) {
-            cap = (nall + np) * 2;
+        if (!cr.keyed) continue;
+        chunk_rows[cr.chunk] = cr.n;
+        chunk_sum[cr.chunk] = cr.sum;
+        if (nall + cr.n > cap) {
+            cap = (nall + cr.n) * 2;
             all = sg_xrealloc(all, sizeof *all * cap);
         }
-        memcpy(all + nall, part, sizeof *part * np);
-        nall += np;
+        memcpy(all + nall, cr.rows, sizeof *cr.rows * cr.n);
+        nall += cr.n;
     }
+    if (rc == SQLITE_DONE && cr.chunk >= 0 && !cr.keyed) *damaged = true;   /* rows without keys */
     bool ok = rc == SQLITE_ROW || rc == SQLITE_DONE;
     if (!ok) warn(s, "read failed");
     sqlite3_finalize(st);
@@ -330,17 +363,20 @@ bool sg_store_load_index(SgStore *s, const char *root, SgArena *a, SgFileRow **r
     return true;
 }
 
-void sg_store_put_index(SgStore *s, const char *root, uint32_t chunk, const SgBuf *idx) {
+void sg_store_put_index(SgStore *s, const char *root, uint32_t chunk, int part, const SgBuf *blob) {
     sqlite3_stmt *st;
-    const char *sql = idx ? "INSERT OR REPLACE INTO files(root, chunk, idx) VALUES(?, ?, ?)"
-                          : "DELETE FROM files WHERE root=? AND chunk=?";
+    const char *sql = blob ? "INSERT OR REPLACE INTO files(root, chunk, part, blob) VALUES(?, ?, ?, ?)"
+                           : "DELETE FROM files WHERE root=? AND chunk=?";
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
         warn(s, "write failed");
         return;
     }
     sqlite3_bind_text(st, 1, root, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, chunk);
-    if (idx) sqlite3_bind_blob(st, 3, idx->data ? idx->data : "", (int)idx->len, SQLITE_STATIC);
+    if (blob) {
+        sqlite3_bind_int64(st, 3, part);
+        sqlite3_bind_blob(st, 4, blob->data ? blob->data : "", (int)blob->len, SQLITE_STATIC);
+    }
     if (sqlite3_step(st) != SQLITE_DONE) warn(s, "write failed");
     sqlite3_finalize(st);
 }
@@ -456,27 +492,48 @@ bool sg_store_commit(SgStore *s) {
     return ok;
 }
 
-/* Calls fn for each row of every index in the database (all roots); false
- * when the table cannot be read to its end. */
+/* Calls fn for each row of every index in the database (all roots), with
+ * its keys; ok false for a chunk that cannot be read. False when the table
+ * cannot be read to its end. */
 static bool each_indexed_file(SgStore *s, void (*fn)(void *ctx, const char *root, const SgFileRow *r, bool ok),
                               void *ctx) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT root, idx FROM files", -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(s->db, "SELECT chunk, part, blob, root FROM files ORDER BY root, chunk, part", -1, &st,
+                           NULL) != SQLITE_OK) {
         note_error(s);
         return false;
     }
     int rc;
+    SgArena a;
+    sg_arena_init(&a);
+    ChunkReader cr = {.chunk = -1};
+    char *root = NULL;
+    int64_t skip = -1;      /* a chunk found damaged: its other part is not looked at */
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *root = (const char *)sqlite3_column_text(st, 0);
-        SgArena a;
-        sg_arena_init(&a);
-        SgFileRow *rows;
-        uint32_t n;
-        bool ok = root && sg_index_decode(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), &a, &rows, &n);
-        if (!ok) fn(ctx, root ? root : "(no root)", NULL, false);
-        for (uint32_t i = 0; ok && i < n; i++) fn(ctx, root, &rows[i], true);
-        sg_arena_free(&a);
+        const char *r = (const char *)sqlite3_column_text(st, 3);
+        int64_t chunk = sqlite3_column_int64(st, 0);
+        bool other_root = !root || !r || strcmp(root, r) != 0;
+        if (other_root || chunk != cr.chunk) {
+            if (root && cr.chunk >= 0 && !cr.keyed) fn(ctx, root, NULL, false);   /* rows without keys */
+            if (other_root) {
+                free(root);
+                root = sg_xstrdup(r ? r : "(no root)");
+                skip = -1;
+            }
+            cr = (ChunkReader){.chunk = -1};
+        }
+        if (chunk == skip) continue;
+        if (!chunk_read(&cr, st, &a)) {
+            fn(ctx, root, NULL, false);
+            skip = chunk;
+            cr = (ChunkReader){.chunk = -1};
+            continue;
+        }
+        for (uint32_t i = 0; cr.keyed && i < cr.n; i++) fn(ctx, root, &cr.rows[i], true);
     }
+    if (root && cr.chunk >= 0 && !cr.keyed) fn(ctx, root, NULL, false);
+    free(root);
+    sg_arena_free(&a);
     if (rc != SQLITE_DONE) note_error(s);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE;

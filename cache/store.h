@@ -54,11 +54,12 @@ const char *sg_store_path(const SgStore *s);
 uint32_t sg_index_chunk(SgName rel);
 
 /* The file index of `root` (an absolute directory path): its rows in `a`,
- * and how many each chunk holds. A damaged index loads as empty, with
+ * how many rows each chunk holds and the checksum of its rows blob (which
+ * its keys name). A damaged index loads as empty, with
  * *damaged set (it is to be cleared before it is written again). False
  * when the database cannot be read (a warning was printed). */
 bool sg_store_load_index(SgStore *s, const char *root, SgArena *a, SgFileRow **rows, uint32_t *n,
-                         uint32_t chunk_rows[SG_INDEX_CHUNKS], bool *damaged);
+                         uint32_t chunk_rows[SG_INDEX_CHUNKS], uint64_t chunk_sum[SG_INDEX_CHUNKS], bool *damaged);
 /* A result blob by id (malloc'd). */
 bool sg_store_get_result(SgStore *s, const SgHash *id, uint8_t **blob, size_t *len);
 
@@ -84,9 +85,11 @@ bool sg_store_begin(SgStore *s);
 /* xref NULL: the entry already stored (if any) is kept. */
 void sg_store_put_result(SgStore *s, const SgHash *id, const SgHash *source_key, const SgBuf *result,
                          const SgBuf *sig, const SgBuf *xref);
-/* Replaces chunk `chunk` of the file index of `root` with an encoded one
- * (sg_index_encode); idx NULL: removes it. */
-void sg_store_put_index(SgStore *s, const char *root, uint32_t chunk, const SgBuf *idx);
+/* Replaces a part of chunk `chunk` of the file index of `root`: its rows
+ * (SG_INDEX_ROWS, sg_index_encode) or their keys (SG_INDEX_KEYS,
+ * sg_index_encode_keys); blob NULL: removes the chunk. */
+enum { SG_INDEX_ROWS, SG_INDEX_KEYS };
+void sg_store_put_index(SgStore *s, const char *root, uint32_t chunk, int part, const SgBuf *blob);
 /* Removes every chunk of the file index of `root`. */
 void sg_store_clear_index(SgStore *s, const char *root);
 void sg_store_set_meta(SgStore *s, const char *key, const char *value);

@@ -28,7 +28,7 @@ def write_blobs(db, out):
     many inputs and blobs."""
     con = sqlite3.connect(db)
     blobs = [b for row in con.execute("SELECT signature, result, xref FROM results") for b in row]
-    blobs += [row[0] for row in con.execute("SELECT idx FROM files")]
+    blobs += [row[0] for row in con.execute("SELECT blob FROM files")]
     con.close()
     n = 0
     for b in blobs:

@@ -111,23 +111,28 @@ def decode_result(blob):
     return {"source_key": sk, "export_hash": eh, "usage": usage, "fps": fps}
 
 
-def decode_index(blob):
-    """-> {rel: (imports, result_id or None)}"""
-    r = frame(blob, b"SGX\x02")
-    out = {}
+def decode_index(rows_blob, keys_blob):
+    """One chunk of the file index (a rows and a keys blob) -> {rel: (imports, result_id or None)}"""
+    r = frame(rows_blob, b"SGX\x03")
+    rows = []
     for _ in range(r.varint()):
         rel = r.str()
         for _ in range(5):
             r.varint()
         r.raw(16)
-        imports = [r.str() for _ in range(r.varint())]
+        rows.append((rel, [r.str() for _ in range(r.varint())]))
+    k = frame(keys_blob, b"SGK\x01")
+    k.varint()      # the rows blob's checksum
+    assert k.varint() == len(rows)
+    out = {}
+    for rel, imports in rows:
         rid = None
-        if r.u8():
-            r.raw(16)
-            rid = r.raw(16)
-            r.raw(16)
-            r.varint()
-            r.raw(16)   # the usage filter
+        if k.u8():
+            k.raw(16)
+            rid = k.raw(16)
+            k.raw(16)
+            k.varint()
+            k.raw(16)   # the usage filter
         out[rel] = (imports, rid)
     return out
 
@@ -137,9 +142,12 @@ def cache_state(db, root):
     con = sqlite3.connect(db)
     try:
         # the index is kept in chunks (cache/store.h): their rows together
-        index = {}
-        for (blob,) in con.execute("SELECT idx FROM files WHERE root = ?", (os.path.realpath(root),)):
-            index.update(decode_index(blob))
+        index, parts = {}, {}
+        for chunk, part, blob in con.execute("SELECT chunk, part, blob FROM files WHERE root = ?",
+                                             (os.path.realpath(root),)):
+            parts.setdefault(chunk, {})[part] = blob
+        for p in parts.values():
+            index.update(decode_index(p[0], p[1]))
         results = {rid: decode_result(blob) for rid, blob in con.execute("SELECT id, result FROM results")}
     finally:
         con.close()

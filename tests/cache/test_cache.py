@@ -267,52 +267,75 @@ def db_query(path, sql, params=()):
 
 
 def index_of(ws, db=None):
-    """The file index of a workspace (cache/sig.c, sg_index_encode): rel -> result id (or None)."""
-    rows = db_query(db or db_of(ws), "SELECT idx FROM files WHERE root = ?", (os.path.realpath(ws),))
-    check(len(rows) >= 1 and all(isinstance(r[0], bytes) for r in rows), "no file index for %s" % ws)
+    """The file index of a workspace (cache/sig.c, sg_index_encode and
+    sg_index_encode_keys): rel -> result id (or None)."""
+    rows = db_query(db or db_of(ws), "SELECT chunk, part, blob FROM files WHERE root = ? ORDER BY chunk, part",
+                    (os.path.realpath(ws),))
+    check(len(rows) >= 2 and all(isinstance(r[2], bytes) for r in rows), "no file index for %s" % ws)
+    parts = {}
+    for chunk, part, blob in rows:    # the index is kept in chunks (cache/store.h), each a rows and a keys blob
+        parts.setdefault(chunk, {})[part] = blob
     out = {}
-    for (blob,) in rows:    # the index is kept in chunks (cache/store.h)
-        out.update(index_chunk(blob))
+    for chunk, p in parts.items():
+        check(set(p) == {0, 1}, "test bug: chunk %d has parts %r" % (chunk, sorted(p)))
+        out.update(index_chunk(p[0], p[1]))
     return out
 
 
-def index_chunk(b):
-    pos = 8
-    check(b[:4] == b"SGX\x02", "test bug: unknown file index format %r" % b[:4])
+class Reader:
+    def __init__(self, b, magic):
+        check(b[:4] == magic, "test bug: unknown blob format %r (expected %r)" % (b[:4], magic))
+        self.b, self.pos = b, 8
 
-    def varint():
-        nonlocal pos
+    def varint(self):
         v = shift = 0
         while True:
-            c = b[pos]
-            pos += 1
+            c = self.b[self.pos]
+            self.pos += 1
             v |= (c & 0x7F) << shift
             shift += 7
             if not c & 0x80:
                 return v
 
-    def string():
-        nonlocal pos
-        n = varint()
-        pos += n
-        return b[pos - n:pos].decode()
+    def string(self):
+        n = self.varint()
+        self.pos += n
+        return self.b[self.pos - n:self.pos].decode()
 
-    out = {}
-    for _ in range(varint()):
-        rel = string()
+    def raw(self, n):
+        self.pos += n
+        return self.b[self.pos - n:self.pos]
+
+
+def index_rels(rows_blob):
+    """The paths of a chunk's rows blob, in order."""
+    r = Reader(rows_blob, b"SGX\x03")
+    out = []
+    for _ in range(r.varint()):
+        out.append(r.string())
         for _ in range(5):
-            varint()
-        pos += 16
-        for _ in range(varint()):
-            string()
-        have = b[pos]
-        pos += 1
+            r.varint()
+        r.raw(16)
+        for _ in range(r.varint()):
+            r.string()
+    return out
+
+
+def index_chunk(rows_blob, keys_blob):
+    """rel -> result id (or None) of one chunk."""
+    rels = index_rels(rows_blob)
+    k = Reader(keys_blob, b"SGK\x01")
+    k.varint()      # the rows blob's checksum
+    eq(k.varint(), len(rels), "rows in a chunk's keys")
+    out = {}
+    for rel in rels:
         out[rel] = None
-        if have:
-            out[rel] = b[pos + 16:pos + 32]
-            pos += 48
-            varint()
-            pos += 16   # the usage filter
+        if k.raw(1)[0]:
+            k.raw(16)
+            out[rel] = k.raw(16)
+            k.raw(16)   # the export hash
+            k.varint()
+            k.raw(16)   # the usage filter
     return out
 
 
@@ -510,8 +533,8 @@ def test_damaged_file_index(tmp):
     cold_then_warm(ws)
     db = db_of(ws)
     # (one chunk of it: any damaged chunk makes the whole index an empty one)
-    rows = db_query(db, "SELECT rowid, length(idx) FROM files WHERE root = ?", (os.path.realpath(ws),))
-    flip_byte(db, "files", "idx", "rowid", rows[0][0], where=rows[0][1] // 2)
+    rows = db_query(db, "SELECT rowid, length(blob) FROM files WHERE root = ?", (os.path.realpath(ws),))
+    flip_byte(db, "files", "blob", "rowid", rows[0][0], where=rows[0][1] // 2)
     v = verify(ws)
     eq(v.rc, 1, "cache verify with a damaged file index %s" % v.brief())
     r = check_json(ws)
@@ -570,13 +593,16 @@ def test_signature_blob_bit_flip(tmp):
 def test_other_damaged_rows(tmp):
     # rows that are well-formed SQL but wrong: every one must be a miss
     cases = [
-        ("index flipped", "UPDATE files SET idx = substr(idx, 1, 20) || x'FF' || substr(idx, 22)"),
-        ("index NULL", "UPDATE files SET idx = NULL"),
-        ("index text", "UPDATE files SET idx = 'abc'"),
-        ("index empty", "UPDATE files SET idx = x''"),
-        ("index truncated", "UPDATE files SET idx = substr(idx, 1, length(idx) / 2)"),
+        ("index flipped", "UPDATE files SET blob = substr(blob, 1, 20) || x'FF' || substr(blob, 22)"),
+        ("index NULL", "UPDATE files SET blob = NULL"),
+        ("index text", "UPDATE files SET blob = 'abc'"),
+        ("index empty", "UPDATE files SET blob = x''"),
+        ("index truncated", "UPDATE files SET blob = substr(blob, 1, length(blob) / 2)"),
         ("index of another root", "UPDATE files SET root = root || 'x'"),
-        ("indexes swapped", "UPDATE files SET idx = (SELECT idx FROM files f WHERE f.root != files.root LIMIT 1)"),
+        ("indexes swapped", "UPDATE files SET blob = (SELECT blob FROM files f WHERE f.root != files.root LIMIT 1)"),
+        ("keys of other rows", "UPDATE files SET blob = (SELECT blob FROM files f WHERE f.part = 1 AND f.chunk != files.chunk"
+                               " LIMIT 1) WHERE part = 1"),
+        ("keys missing", "DELETE FROM files WHERE part = 1"),
         ("signature NULL", "UPDATE results SET signature = NULL"),
         ("signature empty", "UPDATE results SET signature = x''"),
         ("result text", "UPDATE results SET result = 'hello'"),
@@ -1216,14 +1242,14 @@ def test_file_index_chunks(tmp):
     root = os.path.realpath(ws)
 
     def chunks():
-        rows = db_query(db_of(ws), "SELECT chunk, idx FROM files WHERE root = ?", (root,))
-        return {c: bytes(b) for c, b in rows}
+        rows = db_query(db_of(ws), "SELECT chunk, part, blob FROM files WHERE root = ?", (root,))
+        return {(c, p): bytes(b) for c, p, b in rows}
 
     def chunk_of(snapshot, rel):
-        return [c for c, b in snapshot.items() if rel in index_chunk(b)]
+        return [c for (c, p), b in snapshot.items() if p == 0 and rel in index_rels(b)]
 
     def rewritten(a, b):
-        return sorted(c for c in set(a) | set(b) if a.get(c) != b.get(c))
+        return sorted({c for (c, p) in set(a) | set(b) if a.get((c, p)) != b.get((c, p))})
 
     r = check_json(ws)
     eq(len(r.checked), 40, "cold run")
@@ -1232,7 +1258,7 @@ def test_file_index_chunks(tmp):
     time.sleep(2.1)
     eq(check_json(ws).checked, [], "warm run")
     before = chunks()
-    check(1 < len(before) <= 64, "the index of 40 files in several chunks (%d)" % len(before))
+    check(1 < len(before) // 2 <= 64, "the index of 40 files in several chunks (%d)" % (len(before) // 2))
     eq(sorted(index_of(ws)), sorted("m%d.sg" % i for i in range(40)), "the index's files")
     eq(check_json(ws).checked, [], "warm run")
     eq(rewritten(before, chunks()), [], "a run that changed nothing rewrites no chunk")
@@ -1253,6 +1279,45 @@ def test_file_index_chunks(tmp):
     r = check_json(ws)
     eq(r.checked, [], "warm run after both")
     same_as_nocache(ws, r, what="chunked index")
+
+
+@test
+def test_keys_only_rewrite(tmp):
+    # a new pub fn in a module 30 modules import moves their fast keys, not
+    # their files: their chunks' keys blobs are written again, their rows
+    # blobs are not (and the usage filters spare reading their results)
+    ws = os.path.join(tmp, "ws")
+    files = {"util.sg": "pub fn a() -> Int { 1 }\n"}
+    files.update({"u%d.sg" % i: "import util\npub fn g%d() -> Int { util.a() + %d }\n" % (i, i) for i in range(30)})
+    write(ws, files)
+    old = time.time_ns() - 100 * 10**9
+    for rel in files:
+        os.utime(os.path.join(ws, rel), ns=(old, old))
+    root = os.path.realpath(ws)
+
+    def parts():
+        rows = db_query(db_of(ws), "SELECT chunk, part, blob FROM files WHERE root = ?", (root,))
+        return {(c, p): bytes(b) for c, p, b in rows}
+
+    eq(len(check_json(ws).checked), 31, "cold run")
+    time.sleep(2.1)
+    eq(check_json(ws).checked, [], "warm run")
+    before = parts()
+    replace_in(ws, "util.sg", "pub fn a() -> Int { 1 }", "pub fn a() -> Int { 1 }\npub fn b() -> Int { 2 }")
+    os.utime(os.path.join(ws, "util.sg"), ns=(old, old))
+    r = check_json(ws)
+    eq(r.checked, ["util"], "modules checked after a new pub fn")
+    same_as_nocache(ws, r, what="a new pub fn")
+    after = parts()
+    util_chunk = [c for (c, p), b in before.items() if p == 0 and "util.sg" in index_rels(b)]
+    eq(sorted(c for (c, p) in before if p == 0 and before[(c, p)] != after.get((c, p))), util_chunk,
+       "rows blobs written again: util's chunk only")
+    keys = sorted(c for (c, p) in before if p == 1 and before[(c, p)] != after.get((c, p)))
+    eq(keys, sorted(c for (c, p) in before if p == 1), "keys blobs written again: every chunk (fast keys moved)")
+    time.sleep(2.1)
+    r = check_json(ws)
+    eq(r.checked, [], "warm run after")
+    same_as_nocache(ws, r, what="warm run after a new pub fn")
 
 
 @test

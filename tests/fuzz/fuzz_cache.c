@@ -3,7 +3,8 @@
  * Everything the cache stores is read back through four decoders: results
  * (cache/sig.h: sg_result_open and the section readers: its diagnostics,
  * usage record and fingerprint table), sg_index_decode, sg_sig_decode and
- * the cross-reference entries (cache/xref.h: sg_xref_decode); the remote
+ * the cross-reference entries (cache/xref.h: sg_xref_decode), with the file
+ * index's keys (sg_index_decode_keys); the remote
  * cache's packs are checked by sg_remote_pack_valid (raw input only). They
  * must reject any damaged blob without crashing, leaking or reading out of
  * bounds. Input layout:
@@ -56,7 +57,8 @@
 
 static const char MAGIC_SIG[4] = {'S', 'G', 'S', 4};
 static const char MAGIC_RESULT[4] = {'S', 'G', 'R', 2};
-static const char MAGIC_INDEX[4] = {'S', 'G', 'X', 2};
+static const char MAGIC_INDEX[4] = {'S', 'G', 'X', 3};
+static const char MAGIC_KEYS[4] = {'S', 'G', 'K', 1};
 static const char MAGIC_XREF[4] = {'S', 'G', 'U', 1};
 
 /* ---- writing blobs (the format of cache/sig.c) ---- */
@@ -250,6 +252,28 @@ static void fuzz_result(const uint8_t *blob, size_t len) {
     program_free(&p);
 }
 
+/* A chunk's keys: decoded against 64 blank rows, under the checksum and
+ * count the payload itself starts with (else nearly every input would stop
+ * at the identity check). A decode that fails leaves no row with a result. */
+static void fuzz_keys(const uint8_t *blob, size_t len) {
+    uint64_t v[2] = {0, 0};
+    size_t at = 8;
+    for (int k = 0; k < 2; k++)
+        for (int shift = 0; at < len && shift < 64; shift += 7) {
+            v[k] |= (uint64_t)(blob[at] & 0x7F) << shift;
+            if (!(blob[at++] & 0x80)) break;
+        }
+    SgFileRow rows[64];
+    memset(rows, 0, sizeof rows);
+    uint32_t n = v[1] <= 64 ? (uint32_t)v[1] : 64;
+    if (!sg_index_decode_keys(blob, len, rows, n, v[0]))
+        for (uint32_t i = 0; i < n; i++)
+            if (rows[i].have_result) {
+                fprintf(stderr, "fuzz_cache: a failed keys decode left row %u with a result\n", i);
+                abort();
+            }
+}
+
 static void fuzz_index(const uint8_t *blob, size_t len) {
     SgArena a;
     sg_arena_init(&a);
@@ -373,6 +397,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fuzz_index(copy, n);
         fuzz_sig(copy, n);
         fuzz_xref(copy, n);
+        fuzz_keys(copy, n);
         uint32_t entries;
         sg_remote_pack_valid(copy, n, &entries);
         free(copy);
@@ -388,6 +413,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     copy = malloc(b.len);
     memcpy(copy, b.data, b.len);
     fuzz_index(copy, b.len);
+    free(copy);
+    frame(&b, MAGIC_KEYS, in, n);
+    copy = malloc(b.len);
+    memcpy(copy, b.data, b.len);
+    fuzz_keys(copy, b.len);
     free(copy);
     frame(&b, MAGIC_SIG, in, n);
     copy = malloc(b.len);
