@@ -95,14 +95,7 @@ typedef struct Ctx {
     SgArena rows_arena;
     /* the file indexes: the workspace's, and the standard library's when it
      * is read from a directory */
-    struct {
-        const char *root;
-        SgFileRow *rows;
-        uint32_t n;
-        uint32_t chunk_rows[SG_INDEX_CHUNKS];   /* how many rows each stored chunk holds */
-        uint64_t chunk_sum[SG_INDEX_CHUNKS];    /* the checksum of its rows blob */
-        bool damaged;                           /* chunks are to be cleared before writing */
-    } index[2];
+    SgIndexRoot index[2];
     uint32_t nindex;
     SgModule **todo;        /* modules whose bodies are checked this run */
     uint32_t ntodo;
@@ -860,62 +853,6 @@ static void remote_publish(Ctx *c) {
  * now. A record with a nearest-name answer, or a result that cannot be
  * read, gets a filter of all ones: it is always read. */
 
-static const SgHash FILTER_ALL = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
-
-static uint64_t filter_key(const char *module, size_t ml, uint8_t ns, const char *name, size_t nl) {
-    uint64_t a = sg_checksum64(module, ml), b = sg_checksum64(name, nl);
-    uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)ns << 56)) * 0xBF58476D1CE4E5B9ULL;
-    return h ^ (h >> 31);
-}
-
-static void filter_add(SgHash *f, uint64_t key) {
-    for (int j = 0; j < 3; j++) {
-        uint32_t bit = (uint32_t)(key >> (7 * j)) & 127u;
-        f->b[bit >> 3] |= (uint8_t)(1u << (bit & 7));
-    }
-}
-
-static bool filter_may_have(const SgHash *f, uint64_t key) {
-    for (int j = 0; j < 3; j++) {
-        uint32_t bit = (uint32_t)(key >> (7 * j)) & 127u;
-        if (!(f->b[bit >> 3] & (1u << (bit & 7)))) return false;
-    }
-    return true;
-}
-
-typedef struct FilterOf {
-    const SgModule *m;
-    SgHash f;
-    bool bad;
-} FilterOf;
-
-static void filter_name(void *ctx, uint32_t k, uint8_t ns, const char *name, uint32_t len) {
-    FilterOf *fo = ctx;
-    if (k >= fo->m->nimport_paths) {
-        fo->bad = true;
-        return;
-    }
-    const char *mod = fo->m->import_paths[k];
-    filter_add(&fo->f, filter_key(mod, strlen(mod), ns, name, len));
-}
-
-/* The filter of m's result `res` (its usage record's names). */
-static SgHash usage_filter_of(const SgModule *m, const uint8_t *res, size_t len) {
-    SgResultView v;
-    FilterOf fo = {.m = m};
-    if (!sg_result_open(res, len, &v) || !sg_result_usage_names(&v, filter_name, &fo) || fo.bad) return FILTER_ALL;
-    return fo.f;
-}
-
-/* The filter for m's new file index row. */
-static SgHash row_filter(const SgModule *m) {
-    const SgModuleState *st = m->st;
-    if (st->row && st->row->have_result && sg_hash_eq(&st->row->result_id, &st->result_id)) return st->row->usage_filter;
-    if (st->result.len) return usage_filter_of(m, (const uint8_t *)st->result.data, st->result.len);
-    return FILTER_ALL;
-}
-
 /* The keys of the names whose state differs between x's table when its
  * row was written and its table now; known false when that cannot be told. */
 typedef struct ChangedNames {
@@ -923,11 +860,6 @@ typedef struct ChangedNames {
     uint64_t *keys;
     uint32_t n;
 } ChangedNames;
-
-static void changed_add(ChangedNames *ch, const SgModule *x, const SgFpEntry *e) {
-    if (!(ch->n & (ch->n + 1))) ch->keys = sg_xrealloc(ch->keys, sizeof *ch->keys * (2 * (size_t)ch->n + 2));
-    ch->keys[ch->n++] = filter_key(x->name, strlen(x->name), e->ns, e->name.s, e->name.len);
-}
 
 static const ChangedNames *changed_names(Ctx *c, SgModule *x) {
     if (!c->changed) c->changed = sg_xcalloc(c->p->n + 1, sizeof *c->changed);
@@ -947,17 +879,7 @@ static const ChangedNames *changed_names(Ctx *c, SgModule *x) {
         SgHash eh = sg_fp_export_hash(&then);
         ok = sg_hash_eq(&eh, &r->export_hash);
     }
-    if (ok) {
-        const SgFpTable *now = table_of(c, x);
-        SgHash a_fp, b_fp;
-        for (uint32_t i = 0; i < then.n; i++) {
-            const SgFpEntry *e = &then.items[i];
-            SgNameState was = sg_fp_state(&then, (SgNs)e->ns, e->name, &a_fp);
-            if (sg_fp_state(now, (SgNs)e->ns, e->name, &b_fp) != was || !sg_hash_eq(&a_fp, &b_fp)) changed_add(ch, x, e);
-        }
-        for (uint32_t i = 0; i < now->n; i++)
-            if (!sg_fp_find(&then, (SgNs)now->items[i].ns, now->items[i].name)) changed_add(ch, x, &now->items[i]);
-    }
+    if (ok) sg_filter_changed(&then, table_of(c, x), x->name, &ch->keys, &ch->n);
     sg_arena_free(&a);
     free(blob);
     ch->known = ok;
@@ -967,7 +889,7 @@ static const ChangedNames *changed_names(Ctx *c, SgModule *x) {
 /* Whether r's result holds for m without reading it (see above). */
 static bool filter_clears(Ctx *c, SgModule *m, const SgFileRow *r) {
     SgHash then;
-    if (!memcmp(&r->usage_filter, &FILTER_ALL, sizeof FILTER_ALL) || !fast_key_of(m, true, &then) ||
+    if (!memcmp(&r->usage_filter, &SG_FILTER_ALL, sizeof SG_FILTER_ALL) || !fast_key_of(m, true, &then) ||
         !sg_hash_eq(&then, &r->fast_key))
         return false;
     for (uint32_t k = 0; k < m->nimports; k++) {
@@ -977,7 +899,7 @@ static bool filter_clears(Ctx *c, SgModule *m, const SgFileRow *r) {
         const ChangedNames *ch = changed_names(c, x);
         if (!ch) return false;
         for (uint32_t i = 0; i < ch->n; i++)
-            if (filter_may_have(&r->usage_filter, ch->keys[i])) return false;
+            if (sg_filter_may_have(&r->usage_filter, ch->keys[i])) return false;
     }
     return true;
 }
@@ -1102,19 +1024,6 @@ void sg_eng_finish(SgModule *m, bool encode) {
 }
 
 /* ---- phase 6: store ---- */
-static bool row_current(const SgModule *m) {
-    const SgModuleState *st = m->st;
-    const SgFileRow *r = st->row;
-    return r && r->size == st->size && r->mtime_ns == st->mtime_ns && r->ctime_ns == st->ctime_ns &&
-           r->ino == st->ino && r->indexed_at_ns == st->indexed_at_ns && sg_hash_eq(&r->source_hash, &st->source_hash) &&
-           r->have_result && sg_hash_eq(&r->fast_key, &st->fast_key) && sg_hash_eq(&r->result_id, &st->result_id);
-}
-
-static bool file_row_wanted(const SgModule *m) {
-    const SgModuleState *st = m->st;
-    return st->abs_path && !st->uncacheable && st->stat_ok && !st->overlay;
-}
-
 /* A warm run that changed nothing writes nothing (not even a transaction). */
 static bool nothing_to_store(Ctx *c) {
     if (c->ntodo) return false;
@@ -1124,7 +1033,7 @@ static bool nothing_to_store(Ctx *c) {
         if (c->p->mods[i]->st->sig_bad) return false;
     for (uint32_t i = 0; i < c->p->n; i++) {
         SgModule *m = c->p->mods[i];
-        if (file_row_wanted(m) && !row_current(m)) return false;
+        if (sg_eng_row_wanted(m) && !sg_eng_row_same(m)) return false;
     }
     uint32_t live = 0;
     for (uint32_t i = 0; i < c->p->n; i++) live += c->p->mods[i]->st->row != NULL;
@@ -1134,151 +1043,6 @@ static bool nothing_to_store(Ctx *c) {
     free(hits);
     free(mods);
     return same;
-}
-
-static int cmp_row(const void *a, const void *b) {
-    const SgFileRow *x = a, *y = b;
-    uint32_t n = x->rel.len < y->rel.len ? x->rel.len : y->rel.len;
-    int c = memcmp(x->rel.s, y->rel.s, n);
-    return c ? c : (x->rel.len > y->rel.len) - (x->rel.len < y->rel.len);
-}
-
-/* Would m's new row say what its stored row says, in the rows blob (the
- * file: times, source hash, imports) and in the keys blob (its last
- * result)? Asked without building the row: a run that changed one file
- * asks it of every file. An open buffer's row is kept as it is. */
-static bool row_file_same(const SgModule *m) {
-    const SgModuleState *st = m->st;
-    const SgFileRow *r = st->row;
-    if (!file_row_wanted(m)) return true;
-    if (r->size != st->size || r->mtime_ns != st->mtime_ns || r->ctime_ns != st->ctime_ns || r->ino != st->ino ||
-        r->indexed_at_ns != st->indexed_at_ns || !sg_hash_eq(&r->source_hash, &st->source_hash) ||
-        r->nimports != m->nimport_paths)
-        return false;
-    for (uint32_t j = 0; j < r->nimports; j++)
-        if (strlen(m->import_paths[j]) != r->imports[j].len ||
-            memcmp(m->import_paths[j], r->imports[j].s, r->imports[j].len) != 0)
-            return false;
-    return true;
-}
-
-static bool row_keys_same(const SgModule *m) {
-    const SgModuleState *st = m->st;
-    const SgFileRow *r = st->row;
-    if (!file_row_wanted(m)) return true;
-    bool have = (st->checked && st->result.len) || st->reused;
-    if (have != r->have_result) return false;
-    /* the usage filter is a function of the result id (row_filter) */
-    return !have || (sg_hash_eq(&r->fast_key, &st->fast_key) && sg_hash_eq(&r->result_id, &st->result_id) &&
-                     sg_hash_eq(&r->export_hash, &st->export_hash) && r->ndiags == m->diags.len);
-}
-
-typedef struct EncodeChunks {
-    SgFileRow *part;                    /* the rows, chunk after chunk */
-    const bool *rows_changed, *keys_changed;
-    const uint32_t *count;
-    const uint64_t *stored_sum;         /* of the rows blobs kept */
-    uint32_t from[SG_INDEX_CHUNKS];
-    SgBuf rows[SG_INDEX_CHUNKS], keys[SG_INDEX_CHUNKS];
-} EncodeChunks;
-
-static void encode_chunk(uint32_t ch, void *arg) {
-    EncodeChunks *ec = arg;
-    if (!ec->keys_changed[ch] || !ec->count[ch]) return;
-    SgFileRow *rows = ec->part + ec->from[ch];
-    sg_qsort(rows, ec->count[ch], sizeof *rows, cmp_row);
-    uint64_t sum = ec->stored_sum[ch];
-    if (ec->rows_changed[ch]) {
-        sg_index_encode(rows, ec->count[ch], &ec->rows[ch]);
-        sum = sg_checksum64(ec->rows[ch].data, ec->rows[ch].len);
-    }
-    sg_index_encode_keys(rows, ec->count[ch], sum, &ec->keys[ch]);
-}
-
-/* The file index of root `k` as this run leaves it: a row per module read
- * from a file of that root, and the rows of its files open in an editor
- * (whose buffers never enter the index). A chunk's rows blob is written
- * again when a row's file changed or a row came or went; its keys blob
- * when that happened or a row's result changed. */
-static void write_index(Ctx *c, uint32_t k) {
-    const char *root = c->index[k].root;
-    size_t rl = strlen(root);
-    /* which chunks change: their rows only are built */
-    uint32_t *chunk_of = sg_xmalloc(sizeof *chunk_of * (c->p->n + 1));
-    uint32_t n = 0, count[SG_INDEX_CHUNKS] = {0};
-    bool rows_changed[SG_INDEX_CHUNKS] = {0}, keys_changed[SG_INDEX_CHUNKS] = {0};
-    for (uint32_t i = 0; i < c->p->n; i++) {
-        SgModule *m = c->p->mods[i];
-        SgModuleState *st = m->st;
-        chunk_of[i] = SG_INDEX_CHUNKS;
-        if (!st->abs_path || strncmp(st->abs_path, root, rl) != 0 || st->abs_path[rl] != '/') continue;
-        if (!file_row_wanted(m) && (!st->overlay || !st->row)) continue;
-        uint32_t ch = chunk_of[i] = sg_index_chunk(sg_name_c(st->abs_path + rl + 1));
-        count[ch]++;
-        n++;
-        if (!st->row || !row_file_same(m)) rows_changed[ch] = true;
-        else if (!row_keys_same(m)) keys_changed[ch] = true;
-    }
-    for (uint32_t ch = 0; ch < SG_INDEX_CHUNKS; ch++) {
-        rows_changed[ch] |= c->index[k].damaged || count[ch] != c->index[k].chunk_rows[ch];
-        keys_changed[ch] |= rows_changed[ch];
-    }
-    SgFileRow *rows = sg_xmalloc(sizeof *rows * (n + 1));
-    uint32_t nr = 0;
-    for (uint32_t i = 0; i < c->p->n; i++) {
-        if (chunk_of[i] == SG_INDEX_CHUNKS || !keys_changed[chunk_of[i]]) continue;
-        SgModule *m = c->p->mods[i];
-        SgModuleState *st = m->st;
-        SgFileRow *r = &rows[nr];
-        if (!file_row_wanted(m)) {
-            *r = *st->row;
-        } else {
-            *r = (SgFileRow){.rel = sg_name_c(st->abs_path + rl + 1), .size = st->size, .mtime_ns = st->mtime_ns,
-                             .ctime_ns = st->ctime_ns, .ino = st->ino, .indexed_at_ns = st->indexed_at_ns,
-                             .source_hash = st->source_hash, .nimports = m->nimport_paths};
-            if (st->row && sg_hash_eq(&st->row->source_hash, &st->source_hash) && st->row->nimports == m->nimport_paths) {
-                r->imports = st->row->imports;  /* the same source: the same list (in the rows' arena) */
-            } else {
-                r->imports = SG_NEW_N(&c->rows_arena, SgName, m->nimport_paths + 1);
-                for (uint32_t j = 0; j < m->nimport_paths; j++) r->imports[j] = sg_name_c(m->import_paths[j]);
-            }
-            if ((st->checked && st->result.len) || st->reused) {
-                r->have_result = true;
-                r->fast_key = st->fast_key;
-                r->result_id = st->result_id;
-                r->export_hash = st->export_hash;
-                r->ndiags = m->diags.len;
-                r->usage_filter = row_filter(m);
-            }
-        }
-        chunk_of[nr++] = chunk_of[i];   /* from here on: by row */
-    }
-    if (c->index[k].damaged) sg_store_clear_index(c->store, root);
-    /* the rows by chunk (counting sort), each chunk's by path */
-    uint32_t at[SG_INDEX_CHUNKS + 1] = {0};
-    for (uint32_t ch = 0; ch < SG_INDEX_CHUNKS; ch++) at[ch + 1] = at[ch] + (keys_changed[ch] ? count[ch] : 0);
-    SgFileRow *part = sg_xmalloc(sizeof *part * (nr + 1));
-    for (uint32_t i = 0; i < nr; i++) part[at[chunk_of[i]]++] = rows[i];
-    /* each changed chunk sorted and encoded in parallel, then written */
-    EncodeChunks ec = {.part = part, .rows_changed = rows_changed, .keys_changed = keys_changed, .count = count,
-                       .stored_sum = c->index[k].chunk_sum};
-    for (uint32_t ch = 0, from = 0; ch < SG_INDEX_CHUNKS; from += keys_changed[ch] ? count[ch] : 0, ch++)
-        ec.from[ch] = from;
-    sg_parallel_for(c->opt->jobs, SG_INDEX_CHUNKS, encode_chunk, &ec);
-    for (uint32_t ch = 0; ch < SG_INDEX_CHUNKS; ch++) {
-        if (!keys_changed[ch]) continue;
-        if (!count[ch]) {
-            if (c->index[k].chunk_rows[ch]) sg_store_put_index(c->store, root, ch, SG_INDEX_ROWS, NULL);
-            continue;
-        }
-        if (rows_changed[ch]) sg_store_put_index(c->store, root, ch, SG_INDEX_ROWS, &ec.rows[ch]);
-        sg_store_put_index(c->store, root, ch, SG_INDEX_KEYS, &ec.keys[ch]);
-        sg_buf_free(&ec.rows[ch]);
-        sg_buf_free(&ec.keys[ch]);
-    }
-    free(part);
-    free(chunk_of);
-    free(rows);
 }
 
 static void store_results(Ctx *c, const SgEngineOptions *opt) {
@@ -1301,7 +1065,7 @@ static void store_results(Ctx *c, const SgEngineOptions *opt) {
             sg_buf_free(&sig);
         }
     }
-    for (uint32_t k = 0; k < c->nindex; k++) write_index(c, k);
+    for (uint32_t k = 0; k < c->nindex; k++) sg_eng_write_index(s, c->p, &c->index[k], &c->rows_arena, c->opt->jobs);
     char buf[32];
     snprintf(buf, sizeof buf, "%u", c->run->nreused);
     sg_store_set_meta(s, "last_hits", buf);

@@ -5,6 +5,7 @@
 
 #include "engine.h"
 #include "hash.h"
+#include "store.h"
 
 void sg_eng_parse(SgModule *m);
 void sg_eng_import_paths_from_ast(SgModule *m, const SgAst *ast);
@@ -27,5 +28,37 @@ void sg_eng_want_xref(SgModule *m);
  * resolved imports) with the cross-reference entry (if facts were
  * recorded), the tree arena freed, and facts that only the entry wanted. */
 void sg_eng_finish(SgModule *m, bool encode);
+
+/* ---- usage filters (usage_filter.c) ---- */
+extern const SgHash SG_FILTER_ALL;     /* any name may be in it: the result is always read */
+/* The filter of m's result `res`: the names its usage record holds, keyed
+ * by m's import paths; SG_FILTER_ALL when it holds a nearest-name answer
+ * or cannot be read. */
+SgHash sg_usage_filter_of(const SgModule *m, const uint8_t *res, size_t len);
+uint64_t sg_filter_key(const char *module, size_t ml, uint8_t ns, const char *name, size_t nl);
+bool sg_filter_may_have(const SgHash *f, uint64_t key);
+/* Appends to *keys (malloc'd, *n of them) the keys, under `module`, of the
+ * names whose state differs between tables `then` and `now`. */
+void sg_filter_changed(const SgFpTable *then, const SgFpTable *now, const char *module, uint64_t **keys,
+                       uint32_t *n);
+
+/* ---- the file index a run writes (file_index.c) ---- */
+/* A root's index as loaded (sg_store_load_index): its rows, how many each
+ * chunk holds and the checksum of each chunk's rows blob. */
+typedef struct SgIndexRoot {
+    const char *root;
+    SgFileRow *rows;
+    uint32_t n;
+    uint32_t chunk_rows[SG_INDEX_CHUNKS];
+    uint64_t chunk_sum[SG_INDEX_CHUNKS];
+    bool damaged;           /* chunks are to be cleared before writing */
+} SgIndexRoot;
+/* Whether m gets a file index row (a file of its own, read and statted). */
+bool sg_eng_row_wanted(const SgModule *m);
+/* Whether m's stored row says what its new row would, result included. */
+bool sg_eng_row_same(const SgModule *m);
+/* Writes the chunks of ix that this run changed (rows built in rows_arena),
+ * inside the store's open transaction. */
+void sg_eng_write_index(SgStore *s, const SgProgram *p, const SgIndexRoot *ix, SgArena *rows_arena, int jobs);
 
 #endif
