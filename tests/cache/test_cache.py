@@ -282,6 +282,12 @@ def index_of(ws, db=None):
     return out
 
 
+def index_blobs(ws):
+    """Every blob of the file index of a workspace: (chunk, part) -> bytes."""
+    rows = db_query(db_of(ws), "SELECT chunk, part, blob FROM files WHERE root = ?", (os.path.realpath(ws),))
+    return {(c, p): bytes(b) for c, p, b in rows}
+
+
 class Reader:
     def __init__(self, b, magic):
         check(b[:4] == magic, "test bug: unknown blob format %r (expected %r)" % (b[:4], magic))
@@ -1239,11 +1245,6 @@ def test_file_index_chunks(tmp):
     old = time.time_ns() - 100 * 10**9
     for i in range(40):
         os.utime(os.path.join(ws, "m%d.sg" % i), ns=(old, old))
-    root = os.path.realpath(ws)
-
-    def chunks():
-        rows = db_query(db_of(ws), "SELECT chunk, part, blob FROM files WHERE root = ?", (root,))
-        return {(c, p): bytes(b) for c, p, b in rows}
 
     def chunk_of(snapshot, rel):
         return [c for (c, p), b in snapshot.items() if p == 0 and rel in index_rels(b)]
@@ -1257,24 +1258,24 @@ def test_file_index_chunks(tmp):
     # from here on every unchanged row is trusted as it is
     time.sleep(2.1)
     eq(check_json(ws).checked, [], "warm run")
-    before = chunks()
+    before = index_blobs(ws)
     check(1 < len(before) // 2 <= 64, "the index of 40 files in several chunks (%d)" % (len(before) // 2))
     eq(sorted(index_of(ws)), sorted("m%d.sg" % i for i in range(40)), "the index's files")
     eq(check_json(ws).checked, [], "warm run")
-    eq(rewritten(before, chunks()), [], "a run that changed nothing rewrites no chunk")
+    eq(rewritten(before, index_blobs(ws)), [], "a run that changed nothing rewrites no chunk")
     # a body edit of m7: its chunk only
     replace_in(ws, "m7.sg", "{ 7 }", "{ 8 }")
     os.utime(os.path.join(ws, "m7.sg"), ns=(old, old))
     eq(check_json(ws).checked, ["m7"], "after editing m7")
-    after = chunks()
+    after = index_blobs(ws)
     eq(rewritten(before, after), chunk_of(before, "m7.sg"), "chunks rewritten for m7")
     time.sleep(2.1)
     eq(check_json(ws).checked, [], "warm run after editing m7")
-    after = chunks()
+    after = index_blobs(ws)
     # m8 deleted: its chunk only, and m8 is gone from it
     os.remove(os.path.join(ws, "m8.sg"))
     eq(check_json(ws).checked, [], "after deleting m8")
-    eq(rewritten(after, chunks()), chunk_of(after, "m8.sg"), "chunks rewritten for m8")
+    eq(rewritten(after, index_blobs(ws)), chunk_of(after, "m8.sg"), "chunks rewritten for m8")
     eq(sorted(index_of(ws)), sorted("m%d.sg" % i for i in range(40) if i != 8), "the index's files without m8")
     r = check_json(ws)
     eq(r.checked, [], "warm run after both")
@@ -1293,22 +1294,17 @@ def test_keys_only_rewrite(tmp):
     old = time.time_ns() - 100 * 10**9
     for rel in files:
         os.utime(os.path.join(ws, rel), ns=(old, old))
-    root = os.path.realpath(ws)
-
-    def parts():
-        rows = db_query(db_of(ws), "SELECT chunk, part, blob FROM files WHERE root = ?", (root,))
-        return {(c, p): bytes(b) for c, p, b in rows}
 
     eq(len(check_json(ws).checked), 31, "cold run")
     time.sleep(2.1)
     eq(check_json(ws).checked, [], "warm run")
-    before = parts()
+    before = index_blobs(ws)
     replace_in(ws, "util.sg", "pub fn a() -> Int { 1 }", "pub fn a() -> Int { 1 }\npub fn b() -> Int { 2 }")
     os.utime(os.path.join(ws, "util.sg"), ns=(old, old))
     r = check_json(ws)
     eq(r.checked, ["util"], "modules checked after a new pub fn")
     same_as_nocache(ws, r, what="a new pub fn")
-    after = parts()
+    after = index_blobs(ws)
     util_chunk = [c for (c, p), b in before.items() if p == 0 and "util.sg" in index_rels(b)]
     eq(sorted(c for (c, p) in before if p == 0 and before[(c, p)] != after.get((c, p))), util_chunk,
        "rows blobs written again: util's chunk only")

@@ -261,45 +261,49 @@ def damaged_entries_are_misses(tmp):
         same_as_no_cache(b, got, "damaged entries")
 
 
+def served_by_packs(tmp, s, edit=None):
+    """A 300-module workspace written to `s`, then a clone of it (changed by
+    edit(clone) first) read through it: its run, the GETRANGE calls it made,
+    and how many packs the server holds."""
+    a = make_workspace(tmp, n=300)
+    run(a, "--remote-cache", s.url(), "--remote-cache-write")
+    npacks = len(packs(s))
+    check(0 < npacks <= 64, "packs: %d" % npacks)
+    eq(len(entries(s)), 302, "entries")
+    b = clone(tmp, a, "b")
+    if edit:
+        edit(b)
+    s.cmd("CONFIG", "RESETSTAT")
+    got = run(b, "--remote-cache", s.url())
+    same_as_no_cache(b, got, "the clone")
+    return got, redis_calls(s, "getrange"), npacks
+
+
 @test
 def packs_serve_a_clone_in_few_requests(tmp):
     # 300 modules in at most 64 packs: a clone with the same sources asks
     # for the packs and nothing else
     with Redis(tmp) as s:
-        a = make_workspace(tmp, n=300)
-        run(a, "--remote-cache", s.url(), "--remote-cache-write")
-        npacks = len(packs(s))
-        check(0 < npacks <= 64, "packs: %d" % npacks)
-        eq(len(entries(s)), 302, "entries")
-        s.cmd("CONFIG", "RESETSTAT")
-        b = clone(tmp, a, "b")
-        got = run(b, "--remote-cache", s.url())
+        got, calls, npacks = served_by_packs(tmp, s)
         eq((got[2], got[1]["stats"]["remote_hits"], got[1]["modules"]["checked"]), ([], 302, []),
            "stderr, hits, checked")
         # GETRANGE: a pack's first 64 KiB, then the rest of the longer ones
-        calls = redis_calls(s, "getrange")
         check(npacks <= calls <= 2 * npacks, "GETRANGE calls: %d for %d packs" % (calls, npacks))
-        same_as_no_cache(b, got, "a clone served by packs")
 
 
 @test
 def a_clone_that_differs_misses_one_pack(tmp):
     # one file edited: its group's pack key changes, so that group's
     # modules are asked for on their own; the others come from packs
-    with Redis(tmp) as s:
-        a = make_workspace(tmp, n=300)
-        run(a, "--remote-cache", s.url(), "--remote-cache-write")
-        npacks = len(packs(s))
-        b = clone(tmp, a, "b")
+    def edit(b):
         with open(os.path.join(b, "zbad.sg"), "a") as f:
             f.write("\nfn added() -> Int {\n    return 2\n}\n")
-        s.cmd("CONFIG", "RESETSTAT")
-        got = run(b, "--remote-cache", s.url())
+
+    with Redis(tmp) as s:
+        got, calls, npacks = served_by_packs(tmp, s, edit)
         eq((got[2], got[1]["stats"]["remote_hits"], got[1]["modules"]["checked"]), ([], 301, ["zbad"]),
            "stderr, hits, checked")
-        calls = redis_calls(s, "getrange")
         check(npacks < calls < npacks + 302 // 8, "GETRANGE calls: %d for %d packs" % (calls, npacks))
-        same_as_no_cache(b, got, "a clone with an edit")
 
 
 @test
