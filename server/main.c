@@ -2,8 +2,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
@@ -421,7 +424,26 @@ static int cmd_lsp(int argc, char **argv) {
     return rc;
 }
 
+/* A warm run on a large workspace touches its heap once, page by page:
+ * on 10,000 modules, 7,500 page faults were a fifth of a no-op check's
+ * CPU. So the main heap grows 64 MB at a time, and its first extension
+ * is advised to use transparent huge pages (where the system allows
+ * them: "madvise" or "always"), which makes that a few dozen faults.
+ * Pages not touched are not taken, and it changes no result: a run
+ * without it is only slower. */
+static void tune_heap(void) {
+    enum { PAD = 64 << 20, HUGE = 2 << 20, PROBE = 127 << 10 };    /* PROBE: below the mmap threshold */
+    if (!mallopt(M_TOP_PAD, PAD)) return;
+    char *p = malloc(PROBE);    /* the heap's top extends by PROBE + PAD */
+    if (!p) return;
+    uintptr_t lo = ((uintptr_t)p + PROBE + HUGE - 1) & ~(uintptr_t)(HUGE - 1);
+    uintptr_t hi = (uintptr_t)sbrk(0) & ~(uintptr_t)(HUGE - 1);
+    if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    free(p);
+}
+
 int main(int argc, char **argv) {
+    tune_heap();
     use_builtin_std();
     if (argc < 2) {
         fputs(usage, stderr);
