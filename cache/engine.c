@@ -91,7 +91,6 @@ typedef struct Ctx {
     SgEngineRun *run;
     SgProgram *p;
     SgStore *store;
-    SgMap rows;             /* abs path -> SgFileRow*, read-only after loading */
     SgArena rows_arena;
     /* the file indexes: the workspace's, and the standard library's when it
      * is read from a directory */
@@ -251,6 +250,17 @@ static bool index_builtin(SgModule *m) {
     return false;
 }
 
+/* The file index row of the file at abs_path, from the index of the root
+ * it is under (the standard library's may be one of them). */
+static SgFileRow *row_of(const Ctx *c, const char *abs_path) {
+    for (uint32_t k = 0; k < c->nindex; k++) {
+        size_t rl = strlen(c->index[k].root);
+        if (strncmp(abs_path, c->index[k].root, rl) == 0 && abs_path[rl] == '/')
+            return sg_map_get(&c->index[k].by_rel, sg_name_c(abs_path + rl + 1));
+    }
+    return NULL;
+}
+
 static void index_one(uint32_t i, void *arg) {
     Ctx *c = arg;
     SgModule *m = c->p->mods[i];
@@ -283,7 +293,7 @@ static void index_one(uint32_t i, void *arg) {
         st->ctime_ns = sg_ns(sb.st_ctim);
         st->ino = (int64_t)sb.st_ino;
     }
-    SgFileRow *row = st->abs_path ? sg_map_get(&c->rows, st->abs_name) : NULL;
+    SgFileRow *row = st->abs_path ? row_of(c, st->abs_path) : NULL;
     st->row = row;
     /* The file's identity: what no edit can leave unchanged. A same-size
      * edit may restore the old mtime (touch -r, some editors and tools), but
@@ -327,7 +337,9 @@ bool sg_file_unchanged(const char *path, int64_t size, int64_t mtime_ns, int64_t
 
 /* ---- phase 3: link ---- */
 static void link_imports(SgProgram *p, SgModule *m) {
-    m->imports = SG_NEW_N(&m->sig_arena, SgImport, m->nimport_paths + 1);
+    /* its own block, not the signature arena's first: a module that is
+     * only reused never needs that arena */
+    m->imports = sg_xcalloc(m->nimport_paths + 1, sizeof *m->imports);
     m->nimports = m->nimport_paths;
     for (uint32_t i = 0; i < m->nimport_paths; i++) {
         SgImport *imp = &m->imports[i];
@@ -1035,9 +1047,10 @@ static bool nothing_to_store(Ctx *c) {
         SgModule *m = c->p->mods[i];
         if (sg_eng_row_wanted(m) && !sg_eng_row_same(m)) return false;
     }
-    uint32_t live = 0;
+    uint32_t live = 0, rows = 0;
     for (uint32_t i = 0; i < c->p->n; i++) live += c->p->mods[i]->st->row != NULL;
-    if (live != c->rows.len) return false;  /* some files are gone */
+    for (uint32_t k = 0; k < c->nindex; k++) rows += c->index[k].n;
+    if (live != rows) return false;     /* some files are gone */
     char *hits = sg_store_get_meta(c->store, "last_hits"), *mods = sg_store_get_meta(c->store, "last_modules");
     bool same = hits && mods && (uint32_t)atol(hits) == c->run->nreused && (uint32_t)atol(mods) == c->run->nworkspace;
     free(hits);
@@ -1119,6 +1132,7 @@ void sg_module_free(SgModule *m) {
     sg_arena_free(&m->tree_arena);
     sg_arena_free(&m->diag_arena);
     free(m->uses.items);
+    free(m->imports);
     if (m->facts) free(m->facts->items);
     free(m->facts);
     free(m->import_paths);
@@ -1177,11 +1191,11 @@ static void add_stray(SgEngineRun *run, SgSourceFile *f, const char *code, const
     s->diags.items[0].end_line = s->diags.items[0].end_col = 1;
 }
 
-/* Opens the on-disk cache and loads the file indexes of c->index[] into
- * c->rows. It needs only the roots' real paths, not the scan: with more
- * than one job it runs on its own thread while the scan walks the
- * directories (c->store, c->rows and c->rows_arena are the thread's until
- * it is joined; nothing else touches them meanwhile). */
+/* Opens the on-disk cache and loads the file indexes of c->index[]. It
+ * needs only the roots' real paths, not the scan: with more than one job
+ * it runs on its own thread while the scan walks the directories
+ * (c->store, c->index[] and c->rows_arena are the thread's until it is
+ * joined; nothing else touches them meanwhile). */
 static void open_cache(void *arg) {
     Ctx *c = arg;
     c->store = sg_store_open(c->opt->cache_dir);
@@ -1189,15 +1203,9 @@ static void open_cache(void *arg) {
         if (!sg_store_load_index(c->store, c->index[k].root, &c->rows_arena, &c->index[k].rows, &c->index[k].n,
                                  c->index[k].chunk_rows, c->index[k].chunk_sum, &c->index[k].damaged))
             c->index[k].n = 0;
-        size_t rl = strlen(c->index[k].root);
-        for (uint32_t i = 0; i < c->index[k].n; i++) {
-            SgFileRow *r = &c->index[k].rows[i];
-            char *path = sg_arena_alloc(&c->rows_arena, rl + r->rel.len + 2);
-            memcpy(path, c->index[k].root, rl);
-            path[rl] = '/';
-            memcpy(path + rl + 1, r->rel.s, r->rel.len);
-            sg_map_put(&c->rows, sg_name(path, rl + 1 + r->rel.len), r);
-        }
+        SgIndexRoot *ix = &c->index[k];
+        sg_map_reserve(&ix->by_rel, ix->n);
+        for (uint32_t i = 0; i < ix->n; i++) sg_map_put(&ix->by_rel, ix->rows[i].rel, &ix->rows[i]);
     }
 }
 
@@ -1246,7 +1254,7 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     phase("open cache", &t);
     if (!scanned) {
         sg_store_close(c.store);
-        sg_map_free(&c.rows);
+        for (uint32_t k = 0; k < c.nindex; k++) sg_map_free(&c.index[k].by_rel);
         sg_arena_free(&c.rows_arena);
         return false;
     }
@@ -1414,7 +1422,7 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     for (uint32_t i = 0; i < run->nstrays; i++) sg_diags_sort(&run->strays[i].diags);
     sg_store_close(c.store);
     phase("close", &t);
-    sg_map_free(&c.rows);
+    for (uint32_t k = 0; k < c.nindex; k++) sg_map_free(&c.index[k].by_rel);
     sg_arena_free(&c.rows_arena);
     free(c.todo);
     for (uint32_t i = 0; i < p->n; i++)

@@ -52,6 +52,7 @@ typedef struct SgIndexRoot {
     uint32_t chunk_rows[SG_INDEX_CHUNKS];
     uint64_t chunk_sum[SG_INDEX_CHUNKS];
     bool damaged;           /* chunks are to be cleared before writing */
+    SgMap by_rel;           /* path relative to root -> its row in rows */
 } SgIndexRoot;
 /* Whether m gets a file index row (a file of its own, read and statted). */
 bool sg_eng_row_wanted(const SgModule *m);

@@ -1049,7 +1049,7 @@ bool sg_index_decode(const uint8_t *blob, size_t len, SgArena *a, SgFileRow **ro
         SgFileRow *f = &out[i];
         uint32_t l;
         const char *s = sg_rd_str(&r, &l);
-        f->rel = (SgName){.s = s, .len = l};
+        f->rel = sg_name(s, l);
         f->size = (int64_t)sg_rd_varint(&r);
         f->mtime_ns = (int64_t)sg_rd_varint(&r);
         f->ctime_ns = (int64_t)sg_rd_varint(&r);

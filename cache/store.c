@@ -323,8 +323,9 @@ bool sg_store_load_index(SgStore *s, const char *root, SgArena *a, SgFileRow **r
         return false;
     }
     sqlite3_bind_text(st, 1, root, -1, SQLITE_STATIC);
-    SgFileRow *all = NULL;
-    uint32_t nall = 0, cap = 0;
+    /* each chunk's rows where its decoding put them, then one array */
+    SgFileRow *slice[SG_INDEX_CHUNKS];
+    uint32_t nall = 0;
     ChunkReader cr = {.chunk = -1};
     int rc;
     /* a damaged chunk makes the whole index an empty one: every file is
@@ -338,11 +339,7 @@ bool sg_store_load_index(SgStore *s, const char *root, SgArena *a, SgFileRow **r
         if (!cr.keyed) continue;
         chunk_rows[cr.chunk] = cr.n;
         chunk_sum[cr.chunk] = cr.sum;
-        if (nall + cr.n > cap) {
-            cap = (nall + cr.n) * 2;
-            all = sg_xrealloc(all, sizeof *all * cap);
-        }
-        memcpy(all + nall, cr.rows, sizeof *cr.rows * cr.n);
+        slice[cr.chunk] = cr.rows;
         nall += cr.n;
     }
     if (rc == SQLITE_DONE && cr.chunk >= 0 && !cr.keyed) *damaged = true;   /* rows without keys */
@@ -350,15 +347,14 @@ bool sg_store_load_index(SgStore *s, const char *root, SgArena *a, SgFileRow **r
     if (!ok) warn(s, "read failed");
     sqlite3_finalize(st);
     if (*damaged || !ok) {
-        free(all);
         memset(chunk_rows, 0, sizeof(uint32_t) * SG_INDEX_CHUNKS);
         return ok;
     }
     if (nall) {
         *rows = SG_NEW_N(a, SgFileRow, nall);
-        memcpy(*rows, all, sizeof *all * nall);
+        for (uint32_t ch = 0, at = 0; ch < SG_INDEX_CHUNKS; at += chunk_rows[ch++])
+            if (chunk_rows[ch]) memcpy(*rows + at, slice[ch], sizeof **rows * chunk_rows[ch]);
     }
-    free(all);
     *n = nall;
     return true;
 }

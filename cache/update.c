@@ -66,7 +66,7 @@ static SgUpdate recheck(const SgEngineRun *run, SgModule *old, const char *text,
         sg_module_free(m);
         return full("its imports changed");
     }
-    m->imports = SG_NEW_N(&m->sig_arena, SgImport, m->nimports + 1);
+    m->imports = sg_xcalloc(m->nimports + 1, sizeof *m->imports);
     for (uint32_t k = 0; k < m->nimports; k++) {
         SgImport *imp = &m->imports[k];
         imp->path = sg_name_c(m->import_paths[k]);

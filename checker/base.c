@@ -200,8 +200,7 @@ SgName sg_name(const char *s, size_t n) {
 SgName sg_name_c(const char *s) { return sg_name(s, strlen(s)); }
 
 /* ---- maps ---- */
-static void map_grow(SgMap *m) {
-    uint32_t ncap = m->cap ? m->cap * 2 : 16;
+static void map_resize(SgMap *m, uint32_t ncap) {
     SgMapEntry *ns = sg_xcalloc(ncap, sizeof *ns);
     for (uint32_t i = 0; i < m->cap; i++) {
         SgMapEntry *e = &m->slots[i];
@@ -213,6 +212,14 @@ static void map_grow(SgMap *m) {
     free(m->slots);
     m->slots = ns;
     m->cap = ncap;
+}
+
+static void map_grow(SgMap *m) { map_resize(m, m->cap ? m->cap * 2 : 16); }
+
+void sg_map_reserve(SgMap *m, uint32_t n) {
+    uint32_t cap = m->cap ? m->cap : 16;
+    while ((uint64_t)(n + 1) * 4 >= (uint64_t)cap * 3) cap *= 2;
+    if (cap > m->cap) map_resize(m, cap);
 }
 
 void *sg_map_get(const SgMap *m, SgName key) {

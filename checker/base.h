@@ -118,6 +118,8 @@ void *sg_map_get(const SgMap *m, SgName key);
 void *sg_map_put(SgMap *m, SgName key, void *value);
 /* Inserts key -> value, replacing the value if key is present. */
 void sg_map_set(SgMap *m, SgName key, void *value);
+/* Makes room for n keys in all, so that filling the map never regrows it. */
+void sg_map_reserve(SgMap *m, uint32_t n);
 void sg_map_free(SgMap *m);
 
 /* qsort that accepts an empty (possibly NULL) array. */

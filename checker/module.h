@@ -99,7 +99,7 @@ struct SgModule {
     /* item tables: own items and import bindings */
     SgMap values;           /* SgName -> SgValue* */
     SgMap types;            /* SgName -> SgTypeEntry* */
-    SgImport *imports;
+    SgImport *imports;      /* malloc'd, the module's own */
     uint32_t nimports;
     bool resolved;
     SgUses uses;            /* names looked up in imports, by resolution and the body check */
