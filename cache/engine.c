@@ -1193,9 +1193,9 @@ static void add_stray(SgEngineRun *run, SgSourceFile *f, const char *code, const
 
 /* Opens the on-disk cache and loads the file indexes of c->index[]. It
  * needs only the roots' real paths, not the scan: with more than one job
- * it runs on its own thread while the scan walks the directories
- * (c->store, c->index[] and c->rows_arena are the thread's until it is
- * joined; nothing else touches them meanwhile). */
+ * one of the scan's threads runs it while the others read directories
+ * (c->store, c->index[] and c->rows_arena are that thread's until the scan
+ * returns; nothing else touches them meanwhile). */
 static void open_cache(void *arg) {
     Ctx *c = arg;
     c->store = sg_store_open(c->opt->cache_dir);
@@ -1231,13 +1231,10 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
      * never trusted by the index rows this run writes (RACY_NS). */
     Ctx c = {.opt = opt, .run = run, .p = &run->prog, .now_ns = wall_ns()};
     sg_arena_init(&c.rows_arena);
-    uv_thread_t opener;
-    bool opening = false;
+    SgScanSide opener = {open_cache, &c};
     if (opt->cache_dir) {
         c.index[c.nindex++].root = real;
         if (opt->std_dir) c.index[c.nindex++].root = std_real;
-        opening = opt->jobs > 1 && uv_thread_create(&opener, open_cache, &c) == 0;
-        if (!opening) open_cache(&c);
     }
     /* open buffers under the root are files of the workspace, saved or not */
     size_t rn = strlen(real);
@@ -1246,12 +1243,11 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     for (uint32_t i = 0; i < opt->noverlays; i++)
         if (strncmp(opt->overlays[i].path, real, rn) == 0 && opt->overlays[i].path[rn] == '/')
             unsaved[nunsaved++] = opt->overlays[i].path + rn + 1;
-    bool scanned = sg_workspace_scan_jobs(opt->root, unsaved, nunsaved, opt->jobs, &run->ws, err) &&
+    bool scanned = sg_workspace_scan_jobs(opt->root, unsaved, nunsaved, opt->jobs, opt->cache_dir ? &opener : NULL,
+                                          &run->ws, err) &&
                    (opt->std_dir ? sg_workspace_scan_std(opt->std_dir, &run->std, err) : scan_builtin_std(&run->std, err));
     free(unsaved);
     phase("scan", &t);
-    if (opening) uv_thread_join(&opener);
-    phase("open cache", &t);
     if (!scanned) {
         sg_store_close(c.store);
         for (uint32_t k = 0; k < c.nindex; k++) sg_map_free(&c.index[k].by_rel);

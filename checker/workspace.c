@@ -369,6 +369,7 @@ typedef struct PWorker {
     PWalk *w;
     SgWorkspace part;       /* the files this thread found */
     Scan s;                 /* add_file's view of part */
+    const SgScanSide *side; /* run before walking, or NULL */
 } PWorker;
 
 static void pdir_free(PDir *d) {
@@ -463,6 +464,7 @@ static bool pwalk_dir(PWorker *k, const PDir *d) {
 static void *pwalk_worker(void *arg) {
     PWorker *k = arg;
     PWalk *w = k->w;
+    if (k->side) k->side->run(k->side->arg);
     pthread_mutex_lock(&w->mu);
     for (;;) {
         while (!w->nq && w->busy && !w->bail) pthread_cond_wait(&w->cv, &w->mu);
@@ -491,8 +493,9 @@ static void part_free(SgWorkspace *part) {
 }
 
 /* The source directories' files into s->ws with `jobs` threads; false: the
- * sequential walk must do it (nothing was added, s->seen is empty again). */
-static bool walk_parallel(Scan *s, int jobs) {
+ * sequential walk must do it (nothing was added, s->seen is empty again).
+ * The second thread runs `side` first; *side_done: it did. */
+static bool walk_parallel(Scan *s, int jobs, const SgScanSide *side, bool *side_done) {
     PWalk w = {.s = s};
     pthread_mutex_init(&w.mu, NULL);
     pthread_cond_init(&w.cv, NULL);
@@ -508,8 +511,11 @@ static bool walk_parallel(Scan *s, int jobs) {
         k[i].w = &w;
         k[i].s = (Scan){.ws = &k[i].part};
     }
+    k[1].side = side;
     for (int i = 1; i < jobs; i++)
         if (pthread_create(&th[started], NULL, pwalk_worker, &k[i]) == 0) started++;
+        else if (i == 1) k[1].side = NULL;
+    *side_done = k[1].side != NULL;
     pwalk_worker(&k[0]);
     for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
     bool ok = !w.bail;
@@ -750,15 +756,26 @@ static void add_extra(Scan *s, const char *root, const char *rel) {
 }
 
 bool sg_workspace_scan(const char *root, SgWorkspace *ws, char **err) {
-    return sg_workspace_scan_jobs(root, NULL, 0, 1, ws, err);
+    return sg_workspace_scan_jobs(root, NULL, 0, 1, NULL, ws, err);
 }
 
 bool sg_workspace_scan_extra(const char *root, const char *const *extra, uint32_t nextra, SgWorkspace *ws, char **err) {
-    return sg_workspace_scan_jobs(root, extra, nextra, 1, ws, err);
+    return sg_workspace_scan_jobs(root, extra, nextra, 1, NULL, ws, err);
 }
 
-bool sg_workspace_scan_jobs(const char *root, const char *const *extra, uint32_t nextra, int jobs, SgWorkspace *ws,
-                            char **err) {
+static bool scan(const char *root, const char *const *extra, uint32_t nextra, int jobs, const SgScanSide *side,
+                 bool *side_done, SgWorkspace *ws, char **err);
+
+bool sg_workspace_scan_jobs(const char *root, const char *const *extra, uint32_t nextra, int jobs,
+                            const SgScanSide *side, SgWorkspace *ws, char **err) {
+    bool side_done = false;
+    bool ok = scan(root, extra, nextra, jobs, side, &side_done, ws, err);
+    if (side && !side_done) side->run(side->arg);
+    return ok;
+}
+
+static bool scan(const char *root, const char *const *extra, uint32_t nextra, int jobs, const SgScanSide *side,
+                 bool *side_done, SgWorkspace *ws, char **err) {
     memset(ws, 0, sizeof *ws);
     *err = NULL;
     struct stat st;
@@ -786,7 +803,7 @@ bool sg_workspace_scan_jobs(const char *root, const char *const *extra, uint32_t
             s.srcs[s.nsrcs++] = sg_xstrdup("");
         }
         SgBuf where = {0};
-        bool walked = jobs > 1 && walk_parallel(&s, jobs);
+        bool walked = jobs > 1 && walk_parallel(&s, jobs, side, side_done);
         for (uint32_t i = 0; i < s.nsrcs; i++) {
             SgBuf p = {0};
             sg_buf_printf(&p, "%s%s%s", ws->root, *s.srcs[i] ? "/" : "", s.srcs[i]);

@@ -37,10 +37,19 @@ bool sg_workspace_scan(const char *root, SgWorkspace *ws, char **err);
  * not on disk but would be taken if they were: editor buffers not saved
  * yet (in a source directory, not excluded, not hidden, named `*.sg`). */
 bool sg_workspace_scan_extra(const char *root, const char *const *extra, uint32_t nextra, SgWorkspace *ws, char **err);
+/* Work that needs no scan, for one of the scan's threads: the engine loads
+ * its cache while the directories are read. It runs exactly once, on some
+ * thread, before the scan returns, whatever the scan returns. */
+typedef struct SgScanSide {
+    void (*run)(void *arg);
+    void *arg;
+} SgScanSide;
 /* The same, with up to `jobs` threads reading directories (the result is
- * the same as with one). */
-bool sg_workspace_scan_jobs(const char *root, const char *const *extra, uint32_t nextra, int jobs, SgWorkspace *ws,
-                            char **err);
+ * the same as with one), one of which also runs `side` (may be NULL)
+ * first: while the first directory is read, there is nothing else for it
+ * to do. */
+bool sg_workspace_scan_jobs(const char *root, const char *const *extra, uint32_t nextra, int jobs,
+                            const SgScanSide *side, SgWorkspace *ws, char **err);
 /* The standard library's files as modules std.NAME. */
 bool sg_workspace_scan_std(const char *dir, SgWorkspace *ws, char **err);
 void sg_workspace_free(SgWorkspace *ws);

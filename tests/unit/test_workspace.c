@@ -213,7 +213,7 @@ static SgWorkspace *scan(const char *root, bool *ok, char **err) {
     test_defer(free_ws, par);
     char *e = NULL, *pe = NULL;
     *ok = sg_workspace_scan(root, ws, &e);
-    bool pok = sg_workspace_scan_jobs(root, NULL, 0, 3, par, &pe);
+    bool pok = sg_workspace_scan_jobs(root, NULL, 0, 3, NULL, par, &pe);
     *err = e ? test_printf("%s", e) : NULL;
     if (pok != *ok || (e == NULL) != (pe == NULL) || (e && strcmp(e, pe) != 0) || !same_ws(ws, par))
         test_fail(__FILE__, __LINE__, "the parallel walk of %s differs from the sequential one", root);
@@ -274,7 +274,7 @@ TEST(ws_scan_parallel_stats_files) {
     SgWorkspace *ws = sg_xcalloc(1, sizeof *ws);
     test_defer(free_ws, ws);
     char *err = NULL;
-    ASSERT_TRUE(sg_workspace_scan_jobs(root, NULL, 0, 2, ws, &err));
+    ASSERT_TRUE(sg_workspace_scan_jobs(root, NULL, 0, 2, NULL, ws, &err));
     ASSERT_EQ_UINT(ws->nfiles, 40);
     for (uint32_t i = 0; i < ws->nfiles; i++) {
         const SgSourceFile *f = &ws->files[i];
@@ -283,6 +283,41 @@ TEST(ws_scan_parallel_stats_files) {
         ASSERT_EQ_UINT((uint64_t)f->size, (uint64_t)st.st_size);
         ASSERT_EQ_UINT((uint64_t)f->ino, (uint64_t)st.st_ino);
         ASSERT_EQ_UINT((uint64_t)f->mtime_ns, (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec);
+    }
+}
+
+static void count_side(void *arg) { __atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST); }
+
+TEST(ws_scan_side_runs_once) {
+    /* the engine's cache is loaded by the scan's side task: it must run
+     * exactly once, with one thread or several, when the walk falls back to
+     * the sequential one (a symbolic link), and when the scan fails */
+    const char *root = test_tmpdir();
+    ASSERT_OK_HELPER();
+    for (int i = 0; i < 12; i++) test_write_file(root, test_printf("d%d/m%d.sg", i % 4, i), "");
+    ASSERT_OK_HELPER();
+    const char *linked = test_tmpdir();
+    ASSERT_OK_HELPER();
+    test_write_file(linked, "d0/m0.sg", "");
+    ASSERT_OK_HELPER();
+    ASSERT_TRUE(symlink(test_printf("%s/d0", linked), test_printf("%s/d0/back", linked)) == 0);
+    struct {
+        const char *root;
+        int jobs;
+        bool ok;
+    } cases[] = {{root, 1, true}, {root, 2, true}, {root, 5, true}, {linked, 3, true},
+                 {test_printf("%s/none", root), 1, false}, {test_printf("%s/none", root), 3, false}};
+    for (size_t i = 0; i < SG_ARRAY_LEN(cases); i++) {
+        int runs = 0;
+        SgScanSide side = {count_side, &runs};
+        SgWorkspace *ws = sg_xcalloc(1, sizeof *ws);
+        test_defer(free_ws, ws);
+        char *err = NULL;
+        ASSERT_TRUE(sg_workspace_scan_jobs(cases[i].root, NULL, 0, cases[i].jobs, &side, ws, &err) == cases[i].ok);
+        free(err);
+        if (runs != 1) FAIL("%s with -j%d: the side task ran %d times", cases[i].root, cases[i].jobs, runs);
+        if (cases[i].ok && ws->nfiles != (cases[i].root == root ? 12u : 1u))
+            FAIL("%s with -j%d: %u files", cases[i].root, cases[i].jobs, ws->nfiles);
     }
 }
 
