@@ -16,7 +16,7 @@
 
 #define SCHEMA_VERSION "13"
 /* The write-ahead log kept between runs, at most (bytes; see try_open). */
-#define STORE_LOG_KEEP 8388608
+#define STORE_LOG_KEEP (16 << 20)
 
 struct SgStore {
     sqlite3 *db;
@@ -180,11 +180,11 @@ static bool try_open(SgStore *s) {
     /* The last connection to close used to checkpoint the log into the
      * database, fsync included: 3 ms of every run that wrote, and the most
      * variable part of it. The log is checkpointed instead by the commit
-     * that takes it past 256 pages (8 MB), and a reader finds recent pages
+     * that takes it past 512 pages (16 MB), and a reader finds recent pages
      * in it; a close still checkpoints (and removes) a log larger than
      * that, such as a cold run's (sg_store_close). */
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-    exec(s, "PRAGMA wal_autocheckpoint=256");
+    exec(s, "PRAGMA wal_autocheckpoint=512");
     char limit[64];
     snprintf(limit, sizeof limit, "PRAGMA journal_size_limit=%d", STORE_LOG_KEEP);
     exec(s, limit);
