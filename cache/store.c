@@ -28,7 +28,7 @@ struct SgStore {
     bool in_tx;
     int64_t run;
     int64_t added;      /* results written in this transaction (for the GC's schedule) */
-    sqlite3_stmt *get_results, *get_result, *get_sig, *get_xref, *has_xref, *put_result;
+    sqlite3_stmt *get_results, *get_result, *get_sig, *get_xref, *has_xref, *put_result, *put_index;
 };
 
 static void warn(SgStore *s, const char *what) {
@@ -147,7 +147,9 @@ static bool prepare(SgStore *s) {
                               " VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
                               " source_key=excluded.source_key, result=excluded.result, signature=excluded.signature,"
                               " last_used=excluded.last_used, xref=coalesce(excluded.xref, xref)",
-                              -1, &s->put_result, NULL) == SQLITE_OK;
+                              -1, &s->put_result, NULL) == SQLITE_OK &&
+           sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO files(root, chunk, part, blob) VALUES(?, ?, ?, ?)", -1,
+                              &s->put_index, NULL) == SQLITE_OK;
     if (!ok) note_error(s);
     return ok;
 }
@@ -159,7 +161,8 @@ static void finalize_all(SgStore *s) {
     sqlite3_finalize(s->get_xref);
     sqlite3_finalize(s->has_xref);
     sqlite3_finalize(s->put_result);
-    s->get_results = s->get_result = s->get_sig = s->get_xref = s->has_xref = s->put_result = NULL;
+    sqlite3_finalize(s->put_index);
+    s->get_results = s->get_result = s->get_sig = s->get_xref = s->has_xref = s->put_result = s->put_index = NULL;
 }
 
 static bool try_open(SgStore *s) {
@@ -378,13 +381,15 @@ bool sg_store_load_index(SgStore *s, const char *root, SgArena *a, SgFileRow **r
 }
 
 void sg_store_put_index(SgStore *s, const char *root, uint32_t chunk, int part, const SgBuf *blob) {
-    sqlite3_stmt *st;
-    const char *sql = blob ? "INSERT OR REPLACE INTO files(root, chunk, part, blob) VALUES(?, ?, ?, ?)"
-                           : "DELETE FROM files WHERE root=? AND chunk=?";
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        warn(s, "write failed");
-        return;
+    sqlite3_stmt *st = s->put_index, *del = NULL;
+    if (!blob) {
+        if (sqlite3_prepare_v2(s->db, "DELETE FROM files WHERE root=? AND chunk=?", -1, &del, NULL) != SQLITE_OK) {
+            warn(s, "write failed");
+            return;
+        }
+        st = del;
     }
+    sqlite3_reset(st);
     sqlite3_bind_text(st, 1, root, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, chunk);
     if (blob) {
@@ -392,7 +397,8 @@ void sg_store_put_index(SgStore *s, const char *root, uint32_t chunk, int part, 
         sqlite3_bind_blob(st, 4, blob->data ? blob->data : "", (int)blob->len, SQLITE_STATIC);
     }
     if (sqlite3_step(st) != SQLITE_DONE) warn(s, "write failed");
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
+    sqlite3_finalize(del);
 }
 
 void sg_store_clear_index(SgStore *s, const char *root) {
