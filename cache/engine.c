@@ -250,13 +250,16 @@ static bool index_builtin(SgModule *m) {
     return false;
 }
 
-/* The file index row of the file at abs_path, from the index of the root
- * it is under (the standard library's may be one of them). */
+/* The file index row of the file at abs_path, from the first index whose
+ * root it is under that has one (a standard library inside the workspace
+ * is under both roots). */
 static SgFileRow *row_of(const Ctx *c, const char *abs_path) {
     for (uint32_t k = 0; k < c->nindex; k++) {
         size_t rl = strlen(c->index[k].root);
-        if (strncmp(abs_path, c->index[k].root, rl) == 0 && abs_path[rl] == '/')
-            return sg_map_get(&c->index[k].by_rel, sg_name_c(abs_path + rl + 1));
+        SgFileRow *row = strncmp(abs_path, c->index[k].root, rl) == 0 && abs_path[rl] == '/'
+                             ? sg_map_get(&c->index[k].by_rel, sg_name_c(abs_path + rl + 1))
+                             : NULL;
+        if (row) return row;
     }
     return NULL;
 }

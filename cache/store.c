@@ -740,7 +740,14 @@ static void cache_stats(SgStore *s) {
     each_indexed_file(s, verify_file, &vf);
     printf("entries:  %lld results, %lld files\n", (long long)count(s, "SELECT count(*) FROM results"),
            (long long)vf.files);
-    printf("size:     %.1f KiB\n", (double)(pages * psize) / 1024.0);
+    char wal[PATH_MAX + 8];
+    struct stat sb;
+    snprintf(wal, sizeof wal, "%s-wal", s->path);
+    if (stat(wal, &sb) == 0 && sb.st_size > 0)
+        printf("size:     %.1f KiB, and a %.1f KiB write-ahead log\n", (double)(pages * psize) / 1024.0,
+               (double)sb.st_size / 1024.0);
+    else
+        printf("size:     %.1f KiB\n", (double)(pages * psize) / 1024.0);
     if (hits && total && atoll(total) > 0)
         printf("last run: %s/%s modules cached (%.1f%% hit rate)\n", hits, total,
                100.0 * (double)atoll(hits) / (double)atoll(total));
