@@ -234,15 +234,16 @@ typedef struct Cursor {
 static void cursor_to(Cursor *c, uint32_t off) {
     if (off < c->at) *c = (Cursor){.src = c->src, .len = c->len};
     if (off > c->len) off = c->len;
+    /* whole lines at memchr's pace: a module's definitions span its source */
+    const char *nl;
+    while (c->at < off && (nl = memchr(c->src + c->at, '\n', off - c->at))) {
+        c->line++;
+        c->at = c->line_start = (uint32_t)(nl - c->src) + 1;
+        c->col16 = 0;
+    }
     for (; c->at < off; c->at++) {
         unsigned char ch = (unsigned char)c->src[c->at];
-        if (ch == '\n') {
-            c->line++;
-            c->line_start = c->at + 1;
-            c->col16 = 0;
-        } else if ((ch & 0xC0) != 0x80) {
-            c->col16 += ch >= 0xF0 ? 2 : 1;     /* a code point: two UTF-16 units past U+FFFF */
-        }
+        if ((ch & 0xC0) != 0x80) c->col16 += ch >= 0xF0 ? 2 : 1;  /* a code point: two UTF-16 units past U+FFFF */
     }
 }
 
