@@ -101,12 +101,8 @@ typedef struct Ctx {
     const uint32_t *chunk;  /* the import-order slice being parsed ahead */
     int64_t now_ns;
     SgRemoteFetch remote;   /* the entries fetched from the remote cache, if any */
-    /* the prestorer thread (see prestore): its results' ids, by module;
-     * pre_ok once they are committed. Written by that thread only, read
-     * after it is joined. */
-    uv_thread_t prestorer;
-    bool prestoring, pre_ok;
-    SgHash *pre_id;
+    SgWriter *writer;       /* stores results during the run (writer.c), or NULL */
+    uint32_t queued;        /* todo[..queued] went to the writer */
     struct ChangedNames *changed;   /* by module: see usage filters */
     bool *imports_pending;  /* with a remote cache: read and changed, import list not known yet */
 } Ctx;
@@ -785,14 +781,13 @@ static SgRemoteRole remote_role(const SgModule *m, void *ctx) {
     return local || st->overlay ? SG_REMOTE_KNOWN : SG_REMOTE_WANT;
 }
 
-/* The remote cache's answers are written to the local one while the run
- * goes on: a fresh clone served from the remote spends as long storing
- * 10,000 results as checking their validity. Each fetched entry's newest
- * result is written, on a connection of its own, before it is known to
- * hold: results are content-addressed and validated on every lookup, so a
- * result that does not hold here is only a row the GC will drop. Reads
- * c->remote (no one writes it until this thread is joined) and the
- * modules' indexes; writes c->pre_id and c->pre_ok. */
+static int64_t cache_keep(const SgEngineOptions *opt) { return opt->cache_keep > 0 ? opt->cache_keep : 100000; }
+
+/* The remote cache's answers are written to the local one by the writer
+ * while the run goes on: each fetched entry's newest result, before it is
+ * known to hold (results are content-addressed and validated on every
+ * lookup, so a result that does not hold here is only a row the GC will
+ * drop). Reads c->remote, which no one writes until the writer is joined. */
 static bool newest_result(void *arg, const uint8_t *res, size_t rlen, const uint8_t *sig, size_t slen) {
     void **out = arg;
     SgStore *s = out[0];
@@ -805,35 +800,32 @@ static bool newest_result(void *arg, const uint8_t *res, size_t rlen, const uint
     return true;
 }
 
-static void prestore(void *arg) {
-    Ctx *c = arg;
-    SgStore *s = sg_store_open(c->opt->cache_dir);
-    if (!s) return;
-    if (sg_store_begin(s)) {
-        for (uint32_t i = 0; i < c->p->n; i++)
-            if (c->remote.wanted[i])
-                sg_remote_each_result(&c->remote, c->p->mods[i], newest_result, (void *[]){s, &c->pre_id[i]});
-        c->pre_ok = sg_store_commit(s);
-    }
-    sg_store_close(s);
+static void write_remote(SgStore *s, SgHash *ids, void *ctx) {
+    Ctx *c = ctx;
+    for (uint32_t i = 0; i < c->p->n; i++)
+        if (c->remote.wanted[i]) sg_remote_each_result(&c->remote, c->p->mods[i], newest_result, (void *[]){s, &ids[i]});
 }
 
-static void prestore_start(Ctx *c) {
+static void write_remote_start(Ctx *c) {
     bool any = false;
     for (uint32_t i = 0; i < c->p->n && !any; i++) any = c->remote.items[i].found;
-    if (!any || c->opt->jobs < 2 || !c->opt->cache_dir) return;
-    c->pre_id = sg_xcalloc(c->p->n + 1, sizeof *c->pre_id);
-    c->prestoring = uv_thread_create(&c->prestorer, prestore, c) == 0;
+    if (any && c->opt->jobs > 1 && c->opt->cache_dir)
+        c->writer = sg_writer_start(c->opt->cache_dir, c->p->n, cache_keep(c->opt), write_remote, c);
 }
 
-static void prestore_join(Ctx *c) {
-    if (c->prestoring) uv_thread_join(&c->prestorer);
-    c->prestoring = false;
-}
+/* Modules checked: a run that checks enough of them (a cold one) hands
+ * their results to a writer as each chunk is checked, so that storing them
+ * overlaps checking; below that, a thread, a connection and a transaction
+ * of their own would cost more than they save. */
+#define WRITER_MIN 256
 
-/* Whether m's result was written by the prestorer. */
-static bool prestored(const Ctx *c, const SgModule *m) {
-    return c->pre_ok && m->st->from_remote && sg_hash_eq(&c->pre_id[m->index], &m->st->result_id);
+static void write_checked(Ctx *c) {
+    if (!c->store || c->opt->jobs < 2 || c->ntodo == c->queued) return;
+    if (!c->writer && c->ntodo - c->queued >= WRITER_MIN)
+        c->writer = sg_writer_start(c->opt->cache_dir, c->p->n, cache_keep(c->opt), NULL, NULL);
+    if (!c->writer) return;
+    sg_writer_queue(c->writer, c->todo + c->queued, c->ntodo - c->queued);
+    c->queued = c->ntodo;
 }
 
 /* The results checked in this run go to the remote cache (if writable). */
@@ -937,7 +929,7 @@ static bool lookup(Ctx *c, SgModule *m) {
         }
     }
     /* the remote cache's answer first: it was asked because the file index
-     * had none, and the prestorer may have put it in the store already
+     * had none, and the writer may have put it in the store already
      * (which must not make it count as a local hit) */
     Candidate k = {.c = c, .m = m, .skip = r && r->have_result ? &r->result_id : NULL};
     sg_remote_each_result(&c->remote, m, try_remote, &k);
@@ -1069,7 +1061,7 @@ static void store_results(Ctx *c, const SgEngineOptions *opt) {
         SgModuleState *st = m->st;
         if (st->reused && st->sig_bad && m->resolved && !st->result.len) table_of(c, m);  /* reads the result */
         if (st->uncacheable || !st->result.len) continue;
-        if ((st->checked || st->from_remote) && st->sig_blob.len && !prestored(c, m)) {
+        if ((st->checked || st->from_remote) && st->sig_blob.len && !sg_writer_wrote(c->writer, m)) {
             sg_store_put_result(s, &st->result_id, &st->source_key, &st->result, &st->sig_blob,
                                 st->xref.len ? &st->xref : NULL);
         } else if (st->reused && st->sig_bad && m->resolved) {
@@ -1087,7 +1079,7 @@ static void store_results(Ctx *c, const SgEngineOptions *opt) {
     sg_store_set_meta(s, "last_hits", buf);
     snprintf(buf, sizeof buf, "%u", c->run->nworkspace);
     sg_store_set_meta(s, "last_modules", buf);
-    int64_t keep = opt->cache_keep > 0 ? opt->cache_keep : 100000;
+    int64_t keep = cache_keep(opt);
     if (c->ntodo && sg_store_gc_due(s, keep)) sg_store_gc(s, keep);
     sg_store_commit(s);
 }
@@ -1324,7 +1316,7 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
         /* the remote cache: one batch for every module the file index cannot
          * answer; its entries' import lists spare parsing those files */
         sg_remote_fetch(&c.remote, opt->remote, p->mods, p->n, remote_role, &c);
-        prestore_start(&c);
+        write_remote_start(&c);
         phase("remote get", &t);
         for (uint32_t i = 0; i < p->n; i++) {
             char **paths;
@@ -1369,6 +1361,7 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
         double t1 = now_ms();
         sg_parallel_for(opt->jobs, c.ntodo - from, check_one, &(CheckSlice){&c, from});
         if (opt->checked && c.ntodo > from) opt->checked(c.todo + from, c.ntodo - from, opt->checked_ctx);
+        write_checked(&c);
         from = c.ntodo;
         for (uint32_t i = a; i < b; i++) drop_tree(p->mods[order[i]]);
         t_keys += t1 - t0;
@@ -1388,9 +1381,9 @@ bool sg_engine_run(const SgEngineOptions *opt, SgEngineRun *run, char **err) {
     t = now_ms();
     for (uint32_t i = 0; i < p->n; i++)
         if (!p->mods[i]->is_std && p->mods[i]->st->reused) run->nreused++;
-    prestore_join(&c);
+    sg_writer_finish(c.writer);
     if (c.store) store_results(&c, opt);
-    free(c.pre_id);
+    sg_writer_free(c.writer);
     phase("store", &t);
     if (c.remote.r) {
         remote_publish(&c);

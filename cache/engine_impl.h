@@ -29,6 +29,25 @@ void sg_eng_want_xref(SgModule *m);
  * recorded), the tree arena freed, and facts that only the entry wanted. */
 void sg_eng_finish(SgModule *m, bool encode);
 
+/* ---- the writer (writer.c): results stored on a thread of their own ---- */
+typedef struct SgWriter SgWriter;
+/* Starts a thread that opens the store in cache_dir, begins a transaction
+ * and calls first(store, ids, ctx) (may be NULL) to write what it has,
+ * setting ids[module index] to each result id it writes; then writes the
+ * modules queued. NULL if no thread could be started. keep: the cache's
+ * size (SgEngineOptions.cache_keep), for the GC's schedule. */
+SgWriter *sg_writer_start(const char *cache_dir, uint32_t nmods, int64_t keep,
+                          void (*first)(SgStore *s, SgHash *ids, void *ctx), void *ctx);
+/* Queues the checked modules of mods[] that have a result to store; their
+ * blobs must stay as they are until sg_writer_finish. */
+void sg_writer_queue(SgWriter *w, SgModule *const *mods, uint32_t n);
+/* Writes what is queued, commits and joins the thread; true if committed.
+ * w may be NULL. */
+bool sg_writer_finish(SgWriter *w);
+/* Whether m's current result is in the store through w (finished). */
+bool sg_writer_wrote(const SgWriter *w, const SgModule *m);
+void sg_writer_free(SgWriter *w);
+
 /* ---- usage filters (usage_filter.c) ---- */
 extern const SgHash SG_FILTER_ALL;     /* any name may be in it: the result is always read */
 /* The filter of m's result `res`: the names its usage record holds, keyed

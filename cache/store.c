@@ -15,8 +15,10 @@
 #include "xref.h"
 
 #define SCHEMA_VERSION "13"
-/* The write-ahead log kept between runs, at most (bytes; see try_open). */
+/* The write-ahead log kept between runs, at most (bytes; see try_open),
+ * and what a log reset after a checkpoint is cut back to. */
 #define STORE_LOG_KEEP (16 << 20)
+#define STORE_LOG_RESET (4 << 20)
 
 struct SgStore {
     sqlite3 *db;
@@ -189,7 +191,7 @@ static bool try_open(SgStore *s) {
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
     exec(s, "PRAGMA wal_autocheckpoint=512");
     char limit[64];
-    snprintf(limit, sizeof limit, "PRAGMA journal_size_limit=%d", STORE_LOG_KEEP);
+    snprintf(limit, sizeof limit, "PRAGMA journal_size_limit=%d", STORE_LOG_RESET);
     exec(s, limit);
     return prepare_schema(s) && prepare(s);
 }
@@ -568,9 +570,16 @@ static void keep_id(void *ctx, const char *root, const SgFileRow *r, bool ok) {
     sqlite3_step(st);
 }
 
+static int64_t count(SgStore *s, const char *sql);
+
 void sg_store_gc(SgStore *s, int64_t keep) {
-    /* the results some index names are kept, and the `keep` most recent */
+    /* the results some index names are kept, and the `keep` most recent:
+     * no more than `keep` in all (a first run's) means nothing to drop */
     sqlite3_stmt *ins, *del;
+    if (count(s, "SELECT count(*) FROM results") <= keep) {
+        sg_store_set_meta(s, "results_since_gc", "0");
+        return;
+    }
     if (!exec(s, "CREATE TEMP TABLE IF NOT EXISTS gc_keep(id BLOB PRIMARY KEY); DELETE FROM gc_keep")) return;
     if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO gc_keep(id) VALUES(?)", -1, &ins, NULL) == SQLITE_OK) {
         each_indexed_file(s, keep_id, ins);
