@@ -815,13 +815,15 @@ static void write_remote_start(Ctx *c) {
 
 /* Modules checked: a run that checks enough of them (a cold one) hands
  * their results to a writer as each chunk is checked, so that storing them
- * overlaps checking; below that, a thread, a connection and a transaction
- * of their own would cost more than they save. */
+ * overlaps checking (SgEngineOptions.write_behind; a writer started for
+ * the remote cache's entries takes them in any case); below that, a
+ * thread, a connection and a transaction of their own would cost more
+ * than they save. */
 #define WRITER_MIN 256
 
 static void write_checked(Ctx *c) {
     if (!c->store || c->opt->jobs < 2 || c->ntodo == c->queued) return;
-    if (!c->writer && c->ntodo - c->queued >= WRITER_MIN)
+    if (!c->writer && c->opt->write_behind && c->ntodo - c->queued >= WRITER_MIN)
         c->writer = sg_writer_start(c->opt->cache_dir, c->p->n, cache_keep(c->opt), NULL, NULL);
     if (!c->writer) return;
     sg_writer_queue(c->writer, c->todo + c->queued, c->ntodo - c->queued);

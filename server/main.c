@@ -355,7 +355,7 @@ static int cmd_check(int argc, char **argv, int first, bool watch) {
     }
     char *cdir = no_cache ? NULL : cache_location(t.root, cache_dir);
     SgEngineOptions eo = {.root = t.root, .std_dir = std, .jobs = jobs, .cache_dir = cdir, .cache_keep = cache_keep(),
-                          .remote = remote};
+                          .write_behind = !watch, .remote = remote};
     ro.color = ro.format == FMT_HUMAN && want_color(color);
     ro.root_abs = t.root;
     ro.cwd_abs = cwd;
