@@ -9,7 +9,9 @@
  *      cannot be reused is parsed, resolved against its imports' tables
  *      (decoded from the cache on demand) and fingerprinted;
  *   5. check: the bodies of the modules that missed, in parallel;
- *   6. store: results and file index in one transaction.
+ *   6. store: results and file index in one transaction (a --check that
+ *      checks many modules has stored their results already, in a
+ *      transaction of its writer's: writer.c, write_behind).
  *
  * Invariants (LANGUAGE.md section 7):
  *   - source key = H(checker version, the prelude's export hash (every
